@@ -1,0 +1,51 @@
+"""Conventions every ``ewp`` subcommand follows.
+
+Exit status: :data:`OK` (0) all fine, :data:`NEGATIVE` (1) a negative finding
+(invalid, differs, check failed), :data:`USAGE` (2) usage error or unreadable
+input. ``--json`` prints exactly one JSON document on stdout; human messages
+and diagnostics go to stderr in that mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+OK: Final = 0
+NEGATIVE: Final = 1
+USAGE: Final = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Raised by a handler for bad arguments or unreadable input: exit status 2."""
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print exactly one JSON document on stdout"
+    )
+
+
+def emit_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of ``path`` (``-`` is stdin); :class:`UsageError` when unreadable."""
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)

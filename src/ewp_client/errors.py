@@ -1,0 +1,436 @@
+"""The one exception tree of ``ewp_client``.
+
+Every error the library raises on purpose derives from :class:`EwpError`, so
+``except EwpError`` catches all of them. Errors carry their evidence as
+attributes (line numbers, header names, key ids, HTTP statuses), never only in
+the message, so that callers and tests can act on them.
+
+::
+
+    EwpError
+    ├── ConfigError ............................ bad configuration or arguments
+    ├── XmlError
+    │   ├── MalformedXmlError .................. not well-formed XML (line, column)
+    │   │   └── XmlRefusedError ................ refused before parsing (construct)
+    │   │       ├── DtdForbiddenError .......... DOCTYPE / entity declarations
+    │   │       ├── XmlTooLargeError ........... over the byte limit
+    │   │       └── XmlTooDeepError ............ nesting over the depth limit
+    │   ├── UnknownDocumentError ............... root namespace has no bundled schema
+    │   └── SchemaValidationError .............. violations: tuple[Violation, ...]
+    ├── HttpSignatureError ..................... status: the HTTP status a server answers
+    │   ├── MissingSignatureError (401) ........ no ``Authorization: Signature``
+    │   ├── MalformedSignatureError (400) ...... unparsable Signature / Authorization
+    │   ├── UnsupportedAlgorithmError (400)
+    │   ├── MissingSignedHeaderError (400) ..... header: a required header not signed/sent
+    │   ├── HostMismatchError (400)
+    │   ├── DateError (400) .................... Date / Original-Date unparsable
+    │   │   └── ClockSkewError (400) ........... skew: seconds off
+    │   ├── RequestIdError (400) ............... X-Request-Id missing or not a lower-case UUID
+    │   ├── ReplayError (400) .................. X-Request-Id seen before
+    │   ├── DigestError (400) .................. Digest missing / mismatching the body
+    │   ├── SignatureMismatchError (400) ....... the RSA signature does not verify
+    │   ├── UnknownKeyError (403) .............. key_id: not a known client key
+    │   ├── KeyNotAuthorizedError (403) ........ known key, wrong role or HEI
+    │   └── ResponseSignatureError ............. response-side checks (client)
+    │       ├── UnsignedResponseError .......... a signature was asked for, none came
+    │       └── ResponseBindingError ........... X-Request-Id / X-Request-Signature echo wrong
+    ├── RegistryError
+    │   ├── RegistryUnavailableError ........... no usable catalogue (down, and cache too old)
+    │   └── NoEndpointError .................... no endpoint of API X for HEI Y
+    ├── TransportError ......................... network failure talking to a partner
+    ├── PartnerError ........................... a partner answered with an error status
+    │   ├── BadRequest (400)
+    │   ├── Unauthorized (401)
+    │   ├── Forbidden (403)
+    │   ├── NotFound (404)
+    │   ├── EditConflict (409) ................. refetch and decide again
+    │   ├── NotImplementedByPartner (501)
+    │   └── PartnerServerError (5xx)
+    ├── IiaError
+    │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
+    │   └── ApprovalRefusedError ............... reason: unmapped / not valid for approval / hash mismatch
+    └── LearningAgreementError
+        ├── AlreadyApplied ..................... our approval/comment is already on the partner's copy
+        ├── StaleProposalError ................. proposal id is not the current one (409 on the server)
+        └── LifecycleError ..................... a transition the LA lifecycle does not allow
+
+Lower-level errors (lxml, httpx, cryptography) are translated in one place each
+with ``raise ... from``; nothing below this tree leaks out of the public API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AlreadyApplied",
+    "ApprovalRefusedError",
+    "BadRequest",
+    "ClockSkewError",
+    "ConfigError",
+    "DateError",
+    "DigestError",
+    "DtdForbiddenError",
+    "EditConflict",
+    "EwpError",
+    "Forbidden",
+    "HostMismatchError",
+    "HttpSignatureError",
+    "IiaError",
+    "IiaHashError",
+    "KeyNotAuthorizedError",
+    "LearningAgreementError",
+    "LifecycleError",
+    "MalformedSignatureError",
+    "MalformedXmlError",
+    "MissingSignatureError",
+    "MissingSignedHeaderError",
+    "NoEndpointError",
+    "NotFound",
+    "NotImplementedByPartner",
+    "PartnerError",
+    "PartnerServerError",
+    "RegistryError",
+    "RegistryUnavailableError",
+    "ReplayError",
+    "RequestIdError",
+    "ResponseBindingError",
+    "ResponseSignatureError",
+    "SchemaValidationError",
+    "SignatureMismatchError",
+    "StaleProposalError",
+    "TransportError",
+    "Unauthorized",
+    "UnknownDocumentError",
+    "UnknownKeyError",
+    "UnsignedResponseError",
+    "UnsupportedAlgorithmError",
+    "Violation",
+    "XmlError",
+    "XmlRefusedError",
+    "XmlTooDeepError",
+    "XmlTooLargeError",
+]
+
+
+class EwpError(Exception):
+    """Root of every error ``ewp_client`` raises on purpose."""
+
+
+class ConfigError(EwpError):
+    """The configuration or the arguments given to the library are unusable."""
+
+
+# --------------------------------------------------------------------------- XML
+
+
+class XmlError(EwpError):
+    """Something is wrong with an XML document."""
+
+
+class MalformedXmlError(XmlError):
+    """The bytes are not a well-formed XML document."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class XmlRefusedError(MalformedXmlError):
+    """The document uses a construct we refuse before parsing it (``construct`` names it)."""
+
+    construct: str = "unknown"
+
+
+class DtdForbiddenError(XmlRefusedError):
+    """A DOCTYPE (and with it entity declarations, external DTDs) is never accepted."""
+
+    construct = "DOCTYPE"
+
+
+class XmlTooLargeError(XmlRefusedError):
+    """The document is larger than the configured limit."""
+
+    construct = "size"
+
+    def __init__(self, message: str, *, size: int, limit: int):
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
+class XmlTooDeepError(XmlRefusedError):
+    """Elements nest deeper than the configured limit."""
+
+    construct = "depth"
+
+    def __init__(self, message: str, *, limit: int, line: int | None = None):
+        super().__init__(message, line=line)
+        self.limit = limit
+
+
+class UnknownDocumentError(XmlError):
+    """No bundled schema declares the document's root element."""
+
+    def __init__(self, message: str, *, namespace: str | None, root: str):
+        super().__init__(message)
+        self.namespace = namespace
+        self.root = root
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One schema rule a document breaks.
+
+    ``path`` is an XPath-like location with prefixes taken from the document
+    (``/iias-get-response/iia[2]/partner[1]``), ``line`` the 1-based source line.
+    """
+
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.line}" if self.line is not None else "?"
+        return f"{where}: {self.path}: {self.message}"
+
+
+class SchemaValidationError(XmlError):
+    """The document is well-formed but breaks its schema; ``violations`` lists every rule broken."""
+
+    def __init__(self, violations: Sequence[Violation], *, namespace: str | None, root: str):
+        self.violations = tuple(violations)
+        self.namespace = namespace
+        self.root = root
+        first = str(self.violations[0]) if self.violations else "invalid"
+        more = len(self.violations) - 1
+        suffix = f" (and {more} more)" if more > 0 else ""
+        super().__init__(f"<{root}> is not valid: {first}{suffix}")
+
+
+# --------------------------------------------------------------- HTTP Signatures
+
+
+class HttpSignatureError(EwpError):
+    """An HTTP Signature check failed. ``status`` is what an EWP server answers for it."""
+
+    status: int = 400
+
+
+class MissingSignatureError(HttpSignatureError):
+    """The request carries no ``Authorization: Signature`` header."""
+
+    status = 401
+
+
+class MalformedSignatureError(HttpSignatureError):
+    """The Signature parameters cannot be parsed."""
+
+
+class UnsupportedAlgorithmError(HttpSignatureError):
+    """The signature uses an algorithm other than ``rsa-sha256``."""
+
+
+class MissingSignedHeaderError(HttpSignatureError):
+    """A header the EWP profile requires is missing or not covered by the signature."""
+
+    def __init__(self, message: str, *, header: str):
+        super().__init__(message)
+        self.header = header
+
+
+class HostMismatchError(HttpSignatureError):
+    """The signed ``Host`` is not the host that received the request."""
+
+
+class DateError(HttpSignatureError):
+    """``Date`` / ``Original-Date`` is missing or not an RFC 1123 GMT date."""
+
+
+class ClockSkewError(DateError):
+    """The signed date is too far from our clock (``skew`` in seconds, signed)."""
+
+    def __init__(self, message: str, *, skew: float, limit: float):
+        super().__init__(message)
+        self.skew = skew
+        self.limit = limit
+
+
+class RequestIdError(HttpSignatureError):
+    """``X-Request-Id`` is missing or not a lower-case canonical UUID."""
+
+
+class ReplayError(HttpSignatureError):
+    """This ``X-Request-Id`` was already seen within the date window."""
+
+
+class DigestError(HttpSignatureError):
+    """``Digest`` is missing, has no SHA-256 value, or does not match the body bytes."""
+
+
+class SignatureMismatchError(HttpSignatureError):
+    """The signature does not verify against the signing string with the key."""
+
+
+class UnknownKeyError(HttpSignatureError):
+    """The ``keyId`` is not a key the Registry knows in the needed role."""
+
+    status = 403
+
+    def __init__(self, message: str, *, key_id: str):
+        super().__init__(message)
+        self.key_id = key_id
+
+
+class KeyNotAuthorizedError(HttpSignatureError):
+    """The key is known but may not be used here (wrong role, host or HEI)."""
+
+    status = 403
+
+    def __init__(self, message: str, *, key_id: str):
+        super().__init__(message)
+        self.key_id = key_id
+
+
+class ResponseSignatureError(HttpSignatureError):
+    """A partner's response failed server-authentication checks."""
+
+
+class UnsignedResponseError(ResponseSignatureError):
+    """We asked for a signed response and got an unsigned one."""
+
+
+class ResponseBindingError(ResponseSignatureError):
+    """The response does not echo our ``X-Request-Id`` / ``X-Request-Signature``."""
+
+
+# ---------------------------------------------------------------------- Registry
+
+
+class RegistryError(EwpError):
+    """The Registry catalogue cannot answer."""
+
+
+class RegistryUnavailableError(RegistryError):
+    """The Registry is unreachable and no cached catalogue is young enough."""
+
+
+class NoEndpointError(RegistryError):
+    """No endpoint of the wanted API (and major version) serves the HEI."""
+
+    def __init__(self, message: str, *, hei_id: str, api: str):
+        super().__init__(message)
+        self.hei_id = hei_id
+        self.api = api
+
+
+# ---------------------------------------------------------------------- Partners
+
+
+class TransportError(EwpError):
+    """The partner could not be reached (DNS, TLS, timeout, connection reset)."""
+
+
+class PartnerError(EwpError):
+    """A partner answered with an error status.
+
+    ``developer_message`` / ``user_message`` come from the parsed EWP
+    ``error-response`` when the partner sent one.
+    """
+
+    status: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        developer_message: str | None = None,
+        user_message: str | None = None,
+        body: bytes = b"",
+    ):
+        super().__init__(message)
+        self.status = status
+        self.developer_message = developer_message
+        self.user_message = user_message
+        self.body = body
+
+
+class BadRequest(PartnerError):
+    """400: the partner found our request invalid."""
+
+
+class Unauthorized(PartnerError):
+    """401: the partner did not accept our authentication."""
+
+
+class Forbidden(PartnerError):
+    """403: authenticated, but not allowed (unknown key, wrong HEI)."""
+
+
+class NotFound(PartnerError):
+    """404."""
+
+
+class EditConflict(PartnerError):
+    """409: the object changed under us; refetch it and decide again."""
+
+
+class NotImplementedByPartner(PartnerError):
+    """501: the partner does not implement this operation."""
+
+
+class PartnerServerError(PartnerError):
+    """5xx other than 501."""
+
+
+# -------------------------------------------------------------------------- IIAs
+
+
+class IiaError(EwpError):
+    """An Inter-Institutional Agreement cannot be processed as asked."""
+
+
+class IiaHashError(IiaError):
+    """A declared ``iia-hash`` is not the hash of the agreement's text."""
+
+    def __init__(self, message: str, *, iia_id: str | None, declared: str, computed: str):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.declared = declared
+        self.computed = computed
+
+
+class ApprovalRefusedError(IiaError):
+    """We refuse to approve this IIA (``reason``: unmapped, not-valid-for-approval, hash-mismatch)."""
+
+    def __init__(self, message: str, *, reason: str, iia_id: str | None):
+        super().__init__(message)
+        self.reason = reason
+        self.iia_id = iia_id
+
+
+# ----------------------------------------------------------- Learning Agreements
+
+
+class LearningAgreementError(EwpError):
+    """A Learning Agreement operation cannot be carried out."""
+
+
+class AlreadyApplied(LearningAgreementError):
+    """Our approval or comment is already recorded on the partner's copy."""
+
+
+class StaleProposalError(LearningAgreementError):
+    """The ``changes-proposal-id`` is not the LA's current proposal."""
+
+    def __init__(self, message: str, *, expected: str | None, got: str):
+        super().__init__(message)
+        self.expected = expected
+        self.got = got
+
+
+class LifecycleError(LearningAgreementError):
+    """The LA lifecycle does not allow this transition in the current state."""

@@ -1,0 +1,134 @@
+"""The one hardened XML parser for everything a partner sends us.
+
+Partner XML is hostile until proven otherwise. Before libxml2 sees a byte we
+refuse documents that are too large or that carry a DOCTYPE (the only place
+entities, external DTDs and their network or file fetches can come from); the
+parser itself is configured to load no DTD, expand no entity and touch no
+network, as a second line of defence. Nesting deeper than the limit is refused
+as well (libxml2 stops on its own at 256 levels; a lower limit is checked after
+parsing).
+
+EWP messages never need a DOCTYPE, so refusing it costs legitimate partners
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from lxml import etree
+
+from ..errors import DtdForbiddenError, MalformedXmlError, XmlTooDeepError, XmlTooLargeError
+
+#: Largest document accepted by default (the production Registry catalogue is a few MiB).
+DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+#: Deepest element nesting accepted by default; libxml2's own hard limit.
+DEFAULT_MAX_DEPTH: Final = 256
+
+# Items allowed before the root element: white space, the XML declaration,
+# comments and processing instructions. Anything else starting with "<!" there
+# is a DOCTYPE (or garbage the parser would reject anyway).
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True, slots=True)
+class ParserLimits:
+    """What we accept from a partner; the defaults suit every EWP message."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+DEFAULT_LIMITS: Final = ParserLimits()
+
+
+def _new_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def _prolog_bytes(data: bytes) -> bytes:
+    """The document's start as ASCII-compatible bytes, for the prolog scan."""
+    head = data[:4]
+    if head.startswith(_UTF16_BOMS) or (len(head) == 4 and (head[0] == 0 or head[1] == 0)):
+        for codec in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return data.decode(codec).encode("utf-8")
+            except UnicodeDecodeError:
+                continue
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    return data
+
+
+def refuse_doctype(data: bytes) -> None:
+    """Raise :class:`DtdForbiddenError` when a DOCTYPE precedes the root element."""
+    text = _prolog_bytes(data)
+    pos = 0
+    while True:
+        m = _PROLOG_ITEM.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+    if _DOCTYPE.match(text, pos):
+        line = text.count(b"\n", 0, pos) + 1
+        raise DtdForbiddenError(
+            "the document has a DOCTYPE; EWP documents never need one and DTDs, entity "
+            "declarations and external references are refused",
+            line=line,
+        )
+
+
+def _check_depth(tree: etree._ElementTree, limit: int) -> None:
+    if limit >= DEFAULT_MAX_DEPTH:
+        return
+    too_deep = tree.xpath("/*" + "/*" * limit)
+    if isinstance(too_deep, list) and too_deep:
+        first = too_deep[0]
+        line = first.sourceline if isinstance(first, etree._Element) else None
+        raise XmlTooDeepError(
+            f"elements nest deeper than {limit} levels", limit=limit, line=line
+        )
+
+
+def parse_xml(data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS) -> etree._ElementTree:
+    """Parse untrusted XML bytes into a tree, or raise a typed :class:`MalformedXmlError`."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"parse_xml() takes bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if len(data) > limits.max_bytes:
+        raise XmlTooLargeError(
+            f"the document has {len(data)} bytes, more than the limit of {limits.max_bytes}",
+            size=len(data),
+            limit=limits.max_bytes,
+        )
+    if not data.strip():
+        raise MalformedXmlError("the document is empty", line=1, column=1)
+    refuse_doctype(data)
+    try:
+        root = etree.fromstring(data, _new_parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        message = str(exc.msg) if exc.msg else str(exc)
+        if "depth" in message.lower():
+            raise XmlTooDeepError(
+                f"elements nest deeper than {limits.max_depth} levels ({message})",
+                limit=min(limits.max_depth, DEFAULT_MAX_DEPTH),
+                line=line,
+            ) from exc
+        raise MalformedXmlError(
+            f"not well-formed XML: {message}", line=line, column=column
+        ) from exc
+    tree = root.getroottree()
+    _check_depth(tree, limits.max_depth)
+    return tree
