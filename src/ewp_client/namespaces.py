@@ -16,6 +16,8 @@ _RAW: Final = "https://raw.githubusercontent.com/erasmus-without-paper/"
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 XSD_NS: Final = "http://www.w3.org/2001/XMLSchema"
 XSI_NS: Final = "http://www.w3.org/2001/XMLSchema-instance"
+#: Our own helper types (``schemas/support/``); not an EWP namespace.
+SUPPORT_NS: Final = "urn:x-ewp-client:schema-support"
 
 
 @dataclass(frozen=True, slots=True)

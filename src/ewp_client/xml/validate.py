@@ -11,6 +11,7 @@ path and the rule broken. Valid documents never pay for that.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from typing import Any
 
@@ -97,13 +98,23 @@ def validate(
     raise SchemaValidationError(violations, namespace=info.namespace, root=local)
 
 
-def is_valid(document: Document, *, schema: SchemaInfo | None = None) -> bool:
-    """True when ``document`` is well-formed, known and schema-valid."""
+def is_valid(
+    document: Document,
+    *,
+    schema: SchemaInfo | None = None,
+    limits: ParserLimits = DEFAULT_LIMITS,
+) -> bool:
+    """The verdict alone: True when ``document`` is known and schema-valid.
+
+    No diagnostics are computed. Bytes that are not acceptable XML still raise
+    :class:`~ewp_client.errors.MalformedXmlError`.
+    """
+    tree = _as_tree(document, limits)
     try:
-        validate(document, schema=schema)
-    except (SchemaValidationError, UnknownDocumentError):
+        info = schema if schema is not None else schema_of(tree.getroot())
+    except UnknownDocumentError:
         return False
-    return True
+    return bool(_validator(info).validate(tree))
 
 
 @functools.cache
@@ -122,14 +133,39 @@ def diagnose(tree: etree._ElementTree, info: SchemaInfo) -> list[Violation]:
     with _diag_lock:
         schema = _xmlschema(info.key)
         errors = list(schema.iter_errors(tree))
+    prefixes = {ns: p for p, ns in tree.getroot().nsmap.items() if ns}
     out: list[Violation] = []
     for error in errors:
-        elem = getattr(error, "elem", None)
-        line = getattr(elem, "sourceline", None) if elem is not None else None
-        reason = error.reason or error.message
-        out.append(Violation(line=line, path=error.path or "/", message=_one_line(reason)))
+        line = _line_of(error)
+        reason = _readable(error.reason or error.message, prefixes)
+        out.append(Violation(line=line, path=error.path or "/", message=reason))
     return out
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _line_of(error: Any) -> int | None:
+    """The source line of the offending element: the child an error names, else the element."""
+    elem = getattr(error, "elem", None)
+    if elem is None:
+        return None
+    index = getattr(error, "index", None)
+    if isinstance(index, int):
+        children = [c for c in elem if isinstance(c.tag, str)]
+        if 0 <= index < len(children):
+            elem = children[index]
+    line = getattr(elem, "sourceline", None)
+    return line if isinstance(line, int) else None
+
+
+_CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
+
+
+def _readable(text: str, prefixes: dict[str, str | None]) -> str:
+    """One line, with ``{namespace}name`` shown as the document's own ``prefix:name``."""
+
+    def short(m: re.Match[str]) -> str:
+        prefix = prefixes.get(m[1], "?")
+        if prefix is None:
+            return m[2]
+        return f"{prefix}:{m[2]}" if prefix != "?" else m[0]
+
+    return _CLARK.sub(short, " ".join(text.split()))

@@ -1,0 +1,121 @@
+"""iia-hash: ewp_client's lxml implementation vs the official XSLT 2.0 kit run by SaxonC-HE.
+
+Both sides start from the same bytes of every ``iia-hash-vectors`` document and
+work in memory: ours is ``compute_iia_hashes(bytes)`` (hardened parse, text,
+SHA-256, valid-for-approval); the baseline decodes the bytes, has Saxon parse
+them and runs the compiled official stylesheet to its XML output. The outputs
+are then compared IIA by IIA (outside the timed loops).
+
+The stylesheet is not part of this project: pass a local copy of the official
+kit's ``transform_version_7.xsl`` (from erasmus-without-paper/ewp-specs-api-iias,
+``resources/xsltKit/``). SaxonC-HE is a benchmark-only dependency::
+
+    pip install saxonche
+    python benchmarks/bench_iia_hash.py --xslt /tmp/xsltkit/transform_version_7.xsl
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from ewp_client.iia.hash import compute_iia_hashes
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_VECTORS = ROOT.parent / "shared" / "ewp-reference" / "iia-hash-vectors"
+
+Result = tuple[str, str, str, bool]  # iia_id, text_to_hash, sha256, valid_for_approval
+
+
+def load_documents(folder: Path) -> list[bytes]:
+    cases = [json.loads(line) for line in (folder / "cases.jsonl").read_text().splitlines()]
+    return [(folder / case["file"]).read_bytes() for case in cases]
+
+
+def ours(document: bytes) -> list[Result]:
+    return [
+        (r.iia_id, r.text_to_hash, r.sha256, r.valid_for_approval)
+        for r in compute_iia_hashes(document)
+    ]
+
+
+def kit_results(output: str) -> list[Result]:
+    """The kit's ``<iias>`` output as results; the SHA-256 is taken of its text."""
+    results = []
+    for iia in etree.fromstring(output.encode("utf-8")).iterchildren("iia"):
+        text = iia.findtext("text-to-hash") or ""
+        results.append(
+            (
+                iia.findtext("iia-id") or "",
+                text,
+                hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                iia.find("valid-for-approval") is None,
+            )
+        )
+    return results
+
+
+def time_rounds(run: Callable[[], object], rounds: int) -> list[float]:
+    seconds = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--xslt", required=True, type=Path, help="official transform_version_7.xsl")
+    parser.add_argument("--vectors", type=Path, default=DEFAULT_VECTORS)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    try:
+        from saxonche import PySaxonProcessor
+    except ImportError:
+        print("the baseline needs SaxonC-HE: pip install saxonche", file=sys.stderr)
+        return 2
+
+    documents = load_documents(args.vectors)
+    n = len(documents)
+    with PySaxonProcessor(license=False) as processor:
+        stylesheet = processor.new_xslt30_processor().compile_stylesheet(
+            stylesheet_file=str(args.xslt)
+        )
+
+        def saxon(document: bytes) -> str:
+            node = processor.parse_xml(xml_text=document.decode("utf-8"))
+            return str(stylesheet.transform_to_string(xdm_node=node))
+
+        saxon_outputs = [saxon(d) for d in documents]  # also warms Saxon up
+        ours_outputs = [ours(d) for d in documents]
+        ours_rounds, saxon_rounds = [], []
+        for _ in range(args.rounds):  # interleaved, so that machine load hits both alike
+            ours_rounds += time_rounds(lambda: [compute_iia_hashes(d) for d in documents], 1)
+            saxon_rounds += time_rounds(lambda: [saxon(d) for d in documents], 1)
+
+    agree = sum(kit_results(s) == o for s, o in zip(saxon_outputs, ours_outputs, strict=True))
+    iia_count = sum(len(o) for o in ours_outputs)
+    print(f"documents: {n} ({iia_count} IIAs); identical output: {agree}/{n}")
+    for label, rounds in (("SaxonC-HE + official XSLT", saxon_rounds), ("ewp_client", ours_rounds)):
+        per_doc = [1e3 * s / n for s in rounds]
+        print(
+            f"{label:>26}: median {statistics.median(per_doc):.3f} ms/doc, "
+            f"best {min(per_doc):.3f} ms/doc ({args.rounds} rounds)"
+        )
+    median_ratio = statistics.median(saxon_rounds) / statistics.median(ours_rounds)
+    best_ratio = min(saxon_rounds) / min(ours_rounds)
+    print(f"speed-up: {median_ratio:.1f}x (median), {best_ratio:.1f}x (best); target >= 10x")
+    return 0 if agree == n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The text-to-hash of an IIA v6, as the official migration kit builds it.
+
+IIAs v6 had no ``iia-hash``; the kit's ``transform_version_6.xsl`` gives a v6
+agreement the text that the same agreement would have once served as v7, so that
+a partner can tell whether a v7 copy still says what the approved v6 copy said.
+It differs from the v7 text (:mod:`ewp_client.iia.text_to_hash`) in that:
+
+* attributes are never written, and there is no ``terminated-as-a-whole``
+  marker, ``not-yet-defined`` or ``v6-value`` handling;
+* every ``receiving-academic-year-id`` is left out of the walk, and after each
+  mobility the first and the last of its ``receiving-academic-year-id``
+  children are appended as ``receiving-first-academic-year-id`` and
+  ``receiving-last-academic-year-id`` (empty when there are none).
+
+The kit writes no ``valid-for-approval`` for v6, which reads as valid: an
+unmodified v6 agreement may always be approved.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lxml import etree
+
+from .text_to_hash import (
+    CONTACTS,
+    COOPERATION_CONDITIONS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    FieldKind,
+    HashedField,
+    local_name,
+    mobilities,
+    partner_fields,
+    string_value,
+)
+
+ACADEMIC_YEAR: Final = "receiving-academic-year-id"
+
+
+def _walk_v6(parent: etree._Element, grandparent_name: str, out: list[HashedField]) -> None:
+    parent_name = local_name(parent.tag)
+    prefix = f"{grandparent_name}.{parent_name}."
+    for element in parent.iterchildren("*"):
+        name = local_name(element.tag)
+        has_children = len(element) > 0 and next(element.iterchildren("*"), None) is not None
+        if not has_children and name != ACADEMIC_YEAR:
+            out.append(HashedField(FieldKind.ELEMENT, prefix + name, string_value(element)))
+        if has_children and name not in CONTACTS:
+            _walk_v6(element, parent_name, out)
+
+
+def _inside_contact(mobility: etree._Element) -> bool:
+    return any(
+        local_name(element.tag) in CONTACTS for element in (mobility, *mobility.iterancestors())
+    )
+
+
+def hashed_fields_v6(iia: etree._Element) -> list[HashedField]:
+    """The fields of a v6 ``iia``'s text-to-hash, in order (see the module docstring)."""
+    out = partner_fields(iia)
+    for mobility in mobilities(iia):
+        if not _inside_contact(mobility):
+            _walk_v6(mobility, COOPERATION_CONDITIONS, out)
+        years = list(mobility.iterchildren(f"{{*}}{ACADEMIC_YEAR}"))
+        first = string_value(years[0]) if years else ""
+        last = string_value(years[-1]) if years else ""
+        out.append(HashedField(FieldKind.ELEMENT, FIRST_YEAR, first))
+        out.append(HashedField(FieldKind.ELEMENT, LAST_YEAR, last))
+    return out

@@ -1,0 +1,471 @@
+"""The caching Registry client, sync and async: the I/O edge around :mod:`.cache`.
+
+Both clients keep one catalogue copy and refresh it when it expires, with a
+conditional GET. Concurrent callers are safe: one refresh at a time, and while
+it runs the others keep using the (expired but still usable) copy instead of
+queueing behind a slow Registry; only callers that have no usable copy wait.
+
+Key lookups (:meth:`RegistryClient.client_key` and friends) refresh once before
+answering "unknown", because a partner's new key is often used before our copy
+shows it; :attr:`CachePolicy.forced_refresh_interval` bounds how often that happens.
+
+The source may be an ``https://`` URL, a ``file://`` URL or a path; a file is
+re-read when its modification time or size changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from ..errors import ConfigError, RegistryUnavailableError, XmlError
+from ..namespaces import CLIAUTH_HTTPSIG_NS, ApiVersion
+from .cache import PRODUCTION_CATALOGUE_URL, CachedCatalogue, CachePolicy, CatalogueCache
+from .catalogue import Catalogue
+from .disk import DiskCache
+from .model import ApiEntry, ClientKey, Host, HostedApi
+from .parse import parse_catalogue
+
+if TYPE_CHECKING:
+    from ..config import ClientConfig
+
+Clock = Callable[[], float]
+
+_FETCH_ERRORS = (httpx.HTTPError, OSError, XmlError, RegistryUnavailableError)
+
+
+def resolve_source(source: str | Path) -> str:
+    """``https://``/``http://``/``file://`` URLs as given; a path becomes a ``file://`` URL."""
+    if isinstance(source, Path):
+        return source.expanduser().resolve().as_uri()
+    scheme = urlsplit(source).scheme.lower()
+    if scheme in ("http", "https", "file"):
+        return source
+    if scheme and len(scheme) > 1:
+        raise ConfigError(f"unsupported Registry address {source!r} (use https://, file:// or a path)")
+    return Path(source).expanduser().resolve().as_uri()
+
+
+def _file_path(url: str) -> Path | None:
+    parts = urlsplit(url)
+    return Path(unquote(parts.path)) if parts.scheme.lower() == "file" else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class _RegistryClientBase:
+    """What the sync and async clients share: state, source handling, the answers."""
+
+    def __init__(
+        self,
+        url: str | Path,
+        *,
+        policy: CachePolicy,
+        cache_dir: Path | None,
+        clock: Clock,
+    ) -> None:
+        self.url = resolve_source(url)
+        self._file = _file_path(self.url)
+        self._state = CatalogueCache(policy)
+        self._disk = DiskCache(cache_dir, self.url) if cache_dir is not None else None
+        self._disk_checked = self._disk is None
+        self._clock = clock
+
+    @property
+    def policy(self) -> CachePolicy:
+        return self._state.policy
+
+    @property
+    def cached(self) -> CachedCatalogue | None:
+        """The copy held now, without any I/O (``None`` before the first load)."""
+        return self._state.entry
+
+    def _read_file(self, path: Path) -> _Fetched:
+        stat = path.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        headers = {"ETag": etag, "Cache-Control": f"max-age={int(self.policy.min_ttl)}"}
+        if self._state.request_headers().get("If-None-Match") == etag:
+            return _Fetched(304, headers, b"")
+        return _Fetched(200, headers, path.read_bytes())
+
+    def _not_modified(self, fetched: _Fetched, now: float) -> CachedCatalogue | None:
+        """Handle a 304 (returns the revalidated copy) or refuse a non-200 status."""
+        if fetched.status == 304:
+            return self._state.on_not_modified(fetched.headers, now)
+        if fetched.status != 200:
+            raise RegistryUnavailableError(f"the Registry answered HTTP {fetched.status}")
+        return None
+
+    @staticmethod
+    def _rebind(fresh: Catalogue, served_by: HostedApi | Host | ApiEntry) -> Host | None:
+        """The host of a refreshed catalogue serving the same entry, when exactly one does."""
+        entry = served_by.entry if isinstance(served_by, HostedApi) else served_by
+        if isinstance(entry, Host):
+            return None
+        hosts = [h for h in fresh.hosts if entry in h.apis]
+        return hosts[0] if len(hosts) == 1 else None
+
+
+class RegistryClient(_RegistryClientBase):
+    """Thread-safe caching client of the Registry catalogue.
+
+    ``http_client`` lets the caller share an :class:`httpx.Client` (it is then
+    not closed by :meth:`close`); otherwise one is made from ``timeout``,
+    ``verify`` and ``proxy``. ``clock`` returns wall-clock seconds (tests inject one).
+    """
+
+    def __init__(
+        self,
+        url: str | Path = PRODUCTION_CATALOGUE_URL,
+        *,
+        http_client: httpx.Client | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        verify: Any = True,
+        proxy: str | None = None,
+        policy: CachePolicy | None = None,
+        cache_dir: Path | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=timeout, verify=verify, proxy=proxy, follow_redirects=True
+        )
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: ClientConfig, *, clock: Clock = time.time) -> RegistryClient:
+        return cls(
+            config.registry.url,
+            http_client=httpx.Client(**config.http_client_options(), follow_redirects=True),
+            policy=config.registry.policy,
+            cache_dir=config.registry.cache_dir,
+            clock=clock,
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ the copy
+
+    def catalogue(self) -> Catalogue:
+        """The current catalogue, refreshed when expired; :class:`RegistryUnavailableError` if none."""
+        now = self._clock()
+        ready = self._state.without_fetch(now)
+        if ready is not None:
+            return ready
+        entry = self._state.entry
+        if entry is not None and self._state.is_usable(now):
+            if not self._lock.acquire(blocking=False):
+                return entry.catalogue
+        else:
+            self._lock.acquire()
+        try:
+            return self._refresh_locked(force=False)
+        finally:
+            self._lock.release()
+
+    def refresh(self) -> Catalogue:
+        """Ask the Registry now, whatever the copy's age (still conditional, still with fallback)."""
+        with self._lock:
+            return self._refresh_locked(force=True)
+
+    def _forced_refresh(self) -> Catalogue:
+        with self._lock:
+            self._load_disk_once()
+            if self._state.entry is not None and not self._state.forced_refresh_allowed(
+                self._clock()
+            ):
+                return self._state.entry.catalogue
+            return self._refresh_locked(force=True)
+
+    def _load_disk_once(self) -> None:
+        if not self._disk_checked and self._disk is not None:
+            self._disk_checked = True
+            if self._state.entry is None:
+                self._state.entry = self._disk.load()
+
+    def _refresh_locked(self, *, force: bool) -> Catalogue:
+        self._load_disk_once()
+        if not force:
+            ready = self._state.without_fetch(self._clock())
+            if ready is not None:
+                return ready
+        try:
+            fetched = self._fetch()
+            now = self._clock()
+            entry = self._not_modified(fetched, now)
+            if entry is None:
+                catalogue = parse_catalogue(fetched.body)
+                entry = self._state.on_catalogue(catalogue, fetched.body, fetched.headers, now)
+        except _FETCH_ERRORS as exc:
+            return self._state.on_failure(exc, self._clock(), self.url).catalogue
+        if self._disk is not None:
+            self._disk.save(entry, body_changed=fetched.status == 200)
+        return entry.catalogue
+
+    def _fetch(self) -> _Fetched:
+        if self._file is not None:
+            return self._read_file(self._file)
+        response = self._http.get(self.url, headers=self._state.request_headers())
+        return _Fetched(response.status_code, response.headers, response.content)
+
+    # ------------------------------------------------------------ answers
+
+    def find_api(
+        self,
+        hei_id: str,
+        api: str | ApiVersion,
+        *,
+        major: int | None = None,
+        client_auth: str | None = CLIAUTH_HTTPSIG_NS,
+        server_auth: str | None = None,
+    ) -> HostedApi:
+        """See :meth:`Catalogue.find_api`."""
+        return self.catalogue().find_api(
+            hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
+        )
+
+    def find_apis(
+        self,
+        hei_id: str,
+        api: str | ApiVersion,
+        *,
+        major: int | None = None,
+        client_auth: str | None = CLIAUTH_HTTPSIG_NS,
+        server_auth: str | None = None,
+    ) -> tuple[HostedApi, ...]:
+        """See :meth:`Catalogue.find_apis`."""
+        return self.catalogue().find_apis(
+            hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
+        )
+
+    def client_key(self, key_id: str) -> ClientKey | None:
+        """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
+        key = self.catalogue().client_key(key_id)
+        if key is None:
+            key = self._forced_refresh().client_key(key_id)
+        return key
+
+    def heis_covered_by(self, key_id: str) -> frozenset[str]:
+        key = self.client_key(key_id)
+        return key.hei_ids if key is not None else frozenset()
+
+    def public_key(self, key_id: str) -> bytes | None:
+        """The DER public key ``key_id``, refreshing once before saying ``None``."""
+        der = self.catalogue().public_key(key_id)
+        if der is None:
+            der = self._forced_refresh().public_key(key_id)
+        return der
+
+    def is_server_key(self, key_id: str) -> bool:
+        if self.catalogue().is_server_key(key_id):
+            return True
+        return self._forced_refresh().is_server_key(key_id)
+
+    def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
+        """See :meth:`Catalogue.is_server_key_for`; refreshes once before saying ``False``.
+
+        After a refresh the endpoint is looked up again in the new catalogue and
+        counts only when exactly one host lists the same entry.
+        """
+        current = self.catalogue()
+        if current.is_server_key_for(key_id, served_by):
+            return True
+        fresh = self._forced_refresh()
+        if fresh is current:
+            return False
+        host = self._rebind(fresh, served_by)
+        return host is not None and fresh.is_server_key_for(key_id, host)
+
+
+class AsyncRegistryClient(_RegistryClientBase):
+    """Task-safe caching client for asyncio; the same behaviour as :class:`RegistryClient`.
+
+    Use one instance per event loop. Parsing a large catalogue and disk I/O run
+    in worker threads so that the loop is not blocked.
+    """
+
+    def __init__(
+        self,
+        url: str | Path = PRODUCTION_CATALOGUE_URL,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        verify: Any = True,
+        proxy: str | None = None,
+        policy: CachePolicy | None = None,
+        cache_dir: Path | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=timeout, verify=verify, proxy=proxy, follow_redirects=True
+        )
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_config(cls, config: ClientConfig, *, clock: Clock = time.time) -> AsyncRegistryClient:
+        return cls(
+            config.registry.url,
+            http_client=httpx.AsyncClient(
+                **config.async_http_client_options(), follow_redirects=True
+            ),
+            policy=config.registry.policy,
+            cache_dir=config.registry.cache_dir,
+            clock=clock,
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncRegistryClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------ the copy
+
+    async def catalogue(self) -> Catalogue:
+        """The current catalogue, refreshed when expired; :class:`RegistryUnavailableError` if none."""
+        now = self._clock()
+        ready = self._state.without_fetch(now)
+        if ready is not None:
+            return ready
+        entry = self._state.entry
+        if entry is not None and self._state.is_usable(now) and self._lock.locked():
+            return entry.catalogue
+        async with self._lock:
+            return await self._refresh_locked(force=False)
+
+    async def refresh(self) -> Catalogue:
+        """Ask the Registry now, whatever the copy's age (still conditional, still with fallback)."""
+        async with self._lock:
+            return await self._refresh_locked(force=True)
+
+    async def _forced_refresh(self) -> Catalogue:
+        async with self._lock:
+            await self._load_disk_once()
+            if self._state.entry is not None and not self._state.forced_refresh_allowed(
+                self._clock()
+            ):
+                return self._state.entry.catalogue
+            return await self._refresh_locked(force=True)
+
+    async def _load_disk_once(self) -> None:
+        if not self._disk_checked and self._disk is not None:
+            self._disk_checked = True
+            if self._state.entry is None:
+                self._state.entry = await asyncio.to_thread(self._disk.load)
+
+    async def _refresh_locked(self, *, force: bool) -> Catalogue:
+        await self._load_disk_once()
+        if not force:
+            ready = self._state.without_fetch(self._clock())
+            if ready is not None:
+                return ready
+        try:
+            fetched = await self._fetch()
+            now = self._clock()
+            entry = self._not_modified(fetched, now)
+            if entry is None:
+                catalogue = await asyncio.to_thread(parse_catalogue, fetched.body)
+                entry = self._state.on_catalogue(catalogue, fetched.body, fetched.headers, now)
+        except _FETCH_ERRORS as exc:
+            return self._state.on_failure(exc, self._clock(), self.url).catalogue
+        if self._disk is not None:
+            await asyncio.to_thread(self._disk.save, entry, body_changed=fetched.status == 200)
+        return entry.catalogue
+
+    async def _fetch(self) -> _Fetched:
+        if self._file is not None:
+            return await asyncio.to_thread(self._read_file, self._file)
+        response = await self._http.get(self.url, headers=self._state.request_headers())
+        return _Fetched(response.status_code, response.headers, response.content)
+
+    # ------------------------------------------------------------ answers
+
+    async def find_api(
+        self,
+        hei_id: str,
+        api: str | ApiVersion,
+        *,
+        major: int | None = None,
+        client_auth: str | None = CLIAUTH_HTTPSIG_NS,
+        server_auth: str | None = None,
+    ) -> HostedApi:
+        """See :meth:`Catalogue.find_api`."""
+        return (await self.catalogue()).find_api(
+            hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
+        )
+
+    async def find_apis(
+        self,
+        hei_id: str,
+        api: str | ApiVersion,
+        *,
+        major: int | None = None,
+        client_auth: str | None = CLIAUTH_HTTPSIG_NS,
+        server_auth: str | None = None,
+    ) -> tuple[HostedApi, ...]:
+        """See :meth:`Catalogue.find_apis`."""
+        return (await self.catalogue()).find_apis(
+            hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
+        )
+
+    async def client_key(self, key_id: str) -> ClientKey | None:
+        """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
+        key = (await self.catalogue()).client_key(key_id)
+        if key is None:
+            key = (await self._forced_refresh()).client_key(key_id)
+        return key
+
+    async def heis_covered_by(self, key_id: str) -> frozenset[str]:
+        key = await self.client_key(key_id)
+        return key.hei_ids if key is not None else frozenset()
+
+    async def public_key(self, key_id: str) -> bytes | None:
+        """The DER public key ``key_id``, refreshing once before saying ``None``."""
+        der = (await self.catalogue()).public_key(key_id)
+        if der is None:
+            der = (await self._forced_refresh()).public_key(key_id)
+        return der
+
+    async def is_server_key(self, key_id: str) -> bool:
+        if (await self.catalogue()).is_server_key(key_id):
+            return True
+        return (await self._forced_refresh()).is_server_key(key_id)
+
+    async def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
+        """See :meth:`RegistryClient.is_server_key_for`."""
+        current = await self.catalogue()
+        if current.is_server_key_for(key_id, served_by):
+            return True
+        fresh = await self._forced_refresh()
+        if fresh is current:
+            return False
+        host = self._rebind(fresh, served_by)
+        return host is not None and fresh.is_server_key_for(key_id, host)

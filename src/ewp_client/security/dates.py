@@ -1,0 +1,64 @@
+"""HTTP dates as EWP signatures use them: RFC 1123 in GMT, and the clock-skew check."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from calendar import timegm
+from email.utils import formatdate
+from typing import Final
+
+from ..errors import ClockSkewError, DateError
+
+__all__ = ["format_http_date", "parse_http_date", "check_date"]
+
+_MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_RFC1123: Final = re.compile(
+    r"(?P<wd>Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<d>\d{2}) (?P<mon>[A-Z][a-z]{2}) (?P<y>\d{4}) "
+    r"(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2}) GMT"
+)
+
+
+def format_http_date(timestamp: float) -> str:
+    """``Sun, 06 Nov 1994 08:49:37 GMT`` for a POSIX timestamp."""
+    return formatdate(timestamp, usegmt=True)
+
+
+def parse_http_date(value: str, *, header: str = "Date") -> float:
+    """The POSIX timestamp of a strict RFC 1123 GMT date; :class:`DateError` otherwise.
+
+    Strict on purpose: the obsolete RFC 850 and asctime forms, other zones
+    (``CEST``, ``GMT+2:00``, ``+0000``) and a wrong weekday are all refused,
+    because a partner sending them is what EWP support tickets are about.
+    """
+    match = _RFC1123.fullmatch(value.strip())
+    if match is None or match["mon"] not in _MONTHS:
+        raise DateError(f"{header}: {value!r} is not an RFC 1123 date in GMT")
+    fields = (int(match[k]) for k in ("y", "d", "h", "mi", "s"))
+    year, day, hour, minute, second = fields
+    month = _MONTHS.index(match["mon"]) + 1
+    try:
+        moment = datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise DateError(f"{header}: {value!r} is not a valid date: {exc}") from exc
+    if _DAYS[moment.weekday()] != match["wd"]:
+        raise DateError(f"{header}: {value!r} names the wrong day of the week")
+    return float(timegm(moment.timetuple()))
+
+
+def check_date(value: str, *, now: float, limit: float, header: str = "Date") -> float:
+    """Parse ``value`` and check it is within ``limit`` seconds of ``now``; return the skew.
+
+    The skew is ``date - now`` (positive: the sender's clock is ahead).
+    """
+    skew = parse_http_date(value, header=header) - now
+    if abs(skew) > limit:
+        direction = "ahead of" if skew > 0 else "behind"
+        raise ClockSkewError(
+            f"{header} is {abs(skew):.0f} s {direction} our clock (allowed: {limit:.0f} s)",
+            skew=skew,
+            limit=limit,
+        )
+    return skew

@@ -1,0 +1,85 @@
+"""The ``Digest`` header (RFC 3230) with the ``SHA-256`` algorithm (RFC 5843).
+
+The digest is always computed over the body bytes exactly as transmitted, i.e.
+after any ``Content-Encoding`` and before any decoding by the receiver.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import hmac
+import zlib
+from typing import Final
+
+from ..errors import DigestError
+
+__all__ = ["SHA256", "digest_header", "parse_digest", "sha256_base64", "verify_digest"]
+
+SHA256: Final = "SHA-256"
+
+
+def sha256_base64(body: bytes) -> str:
+    """Base64 of the SHA-256 of ``body``."""
+    return base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+
+
+def digest_header(body: bytes) -> str:
+    """The ``Digest`` value for ``body``: ``SHA-256=<base64>``."""
+    return f"{SHA256}={sha256_base64(body)}"
+
+
+def parse_digest(value: str) -> dict[str, str]:
+    """``{algorithm (upper-case): value}`` of a (possibly multi-valued) ``Digest`` header.
+
+    Algorithm names are case-insensitive (RFC 3230 §4.1.1); values keep their
+    case. Items without ``=`` are ignored; the first value of an algorithm wins.
+    """
+    result: dict[str, str] = {}
+    for item in value.split(","):
+        name, sep, digest = item.partition("=")
+        if sep and name.strip():
+            result.setdefault(name.strip().upper(), digest.strip())
+    return result
+
+
+def verify_digest(value: str | None, body: bytes, *, content_encoding: str | None = None) -> None:
+    """Check ``Digest`` against ``body``; :class:`DigestError` names what is wrong.
+
+    When it fails and the message is content-encoded, the error says whether the
+    digest matches the decoded body instead: the signature of a digest computed
+    before compression (known EWP interoperability problem).
+    """
+    if value is None:
+        raise DigestError("the Digest header is missing")
+    digests = parse_digest(value)
+    claimed = digests.get(SHA256)
+    if claimed is None:
+        algorithms = ", ".join(sorted(digests)) or "none"
+        raise DigestError(f"the Digest header has no SHA-256 value (found: {algorithms})")
+    expected = sha256_base64(body)
+    if hmac.compare_digest(claimed.encode(), expected.encode()):
+        return
+    hint = ""
+    decoded = _decode(body, content_encoding)
+    if decoded is not None and sha256_base64(decoded) == claimed:
+        hint = f"; it matches the body before {content_encoding} encoding: compute it after"
+    raise DigestError(
+        f"SHA-256 digest mismatch: header says {claimed}, the body bytes give {expected}{hint}"
+    )
+
+
+def _decode(body: bytes, content_encoding: str | None) -> bytes | None:
+    coding = (content_encoding or "").strip().lower()
+    try:
+        if coding in ("gzip", "x-gzip"):
+            return gzip.decompress(body)
+        if coding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None

@@ -1,0 +1,89 @@
+"""``ewp validate``: exit statuses, the FILE:LINE: PATH: message lines and the JSON report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ewp_client.cli import main
+from ewp_client.namespaces import ECHO_NS
+from tests.conformance import reference
+
+VALID = f"<response xmlns='{ECHO_NS}'><hei-id>uni.example.org</hei-id></response>"
+INVALID = f"<response xmlns='{ECHO_NS}'>\n<echo>x</echo>\n<hei-id>u.org</hei-id></response>"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, text in {
+        "valid": VALID,
+        "invalid": INVALID,
+        "malformed": "<response",
+        "unknown": "<x xmlns='urn:nothing'/>",
+    }.items():
+        out[name] = tmp_path / f"{name}.xml"
+        out[name].write_text(text)
+    return out
+
+
+def test_all_valid_exits_0(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(files["valid"])]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_invalid_exits_1_with_file_line_path_message(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(files["valid"]), str(files["invalid"])]) == 1
+    out = capsys.readouterr().out
+    assert f"{files['invalid']}:3: /response: " in out
+
+
+def test_malformed_is_invalid(files: dict[str, Path]) -> None:
+    assert main(["validate", str(files["malformed"])]) == 1
+
+
+@pytest.mark.parametrize("which", ["unknown", "missing"])
+def test_unreadable_or_unknown_exits_2(files: dict[str, Path], which: str) -> None:
+    path = files.get(which, files["valid"].parent / "does-not-exist.xml")
+    assert main(["validate", str(files["invalid"]), str(path)]) == 2
+
+
+def test_json_is_one_document_with_one_object_per_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["validate", "--json", str(files["valid"]), str(files["invalid"])])
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in report] == [str(files["valid"]), str(files["invalid"])]
+    assert report[0] == {
+        "file": str(files["valid"]), "valid": True, "namespace": ECHO_NS, "errors": [],
+    }
+    assert report[1]["valid"] is False
+    assert report[1]["errors"][0]["line"] == 3
+    assert set(report[1]["errors"][0]) == {"line", "path", "message"}
+
+
+def test_no_arguments_is_a_usage_error() -> None:
+    assert main(["validate"]) == 2
+
+
+def test_console_script_runs_as_a_process(files: dict[str, Path]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ewp_client.cli", "validate", "--json", str(files["invalid"])],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)[0]["valid"] is False
+
+
+@pytest.mark.skipif(not reference.available(), reason=reference.MISSING_REASON)
+def test_every_official_full_example_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(p) for p in reference.full_examples()]
+    assert main(["validate", "--json", *paths]) == 0
+    assert all(r["valid"] for r in json.loads(capsys.readouterr().out))
