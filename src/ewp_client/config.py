@@ -152,7 +152,9 @@ def _from_file(path: Path) -> ClientConfig:
         raise ConfigError(f"{path}: [proxies] must map URL patterns to proxy URLs")
     policy = CachePolicy()
     if "max-stale-age" in reg:
-        policy = replace(policy, max_stale_age=_seconds("registry.max-stale-age", reg["max-stale-age"]))
+        age = _seconds("registry.max-stale-age", reg["max-stale-age"])
+        policy = replace(policy, max_stale_age=age)
+    source = _string("registry.source", reg.get("source", "production"))
     return ClientConfig(
         hei_ids=_hei_ids("hei-ids", data.get("hei-ids", [])),
         private_key=_path(data.get("private-key"), base, "private-key"),
@@ -163,7 +165,7 @@ def _from_file(path: Path) -> ClientConfig:
         proxies=dict(proxies),
         log_personal_data=_flag("log-personal-data", data.get("log-personal-data", False)),
         registry=RegistryConfig(
-            url=registry_url(_string("registry.source", reg.get("source", "production")), base=base),
+            url=registry_url(source, base=base),
             cache_dir=_path(reg.get("cache-dir"), base, "registry.cache-dir"),
             policy=policy,
         ),

@@ -48,10 +48,10 @@ the message, so that callers and tests can act on them.
     │   └── PartnerServerError (5xx)
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
-    │   └── ApprovalRefusedError ............... reason: unmapped / not valid for approval / hash mismatch
+    │   └── ApprovalRefusedError ............... reason: why we refuse to approve
     └── LearningAgreementError
-        ├── AlreadyApplied ..................... our approval/comment is already on the partner's copy
-        ├── StaleProposalError ................. proposal id is not the current one (409 on the server)
+        ├── AlreadyApplied ..................... our approval/comment is already there
+        ├── StaleProposalError ................. not the current proposal id (409)
         └── LifecycleError ..................... a transition the LA lifecycle does not allow
 
 Lower-level errors (lxml, httpx, cryptography) are translated in one place each
@@ -404,7 +404,10 @@ class IiaHashError(IiaError):
 
 
 class ApprovalRefusedError(IiaError):
-    """We refuse to approve this IIA (``reason``: unmapped, not-valid-for-approval, hash-mismatch)."""
+    """We refuse to approve this IIA.
+
+    ``reason`` is one of ``unmapped``, ``not-valid-for-approval``, ``hash-mismatch``.
+    """
 
     def __init__(self, message: str, *, reason: str, iia_id: str | None):
         super().__init__(message)

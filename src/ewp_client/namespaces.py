@@ -93,13 +93,18 @@ IIA_APPROVAL_CNR_ENTRY_NS: Final = _blob("ewp-specs-api-iia-approval-cnr", 2, "m
 LAS_GET_NS: Final = _blob("ewp-specs-api-omobility-las", 1, "endpoints/get-response.xsd")
 LAS_INDEX_NS: Final = _blob("ewp-specs-api-omobility-las", 1, "endpoints/index-response.xsd")
 LAS_STATS_NS: Final = _blob("ewp-specs-api-omobility-las", 1, "endpoints/stats-response.xsd")
-LAS_UPDATE_REQUEST_NS: Final = _blob("ewp-specs-api-omobility-las", 1, "endpoints/update-request.xsd")
+LAS_UPDATE_REQUEST_NS: Final = _blob(
+    "ewp-specs-api-omobility-las", 1, "endpoints/update-request.xsd"
+)
 LAS_UPDATE_RESPONSE_NS: Final = _blob(
     "ewp-specs-api-omobility-las", 1, "endpoints/update-response.xsd"
 )
 LAS_ENTRY_NS: Final = _blob("ewp-specs-api-omobility-las", 1, "manifest-entry.xsd")
 LA_CNR_NS: Final = _tree("ewp-specs-api-omobility-la-cnr", 1)
-LA_CNR_STATS_NS: Final = _tree("ewp-specs-api-omobility-la-cnr", 1) + "/endpoints/stats-response.xsd"
+# The official LA CNR stats schema uses "tree" (not "blob") in its namespace.
+LA_CNR_STATS_NS: Final = (
+    _tree("ewp-specs-api-omobility-la-cnr", 1) + "/endpoints/stats-response.xsd"
+)
 LA_CNR_ENTRY_NS: Final = _blob("ewp-specs-api-omobility-la-cnr", 1, "manifest-entry.xsd")
 COURSES_NS: Final = _tree("ewp-specs-api-courses", 1)
 COURSES_ENTRY_NS: Final = _blob("ewp-specs-api-courses", 1, "manifest-entry.xsd")

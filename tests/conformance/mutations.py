@@ -10,6 +10,7 @@ whatever the official schemas say; the corpus only has to be varied.
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ def _reorder(root: etree._Element, rng: random.Random) -> str | None:
     pairs = []
     for parent in _elements(root):
         kids = _children(parent)
-        pairs.extend((a, b) for a, b in zip(kids, kids[1:], strict=False) if a.tag != b.tag)
+        pairs.extend((a, b) for a, b in itertools.pairwise(kids) if a.tag != b.tag)
     if not pairs:
         return None
     a, b = rng.choice(pairs)

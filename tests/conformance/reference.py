@@ -38,7 +38,9 @@ def official_file(info: SchemaInfo) -> Path:
         return OFFICIAL_SCHEMAS / "xml.xsd"
     candidates = sorted(OFFICIAL_SCHEMAS.glob(f"{info.official_repo}-v{info.official_version}"))
     if not candidates:
-        raise FileNotFoundError(f"no official folder for {info.official_repo} {info.official_version}")
+        raise FileNotFoundError(
+            f"no official folder for {info.official_repo} {info.official_version}"
+        )
     return candidates[0] / info.official_path
 
 
@@ -55,7 +57,7 @@ def map_official_uri(uri: str) -> str:
     return str(folders[-1] / m["path"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def official_schema(namespace: str) -> Any:
     """xmlschema's XSD 1.0 validator for ``namespace``, built from the official files offline."""
     info = next(s for s in SCHEMAS if s.namespace == namespace)
@@ -64,7 +66,7 @@ def official_schema(namespace: str) -> Any:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def our_schema_xmlschema(namespace: str) -> Any:
     """xmlschema's validator for our bundled schema of ``namespace``."""
     from ewp_client.xml.schemas import schema_path

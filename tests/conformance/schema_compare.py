@@ -19,8 +19,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from ewp_client.namespaces import SCHEMAS, SUPPORT_NS, XSD_NS, SchemaInfo  # noqa: E402
-from tests.conformance.reference import (  # noqa: E402
+from ewp_client.namespaces import SCHEMAS, SUPPORT_NS, XSD_NS, SchemaInfo
+from tests.conformance.reference import (
     official_schema,
     our_schema_xmlschema,
 )

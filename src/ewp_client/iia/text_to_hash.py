@@ -54,8 +54,8 @@ want stable hashes serve one IIA per response, or none of these markers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
@@ -75,10 +75,7 @@ _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 
-# Over attributes rather than elements: libxml2 evaluates this form several times faster.
-_marked_not_valid = etree.XPath(
-    "boolean(//@not-yet-defined[.='true' or .='1'] | //@v6-value[.!=''])"
-)
+_all_attributes = etree.XPath("//@*")
 
 
 class FieldKind(Enum):
@@ -89,6 +86,15 @@ class FieldKind(Enum):
     MARKER = "marker"  # _@label@_
 
 
+ELEMENT: Final = FieldKind.ELEMENT
+ATTRIBUTE: Final = FieldKind.ATTRIBUTE
+MARKER: Final = FieldKind.MARKER
+
+#: A field as the builder records it: ``(kind, label, value)``. Plain tuples keep
+#: the hot path cheap; :class:`HashedField` is the same triple with names.
+Field = tuple[FieldKind, str, str]
+
+
 class HashedField(NamedTuple):
     """One field of the text-to-hash, in the order the text holds it."""
 
@@ -97,40 +103,21 @@ class HashedField(NamedTuple):
     value: str
 
     def render(self) -> str:
-        if self.kind is FieldKind.ELEMENT:
-            return f"_{self.label}={self.value}_"
-        if self.kind is FieldKind.ATTRIBUTE:
-            return f"_@{self.label}={self.value}@_"
-        return f"_@{self.label}@_"
+        return render((self,))
 
 
-ELEMENT: Final = FieldKind.ELEMENT
-ATTRIBUTE: Final = FieldKind.ATTRIBUTE
-
-
-def render(fields: list[HashedField] | tuple[HashedField, ...]) -> str:
+def render(fields: Iterable[Field]) -> str:
     """The text-to-hash made of ``fields``."""
-    return "".join(field.render() for field in fields)
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentMarkers:
-    """What the kit reads from the whole response rather than from one ``<iia>``."""
-
-    terminated_as_a_whole: bool
-    valid_for_approval: bool
-
-    @classmethod
-    def of(cls, root: etree._Element) -> DocumentMarkers:
-        terminated = any(
-            local_name(key) == TERMINATED and value in _TRUE
-            for conditions in root.iter(f"{{*}}{COOPERATION_CONDITIONS}")
-            for key, value in conditions.attrib.items()
-        )
-        return cls(
-            terminated_as_a_whole=terminated,
-            valid_for_approval=not _marked_not_valid(root),
-        )
+    return "".join(
+        [
+            f"_{label}={value}_"
+            if kind is ELEMENT
+            else f"_@{label}={value}@_"
+            if kind is ATTRIBUTE
+            else f"_@{label}@_"
+            for kind, label, value in fields
+        ]
+    )
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -138,7 +125,7 @@ _LOCAL_NAMES_LIMIT: Final = 4096
 
 
 def local_name(tag: str) -> str:
-    """``{ns}name`` or ``name`` -> ``name`` (memoised: an IIA has few distinct tags)."""
+    """``{ns}name`` or ``name`` -> ``name`` (memoised: IIAs use few distinct tags)."""
     name = _LOCAL_NAMES.get(tag)
     if name is None:
         name = tag.rpartition("}")[2]
@@ -147,11 +134,56 @@ def local_name(tag: str) -> str:
     return name
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentMarkers:
+    """What the kit reads from the whole response rather than from one ``<iia>``.
+
+    Found with one pass over the document's attributes, which also tells the
+    walk which elements have attributes at all (most have none).
+    """
+
+    terminated_as_a_whole: bool
+    valid_for_approval: bool
+    with_attributes: frozenset[etree._Element] = field(
+        default=frozenset(), compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, root: etree._Element) -> DocumentMarkers:
+        terminated = False
+        valid = True
+        owners = set()
+        for attribute in _all_attributes(root):
+            if not isinstance(attribute, etree._ElementUnicodeResult):
+                continue
+            owner = attribute.getparent()
+            if owner is None:
+                continue
+            owners.add(owner)
+            name = str(attribute.attrname)
+            if name == NOT_YET_DEFINED:
+                valid = valid and attribute not in _TRUE
+            elif name == V6_VALUE:
+                valid = valid and not attribute
+            elif (
+                attribute in _TRUE
+                and local_name(name) == TERMINATED
+                and local_name(owner.tag) == COOPERATION_CONDITIONS
+            ):
+                terminated = True
+        return cls(terminated, valid, frozenset(owners))
+
+
 def string_value(element: etree._Element) -> str:
     """The XPath string value: all descendant text, untrimmed, comments skipped."""
     if len(element) == 0:
         return element.text or ""
     return "".join(element.itertext())
+
+
+def has_element_children(element: etree._Element) -> bool:
+    """``count(*) > 0``: comments and processing instructions are not children that count."""
+    return any(isinstance(child.tag, str) for child in element)
 
 
 def iias(root: etree._Element) -> Iterator[etree._Element]:
@@ -179,17 +211,15 @@ def single_value(parent: etree._Element, name: str, what: str) -> str:
     if len(found) > 1:
         raise IiaError(
             f"{what} has {len(found)} <{name}> elements (line {found[1].sourceline}); "
-            "the iia-hash is undefined for it"
+            "the kit cannot hash it, so its iia-hash is undefined"
         )
     return string_value(found[0])
 
 
-def partner_fields(iia: etree._Element) -> list[HashedField]:
+def partner_fields(iia: etree._Element) -> list[Field]:
     """``iia-id_1``, ``iia-id_2``...: one field per ``<partner>``, in order."""
     return [
-        HashedField(
-            FieldKind.ELEMENT, f"iia-id_{n}", single_value(partner, "iia-id", f"partner {n}")
-        )
+        (ELEMENT, f"iia-id_{n}", single_value(partner, "iia-id", f"partner {n}"))
         for n, partner in enumerate(iia.iterchildren("{*}partner"), start=1)
     ]
 
@@ -200,58 +230,86 @@ def mobilities(iia: etree._Element) -> Iterator[etree._Element]:
         yield from conditions.iterchildren("*")
 
 
-def _is_not_yet_defined(element: etree._Element) -> bool:
-    return element.get(NOT_YET_DEFINED) in _TRUE
+def year_fields(mobility: etree._Element) -> list[Field]:
+    """The two academic-year fields the kit appends after each v7 mobility."""
+    where = f"<{local_name(mobility.tag)}> (line {mobility.sourceline})"
+    return [
+        (ELEMENT, FIRST_YEAR, single_value(mobility, FIRST_YEAR, where)),
+        (ELEMENT, LAST_YEAR, single_value(mobility, LAST_YEAR, where)),
+    ]
 
 
-def _blocked_from_above(mobility: etree._Element) -> bool:
+def _hidden_from_above(mobility: etree._Element) -> bool:
     """Whether the mobility itself or an ancestor hides all the mobility's descendants."""
-    for element in (mobility, *mobility.iterancestors()):
-        if _is_not_yet_defined(element) or local_name(element.tag) in CONTACTS:
-            return True
-    return False
+    return any(
+        element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
+        for element in (mobility, *mobility.iterancestors())
+    )
 
 
-def has_element_children(element: etree._Element) -> bool:
-    """``count(*) > 0``: comments and processing instructions are not children that count."""
-    if len(element) == 0:
-        return False
-    return isinstance(element[0].tag, str) or next(element.iterchildren("*"), None) is not None
+def _walk_v7(
+    parent: etree._Element,
+    parent_name: str,
+    grandparent_name: str,
+    with_attributes: frozenset[etree._Element],
+    out: list[Field],
+) -> bool:
+    """Append the fields of ``parent``'s descendants; whether it has element children.
 
-
-def _walk_v7(parent: etree._Element, grandparent_name: str, out: list[HashedField]) -> None:
-    # Hot path: the kit's per-descendant rules, evaluated top-down so that a
-    # not-yet-defined element or a contact prunes its whole subtree at once.
-    parent_name = local_name(parent.tag)
+    The kit's per-descendant rules, evaluated top-down so that a not-yet-defined
+    element or a contact prunes its whole subtree at once. This is the hot path:
+    it iterates children directly and reads attributes only of elements that
+    have some. A leaf's value comes after its attributes; an element found to
+    have only comments and processing instructions inside is a leaf too, and
+    as the walk wrote nothing for its content, its value still comes in order.
+    """
     prefix = f"{grandparent_name}.{parent_name}."
-    for element in parent.iterchildren("*"):
-        attributes = element.items()
+    found = False
+    for element in parent:
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            continue
+        found = True
+        attributes = element.items() if element in with_attributes else ()
         if attributes and element.get(NOT_YET_DEFINED) in _TRUE:
             continue
-        name = _LOCAL_NAMES.get(element.tag) or local_name(element.tag)
-        has_children = has_element_children(element)
-        if name not in _YEARS:
-            label = prefix + name
+        name = _LOCAL_NAMES.get(tag) or local_name(tag)
+        written = name not in _YEARS
+        label = prefix + name
+        if written:
             for key, value in attributes:
                 if key not in _UNWRITTEN_ATTRIBUTES:
-                    out.append(HashedField(ATTRIBUTE, f"{label}.{local_name(key)}", value))
-            if not has_children:
+                    out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
+        if len(element) == 0:
+            if written:
                 value = element.get(V6_VALUE) if attributes and name == ISCED_CODE else None
-                out.append(HashedField(ELEMENT, label, value or string_value(element)))
-        if has_children and name not in CONTACTS:
-            _walk_v7(element, parent_name, out)
+                out.append((ELEMENT, label, value or element.text or ""))
+            continue
+        if name in CONTACTS:
+            leaf = not has_element_children(element)
+        else:
+            leaf = not _walk_v7(element, name, parent_name, with_attributes, out)
+        if leaf and written:
+            value = element.get(V6_VALUE) if attributes and name == ISCED_CODE else None
+            out.append((ELEMENT, label, value or string_value(element)))
+    return found
 
 
-def hashed_fields(iia: etree._Element, markers: DocumentMarkers) -> list[HashedField]:
-    """The fields of ``iia``'s v7 text-to-hash, in order (see the module docstring)."""
-    out: list[HashedField] = []
-    if markers.terminated_as_a_whole:
-        out.append(HashedField(FieldKind.MARKER, TERMINATED, ""))
-    out.extend(partner_fields(iia))
+def hashed_fields(iia: etree._Element, markers: DocumentMarkers) -> list[Field]:
+    """The fields of ``iia``'s v7 text-to-hash, in order (see the module docstring).
+
+    ``markers`` are those of the document ``iia`` belongs to.
+    """
+    out: list[Field] = [(MARKER, TERMINATED, "")] if markers.terminated_as_a_whole else []
+    out += partner_fields(iia)
     for mobility in mobilities(iia):
-        if not _blocked_from_above(mobility):
-            _walk_v7(mobility, COOPERATION_CONDITIONS, out)
-        where = f"mobility <{local_name(mobility.tag)}> (line {mobility.sourceline})"
-        out.append(HashedField(FieldKind.ELEMENT, FIRST_YEAR, single_value(mobility, FIRST_YEAR, where)))
-        out.append(HashedField(FieldKind.ELEMENT, LAST_YEAR, single_value(mobility, LAST_YEAR, where)))
+        if not _hidden_from_above(mobility):
+            _walk_v7(
+                mobility,
+                local_name(mobility.tag),
+                COOPERATION_CONDITIONS,
+                markers.with_attributes,
+                out,
+            )
+        out += year_fields(mobility)
     return out

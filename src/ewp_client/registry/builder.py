@@ -77,10 +77,10 @@ def render_catalogue(catalogue: Catalogue) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
-def _namespace_map(catalogue: Catalogue) -> dict[str | None, str]:
+def _namespace_map(catalogue: Catalogue) -> dict[str | None, str | bytes]:
     """Readable prefixes: ``ewp``, ``sec``, one per API entry namespace, one per security method."""
-    nsmap: dict[str | None, str] = {None: REGISTRY_NS, "ewp": COMMON_NS}
-    taken = set(nsmap.values())
+    nsmap: dict[str | None, str | bytes] = {None: REGISTRY_NS, "ewp": COMMON_NS}
+    taken: set[str | bytes] = set(nsmap.values())
 
     def add(base: str, namespace: str) -> None:
         if namespace in taken or not namespace:
@@ -98,7 +98,7 @@ def _namespace_map(catalogue: Catalogue) -> dict[str | None, str]:
             if entry.http_security is not None:
                 add("sec", SEC_INTRO_NS)
                 for method in _all_methods(entry.http_security):
-                    add(f"sec-{method.name}", method.namespace)
+                    add(method.label, method.namespace)
     return nsmap
 
 

@@ -50,7 +50,9 @@ def resolve_source(source: str | Path) -> str:
     if scheme in ("http", "https", "file"):
         return source
     if scheme and len(scheme) > 1:
-        raise ConfigError(f"unsupported Registry address {source!r} (use https://, file:// or a path)")
+        raise ConfigError(
+            f"unsupported Registry address {source!r} (use https://, file:// or a path)"
+        )
     return Path(source).expanduser().resolve().as_uri()
 
 
@@ -169,7 +171,10 @@ class RegistryClient(_RegistryClientBase):
     # ------------------------------------------------------------ the copy
 
     def catalogue(self) -> Catalogue:
-        """The current catalogue, refreshed when expired; :class:`RegistryUnavailableError` if none."""
+        """The current catalogue, refreshed when expired.
+
+        Raises :class:`RegistryUnavailableError` when there is no usable copy.
+        """
         now = self._clock()
         ready = self._state.without_fetch(now)
         if ready is not None:
@@ -186,7 +191,7 @@ class RegistryClient(_RegistryClientBase):
             self._lock.release()
 
     def refresh(self) -> Catalogue:
-        """Ask the Registry now, whatever the copy's age (still conditional, still with fallback)."""
+        """Ask the Registry now, whatever the copy's age (conditional GET, stale fallback)."""
         with self._lock:
             return self._refresh_locked(force=True)
 
@@ -350,7 +355,10 @@ class AsyncRegistryClient(_RegistryClientBase):
     # ------------------------------------------------------------ the copy
 
     async def catalogue(self) -> Catalogue:
-        """The current catalogue, refreshed when expired; :class:`RegistryUnavailableError` if none."""
+        """The current catalogue, refreshed when expired.
+
+        Raises :class:`RegistryUnavailableError` when there is no usable copy.
+        """
         now = self._clock()
         ready = self._state.without_fetch(now)
         if ready is not None:
@@ -362,7 +370,7 @@ class AsyncRegistryClient(_RegistryClientBase):
             return await self._refresh_locked(force=False)
 
     async def refresh(self) -> Catalogue:
-        """Ask the Registry now, whatever the copy's age (still conditional, still with fallback)."""
+        """Ask the Registry now, whatever the copy's age (conditional GET, stale fallback)."""
         async with self._lock:
             return await self._refresh_locked(force=True)
 

@@ -1,4 +1,4 @@
-"""The optional on-disk copy of the catalogue, so a restart neither waits for nor needs the Registry.
+"""The optional on-disk copy of the catalogue: a restart neither waits for nor needs the Registry.
 
 Two files per catalogue URL in the cache folder: the catalogue bytes and a
 small JSON record (URL, validators, times, SHA-256 of the bytes). Both are

@@ -29,6 +29,8 @@ from ..errors import RegistryError
 DEFAULT_MAX_IDS: Final = 1
 
 _VERSION_PART = re.compile(r"\d+")
+#: ``.../ewp-specs-sec-cliauth-httpsig/tree/stable-v1`` -> ``sec-cliauth-httpsig``
+_SPEC_REPO = re.compile(r"/ewp-specs-([a-z][a-z0-9-]*)/")
 
 
 def key_fingerprint(der: bytes) -> str:
@@ -55,6 +57,12 @@ class AuthMethod:
     namespace: str
     name: str
     attributes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """A short name for people: the spec it comes from (``sec-cliauth-httpsig``)."""
+        m = _SPEC_REPO.search(self.namespace)
+        return m.group(1) if m else f"sec-{self.name}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,7 +135,7 @@ class ApiEntry:
         return limits
 
     def max_ids_of(self, name: str, default: int = DEFAULT_MAX_IDS) -> int:
-        """The ``name`` limit, or ``default`` (1) when absent or unparsable, as clients must assume."""
+        """The ``name`` limit, or ``default`` (1) when absent or unparsable, as clients assume."""
         return self.max_ids.get(name, default)
 
     def accepts_client_auth(self, namespace: str) -> bool:
@@ -161,7 +169,7 @@ class Host:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OtherHeiId:
-    """An identifier of a HEI besides its SCHAC id (``erasmus``, ``pic``, ``erasmus-charter``...)."""
+    """A HEI identifier besides its SCHAC id (``erasmus``, ``pic``, ``erasmus-charter``...)."""
 
     type: str
     value: str

@@ -1,0 +1,110 @@
+"""Project-wide checks: public API, typing, lint, catalog, and the schemas inside a wheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import ewp_client
+from ewp_client.namespaces import SCHEMAS
+from ewp_client.xml import schema_dir
+from ewp_client.xml.catalog import render_catalog, resolve
+from tests.conformance import reference
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    names = ewp_client.__all__
+    assert names == sorted(names, key=lambda n: (n[0].islower(), n))
+    public = {n for n in vars(ewp_client) if not n.startswith("_")}
+    modules = {n for n in public if type(getattr(ewp_client, n)).__name__ == "module"}
+    assert set(names) == public - modules
+
+
+def test_every_error_derives_from_ewp_error() -> None:
+    for name in ewp_client.__all__:
+        obj = getattr(ewp_client, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, ewp_client.EwpError), name
+
+
+def test_mypy_strict_passes_on_src() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_is_clean() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_catalog_file_matches_the_namespace_table() -> None:
+    assert (schema_dir() / "catalog.xml").read_bytes() == render_catalog()
+    for info in SCHEMAS:
+        assert (schema_dir() / info.file).is_file(), info.file
+        assert resolve(info.namespace) == info.file
+
+
+@pytest.mark.skipif(not reference.available(), reason=reference.MISSING_REASON)
+def test_catalog_resolves_every_url_the_official_schemas_import_by() -> None:
+    import re
+
+    urls = set()
+    for xsd in reference.OFFICIAL_SCHEMAS.rglob("*.xsd"):
+        urls.update(re.findall(r'schemaLocation="(https?://[^"]+)"', xsd.read_text()))
+    assert urls
+    unresolved = sorted(u for u in urls if resolve(u) is None)
+    assert unresolved == []
+
+
+def test_no_bundled_schema_carries_official_annotation_text() -> None:
+    for xsd in (ROOT / "schemas").rglob("*.xsd"):
+        text = xsd.read_text()
+        assert "This schema is a part of the Erasmus Without Paper project" not in text, xsd
+
+
+@pytest.mark.slow
+def test_schemas_are_found_from_an_installed_wheel(tmp_path: Path) -> None:
+    """Build the wheel, unpack it, and validate with the schemas it carries."""
+    if shutil.which("git") is None:
+        pytest.skip("git is needed to build from a clean tree")
+    dist = tmp_path / "dist"
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0 and "hatchling" in proc.stderr:
+        pytest.skip(f"hatchling is not installed for --no-isolation: {proc.stderr[-300:]}")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    wheel = next(dist.glob("*.whl"))
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        assert "ewp_client/_schemas/catalog.xml" in names
+        assert "ewp_client/py.typed" in names
+        zf.extractall(site)
+    example = ROOT / "examples" / "data" / "echo-response.xml"
+    code = (
+        "import ewp_client, sys; from ewp_client.xml import schema_dir;"
+        f"assert str(schema_dir()).startswith({str(site)!r}), schema_dir();"
+        f"ewp_client.validate(open({str(example)!r}, 'rb').read()); print('ok')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "ok"
