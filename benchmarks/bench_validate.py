@@ -18,11 +18,11 @@ import copy
 
 from _common import REFERENCE, best_of, need_reference
 from lxml import etree
+from tests.conformance.reference import map_official_uri, official_schema
 
 import ewp_client
 from ewp_client.errors import XmlRefusedError
 from ewp_client.namespaces import LAS_GET_NS
-from tests.conformance.reference import map_official_uri, official_schema
 
 N_LAS = 200
 

@@ -35,6 +35,7 @@ from ..namespaces import IIAS_V6_GET_NS, IIAS_V7_GET_NS
 from ..xml.parser import parse_xml
 from .text_to_hash import (
     DocumentMarkers,
+    Field,
     HashedField,
     first_partner_iia_id,
     hashed_fields,
@@ -66,8 +67,13 @@ class IiaHash:
     declared_hash: str | None
     #: Source line of the ``<iia>`` element, when known.
     line: int | None
-    #: The fields ``text_to_hash`` is made of, for explaining differences.
-    fields: tuple[HashedField, ...]
+    #: The ``(kind, label, value)`` fields ``text_to_hash`` is made of.
+    field_tuples: tuple[Field, ...]
+
+    @property
+    def fields(self) -> tuple[HashedField, ...]:
+        """The fields ``text_to_hash`` is made of, in order: what a diff compares."""
+        return tuple(HashedField(*f) for f in self.field_tuples)
 
     @property
     def matches_declared(self) -> bool | None:
@@ -139,7 +145,7 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
                 version=version,
                 declared_hash=_declared_hash(iia) if version == 7 else None,
                 line=iia.sourceline,
-                fields=tuple(fields),
+                field_tuples=tuple(fields),
             )
         )
     return results

@@ -25,10 +25,11 @@ from lxml import etree
 from .text_to_hash import (
     CONTACTS,
     COOPERATION_CONDITIONS,
+    ELEMENT,
     FIRST_YEAR,
     LAST_YEAR,
-    FieldKind,
-    HashedField,
+    Field,
+    has_element_children,
     local_name,
     mobilities,
     partner_fields,
@@ -38,16 +39,31 @@ from .text_to_hash import (
 ACADEMIC_YEAR: Final = "receiving-academic-year-id"
 
 
-def _walk_v6(parent: etree._Element, grandparent_name: str, out: list[HashedField]) -> None:
-    parent_name = local_name(parent.tag)
+def _walk_v6(
+    parent: etree._Element, parent_name: str, grandparent_name: str, out: list[Field]
+) -> bool:
+    """Append the fields of ``parent``'s descendants; whether it has element children.
+
+    Same traversal as the v7 walk (:mod:`ewp_client.iia.text_to_hash`), without
+    attributes or markers.
+    """
     prefix = f"{grandparent_name}.{parent_name}."
-    for element in parent.iterchildren("*"):
-        name = local_name(element.tag)
-        has_children = len(element) > 0 and next(element.iterchildren("*"), None) is not None
-        if not has_children and name != ACADEMIC_YEAR:
-            out.append(HashedField(FieldKind.ELEMENT, prefix + name, string_value(element)))
-        if has_children and name not in CONTACTS:
-            _walk_v6(element, parent_name, out)
+    found = False
+    for element in parent:
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            continue
+        found = True
+        name = local_name(tag)
+        if len(element) == 0:
+            leaf = True
+        elif name in CONTACTS:
+            leaf = not has_element_children(element)
+        else:
+            leaf = not _walk_v6(element, name, parent_name, out)
+        if leaf and name != ACADEMIC_YEAR:
+            out.append((ELEMENT, prefix + name, string_value(element)))
+    return found
 
 
 def _inside_contact(mobility: etree._Element) -> bool:
@@ -56,15 +72,14 @@ def _inside_contact(mobility: etree._Element) -> bool:
     )
 
 
-def hashed_fields_v6(iia: etree._Element) -> list[HashedField]:
+def hashed_fields_v6(iia: etree._Element) -> list[Field]:
     """The fields of a v6 ``iia``'s text-to-hash, in order (see the module docstring)."""
     out = partner_fields(iia)
     for mobility in mobilities(iia):
         if not _inside_contact(mobility):
-            _walk_v6(mobility, COOPERATION_CONDITIONS, out)
+            _walk_v6(mobility, local_name(mobility.tag), COOPERATION_CONDITIONS, out)
         years = list(mobility.iterchildren(f"{{*}}{ACADEMIC_YEAR}"))
         first = string_value(years[0]) if years else ""
         last = string_value(years[-1]) if years else ""
-        out.append(HashedField(FieldKind.ELEMENT, FIRST_YEAR, first))
-        out.append(HashedField(FieldKind.ELEMENT, LAST_YEAR, last))
+        out += [(ELEMENT, FIRST_YEAR, first), (ELEMENT, LAST_YEAR, last)]
     return out
