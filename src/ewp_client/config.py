@@ -139,8 +139,15 @@ def _from_file(path: Path) -> ClientConfig:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     base = path.resolve().parent
     known = {
-        "hei-ids", "private-key", "public-key", "ca-bundle", "timeout", "connect-timeout",
-        "proxies", "log-personal-data", "registry",
+        "hei-ids",
+        "private-key",
+        "public-key",
+        "ca-bundle",
+        "timeout",
+        "connect-timeout",
+        "proxies",
+        "log-personal-data",
+        "registry",
     }
     _reject_unknown(path, "", data, known)
     reg = data.get("registry", {})

@@ -76,13 +76,19 @@ def _load(args: argparse.Namespace) -> tuple[str, Catalogue]:
         http = httpx.Client(**config.http_client_options(), follow_redirects=True)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    with http, RegistryClient(
-        url, http_client=http, policy=config.registry.policy, cache_dir=config.registry.cache_dir
-    ) as client:
+    with (
+        http,
+        RegistryClient(
+            url,
+            http_client=http,
+            policy=config.registry.policy,
+            cache_dir=config.registry.cache_dir,
+        ) as client,
+    ):
         try:
             return url, client.catalogue()
         except RegistryError as exc:
-            raise UsageError(f"{url}: {exc}") from exc
+            raise UsageError(str(exc)) from exc
 
 
 # ------------------------------------------------------------------ JSON shapes

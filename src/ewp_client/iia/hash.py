@@ -37,7 +37,7 @@ from .text_to_hash import (
     DocumentMarkers,
     Field,
     HashedField,
-    first_partner_iia_id,
+    IiaParts,
     hashed_fields,
     iias,
     render,
@@ -63,7 +63,8 @@ class IiaHash:
     valid_for_approval: bool
     #: 7 or 6: which kit built the text.
     version: int
-    #: The ``<iia-hash>`` the ``<iia>`` carries, verbatim; ``None`` when it has none.
+    #: The ``<iia-hash>`` the ``<iia>`` carries, verbatim; ``None`` when it has none
+    #: (and always for v6, which has no ``iia-hash``).
     declared_hash: str | None
     #: Source line of the ``<iia>`` element, when known.
     line: int | None
@@ -77,7 +78,7 @@ class IiaHash:
 
     @property
     def matches_declared(self) -> bool | None:
-        """Whether the declared ``iia-hash`` is the computed one (``None`` when none is declared)."""
+        """Whether the declared ``iia-hash`` is the computed one (``None``: none declared)."""
         if self.declared_hash is None:
             return None
         return self.declared_hash == self.sha256
@@ -109,13 +110,6 @@ def kit_version(root: etree._Element) -> int:
     return version
 
 
-def _declared_hash(iia: etree._Element) -> str | None:
-    declared = next(iia.iterchildren("{*}iia-hash"), None)
-    if declared is None:
-        return None
-    return "".join(declared.itertext())
-
-
 def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[IiaHash]:
     """The kit's result for every ``<iia>`` of ``xml``, in document order.
 
@@ -134,16 +128,20 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
     markers = DocumentMarkers.of(root) if version == 7 else None
     results = []
     for iia in iias(root):
-        fields = hashed_fields(iia, markers) if markers is not None else hashed_fields_v6(iia)
+        parts = IiaParts.of(iia)
+        if markers is None:
+            fields = hashed_fields_v6(iia, parts)
+        else:
+            fields = hashed_fields(iia, markers, parts)
         text = render(fields)
         results.append(
             IiaHash(
-                iia_id=first_partner_iia_id(iia),
+                iia_id=parts.iia_id,
                 text_to_hash=text,
                 sha256=sha256_hex(text),
-                valid_for_approval=markers.valid_for_approval if markers is not None else True,
+                valid_for_approval=markers is None or markers.valid_for_approval,
                 version=version,
-                declared_hash=_declared_hash(iia) if version == 7 else None,
+                declared_hash=parts.declared_hash if version == 7 else None,
                 line=iia.sourceline,
                 field_tuples=tuple(fields),
             )

@@ -63,6 +63,9 @@ from lxml import etree
 
 from ..errors import IiaError
 
+PARTNER: Final = "partner"
+IIA_ID: Final = "iia-id"
+IIA_HASH: Final = "iia-hash"
 COOPERATION_CONDITIONS: Final = "cooperation-conditions"
 CONTACTS: Final = frozenset({"sending-contact", "receiving-contact"})
 FIRST_YEAR: Final = "receiving-first-academic-year-id"
@@ -120,15 +123,16 @@ def render(fields: Iterable[Field]) -> str:
     )
 
 
-_LOCAL_NAMES: dict[str, str] = {}
+_LOCAL_NAMES: dict[object, str] = {}
 _LOCAL_NAMES_LIMIT: Final = 4096
 
 
-def local_name(tag: str) -> str:
+def local_name(tag: str | bytes | bytearray | etree.QName) -> str:
     """``{ns}name`` or ``name`` -> ``name`` (memoised: IIAs use few distinct tags)."""
     name = _LOCAL_NAMES.get(tag)
     if name is None:
-        name = tag.rpartition("}")[2]
+        text = tag if isinstance(tag, str) else str(tag)
+        name = text.rpartition("}")[2]
         if len(_LOCAL_NAMES) < _LOCAL_NAMES_LIMIT:
             _LOCAL_NAMES[tag] = name
     return name
@@ -191,60 +195,101 @@ def iias(root: etree._Element) -> Iterator[etree._Element]:
     return root.iter("{*}iia")
 
 
-def first_partner_iia_id(iia: etree._Element) -> str:
-    """The kit's ``<iia-id>`` output: the first partner's iia-id(s), space-separated."""
-    partner = next(iia.iterchildren("{*}partner"), None)
-    if partner is None:
-        return ""
-    return " ".join(string_value(i) for i in partner.iterchildren("{*}iia-id"))
+def children_named(parent: etree._Element, name: str) -> list[etree._Element]:
+    """``parent``'s element children whose local name is ``name``, in order.
 
-
-def single_value(parent: etree._Element, name: str, what: str) -> str:
-    """The string value of ``parent``'s only child ``name``; empty when it has none.
-
-    The kit stops with an XPath type error when there are several: the hash is
-    undefined then, and so is ours.
+    Plain iteration with a local-name test: lxml's ``iterchildren("{*}name")``
+    costs more than the few children an IIA element has.
     """
-    found = list(parent.iterchildren(f"{{*}}{name}"))
+    return [
+        child for child in parent if isinstance(child.tag, str) and local_name(child.tag) == name
+    ]
+
+
+def single_value(found: list[etree._Element], owner: etree._Element) -> str:
+    """The string value of the only element of ``found``; empty when there is none.
+
+    The kit stops with an XPath type error when there are several (children of
+    ``owner``): the hash is undefined then, and so is ours.
+    """
     if not found:
         return ""
     if len(found) > 1:
         raise IiaError(
-            f"{what} has {len(found)} <{name}> elements (line {found[1].sourceline}); "
+            f"<{local_name(owner.tag)}> (line {owner.sourceline}) has {len(found)} "
+            f"<{local_name(found[0].tag)}> elements (line {found[1].sourceline}); "
             "the kit cannot hash it, so its iia-hash is undefined"
         )
     return string_value(found[0])
 
 
-def partner_fields(iia: etree._Element) -> list[Field]:
-    """``iia-id_1``, ``iia-id_2``...: one field per ``<partner>``, in order."""
-    return [
-        (ELEMENT, f"iia-id_{n}", single_value(partner, "iia-id", f"partner {n}"))
-        for n, partner in enumerate(iia.iterchildren("{*}partner"), start=1)
-    ]
+@dataclass(frozen=True, slots=True)
+class IiaParts:
+    """The children of one ``<iia>`` that the kit (and a verifier) read, found in one scan."""
+
+    partners: tuple[etree._Element, ...]
+    conditions: tuple[etree._Element, ...]
+    #: The declared ``<iia-hash>`` text, verbatim; ``None`` when there is none.
+    declared_hash: str | None
+
+    @classmethod
+    def of(cls, iia: etree._Element) -> IiaParts:
+        partners = []
+        conditions = []
+        declared = None
+        for child in iia:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = local_name(tag)
+            if name == PARTNER:
+                partners.append(child)
+            elif name == COOPERATION_CONDITIONS:
+                conditions.append(child)
+            elif name == IIA_HASH and declared is None:
+                declared = string_value(child)
+        return cls(tuple(partners), tuple(conditions), declared)
+
+    @property
+    def iia_id(self) -> str:
+        """The kit's ``<iia-id>`` output: the first partner's iia-id(s), space-separated."""
+        if not self.partners:
+            return ""
+        return " ".join(string_value(i) for i in children_named(self.partners[0], IIA_ID))
+
+    def partner_fields(self) -> list[Field]:
+        """``iia-id_1``, ``iia-id_2``...: one field per ``<partner>``, in order."""
+        return [
+            (ELEMENT, f"iia-id_{n}", single_value(children_named(partner, IIA_ID), partner))
+            for n, partner in enumerate(self.partners, start=1)
+        ]
+
+    def mobilities(self) -> Iterator[etree._Element]:
+        """The children of every ``<cooperation-conditions>``, in document order."""
+        for conditions in self.conditions:
+            for mobility in conditions:
+                if isinstance(mobility.tag, str):
+                    yield mobility
 
 
-def mobilities(iia: etree._Element) -> Iterator[etree._Element]:
-    """The children of every ``<cooperation-conditions>`` of ``iia``, in document order."""
-    for conditions in iia.iterchildren(f"{{*}}{COOPERATION_CONDITIONS}"):
-        yield from conditions.iterchildren("*")
+def _hides_descendants(element: etree._Element) -> bool:
+    return element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
 
 
-def year_fields(mobility: etree._Element) -> list[Field]:
-    """The two academic-year fields the kit appends after each v7 mobility."""
-    where = f"<{local_name(mobility.tag)}> (line {mobility.sourceline})"
-    return [
-        (ELEMENT, FIRST_YEAR, single_value(mobility, FIRST_YEAR, where)),
-        (ELEMENT, LAST_YEAR, single_value(mobility, LAST_YEAR, where)),
-    ]
+def _hidden_from_above(element_: etree._Element) -> bool:
+    """Whether ``element_`` or an ancestor hides all of ``element_``'s descendants."""
+    element: etree._Element | None = element_
+    while element is not None:
+        if _hides_descendants(element):
+            return True
+        element = element.getparent()
+    return False
 
 
-def _hidden_from_above(mobility: etree._Element) -> bool:
-    """Whether the mobility itself or an ancestor hides all the mobility's descendants."""
-    return any(
-        element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
-        for element in (mobility, *mobility.iterancestors())
-    )
+def _write_attributes(element: etree._Element, label: str, out: list[Field]) -> None:
+    for key, value in element.items():
+        if key not in _UNWRITTEN_ATTRIBUTES:
+            out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
 
 
 def _walk_v7(
@@ -253,63 +298,108 @@ def _walk_v7(
     grandparent_name: str,
     with_attributes: frozenset[etree._Element],
     out: list[Field],
+    years: list[tuple[str, etree._Element]] | None = None,
 ) -> bool:
     """Append the fields of ``parent``'s descendants; whether it has element children.
 
     The kit's per-descendant rules, evaluated top-down so that a not-yet-defined
-    element or a contact prunes its whole subtree at once. This is the hot path:
-    it iterates children directly and reads attributes only of elements that
-    have some. A leaf's value comes after its attributes; an element found to
-    have only comments and processing instructions inside is a leaf too, and
-    as the walk wrote nothing for its content, its value still comes in order.
+    element or a contact prunes its whole subtree at once. A leaf's value comes
+    after its attributes; an element found to have only comments and processing
+    instructions inside is a leaf too, and as the walk wrote nothing for its
+    content, its value still comes in order. When ``years`` is given (the
+    mobility's own children), the academic-year children are collected there on
+    the way, whatever their ``not-yet-defined``.
+
+    This is the hot path, where lxml's per-element costs dominate: it iterates
+    children directly, and only elements that have attributes (rare) pay for
+    reading them.
     """
     prefix = f"{grandparent_name}.{parent_name}."
+    append = out.append
     found = False
     for element in parent:
         tag = element.tag
         if not isinstance(tag, str):  # a comment or processing instruction
             continue
         found = True
-        attributes = element.items() if element in with_attributes else ()
-        if attributes and element.get(NOT_YET_DEFINED) in _TRUE:
-            continue
         name = _LOCAL_NAMES.get(tag) or local_name(tag)
-        written = name not in _YEARS
-        label = prefix + name
-        if written:
-            for key, value in attributes:
-                if key not in _UNWRITTEN_ATTRIBUTES:
-                    out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
-        if len(element) == 0:
-            if written:
-                value = element.get(V6_VALUE) if attributes and name == ISCED_CODE else None
-                out.append((ELEMENT, label, value or element.text or ""))
-            continue
-        if name in CONTACTS:
-            leaf = not has_element_children(element)
-        else:
-            leaf = not _walk_v7(element, name, parent_name, with_attributes, out)
-        if leaf and written:
-            value = element.get(V6_VALUE) if attributes and name == ISCED_CODE else None
-            out.append((ELEMENT, label, value or string_value(element)))
+        v6_value = None
+        if element in with_attributes:
+            if element.get(NOT_YET_DEFINED) in _TRUE:
+                if years is not None and name in _YEARS:
+                    years.append((name, element))
+                continue
+            if name not in _YEARS:
+                _write_attributes(element, prefix + name, out)
+            if name == ISCED_CODE:
+                v6_value = element.get(V6_VALUE)
+        if name in _YEARS:  # left out here, appended after the mobility
+            if years is not None:
+                years.append((name, element))
+            if len(element):
+                _walk_v7(element, name, parent_name, with_attributes, out)
+        elif len(element) == 0:
+            append((ELEMENT, prefix + name, v6_value or element.text or ""))
+        elif not (
+            has_element_children(element)
+            if name in CONTACTS
+            else _walk_v7(element, name, parent_name, with_attributes, out)
+        ):
+            append((ELEMENT, prefix + name, v6_value or string_value(element)))
     return found
 
 
-def hashed_fields(iia: etree._Element, markers: DocumentMarkers) -> list[Field]:
+def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:
+    """What the walk collects in ``years``, for a mobility the walk does not enter."""
+    return [
+        (name, child)
+        for child in mobility
+        if isinstance(child.tag, str) and (name := local_name(child.tag)) in _YEARS
+    ]
+
+
+def year_fields(mobility: etree._Element, years: list[tuple[str, etree._Element]]) -> list[Field]:
+    """The two academic-year fields the kit appends after each v7 mobility."""
+    if len(years) == 2 and years[0][0] != years[1][0]:  # the usual case: one of each
+        found = dict(years)
+        return [
+            (ELEMENT, FIRST_YEAR, string_value(found[FIRST_YEAR])),
+            (ELEMENT, LAST_YEAR, string_value(found[LAST_YEAR])),
+        ]
+    return [
+        (ELEMENT, year, single_value([e for name, e in years if name == year], mobility))
+        for year in (FIRST_YEAR, LAST_YEAR)
+    ]
+
+
+def hashed_fields(
+    iia: etree._Element, markers: DocumentMarkers, parts: IiaParts | None = None
+) -> list[Field]:
     """The fields of ``iia``'s v7 text-to-hash, in order (see the module docstring).
 
-    ``markers`` are those of the document ``iia`` belongs to.
+    ``markers`` are those of the document ``iia`` belongs to; ``parts`` saves
+    a scan when the caller has them already.
     """
+    if parts is None:
+        parts = IiaParts.of(iia)
     out: list[Field] = [(MARKER, TERMINATED, "")] if markers.terminated_as_a_whole else []
-    out += partner_fields(iia)
-    for mobility in mobilities(iia):
-        if not _hidden_from_above(mobility):
-            _walk_v7(
-                mobility,
-                local_name(mobility.tag),
-                COOPERATION_CONDITIONS,
-                markers.with_attributes,
-                out,
-            )
-        out += year_fields(mobility)
+    out += parts.partner_fields()
+    for conditions in parts.conditions:
+        hidden = _hidden_from_above(conditions)
+        for mobility in conditions:
+            if not isinstance(mobility.tag, str):
+                continue
+            if hidden or _hides_descendants(mobility):
+                years = _year_children(mobility)
+            else:
+                years = []
+                _walk_v7(
+                    mobility,
+                    local_name(mobility.tag),
+                    COOPERATION_CONDITIONS,
+                    markers.with_attributes,
+                    out,
+                    years,
+                )
+            out += year_fields(mobility, years)
     return out

@@ -29,10 +29,10 @@ from .text_to_hash import (
     FIRST_YEAR,
     LAST_YEAR,
     Field,
+    IiaParts,
+    children_named,
     has_element_children,
     local_name,
-    mobilities,
-    partner_fields,
     string_value,
 )
 
@@ -67,18 +67,23 @@ def _walk_v6(
 
 
 def _inside_contact(mobility: etree._Element) -> bool:
-    return any(
-        local_name(element.tag) in CONTACTS for element in (mobility, *mobility.iterancestors())
-    )
+    element: etree._Element | None = mobility
+    while element is not None:
+        if local_name(element.tag) in CONTACTS:
+            return True
+        element = element.getparent()
+    return False
 
 
-def hashed_fields_v6(iia: etree._Element) -> list[Field]:
+def hashed_fields_v6(iia: etree._Element, parts: IiaParts | None = None) -> list[Field]:
     """The fields of a v6 ``iia``'s text-to-hash, in order (see the module docstring)."""
-    out = partner_fields(iia)
-    for mobility in mobilities(iia):
+    if parts is None:
+        parts = IiaParts.of(iia)
+    out = parts.partner_fields()
+    for mobility in parts.mobilities():
         if not _inside_contact(mobility):
             _walk_v6(mobility, local_name(mobility.tag), COOPERATION_CONDITIONS, out)
-        years = list(mobility.iterchildren(f"{{*}}{ACADEMIC_YEAR}"))
+        years = children_named(mobility, ACADEMIC_YEAR)
         first = string_value(years[0]) if years else ""
         last = string_value(years[-1]) if years else ""
         out += [(ELEMENT, FIRST_YEAR, first), (ELEMENT, LAST_YEAR, last)]

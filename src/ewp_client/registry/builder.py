@@ -3,8 +3,9 @@
 :func:`build_catalogue` assembles and checks the model (every key a host names
 must be published, every HEI must have a name); :func:`render_catalogue` writes
 it as XML that validates against the official ``catalogue.xsd``. The children
-of each API entry are written in the order of that API's bundled
-``manifest-entry.xsd``, so the entries validate against their own schemas too.
+of each API entry are put in the order of that API's bundled
+``manifest-entry.xsd`` (http-security first), so the entries validate against
+their own schemas too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from lxml import etree
 
@@ -51,6 +53,9 @@ def build_catalogue(
         for fp in (*host.client_keys, *host.server_keys):
             if fp not in binaries:
                 raise ConfigError(f"key {fp} is used by a host but its public key is not given")
+    host_list = tuple(
+        replace(h, apis=tuple(_in_schema_order(e) for e in h.apis)) for h in host_list
+    )
     hei_list = tuple(heis)
     for hei in hei_list:
         if not hei.names:
@@ -145,18 +150,10 @@ def _write_api(parent: etree._Element, entry: ApiEntry) -> None:
     el = etree.SubElement(parent, f"{ns}{entry.name}", attrs)
     _texts(el, f"{_EWP}admin-email", entry.admin_emails)
     _texts(el, f"{_EWP}admin-notes", [entry.admin_notes] if entry.admin_notes else [])
-    children: list[tuple[str, str | HttpSecurity]] = list(entry.properties)
     if entry.http_security is not None:
-        children.insert(0, ("http-security", entry.http_security))
-    order = _child_order(entry.namespace, entry.name)
-    if order:
-        children.sort(key=lambda c: order.index(c[0]) if c[0] in order else len(order))
-    for name, value in children:
-        child = etree.SubElement(el, f"{ns}{name}")
-        if isinstance(value, HttpSecurity):
-            _write_security(child, value)
-        else:
-            child.text = value
+        _write_security(etree.SubElement(el, f"{ns}http-security"), entry.http_security)
+    for name, value in _in_schema_order(entry).properties:
+        etree.SubElement(el, f"{ns}{name}").text = value
 
 
 def _write_security(el: etree._Element, security: HttpSecurity) -> None:
@@ -182,6 +179,17 @@ def _write_hei(parent: etree._Element, hei: Hei) -> None:
     for name in hei.names:
         attrs = {f"{{{XML_NS}}}lang": name.lang} if name.lang else {}
         etree.SubElement(el, f"{_R}name", attrs).text = name.text
+
+
+def _in_schema_order(entry: ApiEntry) -> ApiEntry:
+    """``entry`` with its properties in its manifest-entry schema's order (else as given)."""
+    order = _child_order(entry.namespace, entry.name)
+    if not order:
+        return entry
+    ranked = sorted(
+        entry.properties, key=lambda p: order.index(p[0]) if p[0] in order else len(order)
+    )
+    return replace(entry, properties=tuple(ranked))
 
 
 @functools.cache

@@ -34,6 +34,7 @@ class _Index:
     hosts_by_hei: Mapping[str, tuple[Host, ...]]
     hosts_by_client_key: Mapping[str, tuple[Host, ...]]
     server_keys: frozenset[str]
+    hosts_by_url: Mapping[str, tuple[Host, ...]]
     heis_by_other_id: Mapping[tuple[str, str], tuple[Hei, ...]]
 
 
@@ -52,6 +53,9 @@ def _build_index(hosts: tuple[Host, ...], heis: tuple[Hei, ...]) -> _Index:
         hosts_by_hei=_group((hei.lower(), host) for host in hosts for hei in host.hei_ids),
         hosts_by_client_key=_group((key, host) for host in hosts for key in host.client_keys),
         server_keys=frozenset(key for host in hosts for key in host.server_keys),
+        hosts_by_url=_group(
+            (url, host) for host in hosts for entry in host.apis for url in entry.urls.values()
+        ),
         heis_by_other_id=_group(
             (_normalize_other_id(o.type, o.value), hei) for hei in heis for o in hei.other_ids
         ),
@@ -167,10 +171,17 @@ class Catalogue:
         usable.sort(key=lambda c: c.entry.version_key, reverse=True)
         return tuple(usable), ""
 
+    def hosts_publishing(self, url: str) -> tuple[Host, ...]:
+        """Every host that lists ``url`` (exactly) as an endpoint of one of its APIs."""
+        return self._index.hosts_by_url.get(url, ())
+
     def entries_at(self, url: str) -> tuple[HostedApi, ...]:
         """Every (host, entry) publishing ``url`` as one of its endpoints."""
         return tuple(
-            HostedApi(host=h, entry=e) for h in self.hosts for e in h.apis if url in e.urls.values()
+            HostedApi(host=h, entry=e)
+            for h in self.hosts_publishing(url)
+            for e in h.apis
+            if url in e.urls.values()
         )
 
     # ------------------------------------------------------------------ keys

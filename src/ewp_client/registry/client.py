@@ -195,7 +195,12 @@ class RegistryClient(_RegistryClientBase):
         with self._lock:
             return self._refresh_locked(force=True)
 
-    def _forced_refresh(self) -> Catalogue:
+    def refresh_for_unknown(self) -> Catalogue:
+        """Refresh because a key was not found, at most once per forced-refresh interval.
+
+        Skipped (the current copy is returned) when the Registry confirmed the copy
+        less than :attr:`CachePolicy.forced_refresh_interval` ago or is in failure backoff.
+        """
         with self._lock:
             self._load_disk_once()
             if self._state.entry is not None and not self._state.forced_refresh_allowed(
@@ -269,7 +274,7 @@ class RegistryClient(_RegistryClientBase):
         """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
         key = self.catalogue().client_key(key_id)
         if key is None:
-            key = self._forced_refresh().client_key(key_id)
+            key = self.refresh_for_unknown().client_key(key_id)
         return key
 
     def heis_covered_by(self, key_id: str) -> frozenset[str]:
@@ -280,13 +285,13 @@ class RegistryClient(_RegistryClientBase):
         """The DER public key ``key_id``, refreshing once before saying ``None``."""
         der = self.catalogue().public_key(key_id)
         if der is None:
-            der = self._forced_refresh().public_key(key_id)
+            der = self.refresh_for_unknown().public_key(key_id)
         return der
 
     def is_server_key(self, key_id: str) -> bool:
         if self.catalogue().is_server_key(key_id):
             return True
-        return self._forced_refresh().is_server_key(key_id)
+        return self.refresh_for_unknown().is_server_key(key_id)
 
     def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
         """See :meth:`Catalogue.is_server_key_for`; refreshes once before saying ``False``.
@@ -297,7 +302,7 @@ class RegistryClient(_RegistryClientBase):
         current = self.catalogue()
         if current.is_server_key_for(key_id, served_by):
             return True
-        fresh = self._forced_refresh()
+        fresh = self.refresh_for_unknown()
         if fresh is current:
             return False
         host = self._rebind(fresh, served_by)
@@ -374,7 +379,8 @@ class AsyncRegistryClient(_RegistryClientBase):
         async with self._lock:
             return await self._refresh_locked(force=True)
 
-    async def _forced_refresh(self) -> Catalogue:
+    async def refresh_for_unknown(self) -> Catalogue:
+        """See :meth:`RegistryClient.refresh_for_unknown`."""
         async with self._lock:
             await self._load_disk_once()
             if self._state.entry is not None and not self._state.forced_refresh_allowed(
@@ -448,7 +454,7 @@ class AsyncRegistryClient(_RegistryClientBase):
         """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
         key = (await self.catalogue()).client_key(key_id)
         if key is None:
-            key = (await self._forced_refresh()).client_key(key_id)
+            key = (await self.refresh_for_unknown()).client_key(key_id)
         return key
 
     async def heis_covered_by(self, key_id: str) -> frozenset[str]:
@@ -459,20 +465,20 @@ class AsyncRegistryClient(_RegistryClientBase):
         """The DER public key ``key_id``, refreshing once before saying ``None``."""
         der = (await self.catalogue()).public_key(key_id)
         if der is None:
-            der = (await self._forced_refresh()).public_key(key_id)
+            der = (await self.refresh_for_unknown()).public_key(key_id)
         return der
 
     async def is_server_key(self, key_id: str) -> bool:
         if (await self.catalogue()).is_server_key(key_id):
             return True
-        return (await self._forced_refresh()).is_server_key(key_id)
+        return (await self.refresh_for_unknown()).is_server_key(key_id)
 
     async def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
         """See :meth:`RegistryClient.is_server_key_for`."""
         current = await self.catalogue()
         if current.is_server_key_for(key_id, served_by):
             return True
-        fresh = await self._forced_refresh()
+        fresh = await self.refresh_for_unknown()
         if fresh is current:
             return False
         host = self._rebind(fresh, served_by)

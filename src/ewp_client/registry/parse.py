@@ -48,9 +48,7 @@ def parse_catalogue(data: bytes) -> Catalogue:
         )
     problems: list[str] = []
     hosts = tuple(_host(el) for el in root.iterchildren(f"{_R}host"))
-    heis = tuple(
-        _hei(el) for el in root.iterfind(f"{_R}institutions/{_R}hei") if el.get("id")
-    )
+    heis = tuple(_hei(el) for el in root.iterfind(f"{_R}institutions/{_R}hei") if el.get("id"))
     binaries: dict[str, bytes] = {}
     for el in root.iterfind(f"{_R}binaries/{_R}rsa-public-key"):
         declared = el.get("sha-256", "")
@@ -148,8 +146,7 @@ def _hei(el: etree._Element) -> Hei:
     return Hei(
         id=el.get("id", "").strip(),
         other_ids=tuple(
-            OtherHeiId(type=o.get("type", ""), value=_text(o))
-            for o in el.iterfind(f"{_R}other-id")
+            OtherHeiId(type=o.get("type", ""), value=_text(o)) for o in el.iterfind(f"{_R}other-id")
         ),
         names=tuple(
             LocalizedName(text=_text(n), lang=n.get(_LANG)) for n in el.iterfind(f"{_R}name")

@@ -10,7 +10,7 @@ from typing import Final
 
 from ..errors import ClockSkewError, DateError
 
-__all__ = ["format_http_date", "parse_http_date", "check_date"]
+__all__ = ["check_date", "format_http_date", "parse_http_date"]
 
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip

@@ -99,7 +99,8 @@ class RequestSigner:
                 raise ConfigError("cannot sign a request without a Host")
             added["host"] = host
         if "date" not in present and "original-date" not in present:
-            added[self.date_header] = format_http_date(VerificationPolicy.now() if now is None else now)
+            moment = VerificationPolicy.now() if now is None else now
+            added[self.date_header] = format_http_date(moment)
         rid = request_id or present.get("x-request-id") or new_request_id()
         added["x-request-id"] = rid
         added["digest"] = digest_header(body)
@@ -117,9 +118,7 @@ class RequestSigner:
             *(h for h in self.also_sign if h in final),
         )
         rt = request_target(method, target)
-        signature = sign_rsa_sha256(
-            self.key.private_key, signing_string(covered, final, target=rt)
-        )
+        signature = sign_rsa_sha256(self.key.private_key, signing_string(covered, final, target=rt))
         params = SignatureParams(
             key_id=self.key.key_id, algorithm=RSA_SHA256, headers=covered, signature=signature
         )

@@ -113,9 +113,7 @@ class RequestVerifier:
             )
         for name in self.policy.required_request_headers:
             if name not in params.headers:
-                raise MissingSignedHeaderError(
-                    f"the signature must cover {name!r}", header=name
-                )
+                raise MissingSignedHeaderError(f"the signature must cover {name!r}", header=name)
         if "date" not in params.headers and "original-date" not in params.headers:
             raise MissingSignedHeaderError(
                 "the signature must cover 'date' or 'original-date'", header="date"

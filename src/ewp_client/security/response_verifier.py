@@ -110,7 +110,7 @@ class ResponseVerifier:
         if not verify_rsa_sha256(key, data, params.signature):
             hint = ""
             if "date" in params.headers and "original-date" not in params.headers:
-                hint = " (if a proxy rewrote Date after signing, the server should sign Original-Date)"
+                hint = " (a proxy may have rewritten Date; the server should sign Original-Date)"
             raise SignatureMismatchError(f"the response signature does not verify{hint}")
         verify_digest(fields.get("digest"), body, content_encoding=fields.get("content-encoding"))
         covered = set(params.headers)

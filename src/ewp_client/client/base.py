@@ -1,0 +1,154 @@
+"""Everything about one EWP call that needs no I/O: the request and the answer.
+
+:class:`EwpCall` says what to ask (API, partner HEI, endpoint, parameters);
+:class:`BaseClient` turns it into an ``httpx.Request`` for the endpoint the
+Registry names, and turns the partner's answer into a validated XML tree or a
+typed error. :class:`~ewp_client.client.EwpClient` and
+:class:`~ewp_client.client.AsyncEwpClient` only add the sending.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import httpx
+from lxml import etree
+
+from ..error_response import partner_error
+from ..errors import ConfigError, NoEndpointError, PartnerError, TransportError
+from ..namespaces import ApiVersion
+from ..registry.catalogue import Catalogue
+from ..registry.model import HostedApi
+from ..security import EwpAuth, RequestSigner, ResponseVerifier, SigningKey
+from ..security.resolver import KeyResolver
+from ..xml.validate import validate
+from .retry import CallKind, RetryPolicy, retryable_status
+
+log = logging.getLogger("ewp_client")
+
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EwpCall:
+    """One call to a partner's API endpoint.
+
+    ``endpoint`` is the manifest entry's URL element (``get-url``, ``index-url``,
+    ``stats-url``, ``update-url``, or ``url`` for single-endpoint APIs).
+    Parameters go in the query string for GET and form-encoded in the body for
+    POST (the EWP APIs accept both; POST has no URL length limit). ``body`` is an
+    XML body (LA updates), sent as ``text/xml``.
+    """
+
+    api: ApiVersion
+    hei_id: str
+    endpoint: str
+    method: str = "GET"
+    params: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    kind: CallKind = CallKind.READ
+
+    def __post_init__(self) -> None:
+        if self.method not in ("GET", "POST"):
+            raise ConfigError(f"EWP calls are GET or POST, not {self.method}")
+        if self.body is not None and self.method != "POST":
+            raise ConfigError("an XML body needs POST")
+        if self.body is not None and self.params:
+            raise ConfigError("a call has form parameters or an XML body, not both")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A partner's successful answer: the validated tree and where it came from."""
+
+    tree: etree._ElementTree
+    url: str
+    status: int
+    request_id: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+class BaseClient:
+    """Request building and response handling shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        *,
+        key: SigningKey | None,
+        resolver: KeyResolver | None,
+        verify_responses: bool = True,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.key = key
+        self.retry = retry or RetryPolicy()
+        signer = RequestSigner(key) if key is not None else None
+        verifier = ResponseVerifier(resolver) if verify_responses and resolver else None
+        if verify_responses and resolver is None:
+            raise ConfigError("verifying partners' response signatures needs a key resolver")
+        self.auth = EwpAuth(signer, verifier)
+
+    @staticmethod
+    def endpoint_url(hosted: HostedApi, call: EwpCall) -> str:
+        url = hosted.entry.urls.get(call.endpoint)
+        if not url:
+            raise NoEndpointError(
+                f"{call.hei_id}'s {call.api.name} {hosted.entry.version} entry has no "
+                f"<{call.endpoint}>",
+                hei_id=call.hei_id,
+                api=call.api.name,
+            )
+        return url
+
+    @staticmethod
+    def locate(catalogue: Catalogue, call: EwpCall) -> HostedApi:
+        return catalogue.find_api(call.hei_id, call.api)
+
+    @staticmethod
+    def build_request(call: EwpCall, url: str) -> httpx.Request:
+        headers = {"Accept": "text/xml, application/xml"}
+        if call.body is not None:
+            headers["Content-Type"] = XML_CONTENT_TYPE
+            return httpx.Request("POST", url, content=call.body, headers=headers)
+        if call.method == "POST":
+            headers["Content-Type"] = FORM_CONTENT_TYPE
+            return httpx.Request("POST", url, content=urlencode(call.params).encode(),
+                                 headers=headers)
+        query = urlencode(call.params)
+        return httpx.Request("GET", f"{url}?{query}" if query else url, headers=headers)
+
+    @staticmethod
+    def handle_response(call: EwpCall, url: str, response: httpx.Response) -> Answer:
+        """The validated answer of a 200, or the typed :class:`PartnerError` of its status."""
+        if response.status_code != 200:
+            raise partner_error(response.status_code, response.content, url=url)
+        tree = validate(response.content)
+        return Answer(
+            tree=tree,
+            url=url,
+            status=response.status_code,
+            request_id=response.headers.get("X-Request-Id"),
+            headers=tuple(response.headers.multi_items()),
+        )
+
+    def retry_delay(self, call: EwpCall, failures: int, error: Exception) -> float | None:
+        """Seconds to wait before trying ``call`` again after ``error``; ``None``: give up."""
+        if isinstance(error, PartnerError) and not retryable_status(error.status):
+            return None
+        if not self.retry.may_retry(call.kind, failures):
+            return None
+        log.info("%s call failed (%s), retrying", call.api.name, error)
+        return self.retry.delay(failures)
+
+    @staticmethod
+    def transport_error(call: EwpCall, url: str, exc: httpx.TransportError) -> TransportError:
+        return TransportError(f"{call.api.name} at {url}: {type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def batches(ids: Sequence[str], size: int) -> list[list[str]]:
+        """``ids`` cut into lists of at most ``size`` (a partner's ``max-*-ids``)."""
+        size = max(1, size)
+        return [list(ids[i : i + size]) for i in range(0, len(ids), size)]

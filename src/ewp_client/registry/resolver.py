@@ -1,0 +1,98 @@
+"""The Registry catalogue as the ``KeyResolver`` of HTTP Signature verification.
+
+Signature verification asks three questions: is this ``keyId`` a client key
+(and for which HEIs), what is the key, and may it sign responses of the host
+serving this endpoint URL. :class:`CatalogueKeyResolver` answers them from a
+catalogue held in memory, as the protocol requires.
+
+With a sync :class:`RegistryClient` and ``refresh_unknown=True`` it refreshes
+the catalogue once (rate limited, see :class:`CachePolicy`) before answering
+"unknown" -- blocking I/O, so only where blocking is fine (a sync server, a
+worker thread). Async code keeps ``refresh_unknown`` off and awaits
+:meth:`AsyncRegistryClient.refresh_for_unknown` when verification raised
+:class:`~ewp_client.errors.UnknownKeyError`, then verifies again.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from ..errors import RegistryError, RegistryUnavailableError
+from ..security.resolver import KeyInfo
+from .catalogue import Catalogue
+from .client import AsyncRegistryClient, RegistryClient
+from .model import load_rsa_public_key
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def server_key_for_url(catalogue: Catalogue, key_id: str, endpoint: str) -> bool:
+    """Whether ``key_id`` is a server key of the host publishing ``endpoint`` (query ignored).
+
+    When several hosts publish the same URL the key must belong to every one of
+    them: the catalogue forbids lending one host's keys to another that claims
+    the same URL, and with only the URL we cannot tell which host it came from.
+    """
+    hosts = catalogue.hosts_publishing(_without_query(endpoint))
+    return bool(hosts) and all(catalogue.is_server_key_for(key_id, h) for h in hosts)
+
+
+class CatalogueKeyResolver:
+    """A ``KeyResolver`` over a :class:`Catalogue` or a caching Registry client."""
+
+    def __init__(
+        self,
+        source: Catalogue | RegistryClient | AsyncRegistryClient,
+        *,
+        refresh_unknown: bool = False,
+    ) -> None:
+        self._source = source
+        self._refresh_unknown = refresh_unknown and isinstance(source, RegistryClient)
+
+    def _catalogue(self) -> Catalogue:
+        source = self._source
+        if isinstance(source, Catalogue):
+            return source
+        if isinstance(source, RegistryClient):
+            return source.catalogue()
+        cached = source.cached
+        if cached is None:
+            raise RegistryUnavailableError(
+                "the async Registry client holds no catalogue yet; await its catalogue() first"
+            )
+        return cached.catalogue
+
+    def _refreshed(self) -> Catalogue | None:
+        if self._refresh_unknown and isinstance(self._source, RegistryClient):
+            return self._source.refresh_for_unknown()
+        return None
+
+    def client_key(self, key_id: str) -> KeyInfo | None:
+        key = self._catalogue().client_key(key_id)
+        if key is None and (fresh := self._refreshed()) is not None:
+            key = fresh.client_key(key_id)
+        if key is None:
+            return None
+        return KeyInfo(key_id=key_id, public_key=key.public_key(), heis=key.hei_ids)
+
+    def public_key(self, key_id: str) -> RSAPublicKey | None:
+        der = self._catalogue().public_key(key_id)
+        if der is None and (fresh := self._refreshed()) is not None:
+            der = fresh.public_key(key_id)
+        if der is None:
+            return None
+        try:
+            return load_rsa_public_key(der, key_id)
+        except RegistryError:
+            return None
+
+    def is_server_key_for(self, key_id: str, endpoint: str) -> bool:
+        if server_key_for_url(self._catalogue(), key_id, endpoint):
+            return True
+        fresh = self._refreshed()
+        return fresh is not None and server_key_for_url(fresh, key_id, endpoint)

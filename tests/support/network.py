@@ -1,0 +1,165 @@
+"""A two-university EWP network in memory, for client tests.
+
+``uni-a.example.org`` is us (a client key); ``uni-b.example.org`` is the
+partner, served by ``https://b.example.org`` with a server key. The catalogue
+is built by our own Registry builder and read back through a real
+:class:`RegistryClient` (from a file). The partner is an ``httpx.MockTransport``
+handler that verifies our request signatures with the library's verifier and
+signs its answers with the library's response signer, so the client is tested
+against the same protocol rules a real partner applies.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from ewp_client.error_response import render_error_response
+from ewp_client.errors import HttpSignatureError
+from ewp_client.namespaces import (
+    CLIAUTH_HTTPSIG_NS,
+    ECHO_ENTRY_NS,
+    IIA_APPROVAL_CNR_ENTRY_NS,
+    IIA_CNR_ENTRY_NS,
+    IIAS_APPROVAL_V2_ENTRY_NS,
+    IIAS_V7_ENTRY_NS,
+    LA_CNR_ENTRY_NS,
+    LAS_ENTRY_NS,
+    SRVAUTH_HTTPSIG_NS,
+)
+from ewp_client.registry import (
+    ApiEntry,
+    AuthMethod,
+    Hei,
+    Host,
+    HttpSecurity,
+    LocalizedName,
+    RegistryClient,
+    build_catalogue,
+    render_catalogue,
+)
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import (
+    RequestVerifier,
+    ResponseSigner,
+    SigningKey,
+    generate_private_key,
+    public_key_der,
+)
+
+US = "uni-a.example.org"
+PARTNER = "uni-b.example.org"
+PARTNER_BASE = "https://b.example.org/ewp"
+US_BASE = "https://a.example.org/ewp"
+
+HTTPSIG = HttpSecurity(
+    client_auth=(AuthMethod(namespace=CLIAUTH_HTTPSIG_NS, name="httpsig"),),
+    server_auth=(AuthMethod(namespace=SRVAUTH_HTTPSIG_NS, name="httpsig"),),
+)
+
+
+@functools.cache
+def key(n: int) -> SigningKey:
+    """Test key number ``n``, generated once per session."""
+    return SigningKey(generate_private_key(2048))
+
+
+def _entry(name: str, ns: str, version: str, props: Iterable[tuple[str, str]]) -> ApiEntry:
+    return ApiEntry(
+        name=name, namespace=ns, version=version, properties=tuple(props), http_security=HTTPSIG
+    )
+
+
+def partner_apis(base: str, *, max_ids: int = 3) -> tuple[ApiEntry, ...]:
+    """The APIs a partner host implements, under ``base``."""
+    return (
+        _entry("echo", ECHO_ENTRY_NS, "2.0.1", [("url", f"{base}/echo")]),
+        _entry("iias", IIAS_V7_ENTRY_NS, "7.0.0", [
+            ("get-url", f"{base}/iias/get"), ("index-url", f"{base}/iias/index"),
+            ("stats-url", f"{base}/iias/stats"), ("max-iia-ids", str(max_ids)),
+        ]),
+        _entry("iias-approval", IIAS_APPROVAL_V2_ENTRY_NS, "2.0.0", [
+            ("url", f"{base}/iias-approval"), ("max-iia-ids", str(max_ids)),
+        ]),
+        _entry("iia-cnr", IIA_CNR_ENTRY_NS, "3.0.0", [("url", f"{base}/iia-cnr")]),
+        _entry("iia-approval-cnr", IIA_APPROVAL_CNR_ENTRY_NS, "2.0.0",
+               [("url", f"{base}/iia-approval-cnr")]),
+        _entry("omobility-las", LAS_ENTRY_NS, "1.2.0", [
+            ("get-url", f"{base}/las/get"), ("index-url", f"{base}/las/index"),
+            ("update-url", f"{base}/las/update"), ("stats-url", f"{base}/las/stats"),
+            ("max-omobility-ids", str(max_ids)),
+        ]),
+        _entry("omobility-la-cnr", LA_CNR_ENTRY_NS, "1.1.0", [("url", f"{base}/la-cnr")]),
+    )
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+@dataclass
+class Network:
+    """The catalogue file, our key, the partner's key, and the partner's behaviour."""
+
+    catalogue_path: Path
+    our_key: SigningKey
+    partner_key: SigningKey
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def registry(self) -> RegistryClient:
+        return RegistryClient(self.catalogue_path)
+
+    def partner(self, handler: Handler, *, sign: bool = True) -> httpx.MockTransport:
+        """A transport playing the partner: checks our signature, then answers with ``handler``."""
+        registry = self.registry()
+        verifier = RequestVerifier(CatalogueKeyResolver(registry.catalogue()))
+        signer = ResponseSigner(self.partner_key)
+
+        def serve(request: httpx.Request) -> httpx.Response:
+            self.requests.append(request)
+            try:
+                verifier.verify(
+                    method=request.method,
+                    target=request.url.raw_path.decode("ascii"),
+                    headers=request.headers.multi_items(),
+                    body=request.content,
+                    host=request.url.netloc.decode("ascii"),
+                )
+            except HttpSignatureError as exc:
+                response = httpx.Response(exc.status, content=render_error_response(str(exc)))
+            else:
+                response = handler(request)
+            if sign:
+                body = response.content
+                for name, value in signer.sign(
+                    request_headers=request.headers.multi_items(),
+                    headers=response.headers.multi_items(),
+                    body=body,
+                ):
+                    response.headers[name] = value
+            return response
+
+        return httpx.MockTransport(serve)
+
+
+def make_network(tmp_path: Path, *, max_ids: int = 3) -> Network:
+    ours, theirs = key(1), key(2)
+    hosts = [
+        Host(apis=partner_apis(US_BASE, max_ids=max_ids), hei_ids=(US,),
+             client_keys=(ours.key_id,), server_keys=(ours.key_id,)),
+        Host(apis=partner_apis(PARTNER_BASE, max_ids=max_ids), hei_ids=(PARTNER,),
+             client_keys=(theirs.key_id,), server_keys=(theirs.key_id,)),
+    ]
+    heis = [
+        Hei(id=US, names=(LocalizedName(text="University A", lang="en"),)),
+        Hei(id=PARTNER, names=(LocalizedName(text="University B", lang="en"),)),
+    ]
+    catalogue = build_catalogue(
+        hosts, heis=heis, public_keys=[public_key_der(k.public_key) for k in (ours, theirs)]
+    )
+    path = tmp_path / "catalogue.xml"
+    path.write_bytes(render_catalogue(catalogue))
+    return Network(catalogue_path=path, our_key=ours, partner_key=theirs)
