@@ -16,6 +16,7 @@ the message, so that callers and tests can act on them.
     │   │       ├── XmlTooLargeError ........... over the byte limit
     │   │       └── XmlTooDeepError ............ nesting over the depth limit
     │   ├── UnknownDocumentError ............... root namespace has no bundled schema
+    │   │   └── UnexpectedDocumentError ........ a known document, not the one expected
     │   └── SchemaValidationError .............. violations: tuple[Violation, ...]
     ├── HttpSignatureError ..................... status: the HTTP status a server answers
     │   ├── MissingSignatureError (401) ........ no ``Authorization: Signature``
@@ -48,6 +49,7 @@ the message, so that callers and tests can act on them.
     │   └── PartnerServerError (5xx)
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
+    │   ├── IiaNotHashableError ................ the official kit cannot hash it (element, line)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
     └── LearningAgreementError
         ├── AlreadyApplied ..................... our approval/comment is already there
@@ -79,6 +81,7 @@ __all__ = [
     "HttpSignatureError",
     "IiaError",
     "IiaHashError",
+    "IiaNotHashableError",
     "KeyNotAuthorizedError",
     "LearningAgreementError",
     "LifecycleError",
@@ -102,6 +105,7 @@ __all__ = [
     "StaleProposalError",
     "TransportError",
     "Unauthorized",
+    "UnexpectedDocumentError",
     "UnknownDocumentError",
     "UnknownKeyError",
     "UnsignedResponseError",
@@ -178,6 +182,14 @@ class UnknownDocumentError(XmlError):
         super().__init__(message)
         self.namespace = namespace
         self.root = root
+
+
+class UnexpectedDocumentError(UnknownDocumentError):
+    """A document we know, but not the one asked for (``expected`` names the wanted root)."""
+
+    def __init__(self, message: str, *, namespace: str | None, root: str, expected: str):
+        super().__init__(message, namespace=namespace, root=root)
+        self.expected = expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,11 +408,29 @@ class IiaError(EwpError):
 class IiaHashError(IiaError):
     """A declared ``iia-hash`` is not the hash of the agreement's text."""
 
-    def __init__(self, message: str, *, iia_id: str | None, declared: str, computed: str):
+    def __init__(
+        self,
+        message: str,
+        *,
+        iia_id: str | None,
+        declared: str,
+        computed: str,
+        text_to_hash: str | None = None,
+    ):
         super().__init__(message)
         self.iia_id = iia_id
         self.declared = declared
         self.computed = computed
+        self.text_to_hash = text_to_hash
+
+
+class IiaNotHashableError(IiaError):
+    """The agreement has a shape on which the official kit fails, so its hash is undefined."""
+
+    def __init__(self, message: str, *, element: str, line: int | None):
+        super().__init__(message)
+        self.element = element
+        self.line = line
 
 
 class ApprovalRefusedError(IiaError):

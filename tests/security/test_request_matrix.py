@@ -87,7 +87,8 @@ def _authorization(value: str) -> Case:
 
 def _edit_authorization(msg: Message, old: str, new: str) -> Message:
     value = msg.get("authorization")
-    assert value is not None and old in value
+    assert value is not None
+    assert old in value
     return msg.with_header("Authorization", value.replace(old, new))
 
 

@@ -342,7 +342,8 @@ def test_unsigned_headers_are_dropped_from_the_response_verdict(
 ) -> None:
     msg = exchange.library_response().with_header("Server", "nginx").with_header("X-Evil", "1")
     result = check(response_verifier, exchange, msg)
-    assert result.header("server") is None and result.header("x-evil") is None
+    assert result.header("server") is None
+    assert result.header("x-evil") is None
     assert result.header("content-type") == "application/xml"
 
 

@@ -3,7 +3,8 @@
 * ``ewp iia hash FILE... [--json] [--text]``: the ``iia-hash`` of every
   ``<iia>`` of IIAs v7 (or v6) get responses, as the official kit computes it.
 * ``ewp iia verify FILE [--json]``: compare each declared ``iia-hash`` with the
-  computed one.
+  computed one; on a difference show both, the hashed text and the probable
+  causes :func:`ewp_client.iia.mismatch.mismatch_hints` recognises.
 
 Each subcommand registers itself through :data:`SUBCOMMANDS`; more IIA tools
 (comparing two copies of an agreement) add their register function there.
@@ -167,6 +168,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"{name}: no <iia> to verify")
     for result, verdict, hint_list in zip(results, verdicts, hints, strict=True):
         where = f"{name}:{result.line}: IIA {result.iia_id!r}"
+        if not result.valid_for_approval:
+            print(f"{where}: not valid for approval (not-yet-defined or v6-value in the response)")
         if verdict == "match":
             print(f"{where}: iia-hash matches ({result.sha256})")
             continue

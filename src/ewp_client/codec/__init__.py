@@ -61,7 +61,7 @@ from typing import Generic, TypeVar
 
 from lxml import etree
 
-from ..errors import UnknownDocumentError
+from ..errors import UnexpectedDocumentError
 from ..xml import DEFAULT_LIMITS, ParserLimits, parse_xml, validate
 from ._context import class_spec, root_qname
 from ._decode import decode_node
@@ -133,11 +133,12 @@ def decode_with_warnings(
     if root.tag != expected:
         tag = str(root.tag)
         namespace = tag[1:].partition("}")[0] if tag.startswith("{") else None
-        raise UnknownDocumentError(
+        raise UnexpectedDocumentError(
             f"expected <{local_name(expected)}> of {model.__name__}, "
             f"got <{local_name(tag)}> in namespace {namespace!r}",
             namespace=namespace,
             root=local_name(tag),
+            expected=local_name(expected),
         )
     if tolerate_unknown_enums:
         warnings = validate_tolerating_growable(tree, cls)

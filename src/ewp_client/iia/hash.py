@@ -18,8 +18,10 @@ sent along with it.
 
 The hash is defined on the document as sent, whether or not it is
 schema-valid; when the kit itself would fail (a partner with two ``iia-id``,
-a mobility with two ``receiving-first-academic-year-id``) :class:`IiaError` is
-raised, as there is no hash to agree on.
+a mobility with two ``receiving-first-academic-year-id``)
+:class:`~ewp_client.errors.IiaNotHashableError` is
+raised, as there is no hash
+to agree on.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ def verify_iia_hashes(xml: Document) -> list[IiaHash]:
                 iia_id=result.iia_id,
                 declared=result.declared_hash,
                 computed=result.sha256,
+                text_to_hash=result.text_to_hash,
             )
     return results
 

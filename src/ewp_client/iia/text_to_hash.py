@@ -61,7 +61,7 @@ from typing import Final, NamedTuple
 
 from lxml import etree
 
-from ..errors import IiaError
+from ..errors import IiaNotHashableError
 
 PARTNER: Final = "partner"
 IIA_ID: Final = "iia-id"
@@ -215,10 +215,12 @@ def single_value(found: list[etree._Element], owner: etree._Element) -> str:
     if not found:
         return ""
     if len(found) > 1:
-        raise IiaError(
+        raise IiaNotHashableError(
             f"<{local_name(owner.tag)}> (line {owner.sourceline}) has {len(found)} "
             f"<{local_name(found[0].tag)}> elements (line {found[1].sourceline}); "
-            "the kit cannot hash it, so its iia-hash is undefined"
+            "the kit cannot hash it, so its iia-hash is undefined",
+            element=local_name(found[0].tag),
+            line=found[1].sourceline,
         )
     return string_value(found[0])
 
@@ -228,6 +230,8 @@ class IiaParts:
     """The children of one ``<iia>`` that the kit (and a verifier) read, found in one scan."""
 
     partners: tuple[etree._Element, ...]
+    #: Each partner's ``<iia-id>`` children (normally one, none when it is missing).
+    partner_iia_ids: tuple[list[etree._Element], ...]
     conditions: tuple[etree._Element, ...]
     #: The declared ``<iia-hash>`` text, verbatim; ``None`` when there is none.
     declared_hash: str | None
@@ -248,20 +252,23 @@ class IiaParts:
                 conditions.append(child)
             elif name == IIA_HASH and declared is None:
                 declared = string_value(child)
-        return cls(tuple(partners), tuple(conditions), declared)
+        iia_ids = tuple(children_named(partner, IIA_ID) for partner in partners)
+        return cls(tuple(partners), iia_ids, tuple(conditions), declared)
 
     @property
     def iia_id(self) -> str:
         """The kit's ``<iia-id>`` output: the first partner's iia-id(s), space-separated."""
-        if not self.partners:
+        if not self.partner_iia_ids:
             return ""
-        return " ".join(string_value(i) for i in children_named(self.partners[0], IIA_ID))
+        return " ".join(string_value(i) for i in self.partner_iia_ids[0])
 
     def partner_fields(self) -> list[Field]:
         """``iia-id_1``, ``iia-id_2``...: one field per ``<partner>``, in order."""
         return [
-            (ELEMENT, f"iia-id_{n}", single_value(children_named(partner, IIA_ID), partner))
-            for n, partner in enumerate(self.partners, start=1)
+            (ELEMENT, f"iia-id_{n}", single_value(found, partner))
+            for n, (partner, found) in enumerate(
+                zip(self.partners, self.partner_iia_ids, strict=True), start=1
+            )
         ]
 
     def mobilities(self) -> Iterator[etree._Element]:
