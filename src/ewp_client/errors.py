@@ -342,17 +342,29 @@ class NoEndpointError(RegistryError):
 
 
 class TransportError(EwpError):
-    """The partner could not be reached (DNS, TLS, timeout, connection reset)."""
+    """The partner could not be reached (DNS, TLS, timeout, connection reset).
+
+    ``update_request``, ``learning_agreement``: as for :class:`PartnerError`.
+    """
+
+    update_request: object | None = None
+    learning_agreement: object | None = None
 
 
 class PartnerError(EwpError):
     """A partner answered with an error status.
 
     ``developer_message`` / ``user_message`` come from the parsed EWP
-    ``error-response`` when the partner sent one.
+    ``error-response`` when the partner sent one. ``update_request`` is the
+    request model the user asked us to send, when the call was an update, so
+    that nothing the user did is lost: it can be resent as it is.
+    ``learning_agreement`` is the partner's copy as re-read after a failed
+    update, when the client re-read it.
     """
 
     status: int = 0
+    update_request: object | None = None
+    learning_agreement: object | None = None
 
     def __init__(
         self,
@@ -453,7 +465,14 @@ class LearningAgreementError(EwpError):
 
 
 class AlreadyApplied(LearningAgreementError):
-    """Our approval or comment is already recorded on the partner's copy."""
+    """Our approval or comment is already recorded on the partner's copy.
+
+    ``update_request`` is the request that turned out to be applied;
+    ``learning_agreement`` the partner's copy as re-read, showing it.
+    """
+
+    update_request: object | None = None
+    learning_agreement: object | None = None
 
 
 class StaleProposalError(LearningAgreementError):

@@ -2,6 +2,15 @@
 
 from .async_ import AsyncEwpClient
 from .base import Answer, BaseClient, EwpCall
+from .la_cnr import AsyncLaCnrClient, LaCnrClient, LaCnrNotification
+from .las import (
+    AsyncLasClient,
+    LasClient,
+    MobilityType,
+    Signer,
+    learning_agreement_of,
+    update_request_of,
+)
 from .retry import NO_RETRY, CallKind, RetryPolicy, retryable_status
 from .sync import EwpClient
 
@@ -9,10 +18,19 @@ __all__ = [
     "NO_RETRY",
     "Answer",
     "AsyncEwpClient",
+    "AsyncLaCnrClient",
+    "AsyncLasClient",
     "BaseClient",
     "CallKind",
     "EwpCall",
     "EwpClient",
+    "LaCnrClient",
+    "LaCnrNotification",
+    "LasClient",
+    "MobilityType",
     "RetryPolicy",
+    "Signer",
+    "learning_agreement_of",
     "retryable_status",
+    "update_request_of",
 ]

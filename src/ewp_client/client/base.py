@@ -24,6 +24,7 @@ from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import EwpAuth, RequestSigner, ResponseVerifier, SigningKey
 from ..security.resolver import KeyResolver
+from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .retry import CallKind, RetryPolicy, retryable_status
 
@@ -42,6 +43,11 @@ class EwpCall:
     Parameters go in the query string for GET and form-encoded in the body for
     POST (the EWP APIs accept both; POST has no URL length limit). ``body`` is an
     XML body (LA updates), sent as ``text/xml``.
+
+    ``validate`` off means the answer is only parsed (hardened) and the caller
+    decodes it with :mod:`ewp_client.codec`, which validates it and tolerates
+    unknown values of growable enumerations as the specs require (an LA with a
+    new ``reason-code`` stays usable); it also spares a second validation.
     """
 
     api: ApiVersion
@@ -51,6 +57,7 @@ class EwpCall:
     params: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     kind: CallKind = CallKind.READ
+    validate: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in ("GET", "POST"):
@@ -63,7 +70,11 @@ class EwpCall:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A partner's successful answer: the validated tree and where it came from."""
+    """A partner's successful answer and where it came from.
+
+    ``tree`` is schema-valid, unless the call was made with ``validate=False``
+    (then it is only parsed, and is to be decoded with the codec).
+    """
 
     tree: etree._ElementTree
     url: str
@@ -125,7 +136,7 @@ class BaseClient:
         """The validated answer of a 200, or the typed :class:`PartnerError` of its status."""
         if response.status_code != 200:
             raise partner_error(response.status_code, response.content, url=url)
-        tree = validate(response.content)
+        tree = validate(response.content) if call.validate else parse_xml(response.content)
         return Answer(
             tree=tree,
             url=url,

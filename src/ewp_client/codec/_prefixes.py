@@ -20,7 +20,9 @@ from ..namespaces import (
     LAS_GET_NS,
     LAS_UPDATE_REQUEST_NS,
     PHONE_NS,
+    REGISTRY_NS,
     SCHEMA_BY_NAMESPACE,
+    SEC_INTRO_NS,
     XML_NS,
 )
 from ._context import namespaces_of, root_qname
@@ -35,6 +37,8 @@ _CONVENTIONAL: Final[dict[str, str]] = {
     COURSES_NS: "course",
     LAS_GET_NS: "la",
     LAS_UPDATE_REQUEST_NS: "req",
+    REGISTRY_NS: "r",
+    SEC_INTRO_NS: "sec",
 }
 
 

@@ -28,9 +28,7 @@ class FlexibleAddress:
     unit: str | None = field(default=None, metadata=element("unit"))
     floor: str | None = field(default=None, metadata=element("floor"))
     post_office_box: str | None = field(default=None, metadata=element("postOfficeBox"))
-    delivery_point_codes: tuple[str, ...] = field(
-        default=(), metadata=element("deliveryPointCode")
-    )
+    delivery_point_codes: tuple[str, ...] = field(default=(), metadata=element("deliveryPointCode"))
     postal_code: str | None = field(default=None, metadata=element("postalCode"))
     locality: str | None = field(default=None, metadata=element("locality"))
     region: str | None = field(default=None, metadata=element("region"))
@@ -44,9 +42,7 @@ class FlexibleAddress:
 class Contact:
     """A person or an office to contact (``c:Contact``); names may come in several languages."""
 
-    contact_names: tuple[StringWithOptionalLang, ...] = field(
-        metadata=element("contact-name")
-    )
+    contact_names: tuple[StringWithOptionalLang, ...] = field(metadata=element("contact-name"))
     person_given_names: tuple[StringWithOptionalLang, ...] = field(
         default=(), metadata=element("person-given-names")
     )
@@ -78,7 +74,7 @@ class Contact:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HttpWithOptionalLang(StringWithOptionalLang):
-    """A web address (``http`` or ``https``) with an optional ``xml:lang`` (``ewp:HTTPWithOptionalLang``)."""
+    """A web address (``http`` or ``https``) with an optional ``xml:lang``."""
 
     class Meta:
         namespace = COMMON_NS

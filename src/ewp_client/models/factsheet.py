@@ -102,9 +102,7 @@ class Factsheet:
     )
     decision_weeks_limit: int = field(metadata=element("decision-weeks-limit"))
     tor_weeks_limit: int = field(metadata=element("tor-weeks-limit"))
-    accessibility: tuple[Accessibility, ...] = field(
-        default=(), metadata=element("accessibility")
-    )
+    accessibility: tuple[Accessibility, ...] = field(default=(), metadata=element("accessibility"))
     housing_info: InformationEntry = field(metadata=element("housing-info"))
     visa_info: InformationEntry = field(metadata=element("visa-info"))
     insurance_info: InformationEntry = field(metadata=element("insurance-info"))

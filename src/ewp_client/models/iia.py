@@ -53,9 +53,7 @@ class SubjectArea:
     """A field of education: its ISCED-F code and an optional clarification (may be empty)."""
 
     isced_f_code: IscedFCode = field(metadata=element("isced-f-code"))
-    isced_clarification: str | None = field(
-        default=None, metadata=element("isced-clarification")
-    )
+    isced_clarification: str | None = field(default=None, metadata=element("isced-clarification"))
 
     class Meta:
         namespace = IIAS_V7_GET_NS
@@ -99,13 +97,9 @@ class MobilitySpecification:
 
     sending_hei_id: str = field(metadata=element("sending-hei-id"))
     sending_ounit_id: str | None = field(default=None, metadata=element("sending-ounit-id"))
-    sending_contacts: tuple[Contact, ...] = field(
-        default=(), metadata=element("sending-contact")
-    )
+    sending_contacts: tuple[Contact, ...] = field(default=(), metadata=element("sending-contact"))
     receiving_hei_id: str = field(metadata=element("receiving-hei-id"))
-    receiving_ounit_id: str | None = field(
-        default=None, metadata=element("receiving-ounit-id")
-    )
+    receiving_ounit_id: str | None = field(default=None, metadata=element("receiving-ounit-id"))
     receiving_contacts: tuple[Contact, ...] = field(
         default=(), metadata=element("receiving-contact")
     )
@@ -156,9 +150,7 @@ class StudentMobilitySpecification(MobilitySpecification):
 class StaffMobilitySpecification(MobilitySpecification):
     """A staff mobility: days per year."""
 
-    total_days_per_year: str | None = field(
-        default=None, metadata=element("total-days-per-year")
-    )
+    total_days_per_year: str | None = field(default=None, metadata=element("total-days-per-year"))
 
     @property
     def days_per_year(self) -> Decimal | None:
@@ -207,18 +199,12 @@ class StaffTrainingMobilitySpec(StaffMobilitySpecification):
 class CooperationConditions:
     """The mobilities of the agreement, grouped by kind; their order feeds the iia-hash."""
 
-    student_studies: tuple[StudentStudiesMobilitySpec, ...] = field(
-        default=(), metadata=element()
-    )
+    student_studies: tuple[StudentStudiesMobilitySpec, ...] = field(default=(), metadata=element())
     student_traineeships: tuple[StudentTraineeshipMobilitySpec, ...] = field(
         default=(), metadata=element()
     )
-    staff_teachers: tuple[StaffTeacherMobilitySpec, ...] = field(
-        default=(), metadata=element()
-    )
-    staff_trainings: tuple[StaffTrainingMobilitySpec, ...] = field(
-        default=(), metadata=element()
-    )
+    staff_teachers: tuple[StaffTeacherMobilitySpec, ...] = field(default=(), metadata=element())
+    staff_trainings: tuple[StaffTrainingMobilitySpec, ...] = field(default=(), metadata=element())
     terminated_as_a_whole: bool | None = field(
         default=None, metadata=attribute("terminated-as-a-whole")
     )

@@ -24,9 +24,7 @@ class SubjectAreaV6:
     """A field of education: an ISCED-F code of any length and an optional clarification."""
 
     isced_f_code: str = field(metadata=element("isced-f-code"))
-    isced_clarification: str | None = field(
-        default=None, metadata=element("isced-clarification")
-    )
+    isced_clarification: str | None = field(default=None, metadata=element("isced-clarification"))
 
     class Meta:
         namespace = IIAS_V6_GET_NS
@@ -50,28 +48,20 @@ class MobilitySpecificationV6:
 
     sending_hei_id: str = field(metadata=element("sending-hei-id"))
     sending_ounit_id: str | None = field(default=None, metadata=element("sending-ounit-id"))
-    sending_contacts: tuple[Contact, ...] = field(
-        default=(), metadata=element("sending-contact")
-    )
+    sending_contacts: tuple[Contact, ...] = field(default=(), metadata=element("sending-contact"))
     receiving_hei_id: str = field(metadata=element("receiving-hei-id"))
-    receiving_ounit_id: str | None = field(
-        default=None, metadata=element("receiving-ounit-id")
-    )
+    receiving_ounit_id: str | None = field(default=None, metadata=element("receiving-ounit-id"))
     receiving_contacts: tuple[Contact, ...] = field(
         default=(), metadata=element("receiving-contact")
     )
     receiving_academic_year_ids: tuple[str, ...] = field(
         metadata=element("receiving-academic-year-id")
     )
-    mobilities_per_year: str | None = field(
-        default=None, metadata=element("mobilities-per-year")
-    )
+    mobilities_per_year: str | None = field(default=None, metadata=element("mobilities-per-year"))
     recommended_language_skills: tuple[RecommendedLanguageSkillV6, ...] = field(
         default=(), metadata=element("recommended-language-skill")
     )
-    subject_areas: tuple[SubjectAreaV6, ...] = field(
-        default=(), metadata=element("subject-area")
-    )
+    subject_areas: tuple[SubjectAreaV6, ...] = field(default=(), metadata=element("subject-area"))
     other_info_terms: str | None = field(default=None, metadata=element("other-info-terms"))
 
     class Meta:
@@ -153,12 +143,8 @@ class CooperationConditionsV6:
     student_traineeships: tuple[StudentTraineeshipMobilitySpecV6, ...] = field(
         default=(), metadata=element()
     )
-    staff_teachers: tuple[StaffTeacherMobilitySpecV6, ...] = field(
-        default=(), metadata=element()
-    )
-    staff_trainings: tuple[StaffTrainingMobilitySpecV6, ...] = field(
-        default=(), metadata=element()
-    )
+    staff_teachers: tuple[StaffTeacherMobilitySpecV6, ...] = field(default=(), metadata=element())
+    staff_trainings: tuple[StaffTrainingMobilitySpecV6, ...] = field(default=(), metadata=element())
 
     class Meta:
         namespace = IIAS_V6_GET_NS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..namespaces import ADDRESS_NS, INSTITUTIONS_NS, REGISTRY_NS
+from ..namespaces import ADDRESS_NS, INSTITUTIONS_NS
 from ._meta import element
 from .common import StringWithOptionalLang
 from .contact import Contact, FlexibleAddress, HttpWithOptionalLang
@@ -16,9 +16,7 @@ class Institution:
     """One HEI; ``root_ounit_id`` and ``ounit_ids`` point into the OUnits API."""
 
     hei_id: str = field(metadata=element("hei-id"))
-    other_ids: tuple[OtherHeiId, ...] = field(
-        default=(), metadata=element("other-id", namespace=REGISTRY_NS)
-    )
+    other_ids: tuple[OtherHeiId, ...] = field(default=(), metadata=element("other-id"))
     names: tuple[StringWithOptionalLang, ...] = field(metadata=element("name"))
     abbreviation: str | None = field(default=None, metadata=element("abbreviation"))
     street_address: FlexibleAddress | None = field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from calendar import timegm
 from email.utils import formatdate
@@ -23,7 +24,13 @@ _RFC1123: Final = re.compile(
 
 def format_http_date(timestamp: float) -> str:
     """``Sun, 06 Nov 1994 08:49:37 GMT`` for a POSIX timestamp."""
-    return formatdate(timestamp, usegmt=True)
+    return _format_second(int(timestamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _format_second(second: int) -> str:
+    # Every message of the same second carries the same date: format it once.
+    return formatdate(second, usegmt=True)
 
 
 def parse_http_date(value: str, *, header: str = "Date") -> float:
@@ -33,18 +40,27 @@ def parse_http_date(value: str, *, header: str = "Date") -> float:
     (``CEST``, ``GMT+2:00``, ``+0000``) and a wrong weekday are all refused,
     because a partner sending them is what EWP support tickets are about.
     """
-    match = _RFC1123.fullmatch(value.strip())
+    parsed = _parse(value.strip())
+    if isinstance(parsed, str):
+        raise DateError(f"{header}: {value!r} {parsed}")
+    return parsed
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(value: str) -> float | str:
+    """The timestamp, or why ``value`` is refused (cached: a date repeats within its second)."""
+    match = _RFC1123.fullmatch(value)
     if match is None or match["mon"] not in _MONTHS:
-        raise DateError(f"{header}: {value!r} is not an RFC 1123 date in GMT")
+        return "is not an RFC 1123 date in GMT"
     fields = (int(match[k]) for k in ("y", "d", "h", "mi", "s"))
     year, day, hour, minute, second = fields
     month = _MONTHS.index(match["mon"]) + 1
     try:
         moment = datetime.datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
-        raise DateError(f"{header}: {value!r} is not a valid date: {exc}") from exc
+        return f"is not a valid date: {exc}"
     if _DAYS[moment.weekday()] != match["wd"]:
-        raise DateError(f"{header}: {value!r} names the wrong day of the week")
+        return "names the wrong day of the week"
     return float(timegm(moment.timetuple()))
 
 

@@ -115,13 +115,13 @@ def _public_from(data: bytes) -> object:
         return serialization.load_pem_private_key(data, None).public_key()
     if b"-----BEGIN" in data:
         return serialization.load_pem_public_key(data)
-    stripped = b"".join(data.split())
-    if stripped[:1] != b"\x30":
-        try:
-            stripped = base64.b64decode(stripped, validate=True)
-        except binascii.Error as exc:
-            raise ValueError("neither PEM, DER nor base64 DER") from exc
-    return serialization.load_der_public_key(stripped)
+    if data[:1] == b"\x30":  # a DER SEQUENCE
+        return serialization.load_der_public_key(data)
+    try:
+        der = base64.b64decode(b"".join(data.split()), validate=True)
+    except binascii.Error as exc:
+        raise ValueError("neither PEM, DER nor base64 DER") from exc
+    return serialization.load_der_public_key(der)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,9 +77,10 @@ class RequestVerifier:
         now = VerificationPolicy.now() if now is None else now
         params = parse_authorization(fields.get("authorization"))
         self._check_params(params, fields)
-        if host is not None and fields["host"].lower() != host.lower():
+        sent_host = fields.get("host", "")
+        if host is not None and sent_host.lower() != host.lower():
             raise HostMismatchError(
-                f"the request is for host {fields['host']!r}, this server is {host!r}"
+                f"the request is for host {sent_host!r}, this server is {host!r}"
             )
         client = self._client_key(params.key_id)
         self._check_dates(params, fields, now)

@@ -27,8 +27,11 @@ __all__ = [
 DEFAULT_HEADERS: Final = ("date",)
 
 _PARAM: Final = re.compile(
-    r'\s*(?P<name>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<token>[^",\s]+))\s*'
+    r'\s*(?P<name>[A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"(?P<quoted>[^"\\]*(?:\\.[^"\\]*)*)"|(?P<token>[^",\s]+))\s*'
 )
+
+
+_ESCAPE: Final = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,10 @@ def parse_signature_params(value: str) -> SignatureParams:
         if name in params:
             raise MalformedSignatureError(f"signature parameter {match['name']!r} appears twice")
         quoted = match["quoted"]
-        params[name] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else match["token"]
+        if quoted is None:
+            params[name] = match["token"]
+        else:
+            params[name] = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
         pos = match.end()
         if pos < len(text):
             if text[pos] != ",":

@@ -1,0 +1,512 @@
+"""Outgoing Mobility Learning Agreements v1.2, as the receiving HEI calls them.
+
+The receiving HEI reads the sending HEI's learning agreements (``get``,
+``index``, ``stats``) and approves or comments on their changes proposals
+(``update``). Everything that needs no I/O lives in module functions (the
+:class:`~ewp_client.client.EwpCall` of each operation, decoding answers,
+deciding what a failed update means); :class:`LasClient` and
+:class:`AsyncLasClient` only send.
+
+Updates and edit conflicts
+--------------------------
+An update names the proposal it approves or comments on by its id, and the
+sending HEI answers 409 (:class:`~ewp_client.errors.EditConflict`) when that
+id is no longer current. Updates are never repeated blindly. After a timeout
+(:class:`~ewp_client.errors.TransportError`), a 5xx or a 409 the client
+re-reads the LA to learn whether its own decision is already recorded:
+
+* an approval is recorded when the approved proposal has become the LA's
+  ``first-version`` or ``approved-changes`` carrying our signature as the
+  ``receiving-hei-signature`` (the get-response schema allows that signature
+  to be absent only inside a ``changes-proposal``);
+* a comment is recorded when the commented ``changes-proposal`` (same id) is
+  still there and carries our signature as its ``receiving-hei-signature``
+  (the get-response schema has no element for the comment itself; a sending
+  HEI that shows the rejection does so through that signature).
+
+A signature is "ours" when its timestamp is the same instant (to the second)
+and its signer name and e-mail are the same as in the request. When the
+decision is recorded the client raises :class:`~ewp_client.errors.AlreadyApplied`;
+otherwise it re-raises the original error, so that the caller refetches and
+decides again. Every error an update raises carries the request the user
+made (:func:`update_request_of`), which can be sent again with
+:meth:`LasClient.update` once the user has confirmed it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+from urllib.parse import urlencode
+
+from ..codec import decode, encode
+from ..errors import (
+    AlreadyApplied,
+    ConfigError,
+    EditConflict,
+    EwpError,
+    PartnerServerError,
+    TransportError,
+)
+from ..models import (
+    ApproveProposalV1,
+    CommentProposalV1,
+    LasGetResponse,
+    LasIndexResponse,
+    LasStatsResponse,
+    LasUpdateRequest,
+    LasUpdateResponse,
+    LearningAgreement,
+    Signature,
+)
+from ..namespaces import OMOBILITY_LAS_API
+from .async_ import AsyncEwpClient
+from .base import Answer, EwpCall
+from .retry import CallKind
+from .sync import EwpClient
+
+__all__ = [
+    "MAX_GET_QUERY_LENGTH",
+    "MAX_OMOBILITY_IDS",
+    "AsyncLasClient",
+    "LasClient",
+    "MobilityType",
+    "Signer",
+    "approve_request",
+    "comment_request",
+    "get_calls",
+    "index_call",
+    "is_recorded",
+    "learning_agreement_of",
+    "merge_get_answers",
+    "settle_failed_update",
+    "stats_call",
+    "update_call",
+    "update_request_of",
+]
+
+#: The manifest parameter limiting how many ids one ``get`` may carry.
+MAX_OMOBILITY_IDS: Final = "max-omobility-ids"
+
+#: Above this many characters of query string, reads are sent as POST forms
+#: (servers may limit GET query strings; the spec advises POST for long lists).
+MAX_GET_QUERY_LENGTH: Final = 2000
+
+#: Errors after which an update may or may not have been applied.
+_UNCERTAIN: Final = (TransportError, PartnerServerError, EditConflict)
+
+_REQUEST_ATTRIBUTE: Final = "update_request"
+_LA_ATTRIBUTE: Final = "learning_agreement"
+
+
+class MobilityType(enum.StrEnum):
+    """The ``mobility_type`` filter of the ``index`` endpoint."""
+
+    BLENDED = "blended"
+    DOCTORAL = "doctoral"
+    SEMESTER = "semester"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signer:
+    """Who at the receiving HEI approves or comments, and when.
+
+    The spec requires name, position and e-mail on every signature other than
+    the student's. ``timestamp`` must be timezone-aware: it is what tells our
+    decision apart when the client re-reads the LA after a failure, so keep
+    the :class:`Signer` (or the request, see :func:`update_request_of`) to
+    resend the same decision.
+    """
+
+    name: str
+    position: str
+    email: str
+    timestamp: datetime
+    app: str | None = None
+
+    def __post_init__(self) -> None:
+        for label, value in (("name", self.name), ("position", self.position),
+                             ("email", self.email)):
+            if not value.strip():
+                raise ConfigError(f"a receiving HEI signature needs the signer's {label}")
+        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+            raise ConfigError("the signature timestamp must be timezone-aware")
+
+    def signature(self) -> Signature:
+        return Signature(
+            signer_name=self.name,
+            signer_position=self.position,
+            signer_email=self.email,
+            timestamp=self.timestamp,
+            signer_app=self.app,
+        )
+
+
+# ------------------------------------------------------------------- requests
+
+
+def _read_call(endpoint: str, hei_id: str, params: Sequence[tuple[str, str]],
+               max_query_length: int) -> EwpCall:
+    method = "POST" if len(urlencode(params)) > max_query_length else "GET"
+    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=hei_id, endpoint=endpoint, method=method,
+                   params=tuple(params), kind=CallKind.READ)
+
+
+def get_calls(
+    sending_hei_id: str,
+    omobility_ids: Sequence[str],
+    *,
+    max_ids: int,
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> list[EwpCall]:
+    """The ``get`` calls fetching ``omobility_ids``, at most ``max_ids`` per call, in order.
+
+    Repeated ids are asked for once. Each call is a GET unless its query would
+    be longer than ``max_query_length``.
+    """
+    unique = list(dict.fromkeys(omobility_ids))
+    size = max(1, max_ids)
+    calls = []
+    for start in range(0, len(unique), size):
+        batch = unique[start : start + size]
+        params = [("sending_hei_id", sending_hei_id), *(("omobility_id", i) for i in batch)]
+        calls.append(_read_call("get-url", sending_hei_id, params, max_query_length))
+    return calls
+
+
+def index_call(
+    sending_hei_id: str,
+    *,
+    receiving_hei_id: str | Sequence[str] | None = None,
+    receiving_academic_year_id: str | None = None,
+    global_id: str | None = None,
+    mobility_type: MobilityType | str | None = None,
+    modified_since: datetime | None = None,
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> EwpCall:
+    """The ``index`` call with the given filters (``receiving_hei_id`` may repeat)."""
+    params = [("sending_hei_id", sending_hei_id)]
+    receivers = [receiving_hei_id] if isinstance(receiving_hei_id, str) else receiving_hei_id
+    params += [("receiving_hei_id", r) for r in receivers or ()]
+    if receiving_academic_year_id is not None:
+        params.append(("receiving_academic_year_id", receiving_academic_year_id))
+    if global_id is not None:
+        params.append(("global_id", global_id))
+    if mobility_type is not None:
+        try:
+            params.append(("mobility_type", MobilityType(mobility_type).value))
+        except ValueError:
+            raise ConfigError(
+                f"mobility_type must be one of {', '.join(MobilityType)}, not {mobility_type!r}"
+            ) from None
+    if modified_since is not None:
+        if modified_since.tzinfo is None or modified_since.utcoffset() is None:
+            raise ConfigError("modified_since must be timezone-aware")
+        params.append(("modified_since", modified_since.isoformat()))
+    return _read_call("index-url", sending_hei_id, params, max_query_length)
+
+
+def stats_call(sending_hei_id: str) -> EwpCall:
+    """The ``stats`` call (a plain GET, the endpoint takes no parameters)."""
+    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=sending_hei_id, endpoint="stats-url",
+                   kind=CallKind.READ)
+
+
+def approve_request(
+    sending_hei_id: str, omobility_id: str, changes_proposal_id: str, signer: Signer
+) -> LasUpdateRequest:
+    """The update approving (signing) changes proposal ``changes_proposal_id``."""
+    return LasUpdateRequest(
+        sending_hei_id=sending_hei_id,
+        action=ApproveProposalV1(omobility_id=omobility_id,
+                                 changes_proposal_id=changes_proposal_id,
+                                 signature=signer.signature()),
+    )
+
+
+def comment_request(
+    sending_hei_id: str, omobility_id: str, changes_proposal_id: str, signer: Signer,
+    comment: str,
+) -> LasUpdateRequest:
+    """The update commenting on (rejecting) changes proposal ``changes_proposal_id``."""
+    if not comment.strip():
+        raise ConfigError("a comment on a changes proposal cannot be empty")
+    return LasUpdateRequest(
+        sending_hei_id=sending_hei_id,
+        action=CommentProposalV1(omobility_id=omobility_id,
+                                 changes_proposal_id=changes_proposal_id,
+                                 comment=comment, signature=signer.signature()),
+    )
+
+
+def update_call(request: LasUpdateRequest) -> EwpCall:
+    """The ``update`` POST carrying ``request`` (schema-validated before it leaves)."""
+    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=request.sending_hei_id, endpoint="update-url",
+                   method="POST", body=encode(request), kind=CallKind.UPDATE)
+
+
+# ------------------------------------------------------------------- answers
+
+
+def merge_get_answers(
+    answers: Iterable[Answer], omobility_ids: Sequence[str]
+) -> tuple[LearningAgreement, ...]:
+    """The LAs of every ``get`` answer, in the order of ``omobility_ids``.
+
+    Partners answer in any order; an LA nobody asked for (which a partner
+    should not send) is kept, after the others, rather than dropped.
+    """
+    las = [la for answer in answers for la in decode(answer.tree, LasGetResponse).las]
+    rank = {omobility_id: n for n, omobility_id in enumerate(dict.fromkeys(omobility_ids))}
+    return tuple(sorted(las, key=lambda la: rank.get(la.omobility_id, len(rank))))
+
+
+def _find(las: Iterable[LearningAgreement], omobility_id: str) -> LearningAgreement | None:
+    return next((la for la in las if la.omobility_id == omobility_id), None)
+
+
+def _same_signer(recorded: Signature | None, sent: Signature) -> bool:
+    if recorded is None:
+        return False
+    return (
+        recorded.signer_name == sent.signer_name
+        and recorded.signer_email == sent.signer_email
+        and recorded.timestamp.replace(microsecond=0) == sent.timestamp.replace(microsecond=0)
+    )
+
+
+def is_recorded(request: LasUpdateRequest, la: LearningAgreement) -> bool:
+    """Whether ``la`` (as re-read from the sending HEI) shows the decision in ``request``."""
+    action = request.action
+    if isinstance(action, ApproveProposalV1):
+        return any(
+            snapshot is not None and _same_signer(snapshot.receiving_hei_signature,
+                                                  action.signature)
+            for snapshot in (la.approved_changes, la.first_version)
+        )
+    proposal = la.changes_proposal
+    return (
+        proposal is not None
+        and proposal.id == action.changes_proposal_id
+        and _same_signer(proposal.receiving_hei_signature, action.signature)
+    )
+
+
+def update_request_of(error: BaseException) -> LasUpdateRequest | None:
+    """The update request a failed :meth:`LasClient.update` was sending, to resend it."""
+    found = getattr(error, _REQUEST_ATTRIBUTE, None)
+    return found if isinstance(found, LasUpdateRequest) else None
+
+
+def learning_agreement_of(error: BaseException) -> LearningAgreement | None:
+    """The LA as re-read after a failed update (on :class:`AlreadyApplied` and re-raised errors)."""
+    found = getattr(error, _LA_ATTRIBUTE, None)
+    return found if isinstance(found, LearningAgreement) else None
+
+
+def _attach(error: EwpError, request: LasUpdateRequest,
+            la: LearningAgreement | None = None) -> EwpError:
+    setattr(error, _REQUEST_ATTRIBUTE, request)
+    if la is not None:
+        setattr(error, _LA_ATTRIBUTE, la)
+    return error
+
+
+def _describe(action: ApproveProposalV1 | CommentProposalV1) -> str:
+    verb = "approval" if isinstance(action, ApproveProposalV1) else "comment"
+    return (f"our {verb} of changes proposal {action.changes_proposal_id!r} "
+            f"of mobility {action.omobility_id!r}")
+
+
+def settle_failed_update(
+    request: LasUpdateRequest, error: EwpError, la: LearningAgreement | None
+) -> EwpError:
+    """What to raise after ``request`` failed with ``error`` and the LA re-read as ``la``.
+
+    :class:`AlreadyApplied` when ``la`` shows our decision, else ``error``
+    itself (with a note saying what the re-read found). Both carry ``request``.
+    """
+    action = request.action
+    if la is not None and is_recorded(request, la):
+        applied = AlreadyApplied(f"{_describe(action)} is already recorded by "
+                                 f"{request.sending_hei_id} (after: {error})")
+        return _attach(applied, request, la)
+    if la is None:
+        error.add_note(f"re-read: {request.sending_hei_id} no longer shows mobility "
+                       f"{action.omobility_id!r}")
+    else:
+        current = la.changes_proposal.id if la.changes_proposal is not None else None
+        error.add_note(f"re-read: {_describe(action)} is not recorded; the current changes "
+                       f"proposal is {current!r}")
+    return _attach(error, request, la)
+
+
+def _reread_failed(request: LasUpdateRequest, error: EwpError, reread: EwpError) -> EwpError:
+    error.add_note(f"re-reading the LA failed too: {reread}")
+    return _attach(error, request)
+
+
+def _locator(sending_hei_id: str) -> EwpCall:
+    """A call that only serves to find the partner's manifest entry (and its limits)."""
+    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=sending_hei_id, endpoint="get-url")
+
+
+# ------------------------------------------------------------------- clients
+
+
+class LasClient:
+    """The OMobility LAs operations of a receiving HEI, over an :class:`EwpClient`."""
+
+    def __init__(self, client: EwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    def get(self, sending_hei_id: str, omobility_ids: Sequence[str]
+            ) -> tuple[LearningAgreement, ...]:
+        """The LAs of ``omobility_ids`` the partner lets us see (unknown ids are left out)."""
+        if not omobility_ids:
+            return ()
+        locator = _locator(sending_hei_id)
+        max_ids = self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
+        calls = get_calls(sending_hei_id, omobility_ids, max_ids=max_ids,
+                          max_query_length=self.max_query_length)
+        return merge_get_answers([self.client.call(call) for call in calls], omobility_ids)
+
+    def get_one(self, sending_hei_id: str, omobility_id: str) -> LearningAgreement | None:
+        return _find(self.get(sending_hei_id, [omobility_id]), omobility_id)
+
+    def index(
+        self,
+        sending_hei_id: str,
+        receiving_hei_id: str | Sequence[str] | None = None,
+        receiving_academic_year_id: str | None = None,
+        global_id: str | None = None,
+        mobility_type: MobilityType | str | None = None,
+        modified_since: datetime | None = None,
+    ) -> tuple[str, ...]:
+        """The omobility ids of the LAs matching every given filter."""
+        call = index_call(
+            sending_hei_id, receiving_hei_id=receiving_hei_id,
+            receiving_academic_year_id=receiving_academic_year_id, global_id=global_id,
+            mobility_type=mobility_type, modified_since=modified_since,
+            max_query_length=self.max_query_length,
+        )
+        return decode(self.client.call(call).tree, LasIndexResponse).omobility_ids
+
+    def stats(self, sending_hei_id: str) -> LasStatsResponse:
+        """The sending HEI's counters of its outgoing LAs, per receiving academic year."""
+        return decode(self.client.call(stats_call(sending_hei_id)).tree, LasStatsResponse)
+
+    def approve(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
+                signer: Signer) -> LasUpdateResponse:
+        """Approve (sign) the changes proposal ``changes_proposal_id``."""
+        return self.update(approve_request(sending_hei_id, omobility_id, changes_proposal_id,
+                                           signer))
+
+    def comment(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
+                signer: Signer, comment: str) -> LasUpdateResponse:
+        """Comment on (reject) the changes proposal ``changes_proposal_id``."""
+        return self.update(comment_request(sending_hei_id, omobility_id, changes_proposal_id,
+                                           signer, comment))
+
+    def update(self, request: LasUpdateRequest) -> LasUpdateResponse:
+        """Send ``request`` once; see the module docstring for what a failure raises."""
+        try:
+            answer = self.client.call(update_call(request))
+        except _UNCERTAIN as exc:
+            try:
+                la = self.get_one(request.sending_hei_id, request.action.omobility_id)
+            except EwpError as reread:
+                outcome = _reread_failed(request, exc, reread)
+            else:
+                outcome = settle_failed_update(request, exc, la)
+            if outcome is exc:
+                raise
+            raise outcome from exc
+        except EwpError as exc:
+            _attach(exc, request)
+            raise
+        return decode(answer.tree, LasUpdateResponse)
+
+
+class AsyncLasClient:
+    """The async twin of :class:`LasClient`, over an :class:`AsyncEwpClient`."""
+
+    def __init__(self, client: AsyncEwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    async def get(self, sending_hei_id: str, omobility_ids: Sequence[str]
+                  ) -> tuple[LearningAgreement, ...]:
+        """The LAs of ``omobility_ids`` the partner lets us see (unknown ids are left out)."""
+        if not omobility_ids:
+            return ()
+        locator = _locator(sending_hei_id)
+        max_ids = await self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
+        calls = get_calls(sending_hei_id, omobility_ids, max_ids=max_ids,
+                          max_query_length=self.max_query_length)
+        return merge_get_answers([await self.client.call(call) for call in calls],
+                                 omobility_ids)
+
+    async def get_one(self, sending_hei_id: str, omobility_id: str
+                      ) -> LearningAgreement | None:
+        return _find(await self.get(sending_hei_id, [omobility_id]), omobility_id)
+
+    async def index(
+        self,
+        sending_hei_id: str,
+        receiving_hei_id: str | Sequence[str] | None = None,
+        receiving_academic_year_id: str | None = None,
+        global_id: str | None = None,
+        mobility_type: MobilityType | str | None = None,
+        modified_since: datetime | None = None,
+    ) -> tuple[str, ...]:
+        """The omobility ids of the LAs matching every given filter."""
+        call = index_call(
+            sending_hei_id, receiving_hei_id=receiving_hei_id,
+            receiving_academic_year_id=receiving_academic_year_id, global_id=global_id,
+            mobility_type=mobility_type, modified_since=modified_since,
+            max_query_length=self.max_query_length,
+        )
+        return decode((await self.client.call(call)).tree, LasIndexResponse).omobility_ids
+
+    async def stats(self, sending_hei_id: str) -> LasStatsResponse:
+        """The sending HEI's counters of its outgoing LAs, per receiving academic year."""
+        answer = await self.client.call(stats_call(sending_hei_id))
+        return decode(answer.tree, LasStatsResponse)
+
+    async def approve(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
+                      signer: Signer) -> LasUpdateResponse:
+        """Approve (sign) the changes proposal ``changes_proposal_id``."""
+        return await self.update(approve_request(sending_hei_id, omobility_id,
+                                                 changes_proposal_id, signer))
+
+    async def comment(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
+                      signer: Signer, comment: str) -> LasUpdateResponse:
+        """Comment on (reject) the changes proposal ``changes_proposal_id``."""
+        return await self.update(comment_request(sending_hei_id, omobility_id,
+                                                 changes_proposal_id, signer, comment))
+
+    async def update(self, request: LasUpdateRequest) -> LasUpdateResponse:
+        """Send ``request`` once; see the module docstring for what a failure raises."""
+        try:
+            answer = await self.client.call(update_call(request))
+        except _UNCERTAIN as exc:
+            try:
+                la = await self.get_one(request.sending_hei_id, request.action.omobility_id)
+            except EwpError as reread:
+                outcome = _reread_failed(request, exc, reread)
+            else:
+                outcome = settle_failed_update(request, exc, la)
+            if outcome is exc:
+                raise
+            raise outcome from exc
+        except EwpError as exc:
+            _attach(exc, request)
+            raise
+        return decode(answer.tree, LasUpdateResponse)

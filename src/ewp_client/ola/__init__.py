@@ -1,0 +1,58 @@
+"""Online Learning Agreements: amendment classification, proposals, lifecycle and stats.
+
+All of it is pure: functions and immutable state over the models of
+:mod:`ewp_client.models`, no I/O. The client operations (``client/``) and the
+mock partner's routes call these.
+"""
+
+from .amendments import AmendmentKind, AmendmentReport, Change, ChangeTable, classify_amendment
+from .lifecycle import (
+    LaChangeNotification,
+    MobilityKind,
+    ProposalComment,
+    SendingLa,
+    Transition,
+    VersionStatus,
+    latest_version_status,
+    mobility_kind,
+)
+from .proposal import (
+    ALLOWED_REASON_CODES,
+    ChangeReason,
+    ComponentTables,
+    apply_changes,
+    build_changes_proposal,
+    canonical_proposal,
+    current_tables,
+    identity_changes,
+    proposal_id,
+)
+from .stats import ReceivedLa, incoming_stats_response, stats_response
+
+__all__ = [
+    "ALLOWED_REASON_CODES",
+    "AmendmentKind",
+    "AmendmentReport",
+    "Change",
+    "ChangeReason",
+    "ChangeTable",
+    "ComponentTables",
+    "LaChangeNotification",
+    "MobilityKind",
+    "ProposalComment",
+    "ReceivedLa",
+    "SendingLa",
+    "Transition",
+    "VersionStatus",
+    "apply_changes",
+    "build_changes_proposal",
+    "canonical_proposal",
+    "classify_amendment",
+    "current_tables",
+    "identity_changes",
+    "incoming_stats_response",
+    "latest_version_status",
+    "mobility_kind",
+    "proposal_id",
+    "stats_response",
+]

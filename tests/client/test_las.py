@@ -1,0 +1,636 @@
+"""OMobility LAs v1.2 client operations against a partner that records our requests.
+
+The partner plays the sending HEI: it verifies our HTTP Signatures and signs
+its answers (tests/support/network.py), serves learning agreements built from
+models written for these tests, and answers updates as each test scripts it,
+including applying an approval and then losing the answer (timeout) or
+answering 409, which is what the client's re-read must sort out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from lxml import etree
+
+from ewp_client.client import (
+    AsyncEwpClient,
+    AsyncLasClient,
+    EwpClient,
+    LasClient,
+    MobilityType,
+    RetryPolicy,
+    Signer,
+    learning_agreement_of,
+    update_request_of,
+)
+from ewp_client.client.las import approve_request, comment_request, get_calls
+from ewp_client.codec import decode, encode
+from ewp_client.error_response import render_error_response
+from ewp_client.errors import (
+    AlreadyApplied,
+    BadRequest,
+    ConfigError,
+    EditConflict,
+    PartnerServerError,
+    TransportError,
+)
+from ewp_client.models import (
+    ChangesProposal,
+    LasGetResponse,
+    LasIndexResponse,
+    LasStatsResponse,
+    LasUpdateRequest,
+    LasUpdateResponse,
+    LearningAgreement,
+    ListOfComponents,
+    MobilityInstitution,
+    MultilineStringWithOptionalLang,
+    OutgoingLaStats,
+)
+from ewp_client.namespaces import LAS_GET_NS, LAS_UPDATE_REQUEST_NS
+from ewp_client.registry import AsyncRegistryClient
+from ewp_client.xml import parse_xml, validate
+from tests.codec.roundtrip import shape
+from tests.codec.samples import learning_agreement
+from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+
+CET = timezone(timedelta(hours=1))
+
+SIGNER = Signer(
+    name="Jonas Berg",
+    position="Erasmus coordinator",
+    email="jonas@receiving.example.org",
+    timestamp=datetime(2025, 11, 5, 10, 15, 30, tzinfo=CET),
+    app="Receiving SIS",
+)
+
+
+# ------------------------------------------------------------------ the partner
+
+
+def la(omobility_id: str = "om-0001", *, proposal_id: str | None = "proposal-1"
+       ) -> LearningAgreement:
+    """An LA of the partner's, with a pending changes proposal ``proposal_id``."""
+    base = learning_agreement()
+    proposal = base.changes_proposal
+    assert proposal is not None
+    return dataclasses.replace(
+        base,
+        omobility_id=omobility_id,
+        sending_hei=dataclasses.replace(base.sending_hei, hei_id=PARTNER),
+        receiving_hei=MobilityInstitution(hei_id=US,
+                                          contact_person=base.receiving_hei.contact_person),
+        changes_proposal=None if proposal_id is None
+        else dataclasses.replace(proposal, id=proposal_id),
+    )
+
+
+def approved(agreement: LearningAgreement, signer: Signer, *, utc: bool = False
+             ) -> LearningAgreement:
+    """``agreement`` after the sending HEI recorded ``signer``'s approval of its proposal.
+
+    ``utc=True``: the partner stores the timestamp converted to UTC, as some do.
+    """
+    proposal = agreement.changes_proposal
+    assert proposal is not None
+    signature = signer.signature()
+    if utc:
+        signature = dataclasses.replace(signature, timestamp=signature.timestamp.astimezone(UTC))
+    fields = {f.name: getattr(proposal, f.name) for f in dataclasses.fields(ListOfComponents)}
+    fields["receiving_hei_signature"] = signature
+    return dataclasses.replace(agreement, approved_changes=ListOfComponents(**fields),
+                               changes_proposal=None)
+
+
+def commented(agreement: LearningAgreement, signer: Signer) -> LearningAgreement:
+    """``agreement`` after the sending HEI recorded ``signer``'s comment on its proposal."""
+    proposal = agreement.changes_proposal
+    assert proposal is not None
+    return dataclasses.replace(agreement, changes_proposal=dataclasses.replace(
+        proposal, receiving_hei_signature=signer.signature()))
+
+
+def xml(body: bytes, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, content=body, headers={"Content-Type": "text/xml"})
+
+
+def form(request: httpx.Request) -> list[tuple[str, str]]:
+    if request.method == "POST":
+        return parse_qsl(request.content.decode())
+    return parse_qsl(request.url.query.decode())
+
+
+UPDATED = encode(LasUpdateResponse(success_user_messages=(
+    MultilineStringWithOptionalLang(value="Approval recorded", lang="en"),)))
+
+CONFLICT = render_error_response("changes-proposal-id is not current",
+                                 "Your copy of the LA is out of date. Refresh it and repeat.")
+
+Update = Callable[["Partner", httpx.Request], httpx.Response]
+
+
+class Partner:
+    """The sending HEI's LAs endpoints, with scripted failures."""
+
+    def __init__(self, *las: LearningAgreement, index: tuple[str, ...] = ()) -> None:
+        self.las = {agreement.omobility_id: agreement for agreement in las}
+        self.index = index
+        self.on_update: Update = lambda partner, request: xml(UPDATED)
+        self.fail_first: dict[str, list[int]] = {}
+        self.reverse_batches = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        endpoint = request.url.path.removeprefix("/ewp/las/")
+        if (failures := self.fail_first.get(endpoint)):
+            return httpx.Response(failures.pop(0))
+        if endpoint == "update":
+            return self.on_update(self, request)
+        params = form(request)
+        if endpoint == "get":
+            asked = [v for k, v in params if k == "omobility_id"]
+            found = [self.las[i] for i in asked if i in self.las]
+            if self.reverse_batches:
+                found.reverse()
+            return xml(encode(LasGetResponse(las=tuple(found))))
+        if endpoint == "index":
+            return xml(encode(LasIndexResponse(omobility_ids=self.index)))
+        if endpoint == "stats":
+            return xml(encode(LasStatsResponse(academic_years=(OutgoingLaStats(
+                receiving_academic_year_id="2025/2026", la_outgoing_total=12,
+                la_outgoing_not_modified_after_approval=5,
+                la_outgoing_modified_after_approval=3, la_outgoing_latest_version_approved=8,
+                la_outgoing_latest_version_rejected=1,
+                la_outgoing_latest_version_awaiting=3),))))
+        return httpx.Response(404)
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Network:
+    return make_network(tmp_path, max_ids=3)
+
+
+def las_client(net: Network, partner: Partner, **kw: object) -> LasClient:
+    http = httpx.Client(transport=net.partner(partner))
+    kw.setdefault("sleep", Sleeps())
+    return LasClient(EwpClient(net.registry(), key=net.our_key, http=http,
+                               **kw))  # type: ignore[arg-type]
+
+
+def paths(net: Network) -> list[str]:
+    return [f"{r.method} {r.url.path.removeprefix('/ewp/las/')}" for r in net.requests]
+
+
+def timeout_after(effect: Callable[[Partner], None]) -> Update:
+    """The partner applies the update (``effect``) and the answer is lost."""
+    def update(partner: Partner, request: httpx.Request) -> httpx.Response:
+        effect(partner)
+        raise httpx.ReadTimeout("timed out reading the answer", request=request)
+    return update
+
+
+def conflict_after(effect: Callable[[Partner], None]) -> Update:
+    def update(partner: Partner, request: httpx.Request) -> httpx.Response:
+        effect(partner)
+        return xml(CONFLICT, 409)
+    return update
+
+
+def approve_in_partner(partner: Partner, *, utc: bool = False) -> None:
+    partner.las["om-0001"] = approved(partner.las["om-0001"], SIGNER, utc=utc)
+
+
+def propose_again(partner: Partner) -> None:
+    partner.las["om-0001"] = la(proposal_id="proposal-2")
+
+
+# ------------------------------------------------------------------------ reads
+
+
+def test_get_is_batched_by_max_omobility_ids_and_keeps_the_asked_order(net: Network) -> None:
+    ids = [f"om-{n:04d}" for n in range(1, 8)]
+    partner = Partner(*(la(i) for i in ids if i != "om-0005"))
+    partner.reverse_batches = True
+    found = las_client(net, partner).get(PARTNER, [*ids, "om-0002"])
+    assert [a.omobility_id for a in found] == [i for i in ids if i != "om-0005"]
+    assert [form(r) for r in net.requests] == [
+        [("sending_hei_id", PARTNER), *(("omobility_id", i) for i in ids[k : k + 3])]
+        for k in (0, 3, 6)
+    ]
+    assert paths(net) == ["GET get"] * 3
+
+
+def test_get_of_no_ids_sends_nothing(net: Network) -> None:
+    assert las_client(net, Partner()).get(PARTNER, []) == ()
+    assert net.requests == []
+
+
+def test_long_get_goes_as_a_post_form(tmp_path: Path) -> None:
+    net = make_network(tmp_path, max_ids=100)
+    ids = [f"urn:example:mobility:{n:040d}" for n in range(60)]
+    client = las_client(net, Partner(la(ids[59])))
+    found = client.get(PARTNER, ids)
+    assert [a.omobility_id for a in found] == [ids[59]]
+    sent = net.requests[0]
+    assert sent.method == "POST"
+    assert sent.url.query == b""
+    assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert [v for k, v in form(sent) if k == "omobility_id"] == ids
+
+
+def test_short_get_is_a_get_with_a_query(net: Network) -> None:
+    las_client(net, Partner(la())).get(PARTNER, ["om-0001"])
+    sent = net.requests[0]
+    assert (sent.method, sent.content) == ("GET", b"")
+    assert sent.url.query == f"sending_hei_id={PARTNER}&omobility_id=om-0001".encode()
+
+
+def test_get_batches_choose_get_or_post_each_by_its_own_length() -> None:
+    calls = get_calls(PARTNER, ["a", "b" * 80, "c"], max_ids=2, max_query_length=60)
+    assert [c.method for c in calls] == ["POST", "GET"]
+
+
+def test_index_sends_every_filter(net: Network) -> None:
+    partner = Partner(index=("om-0001", "om-0002"))
+    since = datetime(2025, 9, 1, 8, 0, tzinfo=CET)
+    ids = las_client(net, partner).index(
+        PARTNER,
+        receiving_hei_id=[US, "other.example.org"],
+        receiving_academic_year_id="2025/2026",
+        global_id="urn:schac:personalUniqueCode:int:esi:uni-b.example.org:42",
+        mobility_type=MobilityType.SEMESTER,
+        modified_since=since,
+    )
+    assert ids == ("om-0001", "om-0002")
+    sent = net.requests[0]
+    assert sent.method == "GET"
+    assert sent.url.path == "/ewp/las/index"
+    assert form(sent) == [
+        ("sending_hei_id", PARTNER),
+        ("receiving_hei_id", US),
+        ("receiving_hei_id", "other.example.org"),
+        ("receiving_academic_year_id", "2025/2026"),
+        ("global_id", "urn:schac:personalUniqueCode:int:esi:uni-b.example.org:42"),
+        ("mobility_type", "semester"),
+        ("modified_since", "2025-09-01T08:00:00+01:00"),
+    ]
+
+
+def test_index_without_filters_sends_only_the_sending_hei(net: Network) -> None:
+    assert las_client(net, Partner()).index(PARTNER) == ()
+    assert net.requests[0].url.query == f"sending_hei_id={PARTNER}".encode()
+
+
+@pytest.mark.parametrize("mobility_type", ["blended", "doctoral"])
+def test_index_accepts_mobility_types_as_strings(net: Network, mobility_type: str) -> None:
+    las_client(net, Partner()).index(PARTNER, receiving_hei_id=US, mobility_type=mobility_type)
+    assert form(net.requests[0])[1:] == [("receiving_hei_id", US),
+                                         ("mobility_type", mobility_type)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"mobility_type": "erasmus"}, "mobility_type"),
+     ({"modified_since": datetime(2025, 9, 1)}, "timezone-aware")],
+)
+def test_index_refuses_unusable_filters(net: Network, kwargs: dict[str, object],
+                                        message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        las_client(net, Partner()).index(PARTNER, **kwargs)  # type: ignore[arg-type]
+    assert net.requests == []
+
+
+def test_stats_are_read_and_decoded(net: Network) -> None:
+    stats = las_client(net, Partner()).stats(PARTNER)
+    (year,) = stats.academic_years
+    assert (year.receiving_academic_year_id, year.la_outgoing_total,
+            year.la_outgoing_latest_version_rejected) == ("2025/2026", 12, 1)
+    assert paths(net) == ["GET stats"]
+    assert net.requests[0].url.query == b""
+
+
+@pytest.mark.parametrize("operation", ["get", "index", "stats"])
+def test_reads_are_retried_on_503_with_backoff(net: Network, operation: str) -> None:
+    partner = Partner(la(), index=("om-0001",))
+    partner.fail_first[operation] = [503, 503]
+    sleeps = Sleeps()
+    client = las_client(net, partner, sleep=sleeps, retry=RetryPolicy(attempts=3, backoff=2))
+    if operation == "get":
+        assert client.get(PARTNER, ["om-0001"])
+    elif operation == "index":
+        assert client.index(PARTNER) == ("om-0001",)
+    else:
+        assert client.stats(PARTNER).academic_years
+    assert sleeps == [2.0, 4.0]
+    assert paths(net) == [f"GET {operation}"] * 3
+
+
+def test_reads_give_up_with_the_typed_server_error(net: Network) -> None:
+    partner = Partner(la())
+    partner.fail_first["get"] = [503, 502]
+    client = las_client(net, partner, retry=RetryPolicy(attempts=2))
+    with pytest.raises(PartnerServerError) as info:
+        client.get(PARTNER, ["om-0001"])
+    assert info.value.status == 502
+
+
+# ---------------------------------------------------------------------- updates
+
+
+def wire(request: httpx.Request) -> etree._Element:
+    """The update as sent: schema-valid, and parsed for comparison."""
+    assert request.method == "POST"
+    assert request.headers["Content-Type"].startswith("text/xml")
+    validate(request.content)
+    return parse_xml(request.content).getroot()
+
+
+SIGNATURE_XML = f"""
+    <signature>
+      <la:signer-name xmlns:la="{LAS_GET_NS}">Jonas Berg</la:signer-name>
+      <la:signer-position xmlns:la="{LAS_GET_NS}">Erasmus coordinator</la:signer-position>
+      <la:signer-email xmlns:la="{LAS_GET_NS}">jonas@receiving.example.org</la:signer-email>
+      <la:timestamp xmlns:la="{LAS_GET_NS}">2025-11-05T10:15:30+01:00</la:timestamp>
+      <la:signer-app xmlns:la="{LAS_GET_NS}">Receiving SIS</la:signer-app>
+    </signature>"""
+
+
+def test_approve_sends_a_schema_valid_approve_proposal(net: Network) -> None:
+    response = las_client(net, Partner(la())).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    expected = f"""
+      <omobility-las-update-request xmlns="{LAS_UPDATE_REQUEST_NS}">
+        <sending-hei-id>{PARTNER}</sending-hei-id>
+        <approve-proposal-v1>
+          <omobility-id>om-0001</omobility-id>
+          <changes-proposal-id>proposal-1</changes-proposal-id>{SIGNATURE_XML}
+        </approve-proposal-v1>
+      </omobility-las-update-request>"""
+    assert net.requests[0].url == f"{PARTNER_BASE}/las/update"
+    assert shape(wire(net.requests[0])) == shape(etree.fromstring(expected))
+    assert [m.value for m in response.success_user_messages] == ["Approval recorded"]
+    assert paths(net) == ["POST update"]
+
+
+def test_comment_sends_a_schema_valid_comment_proposal(net: Network) -> None:
+    las_client(net, Partner(la())).comment(PARTNER, "om-0001", "proposal-1", SIGNER,
+                                           "Topology is offered in the spring term only.")
+    expected = f"""
+      <omobility-las-update-request xmlns="{LAS_UPDATE_REQUEST_NS}">
+        <sending-hei-id>{PARTNER}</sending-hei-id>
+        <comment-proposal-v1>
+          <omobility-id>om-0001</omobility-id>
+          <changes-proposal-id>proposal-1</changes-proposal-id>
+          <comment>Topology is offered in the spring term only.</comment>{SIGNATURE_XML}
+        </comment-proposal-v1>
+      </omobility-las-update-request>"""
+    assert shape(wire(net.requests[0])) == shape(etree.fromstring(expected))
+
+
+def test_409_with_the_approval_not_recorded_is_an_edit_conflict(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(propose_again)
+    client = las_client(net, partner)
+    with pytest.raises(EditConflict) as info:
+        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    error = info.value
+    assert error.status == 409
+    assert error.developer_message == "changes-proposal-id is not current"
+    assert error.user_message == "Your copy of the LA is out of date. Refresh it and repeat."
+    assert update_request_of(error) == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
+    reread = learning_agreement_of(error)
+    assert reread is not None
+    assert reread.changes_proposal is not None
+    assert reread.changes_proposal.id == "proposal-2"
+    assert any("'proposal-2'" in note for note in error.__notes__)
+    assert paths(net) == ["POST update", "GET get"]
+
+
+def test_409_with_our_approval_recorded_is_already_applied(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(approve_in_partner)
+    with pytest.raises(AlreadyApplied) as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.__cause__, EditConflict)
+    assert update_request_of(info.value) == approve_request(PARTNER, "om-0001", "proposal-1",
+                                                            SIGNER)
+    reread = learning_agreement_of(info.value)
+    assert reread is not None
+    assert reread.approved_changes is not None
+    assert paths(net) == ["POST update", "GET get"]
+
+
+@pytest.mark.parametrize("utc", [False, True], ids=["same-offset", "stored-in-utc"])
+def test_timeout_with_our_approval_recorded_is_already_applied(net: Network, utc: bool) -> None:
+    partner = Partner(la())
+    partner.on_update = timeout_after(lambda p: approve_in_partner(p, utc=utc))
+    with pytest.raises(AlreadyApplied) as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.__cause__, TransportError)
+    assert paths(net) == ["POST update", "GET get"]
+
+
+def test_timeout_with_nothing_recorded_reraises_the_transport_error(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = timeout_after(lambda p: None)
+    with pytest.raises(TransportError, match="ReadTimeout") as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert update_request_of(info.value) == approve_request(PARTNER, "om-0001", "proposal-1",
+                                                            SIGNER)
+    assert paths(net) == ["POST update", "GET get"]
+
+
+def test_a_colleagues_approval_is_not_ours(net: Network) -> None:
+    colleague = dataclasses.replace(SIGNER, name="Kari Nordmann", email="kari@example.org")
+    partner = Partner(la())
+    partner.on_update = conflict_after(
+        lambda p: p.las.update({"om-0001": approved(p.las["om-0001"], colleague)}))
+    with pytest.raises(EditConflict):
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+
+
+def test_the_user_resends_the_request_carried_by_the_error(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = timeout_after(lambda p: None)
+    client = las_client(net, partner)
+    with pytest.raises(TransportError) as info:
+        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    request = update_request_of(info.value)
+    assert request is not None
+    partner.on_update = lambda p, r: xml(UPDATED)
+    client.update(request)
+    assert net.requests[0].content == net.requests[2].content
+
+
+def test_409_with_our_comment_recorded_is_already_applied(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(
+        lambda p: p.las.update({"om-0001": commented(p.las["om-0001"], SIGNER)}))
+    with pytest.raises(AlreadyApplied) as info:
+        las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
+    assert update_request_of(info.value) == comment_request(PARTNER, "om-0001", "proposal-1",
+                                                            SIGNER, "No.")
+
+
+def test_409_on_a_comment_with_a_newer_proposal_is_an_edit_conflict(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(propose_again)
+    with pytest.raises(EditConflict) as info:
+        las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
+    assert info.value.user_message is not None
+
+
+def test_409_when_the_la_is_gone_is_an_edit_conflict(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(lambda p: p.las.clear())
+    with pytest.raises(EditConflict) as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert learning_agreement_of(info.value) is None
+    assert any("no longer shows" in note for note in info.value.__notes__)
+
+
+def test_409_when_the_reread_fails_too_keeps_the_edit_conflict(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = lambda p, r: xml(CONFLICT, 409)
+    partner.fail_first["get"] = [500, 500]
+    client = las_client(net, partner, retry=RetryPolicy(attempts=2))
+    with pytest.raises(EditConflict) as info:
+        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert update_request_of(info.value) is not None
+    assert any("re-reading the LA failed" in note for note in info.value.__notes__)
+    assert paths(net) == ["POST update", "GET get", "GET get"]
+
+
+def test_400_is_a_bad_request_without_reread(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = lambda p, r: xml(render_error_response(
+        "sending-hei-id does not match the mobility", "Unknown learning agreement"), 400)
+    with pytest.raises(BadRequest) as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert info.value.developer_message == "sending-hei-id does not match the mobility"
+    assert info.value.user_message == "Unknown learning agreement"
+    assert update_request_of(info.value) is not None
+    assert paths(net) == ["POST update"]
+
+
+def test_updates_are_not_retried_on_503(net: Network) -> None:
+    partner = Partner(la())
+    partner.fail_first["update"] = [503, 503]
+    with pytest.raises(PartnerServerError):
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert paths(net) == ["POST update", "GET get"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"timestamp": datetime(2025, 11, 5, 10, 0)}, {"name": " "}, {"email": ""}],
+)
+def test_signer_refuses_incomplete_signatures(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        dataclasses.replace(SIGNER, **kwargs)  # type: ignore[arg-type]
+
+
+def test_empty_comment_is_refused_before_sending() -> None:
+    with pytest.raises(ConfigError):
+        comment_request(PARTNER, "om-0001", "proposal-1", SIGNER, "  ")
+
+
+def test_update_request_round_trips_through_the_wire_format() -> None:
+    request = comment_request(PARTNER, "om-0001", "proposal-1", SIGNER, "Please add credits.")
+    assert decode(encode(request), LasUpdateRequest) == request
+
+
+def test_changes_proposal_with_our_signature_is_schema_valid() -> None:
+    # What the comment convention relies on: the schema accepts it.
+    agreement = commented(la(), SIGNER)
+    assert isinstance(agreement.changes_proposal, ChangesProposal)
+    validate(encode(LasGetResponse(las=(agreement,))))
+
+
+# ------------------------------------------------------------------- async twins
+
+
+def async_las_client(net: Network, partner: Partner, **kw: object) -> AsyncLasClient:
+    transport = net.partner(partner)
+
+    class _Async(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            await request.aread()
+            return transport.handle_request(request)
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    sleeps: list[float] = []
+    return AsyncLasClient(AsyncEwpClient(
+        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
+        http=httpx.AsyncClient(transport=_Async()), sleep=sleep, **kw))  # type: ignore[arg-type]
+
+
+async def test_async_get_batches_and_orders(net: Network) -> None:
+    ids = [f"om-{n:04d}" for n in range(1, 6)]
+    partner = Partner(*(la(i) for i in ids))
+    partner.reverse_batches = True
+    found = await async_las_client(net, partner).get(PARTNER, ids)
+    assert [a.omobility_id for a in found] == ids
+    assert paths(net) == ["GET get", "GET get"]
+
+
+async def test_async_index_and_stats(net: Network) -> None:
+    client = async_las_client(net, Partner(index=("om-0009",)))
+    assert await client.index(PARTNER, receiving_academic_year_id="2025/2026",
+                              mobility_type="doctoral") == ("om-0009",)
+    assert form(net.requests[0]) == [("sending_hei_id", PARTNER),
+                                     ("receiving_academic_year_id", "2025/2026"),
+                                     ("mobility_type", "doctoral")]
+    assert (await client.stats(PARTNER)).academic_years[0].la_outgoing_total == 12
+
+
+async def test_async_reads_are_retried_on_503(net: Network) -> None:
+    partner = Partner(la())
+    partner.fail_first["get"] = [503]
+    assert await async_las_client(net, partner).get(PARTNER, ["om-0001"])
+    assert paths(net) == ["GET get", "GET get"]
+
+
+async def test_async_approve_sends_the_same_bytes(net: Network) -> None:
+    await async_las_client(net, Partner(la())).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert net.requests[0].content == encode(approve_request(PARTNER, "om-0001", "proposal-1",
+                                                             SIGNER))
+
+
+async def test_async_timeout_with_our_approval_recorded_is_already_applied(
+        net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = timeout_after(approve_in_partner)
+    with pytest.raises(AlreadyApplied):
+        await async_las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert paths(net) == ["POST update", "GET get"]
+
+
+async def test_async_409_not_recorded_is_an_edit_conflict(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = conflict_after(propose_again)
+    with pytest.raises(EditConflict) as info:
+        await async_las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER,
+                                                     "No.")
+    assert info.value.developer_message == "changes-proposal-id is not current"
+    assert update_request_of(info.value) is not None
+
+
+async def test_async_400_is_a_bad_request(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = lambda p, r: xml(render_error_response("bad id"), 400)
+    with pytest.raises(BadRequest):
+        await async_las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert paths(net) == ["POST update"]
