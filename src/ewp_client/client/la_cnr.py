@@ -58,10 +58,16 @@ def notify_calls(
     unique = list(dict.fromkeys(omobility_ids))
     size = max(1, max_ids)
     return [
-        EwpCall(validate=False, 
-            api=OMOBILITY_LA_CNR_API, hei_id=receiving_hei_id, endpoint="url", method="POST",
-            params=(("sending_hei_id", sending_hei_id),
-                    *(("omobility_id", i) for i in unique[start : start + size])),
+        EwpCall(
+            validate=False,
+            api=OMOBILITY_LA_CNR_API,
+            hei_id=receiving_hei_id,
+            endpoint="url",
+            method="POST",
+            params=(
+                ("sending_hei_id", sending_hei_id),
+                *(("omobility_id", i) for i in unique[start : start + size]),
+            ),
             kind=CallKind.NOTIFY,
         )
         for start in range(0, len(unique), size)
@@ -70,8 +76,13 @@ def notify_calls(
 
 def incoming_stats_call(receiving_hei_id: str) -> EwpCall:
     """The GET of the receiving HEI's incoming-LA ``stats`` (manifest ``stats-url``)."""
-    return EwpCall(validate=False, api=OMOBILITY_LA_CNR_API, hei_id=receiving_hei_id, endpoint="stats-url",
-                   kind=CallKind.READ)
+    return EwpCall(
+        validate=False,
+        api=OMOBILITY_LA_CNR_API,
+        hei_id=receiving_hei_id,
+        endpoint="stats-url",
+        kind=CallKind.READ,
+    )
 
 
 def _bad(message: str) -> BadRequest:
@@ -96,8 +107,9 @@ def read_notification(params: Iterable[tuple[str, str]]) -> LaCnrNotification:
         raise _bad(f"expected exactly one sending_hei_id, got {len(senders)}")
     if not any(ids):
         raise _bad("expected at least one omobility_id")
-    return LaCnrNotification(sending_hei_id=senders[0],
-                             omobility_ids=tuple(dict.fromkeys(i for i in ids if i)))
+    return LaCnrNotification(
+        sending_hei_id=senders[0], omobility_ids=tuple(dict.fromkeys(i for i in ids if i))
+    )
 
 
 def render_notification_response() -> bytes:
@@ -111,7 +123,9 @@ def render_incoming_stats(years: Iterable[IncomingLaStats]) -> bytes:
 
 
 def _locator(receiving_hei_id: str) -> EwpCall:
-    return EwpCall(validate=False, api=OMOBILITY_LA_CNR_API, hei_id=receiving_hei_id, endpoint="url")
+    return EwpCall(
+        validate=False, api=OMOBILITY_LA_CNR_API, hei_id=receiving_hei_id, endpoint="url"
+    )
 
 
 class LaCnrClient:
@@ -120,8 +134,9 @@ class LaCnrClient:
     def __init__(self, client: EwpClient) -> None:
         self.client = client
 
-    def notify(self, receiving_hei_id: str, sending_hei_id: str,
-               omobility_ids: Sequence[str]) -> int:
+    def notify(
+        self, receiving_hei_id: str, sending_hei_id: str, omobility_ids: Sequence[str]
+    ) -> int:
         """Notify ``receiving_hei_id`` that these LAs changed; returns the requests sent.
 
         Each request is retried until the partner answers 200 (or the retry
@@ -146,8 +161,9 @@ class AsyncLaCnrClient:
     def __init__(self, client: AsyncEwpClient) -> None:
         self.client = client
 
-    async def notify(self, receiving_hei_id: str, sending_hei_id: str,
-                     omobility_ids: Sequence[str]) -> int:
+    async def notify(
+        self, receiving_hei_id: str, sending_hei_id: str, omobility_ids: Sequence[str]
+    ) -> int:
         """Notify ``receiving_hei_id`` that these LAs changed; returns the requests sent."""
         locator = _locator(receiving_hei_id)
         max_ids = await self.client.max_ids(receiving_hei_id, locator, _MAX_IDS)

@@ -128,8 +128,11 @@ class Signer:
     app: str | None = None
 
     def __post_init__(self) -> None:
-        for label, value in (("name", self.name), ("position", self.position),
-                             ("email", self.email)):
+        for label, value in (
+            ("name", self.name),
+            ("position", self.position),
+            ("email", self.email),
+        ):
             if not value.strip():
                 raise ConfigError(f"a receiving HEI signature needs the signer's {label}")
         if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
@@ -148,11 +151,19 @@ class Signer:
 # ------------------------------------------------------------------- requests
 
 
-def _read_call(endpoint: str, hei_id: str, params: Sequence[tuple[str, str]],
-               max_query_length: int) -> EwpCall:
+def _read_call(
+    endpoint: str, hei_id: str, params: Sequence[tuple[str, str]], max_query_length: int
+) -> EwpCall:
     method = "POST" if len(urlencode(params)) > max_query_length else "GET"
-    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=hei_id, endpoint=endpoint, method=method,
-                   params=tuple(params), kind=CallKind.READ)
+    return EwpCall(
+        validate=False,
+        api=OMOBILITY_LAS_API,
+        hei_id=hei_id,
+        endpoint=endpoint,
+        method=method,
+        params=tuple(params),
+        kind=CallKind.READ,
+    )
 
 
 def get_calls(
@@ -211,8 +222,13 @@ def index_call(
 
 def stats_call(sending_hei_id: str) -> EwpCall:
     """The ``stats`` call (a plain GET, the endpoint takes no parameters)."""
-    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=sending_hei_id, endpoint="stats-url",
-                   kind=CallKind.READ)
+    return EwpCall(
+        validate=False,
+        api=OMOBILITY_LAS_API,
+        hei_id=sending_hei_id,
+        endpoint="stats-url",
+        kind=CallKind.READ,
+    )
 
 
 def approve_request(
@@ -221,14 +237,19 @@ def approve_request(
     """The update approving (signing) changes proposal ``changes_proposal_id``."""
     return LasUpdateRequest(
         sending_hei_id=sending_hei_id,
-        action=ApproveProposalV1(omobility_id=omobility_id,
-                                 changes_proposal_id=changes_proposal_id,
-                                 signature=signer.signature()),
+        action=ApproveProposalV1(
+            omobility_id=omobility_id,
+            changes_proposal_id=changes_proposal_id,
+            signature=signer.signature(),
+        ),
     )
 
 
 def comment_request(
-    sending_hei_id: str, omobility_id: str, changes_proposal_id: str, signer: Signer,
+    sending_hei_id: str,
+    omobility_id: str,
+    changes_proposal_id: str,
+    signer: Signer,
     comment: str,
 ) -> LasUpdateRequest:
     """The update commenting on (rejecting) changes proposal ``changes_proposal_id``."""
@@ -236,16 +257,26 @@ def comment_request(
         raise ConfigError("a comment on a changes proposal cannot be empty")
     return LasUpdateRequest(
         sending_hei_id=sending_hei_id,
-        action=CommentProposalV1(omobility_id=omobility_id,
-                                 changes_proposal_id=changes_proposal_id,
-                                 comment=comment, signature=signer.signature()),
+        action=CommentProposalV1(
+            omobility_id=omobility_id,
+            changes_proposal_id=changes_proposal_id,
+            comment=comment,
+            signature=signer.signature(),
+        ),
     )
 
 
 def update_call(request: LasUpdateRequest) -> EwpCall:
     """The ``update`` POST carrying ``request`` (schema-validated before it leaves)."""
-    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=request.sending_hei_id, endpoint="update-url",
-                   method="POST", body=encode(request), kind=CallKind.UPDATE)
+    return EwpCall(
+        validate=False,
+        api=OMOBILITY_LAS_API,
+        hei_id=request.sending_hei_id,
+        endpoint="update-url",
+        method="POST",
+        body=encode(request),
+        kind=CallKind.UPDATE,
+    )
 
 
 # ------------------------------------------------------------------- answers
@@ -283,8 +314,8 @@ def is_recorded(request: LasUpdateRequest, la: LearningAgreement) -> bool:
     action = request.action
     if isinstance(action, ApproveProposalV1):
         return any(
-            snapshot is not None and _same_signer(snapshot.receiving_hei_signature,
-                                                  action.signature)
+            snapshot is not None
+            and _same_signer(snapshot.receiving_hei_signature, action.signature)
             for snapshot in (la.approved_changes, la.first_version)
         )
     proposal = la.changes_proposal
@@ -307,8 +338,9 @@ def learning_agreement_of(error: BaseException) -> LearningAgreement | None:
     return found if isinstance(found, LearningAgreement) else None
 
 
-def _attach(error: EwpError, request: LasUpdateRequest,
-            la: LearningAgreement | None = None) -> EwpError:
+def _attach(
+    error: EwpError, request: LasUpdateRequest, la: LearningAgreement | None = None
+) -> EwpError:
     setattr(error, _REQUEST_ATTRIBUTE, request)
     if la is not None:
         setattr(error, _LA_ATTRIBUTE, la)
@@ -317,8 +349,10 @@ def _attach(error: EwpError, request: LasUpdateRequest,
 
 def _describe(action: ApproveProposalV1 | CommentProposalV1) -> str:
     verb = "approval" if isinstance(action, ApproveProposalV1) else "comment"
-    return (f"our {verb} of changes proposal {action.changes_proposal_id!r} "
-            f"of mobility {action.omobility_id!r}")
+    return (
+        f"our {verb} of changes proposal {action.changes_proposal_id!r} "
+        f"of mobility {action.omobility_id!r}"
+    )
 
 
 def settle_failed_update(
@@ -331,16 +365,20 @@ def settle_failed_update(
     """
     action = request.action
     if la is not None and is_recorded(request, la):
-        applied = AlreadyApplied(f"{_describe(action)} is already recorded by "
-                                 f"{request.sending_hei_id} (after: {error})")
+        applied = AlreadyApplied(
+            f"{_describe(action)} is already recorded by {request.sending_hei_id} (after: {error})"
+        )
         return _attach(applied, request, la)
     if la is None:
-        error.add_note(f"re-read: {request.sending_hei_id} no longer shows mobility "
-                       f"{action.omobility_id!r}")
+        error.add_note(
+            f"re-read: {request.sending_hei_id} no longer shows mobility {action.omobility_id!r}"
+        )
     else:
         current = la.changes_proposal.id if la.changes_proposal is not None else None
-        error.add_note(f"re-read: {_describe(action)} is not recorded; the current changes "
-                       f"proposal is {current!r}")
+        error.add_note(
+            f"re-read: {_describe(action)} is not recorded; the current changes "
+            f"proposal is {current!r}"
+        )
     return _attach(error, request, la)
 
 
@@ -360,20 +398,21 @@ def _locator(sending_hei_id: str) -> EwpCall:
 class LasClient:
     """The OMobility LAs operations of a receiving HEI, over an :class:`EwpClient`."""
 
-    def __init__(self, client: EwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+    def __init__(self, client: EwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
         self.client = client
         self.max_query_length = max_query_length
 
-    def get(self, sending_hei_id: str, omobility_ids: Sequence[str]
-            ) -> tuple[LearningAgreement, ...]:
+    def get(
+        self, sending_hei_id: str, omobility_ids: Sequence[str]
+    ) -> tuple[LearningAgreement, ...]:
         """The LAs of ``omobility_ids`` the partner lets us see (unknown ids are left out)."""
         if not omobility_ids:
             return ()
         locator = _locator(sending_hei_id)
         max_ids = self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
-        calls = get_calls(sending_hei_id, omobility_ids, max_ids=max_ids,
-                          max_query_length=self.max_query_length)
+        calls = get_calls(
+            sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
+        )
         return merge_get_answers([self.client.call(call) for call in calls], omobility_ids)
 
     def get_one(self, sending_hei_id: str, omobility_id: str) -> LearningAgreement | None:
@@ -390,9 +429,12 @@ class LasClient:
     ) -> tuple[str, ...]:
         """The omobility ids of the LAs matching every given filter."""
         call = index_call(
-            sending_hei_id, receiving_hei_id=receiving_hei_id,
-            receiving_academic_year_id=receiving_academic_year_id, global_id=global_id,
-            mobility_type=mobility_type, modified_since=modified_since,
+            sending_hei_id,
+            receiving_hei_id=receiving_hei_id,
+            receiving_academic_year_id=receiving_academic_year_id,
+            global_id=global_id,
+            mobility_type=mobility_type,
+            modified_since=modified_since,
             max_query_length=self.max_query_length,
         )
         return decode(self.client.call(call).tree, LasIndexResponse).omobility_ids
@@ -401,17 +443,26 @@ class LasClient:
         """The sending HEI's counters of its outgoing LAs, per receiving academic year."""
         return decode(self.client.call(stats_call(sending_hei_id)).tree, LasStatsResponse)
 
-    def approve(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
-                signer: Signer) -> LasUpdateResponse:
+    def approve(
+        self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str, signer: Signer
+    ) -> LasUpdateResponse:
         """Approve (sign) the changes proposal ``changes_proposal_id``."""
-        return self.update(approve_request(sending_hei_id, omobility_id, changes_proposal_id,
-                                           signer))
+        return self.update(
+            approve_request(sending_hei_id, omobility_id, changes_proposal_id, signer)
+        )
 
-    def comment(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
-                signer: Signer, comment: str) -> LasUpdateResponse:
+    def comment(
+        self,
+        sending_hei_id: str,
+        omobility_id: str,
+        changes_proposal_id: str,
+        signer: Signer,
+        comment: str,
+    ) -> LasUpdateResponse:
         """Comment on (reject) the changes proposal ``changes_proposal_id``."""
-        return self.update(comment_request(sending_hei_id, omobility_id, changes_proposal_id,
-                                           signer, comment))
+        return self.update(
+            comment_request(sending_hei_id, omobility_id, changes_proposal_id, signer, comment)
+        )
 
     def update(self, request: LasUpdateRequest) -> LasUpdateResponse:
         """Send ``request`` once; see the module docstring for what a failure raises."""
@@ -436,25 +487,26 @@ class LasClient:
 class AsyncLasClient:
     """The async twin of :class:`LasClient`, over an :class:`AsyncEwpClient`."""
 
-    def __init__(self, client: AsyncEwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+    def __init__(
+        self, client: AsyncEwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH
+    ) -> None:
         self.client = client
         self.max_query_length = max_query_length
 
-    async def get(self, sending_hei_id: str, omobility_ids: Sequence[str]
-                  ) -> tuple[LearningAgreement, ...]:
+    async def get(
+        self, sending_hei_id: str, omobility_ids: Sequence[str]
+    ) -> tuple[LearningAgreement, ...]:
         """The LAs of ``omobility_ids`` the partner lets us see (unknown ids are left out)."""
         if not omobility_ids:
             return ()
         locator = _locator(sending_hei_id)
         max_ids = await self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
-        calls = get_calls(sending_hei_id, omobility_ids, max_ids=max_ids,
-                          max_query_length=self.max_query_length)
-        return merge_get_answers([await self.client.call(call) for call in calls],
-                                 omobility_ids)
+        calls = get_calls(
+            sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
+        )
+        return merge_get_answers([await self.client.call(call) for call in calls], omobility_ids)
 
-    async def get_one(self, sending_hei_id: str, omobility_id: str
-                      ) -> LearningAgreement | None:
+    async def get_one(self, sending_hei_id: str, omobility_id: str) -> LearningAgreement | None:
         return _find(await self.get(sending_hei_id, [omobility_id]), omobility_id)
 
     async def index(
@@ -468,9 +520,12 @@ class AsyncLasClient:
     ) -> tuple[str, ...]:
         """The omobility ids of the LAs matching every given filter."""
         call = index_call(
-            sending_hei_id, receiving_hei_id=receiving_hei_id,
-            receiving_academic_year_id=receiving_academic_year_id, global_id=global_id,
-            mobility_type=mobility_type, modified_since=modified_since,
+            sending_hei_id,
+            receiving_hei_id=receiving_hei_id,
+            receiving_academic_year_id=receiving_academic_year_id,
+            global_id=global_id,
+            mobility_type=mobility_type,
+            modified_since=modified_since,
             max_query_length=self.max_query_length,
         )
         return decode((await self.client.call(call)).tree, LasIndexResponse).omobility_ids
@@ -480,17 +535,26 @@ class AsyncLasClient:
         answer = await self.client.call(stats_call(sending_hei_id))
         return decode(answer.tree, LasStatsResponse)
 
-    async def approve(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
-                      signer: Signer) -> LasUpdateResponse:
+    async def approve(
+        self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str, signer: Signer
+    ) -> LasUpdateResponse:
         """Approve (sign) the changes proposal ``changes_proposal_id``."""
-        return await self.update(approve_request(sending_hei_id, omobility_id,
-                                                 changes_proposal_id, signer))
+        return await self.update(
+            approve_request(sending_hei_id, omobility_id, changes_proposal_id, signer)
+        )
 
-    async def comment(self, sending_hei_id: str, omobility_id: str, changes_proposal_id: str,
-                      signer: Signer, comment: str) -> LasUpdateResponse:
+    async def comment(
+        self,
+        sending_hei_id: str,
+        omobility_id: str,
+        changes_proposal_id: str,
+        signer: Signer,
+        comment: str,
+    ) -> LasUpdateResponse:
         """Comment on (reject) the changes proposal ``changes_proposal_id``."""
-        return await self.update(comment_request(sending_hei_id, omobility_id,
-                                                 changes_proposal_id, signer, comment))
+        return await self.update(
+            comment_request(sending_hei_id, omobility_id, changes_proposal_id, signer, comment)
+        )
 
     async def update(self, request: LasUpdateRequest) -> LasUpdateResponse:
         """Send ``request`` once; see the module docstring for what a failure raises."""

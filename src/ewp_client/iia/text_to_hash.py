@@ -78,7 +78,8 @@ _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 
-_all_attributes = etree.XPath("//@*")
+#: Every element of the document that has attributes (one C-level pass).
+_with_attributes = etree.XPath("//*[@*]")
 
 
 class FieldKind(Enum):
@@ -138,6 +139,48 @@ def local_name(tag: str | bytes | bytearray | etree.QName) -> str:
     return name
 
 
+class Role(NamedTuple):
+    """What the walk does with a node, looked up once per distinct ``tag``."""
+
+    name: str
+    #: A comment, processing instruction or entity: not an element child (``count(*)``).
+    node: bool = False
+    #: ``receiving-first/last-academic-year-id``: left out of the walk.
+    year: bool = False
+    #: ``sending-contact`` / ``receiving-contact``: its descendants are left out.
+    contact: bool = False
+    #: ``isced-f-code``: its ``v6-value`` replaces its text.
+    isced: bool = False
+
+
+_NODE: Final = Role("", node=True)
+_ROLES: dict[object, Role] = {}
+
+
+def role(tag: object) -> Role:
+    """The :class:`Role` of a node whose ``tag`` is ``tag`` (memoised, like :func:`local_name`).
+
+    The walk calls this once per node, so it avoids lxml's costlier accessors:
+    comparing the Clark-notation ``tag`` (a fresh string per access) through one
+    dict lookup is what the hot path can afford.
+    """
+    found = _ROLES.get(tag)
+    if found is None:
+        if isinstance(tag, str):
+            name = local_name(tag)
+            found = Role(
+                name,
+                year=name in _YEARS,
+                contact=name in CONTACTS,
+                isced=name == ISCED_CODE,
+            )
+        else:
+            found = _NODE
+        if len(_ROLES) < _LOCAL_NAMES_LIMIT:
+            _ROLES[tag] = found
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentMarkers:
     """What the kit reads from the whole response rather than from one ``<iia>``.
@@ -157,24 +200,21 @@ class DocumentMarkers:
         terminated = False
         valid = True
         owners = set()
-        for attribute in _all_attributes(root):
-            if not isinstance(attribute, etree._ElementUnicodeResult):
-                continue
-            owner = attribute.getparent()
-            if owner is None:
+        for owner in _with_attributes(root):
+            if not isinstance(owner, etree._Element):
                 continue
             owners.add(owner)
-            name = str(attribute.attrname)
-            if name == NOT_YET_DEFINED:
-                valid = valid and attribute not in _TRUE
-            elif name == V6_VALUE:
-                valid = valid and not attribute
-            elif (
-                attribute in _TRUE
-                and local_name(name) == TERMINATED
-                and local_name(owner.tag) == COOPERATION_CONDITIONS
-            ):
-                terminated = True
+            for name, value in owner.items():
+                if name == NOT_YET_DEFINED:
+                    valid = valid and value not in _TRUE
+                elif name == V6_VALUE:
+                    valid = valid and not value
+                elif (
+                    value in _TRUE
+                    and local_name(name) == TERMINATED
+                    and local_name(owner.tag) == COOPERATION_CONDITIONS
+                ):
+                    terminated = True
         return cls(terminated, valid, frozenset(owners))
 
 
@@ -196,14 +236,8 @@ def iias(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def children_named(parent: etree._Element, name: str) -> list[etree._Element]:
-    """``parent``'s element children whose local name is ``name``, in order.
-
-    Plain iteration with a local-name test: lxml's ``iterchildren("{*}name")``
-    costs more than the few children an IIA element has.
-    """
-    return [
-        child for child in parent if isinstance(child.tag, str) and local_name(child.tag) == name
-    ]
+    """``parent``'s element children whose local name is ``name``, in order."""
+    return [child for child in parent[:] if role(child.tag).name == name]
 
 
 def single_value(found: list[etree._Element], owner: etree._Element) -> str:
@@ -241,11 +275,8 @@ class IiaParts:
         partners = []
         conditions = []
         declared = None
-        for child in iia:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = local_name(tag)
+        for child in iia[:]:
+            name = role(child.tag).name
             if name == PARTNER:
                 partners.append(child)
             elif name == COOPERATION_CONDITIONS:
@@ -274,13 +305,13 @@ class IiaParts:
     def mobilities(self) -> Iterator[etree._Element]:
         """The children of every ``<cooperation-conditions>``, in document order."""
         for conditions in self.conditions:
-            for mobility in conditions:
-                if isinstance(mobility.tag, str):
+            for mobility in conditions[:]:
+                if not role(mobility.tag).node:
                     yield mobility
 
 
 def _hides_descendants(element: etree._Element) -> bool:
-    return element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
+    return element.get(NOT_YET_DEFINED) in _TRUE or role(element.tag).contact
 
 
 def _hidden_from_above(element_: etree._Element) -> bool:
@@ -317,30 +348,33 @@ def _walk_v7(
     mobility's own children), the academic-year children are collected there on
     the way, whatever their ``not-yet-defined``.
 
-    This is the hot path, where lxml's per-element costs dominate: it iterates
-    children directly, and only elements that have attributes (rare) pay for
-    reading them.
+    This is the hot path, where lxml's per-node costs dominate: each parent's
+    children come in one C-level slice (a child iterator costs more to set up
+    than a few children cost to visit), each child's ``tag`` is read once and
+    classified by one dict lookup (:func:`role`), and only elements that have
+    attributes (rare) pay for reading them.
     """
     prefix = f"{grandparent_name}.{parent_name}."
     append = out.append
+    roles = _ROLES
     found = False
-    for element in parent:
+    for element in parent[:]:
         tag = element.tag
-        if not isinstance(tag, str):  # a comment or processing instruction
+        name, node, year, contact, isced = roles.get(tag) or role(tag)
+        if node:
             continue
         found = True
-        name = _LOCAL_NAMES.get(tag) or local_name(tag)
         v6_value = None
         if element in with_attributes:
             if element.get(NOT_YET_DEFINED) in _TRUE:
-                if years is not None and name in _YEARS:
+                if year and years is not None:
                     years.append((name, element))
                 continue
-            if name not in _YEARS:
+            if not year:
                 _write_attributes(element, prefix + name, out)
-            if name == ISCED_CODE:
+            if isced:
                 v6_value = element.get(V6_VALUE)
-        if name in _YEARS:  # left out here, appended after the mobility
+        if year:  # left out here, appended after the mobility
             if years is not None:
                 years.append((name, element))
             if len(element):
@@ -349,7 +383,7 @@ def _walk_v7(
             append((ELEMENT, prefix + name, v6_value or element.text or ""))
         elif not (
             has_element_children(element)
-            if name in CONTACTS
+            if contact
             else _walk_v7(element, name, parent_name, with_attributes, out)
         ):
             append((ELEMENT, prefix + name, v6_value or string_value(element)))
@@ -359,9 +393,7 @@ def _walk_v7(
 def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:
     """What the walk collects in ``years``, for a mobility the walk does not enter."""
     return [
-        (name, child)
-        for child in mobility
-        if isinstance(child.tag, str) and (name := local_name(child.tag)) in _YEARS
+        (found.name, child) for child in mobility[:] if (found := role(child.tag)).year
     ]
 
 
@@ -393,8 +425,9 @@ def hashed_fields(
     out += parts.partner_fields()
     for conditions in parts.conditions:
         hidden = _hidden_from_above(conditions)
-        for mobility in conditions:
-            if not isinstance(mobility.tag, str):
+        for mobility in conditions[:]:
+            mobility_role = role(mobility.tag)
+            if mobility_role.node:
                 continue
             if hidden or _hides_descendants(mobility):
                 years = _year_children(mobility)
@@ -402,7 +435,7 @@ def hashed_fields(
                 years = []
                 _walk_v7(
                     mobility,
-                    local_name(mobility.tag),
+                    mobility_role.name,
                     COOPERATION_CONDITIONS,
                     markers.with_attributes,
                     out,
