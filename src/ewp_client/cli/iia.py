@@ -5,13 +5,19 @@
 * ``ewp iia verify FILE [--json]``: compare each declared ``iia-hash`` with the
   computed one; on a difference show both, the hashed text and the probable
   causes :func:`ewp_client.iia.mismatch.mismatch_hints` recognises.
+* ``ewp iia diff BEFORE AFTER [--iia-id ID] [--json]``: two versions of the same
+  copy; every hashed field that differs (:mod:`ewp_client.iia.diff`).
+* ``ewp iia compare OURS THEIRS [--iia-id ID] [--json]``: our copy and the
+  partner's copy; every disagreement on what both must agree on
+  (:mod:`ewp_client.iia.compare`).
 
-Each subcommand registers itself through :data:`SUBCOMMANDS`; more IIA tools
-(comparing two copies of an agreement) add their register function there.
+Each subcommand registers itself through :data:`SUBCOMMANDS`.
 
 Exit status: 0 fine; 1 a declared ``iia-hash`` differs from the computed one or
-is missing (``verify``); 2 unreadable input, not well-formed XML, a document
-that is not an IIAs get response, or an agreement the kit cannot hash.
+is missing (``verify``), the two hashes differ (``diff``), the copies disagree
+(``compare``); 2 unreadable input, not well-formed XML, a document that is not
+an IIAs get response (for ``compare``: not a valid IIAs v7 get response), an
+agreement the kit cannot hash, or an IIA that cannot be picked.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import argparse
 from collections.abc import Callable
 from typing import Any, Final
 
-from ..errors import IiaError, MalformedXmlError, UnknownDocumentError
+from ..errors import IiaError, MalformedXmlError, UnknownDocumentError, XmlError
+from ..iia.compare import compare_copies
+from ..iia.diff import diff_iias
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..iia.mismatch import mismatch_hints
 from ._common import NEGATIVE, OK, USAGE, UsageError, add_json_flag, emit_json, err, read_input
@@ -185,15 +193,126 @@ def run_verify(args: argparse.Namespace) -> int:
     return status
 
 
+# ------------------------------------------------------------------------- diff
+
+
+def _add_iia_id(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--iia-id", metavar="ID", default=None, help=help_text)
+
+
+def _register_diff(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "diff",
+        help="what changed the iia-hash between two versions of the same copy",
+        description="List every field of the text-to-hash that differs between two "
+        "versions of the same copy of an IIA (e.g. the snapshot a partner's approval "
+        "refers to, and the copy now served), in text-to-hash order. Exit status: 0 "
+        "the hashes agree, 1 they differ, 2 unreadable input or not a hashable IIAs "
+        "get response.",
+    )
+    parser.add_argument("before", metavar="BEFORE", help="earlier version ('-' for stdin)")
+    parser.add_argument("after", metavar="AFTER", help="later version ('-' for stdin)")
+    _add_iia_id(parser, "the first partner's iia-id, when a response holds several IIAs")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    before, after = read_input(args.before), read_input(args.after)
+    try:
+        result = diff_iias(before, after, iia_id=args.iia_id)
+    except MalformedXmlError as exc:
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        raise UsageError(f"not well-formed XML{where}: {exc}") from exc
+    except (UnknownDocumentError, IiaError) as exc:
+        raise UsageError(str(exc)) from exc
+    status = OK if result.hashes_agree else NEGATIVE
+    if args.json:
+        emit_json(
+            {
+                "hash_before": result.hash_before,
+                "hash_after": result.hash_after,
+                "differences": [
+                    {"path": d.path, "before": d.before, "after": d.after}
+                    for d in result.differences
+                ],
+            }
+        )
+        return status
+    if result.hashes_agree:
+        print(f"iia-hash unchanged: {result.hash_after}")
+        return status
+    print(f"iia-hash before: {result.hash_before}")
+    print(f"iia-hash after:  {result.hash_after}")
+    for change in result.differences:
+        print(f"{change.path}: {_shown(change.before)} -> {_shown(change.after)}")
+    return status
+
+
+def _shown(value: str | None) -> str:
+    return "(absent)" if value is None else repr(value)
+
+
+# ---------------------------------------------------------------------- compare
+
+
+def _register_compare(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "compare",
+        help="whether our copy and the partner's copy of an IIA agree",
+        description="Compare our copy and the partner's copy of the same IIA on what both "
+        "must agree on: the partners' HEIs and units and the cooperation conditions, "
+        "mobility by mobility whatever their order (iia-ids, codes, contacts and "
+        "signing details are each side's own). Exit status: 0 the copies agree, 1 they "
+        "disagree, 2 unreadable input or not a valid IIAs v7 get response.",
+    )
+    parser.add_argument("ours", metavar="OURS", help="our copy ('-' for stdin)")
+    parser.add_argument("theirs", metavar="THEIRS", help="the partner's copy ('-' for stdin)")
+    _add_iia_id(parser, "an iia-id of the agreement, when a response holds several IIAs")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    ours, theirs = read_input(args.ours), read_input(args.theirs)
+    try:
+        result = compare_copies(ours, theirs, iia_id=args.iia_id)
+    except (XmlError, IiaError) as exc:
+        raise UsageError(str(exc)) from exc
+    status = OK if result.agree else NEGATIVE
+    if args.json:
+        emit_json(
+            {
+                "agree": result.agree,
+                "differences": [
+                    {"path": d.path, "ours": d.ours, "theirs": d.theirs} for d in result.differences
+                ],
+            }
+        )
+        return status
+    if result.agree:
+        print("the copies agree")
+    for difference in result.differences:
+        print(
+            f"{difference.path}: ours {_shown(difference.ours)}, theirs {_shown(difference.theirs)}"
+        )
+    return status
+
+
 # --------------------------------------------------------------------- register
 
 #: The ``ewp iia`` subcommands, in the order ``ewp iia --help`` lists them.
-SUBCOMMANDS: Final[list[Callable[[Any], None]]] = [_register_hash, _register_verify]
+SUBCOMMANDS: Final[list[Callable[[Any], None]]] = [
+    _register_hash,
+    _register_verify,
+    _register_diff,
+    _register_compare,
+]
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "iia", help="Inter-Institutional Agreement tools (iia-hash)"
+        "iia", help="Inter-Institutional Agreement tools (iia-hash, diff, compare)"
     )
     sub = parser.add_subparsers(dest="iia_command", metavar="SUBCOMMAND")
     sub.required = True

@@ -2,6 +2,14 @@
 
 from .async_ import AsyncEwpClient
 from .base import Answer, BaseClient, EwpCall
+from .iia_approval import AsyncIiaApprovalClient, IiaApprovalClient
+from .iia_cnr import (
+    AsyncIiaCnrClient,
+    IiaApprovalCnrNotification,
+    IiaCnrClient,
+    IiaCnrNotification,
+)
+from .iias import AsyncIiasClient, IiaCopy, IiasClient
 from .la_cnr import AsyncLaCnrClient, LaCnrClient, LaCnrNotification
 from .las import (
     AsyncLasClient,
@@ -18,12 +26,21 @@ __all__ = [
     "NO_RETRY",
     "Answer",
     "AsyncEwpClient",
+    "AsyncIiaApprovalClient",
+    "AsyncIiaCnrClient",
+    "AsyncIiasClient",
     "AsyncLaCnrClient",
     "AsyncLasClient",
     "BaseClient",
     "CallKind",
     "EwpCall",
     "EwpClient",
+    "IiaApprovalClient",
+    "IiaApprovalCnrNotification",
+    "IiaCnrClient",
+    "IiaCnrNotification",
+    "IiaCopy",
+    "IiasClient",
     "LaCnrClient",
     "LaCnrNotification",
     "LasClient",

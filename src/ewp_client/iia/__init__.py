@@ -1,22 +1,60 @@
-"""Inter-Institutional Agreements: the iia-hash (v7, and v6 for migration).
+"""Inter-Institutional Agreements: the iia-hash (v7, and v6 for migration), diff and
+comparison of copies, migration of v6 approvals, and the serving side's lifecycle.
 
 See :mod:`ewp_client.iia.hash` for how the official kit treats responses that
 hold several IIAs.
 """
 
+from .compare import Disagreement, IiaComparison, compare_copies, compare_iias, select_copy
+from .diff import FieldChange, IiaDiff, diff_iia_hashes, diff_iias, field_paths, select_iia
 from .hash import IiaHash, compute_iia_hashes, kit_version, verify_iia_hashes
+from .lifecycle import (
+    ApprovedVersion,
+    BookTransition,
+    IiaBook,
+    IiaNotification,
+    IiaTransition,
+    NotificationKind,
+    ServedIia,
+    Termination,
+    served_hash,
+)
+from .migration import V6ApprovalCheck, check_v6_approval, v6_approval_hash
 from .mismatch import mismatch_hints
 from .text_to_hash import DocumentMarkers, FieldKind, HashedField, hashed_fields, render
 
 __all__ = [
+    "ApprovedVersion",
+    "BookTransition",
+    "Disagreement",
     "DocumentMarkers",
+    "FieldChange",
     "FieldKind",
     "HashedField",
+    "IiaBook",
+    "IiaComparison",
+    "IiaDiff",
     "IiaHash",
+    "IiaNotification",
+    "IiaTransition",
+    "NotificationKind",
+    "ServedIia",
+    "Termination",
+    "V6ApprovalCheck",
+    "check_v6_approval",
+    "compare_copies",
+    "compare_iias",
     "compute_iia_hashes",
+    "diff_iia_hashes",
+    "diff_iias",
+    "field_paths",
     "hashed_fields",
     "kit_version",
     "mismatch_hints",
     "render",
+    "select_copy",
+    "select_iia",
+    "served_hash",
+    "v6_approval_hash",
     "verify_iia_hashes",
 ]

@@ -78,8 +78,8 @@ _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 
-#: Every element of the document that has attributes (one C-level pass).
-_with_attributes = etree.XPath("//*[@*]")
+#: Every attribute of the document (one C-level pass; cheaper than ``//*[@*]``).
+_all_attributes = etree.XPath("//@*")
 
 
 class FieldKind(Enum):
@@ -200,21 +200,24 @@ class DocumentMarkers:
         terminated = False
         valid = True
         owners = set()
-        for owner in _with_attributes(root):
-            if not isinstance(owner, etree._Element):
+        for attribute in _all_attributes(root):
+            if not isinstance(attribute, etree._ElementUnicodeResult):
+                continue
+            owner = attribute.getparent()
+            if owner is None:
                 continue
             owners.add(owner)
-            for name, value in owner.items():
-                if name == NOT_YET_DEFINED:
-                    valid = valid and value not in _TRUE
-                elif name == V6_VALUE:
-                    valid = valid and not value
-                elif (
-                    value in _TRUE
-                    and local_name(name) == TERMINATED
-                    and local_name(owner.tag) == COOPERATION_CONDITIONS
-                ):
-                    terminated = True
+            name = attribute.attrname
+            if name == NOT_YET_DEFINED:
+                valid = valid and attribute not in _TRUE
+            elif name == V6_VALUE:
+                valid = valid and not attribute
+            elif (
+                attribute in _TRUE
+                and local_name(name) == TERMINATED
+                and local_name(owner.tag) == COOPERATION_CONDITIONS
+            ):
+                terminated = True
         return cls(terminated, valid, frozenset(owners))
 
 
@@ -331,63 +334,71 @@ def _write_attributes(element: etree._Element, label: str, out: list[Field]) -> 
 
 
 def _walk_v7(
-    parent: etree._Element,
-    parent_name: str,
-    grandparent_name: str,
+    mobility: etree._Element,
+    mobility_name: str,
     with_attributes: frozenset[etree._Element],
     out: list[Field],
-    years: list[tuple[str, etree._Element]] | None = None,
-) -> bool:
-    """Append the fields of ``parent``'s descendants; whether it has element children.
+    years: list[tuple[str, etree._Element]],
+) -> None:
+    """Append the fields of ``mobility``'s descendants, and collect its academic years.
 
-    The kit's per-descendant rules, evaluated top-down so that a not-yet-defined
-    element or a contact prunes its whole subtree at once. A leaf's value comes
-    after its attributes; an element found to have only comments and processing
-    instructions inside is a leaf too, and as the walk wrote nothing for its
-    content, its value still comes in order. When ``years`` is given (the
-    mobility's own children), the academic-year children are collected there on
-    the way, whatever their ``not-yet-defined``.
+    The kit's per-descendant rules, in one flat pass in document order: an
+    element is visited only when its parent was entered, so a not-yet-defined
+    element or a contact prunes its whole subtree. Whether an element without
+    element children is a leaf (``count(*) = 0``) is told by ``len`` at once for
+    the usual empty element; one with only comments or processing instructions
+    inside stays pending until the next element shows that it is no child of
+    it, and its value is then written, still in order. The mobility's own
+    academic-year children go to ``years`` whatever their ``not-yet-defined``.
 
-    This is the hot path, where lxml's per-node costs dominate: each parent's
-    children come in one C-level slice (a child iterator costs more to set up
-    than a few children cost to visit), each child's ``tag`` is read once and
-    classified by one dict lookup (:func:`role`), and only elements that have
-    attributes (rare) pay for reading them.
+    This is the hot path, where lxml's per-node costs dominate, hence its shape:
+    one C-level iterator for the whole mobility (a child iterator per parent
+    costs more to set up than its few children cost to visit), each ``tag``
+    read once and classified by one dict lookup (:func:`role`), parents found
+    by identity in a dict of the entered elements, and attributes read only for
+    the (rare) elements that have some.
     """
-    prefix = f"{grandparent_name}.{parent_name}."
     append = out.append
     roles = _ROLES
-    found = False
-    for element in parent[:]:
+    #: Entered elements: their local name and the label prefix of their children.
+    entered = {mobility: (mobility_name, f"{COOPERATION_CONDITIONS}.{mobility_name}.")}
+    pending: tuple[etree._Element, str, str | None] | None = None
+    for element in mobility.iterdescendants(etree.Element):
         tag = element.tag
         name, node, year, contact, isced = roles.get(tag) or role(tag)
         if node:
             continue
-        found = True
+        parent = element.getparent()
+        if pending is not None:
+            if parent is not pending[0]:  # no element child: it was a leaf after all
+                append((ELEMENT, pending[1], pending[2] or string_value(pending[0])))
+            pending = None
+        here = entered.get(parent)
+        if here is None:  # inside a contact or a not-yet-defined element
+            continue
+        parent_name, prefix = here
         v6_value = None
         if element in with_attributes:
             if element.get(NOT_YET_DEFINED) in _TRUE:
-                if year and years is not None:
+                if year and parent is mobility:
                     years.append((name, element))
                 continue
             if not year:
                 _write_attributes(element, prefix + name, out)
             if isced:
                 v6_value = element.get(V6_VALUE)
-        if year:  # left out here, appended after the mobility
-            if years is not None:
+        if year:  # left out here, appended after the mobility; its content is not
+            if parent is mobility:
                 years.append((name, element))
-            if len(element):
-                _walk_v7(element, name, parent_name, with_attributes, out)
+            entered[element] = (name, f"{parent_name}.{name}.")
         elif len(element) == 0:
             append((ELEMENT, prefix + name, v6_value or element.text or ""))
-        elif not (
-            has_element_children(element)
-            if contact
-            else _walk_v7(element, name, parent_name, with_attributes, out)
-        ):
-            append((ELEMENT, prefix + name, v6_value or string_value(element)))
-    return found
+        else:
+            if not contact:
+                entered[element] = (name, f"{parent_name}.{name}.")
+            pending = (element, prefix + name, v6_value)
+    if pending is not None:
+        append((ELEMENT, pending[1], pending[2] or string_value(pending[0])))
 
 
 def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:
@@ -433,13 +444,6 @@ def hashed_fields(
                 years = _year_children(mobility)
             else:
                 years = []
-                _walk_v7(
-                    mobility,
-                    mobility_role.name,
-                    COOPERATION_CONDITIONS,
-                    markers.with_attributes,
-                    out,
-                    years,
-                )
+                _walk_v7(mobility, mobility_role.name, markers.with_attributes, out, years)
             out += year_fields(mobility, years)
     return out

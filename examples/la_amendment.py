@@ -1,0 +1,63 @@
+"""Minor or major? Classify two amendments of a Learning Agreement and build the proposal.
+
+Since EWP Dashboard 5.0, changing the mobility dates is a minor amendment (edit
+in place and notify the partner), while changing Table A needs a new
+changes-proposal that the student and the sending HEI sign and the receiving
+HEI approves. This script does both to the LA in ``examples/data``.
+
+Run: ``python examples/la_amendment.py``
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from ewp_client.codec import decode, encode
+from ewp_client.models import Credit, LaComponent, LasGetResponse, LearningAgreement, Signature
+from ewp_client.ola import ComponentTables, build_changes_proposal, classify_amendment
+
+DATA = Path(__file__).parent / "data" / "la-get-response.xml"
+
+
+def show(title: str, before: LearningAgreement, after: LearningAgreement) -> None:
+    report = classify_amendment(before, after)
+    print(f"{title}: {report.kind.value}"
+          f" ({'re-validation needed' if report.requires_revalidation else 'no new signatures'})")
+    for change in report.changes:
+        print(f"  table {change.table.value}: {change.path}: {change.before!r} -> {change.after!r}")
+
+
+def main() -> None:
+    (la,) = decode(DATA.read_bytes(), LasGetResponse).las
+    assert la.start_date is not None
+    assert la.first_version is not None
+
+    later = dataclasses.replace(la, start_date=la.start_date + timedelta(days=14))
+    show("mobility starts two weeks later", la, later)
+
+    tables = ComponentTables.of(la.first_version)
+    extra = LaComponent(title="Machine Learning", credits=(Credit(scheme="ects", value=Decimal(5)),))
+    studied = (*tables.components_studied, extra)
+    wanted = dataclasses.replace(tables, components_studied=studied)
+    now = datetime.now(UTC).replace(microsecond=0)
+    proposal = build_changes_proposal(
+        la.first_version,
+        wanted,
+        student_signature=Signature(signer_name="The Student", timestamp=now),
+        sending_hei_signature=Signature(
+            signer_name="Sending Coordinator", signer_position="Erasmus coordinator",
+            signer_email="coordinator@sending.example.org", timestamp=now,
+        ),
+    )
+    changed = dataclasses.replace(la, changes_proposal=proposal)
+    show("a course added to Table A", la, changed)
+    print(f"changes-proposal id: {proposal.id}")
+    document = encode(LasGetResponse(las=(changed,)))  # schema-validated on the way out
+    print(f"the LA with its proposal: {len(document)} bytes, valid")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""IIA Approval API v2: reading which of our agreements a partner has approved.
+
+We ask the partner about *our* iia-ids (at most its ``max-iia-ids`` per
+request); it answers with one ``<approval>`` per agreement whose copy (ours)
+it approved, quoting the ``iia-hash`` of the version it approved, and leaves
+the others out. :func:`~ewp_client.iia.approval.approval_status` tells, for
+each of our IIAs, whether that is the version we serve now. The serving side
+(our approvals of the partner's copies) is in :mod:`ewp_client.iia.approval`
+(:func:`~ewp_client.iia.approval.render_approval_response`), with
+:func:`~ewp_client.client.iias.read_iia_ids` for the request parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+from urllib.parse import urlencode
+
+from ..codec import decode
+from ..iia.approval import PartnerApproval, approval_status, current_hashes
+from ..iia.hash import IiaHash
+from ..models import IiasApprovalResponse
+from ..namespaces import IIAS_APPROVAL_API
+from .async_ import AsyncEwpClient
+from .base import Answer, EwpCall
+from .las import MAX_GET_QUERY_LENGTH
+from .retry import CallKind
+from .sync import EwpClient
+
+__all__ = [
+    "AsyncIiaApprovalClient",
+    "IiaApprovalClient",
+    "approval_calls",
+    "merge_approval_answers",
+]
+
+_MAX_IDS: Final = "max-iia-ids"
+
+OurHashes = Mapping[str, str] | Iterable[IiaHash]
+
+
+def approval_calls(
+    hei_id: str,
+    our_iia_ids: Sequence[str],
+    *,
+    max_ids: int,
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> list[EwpCall]:
+    """The calls asking ``hei_id`` about ``our_iia_ids``, at most ``max_ids`` per call.
+
+    Repeated ids are asked for once. A call is a GET unless its query would
+    exceed ``max_query_length`` (then a POST form).
+    """
+    unique = list(dict.fromkeys(our_iia_ids))
+    size = max(1, max_ids)
+    calls = []
+    for start in range(0, len(unique), size):
+        params = tuple(("iia_id", i) for i in unique[start : start + size])
+        method = "POST" if len(urlencode(params)) > max_query_length else "GET"
+        calls.append(EwpCall(api=IIAS_APPROVAL_API, hei_id=hei_id, endpoint="url",
+                             method=method, params=params, kind=CallKind.READ,
+                             validate=False))
+    return calls
+
+
+def merge_approval_answers(answers: Iterable[Answer]) -> IiasApprovalResponse:
+    """The approvals of every answer, in the order received, as one response."""
+    return IiasApprovalResponse(approvals=tuple(
+        approval for answer in answers
+        for approval in decode(answer.tree, IiasApprovalResponse).approvals
+    ))
+
+
+def _locator(hei_id: str) -> EwpCall:
+    return EwpCall(api=IIAS_APPROVAL_API, hei_id=hei_id, endpoint="url", validate=False)
+
+
+class IiaApprovalClient:
+    """Reads a partner's approvals of our agreements, over an :class:`EwpClient`."""
+
+    def __init__(self, client: EwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    def get(self, hei_id: str, our_iia_ids: Sequence[str]) -> IiasApprovalResponse:
+        """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""
+        if not our_iia_ids:
+            return IiasApprovalResponse()
+        max_ids = self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
+        calls = approval_calls(hei_id, our_iia_ids, max_ids=max_ids,
+                               max_query_length=self.max_query_length)
+        return merge_approval_answers(self.client.call(call) for call in calls)
+
+    def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:
+        """For each of our IIAs (id -> hash we serve now), whether the partner approved it.
+
+        See :func:`~ewp_client.iia.approval.approval_status`.
+        """
+        current = current_hashes(ours)
+        return approval_status(current, self.get(hei_id, list(current)))
+
+
+class AsyncIiaApprovalClient:
+    """The async twin of :class:`IiaApprovalClient`, over an :class:`AsyncEwpClient`."""
+
+    def __init__(self, client: AsyncEwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    async def get(self, hei_id: str, our_iia_ids: Sequence[str]) -> IiasApprovalResponse:
+        """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""
+        if not our_iia_ids:
+            return IiasApprovalResponse()
+        max_ids = await self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
+        calls = approval_calls(hei_id, our_iia_ids, max_ids=max_ids,
+                               max_query_length=self.max_query_length)
+        return merge_approval_answers([await self.client.call(call) for call in calls])
+
+    async def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:
+        """For each of our IIAs (id -> hash we serve now), whether the partner approved it."""
+        current = current_hashes(ours)
+        return approval_status(current, await self.get(hei_id, list(current)))

@@ -1,0 +1,338 @@
+"""Interinstitutional Agreements API v7: reading a partner's copies of our agreements.
+
+Every HEI serves its own copy of each agreement (``get``, at most the
+partner's ``max-iia-ids`` ids per request), lists the ids a caller may fetch
+(``index``, filtered by receiving academic years and ``modified_since``) and
+publishes counters (``stats``). The request builders and answer readers here
+do no I/O; :class:`IiasClient` and :class:`AsyncIiasClient` only send.
+
+A fetched agreement is an :class:`IiaCopy`: the decoded :class:`~ewp_client.models.Iia`
+together with the official kit's result for it (:class:`~ewp_client.iia.IiaHash`),
+computed on the response exactly as received, because the ``iia-hash`` is
+defined on that response. The kit reads two markers response-wide
+(``terminated-as-a-whole`` changes every IIA's hash, ``not-yet-defined`` and
+``v6-value`` make every IIA not valid for approval), so an IIA fetched in a
+batch can hash differently from the same IIA fetched alone:
+:meth:`IiasClient.get_one` asks for one id per request, which is the copy to
+approve (:meth:`IiaCopy.approve`).
+
+The serving side is here too: :func:`read_iia_ids` reads the ``iia_id``
+parameters of a ``get`` (or Approval) request, :func:`render_get_response`
+writes a ``get`` answer whose every ``iia-hash`` is the kit's hash of that
+very answer, and :func:`stamp_iia_hashes` does the same for XML written otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+from urllib.parse import urlencode
+
+from lxml import etree
+
+from ..codec import decode, encode
+from ..errors import BadRequest, ConfigError
+from ..iia.approval import ApprovalRecord, approve
+from ..iia.hash import IiaHash, compute_iia_hashes
+from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
+from ..namespaces import IIAS_API
+from ..xml.parser import parse_xml
+from ..xml.validate import validate
+from .async_ import AsyncEwpClient
+from .base import Answer, EwpCall
+from .las import MAX_GET_QUERY_LENGTH
+from .retry import CallKind
+from .sync import EwpClient
+
+__all__ = [
+    "MAX_IIA_IDS",
+    "AsyncIiasClient",
+    "IiaCopy",
+    "IiasClient",
+    "copies_of",
+    "get_calls",
+    "index_call",
+    "merge_get_answers",
+    "read_iia_ids",
+    "render_get_response",
+    "render_index_response",
+    "stamp_iia_hashes",
+    "stats_call",
+]
+
+#: The manifest parameter limiting how many ids one ``get`` may carry.
+MAX_IIA_IDS: Final = "max-iia-ids"
+
+#: A syntactically valid ``iia-hash`` written before the real one is computed.
+_PLACEHOLDER_HASH: Final = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class IiaCopy:
+    """One partner's copy of an agreement as fetched, and the kit's result for it.
+
+    ``hash`` was computed on the response the copy came in (see the module
+    docstring for why that matters when several IIAs are fetched together).
+    """
+
+    iia: Iia
+    hash: IiaHash
+
+    @property
+    def iia_id(self) -> str | None:
+        """The serving partner's id of the agreement (the first partner's ``iia-id``)."""
+        return self.iia.partners[0].iia_id
+
+    @property
+    def hei_id(self) -> str:
+        """The serving partner's HEI (the first partner)."""
+        return self.iia.partners[0].hei_id
+
+    @property
+    def hash_verified(self) -> bool:
+        """Whether the declared ``iia-hash`` is the one the kit computes."""
+        return self.hash.matches_declared is True
+
+    def approve(self, *, our_iia_id: str | None = None,
+                pdf_file: str | None = None) -> ApprovalRecord:
+        """Our approval of this copy (see :func:`ewp_client.iia.approval.check_approvable`)."""
+        return approve(self.hash, partner_hei_id=self.hei_id, our_iia_id=our_iia_id,
+                       pdf_file=pdf_file)
+
+
+# ------------------------------------------------------------------- requests
+
+
+def _read_call(endpoint: str, hei_id: str, params: Sequence[tuple[str, str]],
+               max_query_length: int) -> EwpCall:
+    method = "POST" if len(urlencode(params)) > max_query_length else "GET"
+    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint=endpoint, method=method,
+                   params=tuple(params), kind=CallKind.READ, validate=False)
+
+
+def get_calls(
+    hei_id: str,
+    iia_ids: Sequence[str],
+    *,
+    max_ids: int,
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> list[EwpCall]:
+    """The ``get`` calls fetching ``iia_ids`` from ``hei_id``, at most ``max_ids`` per call.
+
+    Ids are the partner's own; repeated ids are asked for once, in first-seen
+    order. Each call is a GET unless its query would exceed ``max_query_length``.
+    """
+    unique = list(dict.fromkeys(iia_ids))
+    size = max(1, max_ids)
+    return [
+        _read_call("get-url", hei_id, [("iia_id", i) for i in unique[start : start + size]],
+                   max_query_length)
+        for start in range(0, len(unique), size)
+    ]
+
+
+def index_call(
+    hei_id: str,
+    *,
+    receiving_academic_year_id: str | Sequence[str] | None = None,
+    modified_since: datetime | None = None,
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> EwpCall:
+    """The ``index`` call: IIAs valid in any of the academic years, changed since a time.
+
+    Academic years are written ``2024/2025``; ``modified_since`` must be
+    timezone-aware.
+    """
+    years = ([receiving_academic_year_id] if isinstance(receiving_academic_year_id, str)
+             else list(receiving_academic_year_id or ()))
+    params = [("receiving_academic_year_id", year) for year in years]
+    if modified_since is not None:
+        if modified_since.tzinfo is None or modified_since.utcoffset() is None:
+            raise ConfigError("modified_since must be timezone-aware")
+        params.append(("modified_since", modified_since.isoformat()))
+    return _read_call("index-url", hei_id, params, max_query_length)
+
+
+def stats_call(hei_id: str) -> EwpCall:
+    """The ``stats`` call (a plain GET, the endpoint takes no parameters)."""
+    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint="stats-url", kind=CallKind.READ,
+                   validate=False)
+
+
+def _locator(hei_id: str) -> EwpCall:
+    """A call that only serves to find the partner's manifest entry (and its limits)."""
+    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint="get-url", validate=False)
+
+
+# ------------------------------------------------------------------- answers
+
+
+def copies_of(document: bytes | etree._ElementTree) -> tuple[IiaCopy, ...]:
+    """Every IIA of a ``get`` answer, decoded (schema-checked) and hashed by the kit."""
+    tree = parse_xml(document) if isinstance(document, bytes) else document
+    response = decode(tree, IiasGetResponse)
+    hashes = compute_iia_hashes(tree)
+    return tuple(IiaCopy(iia, result)
+                 for iia, result in zip(response.iias, hashes, strict=True))
+
+
+def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]
+                      ) -> tuple[IiaCopy, ...]:
+    """The copies of every ``get`` answer, in the order of ``iia_ids``.
+
+    Partners answer in any order; a copy nobody asked for (which a partner
+    should not send) is kept, after the others, rather than dropped.
+    """
+    copies = [copy for answer in answers for copy in copies_of(answer.tree)]
+    rank = {iia_id: n for n, iia_id in enumerate(dict.fromkeys(iia_ids))}
+    return tuple(sorted(copies, key=lambda c: rank.get(c.iia_id or "", len(rank))))
+
+
+# -------------------------------------------------------------- serving side
+
+
+def _bad(message: str) -> BadRequest:
+    return BadRequest(message, status=400, developer_message=message)
+
+
+def read_iia_ids(params: Iterable[tuple[str, str]], *, max_ids: int | None = None
+                 ) -> tuple[str, ...]:
+    """The ``iia_id`` values of a ``get`` (or IIA Approval) request, repeated ones once.
+
+    Raises :class:`~ewp_client.errors.BadRequest` (answer 400) when there is
+    none, or more than ``max_ids`` (the limit the server publishes). Unknown
+    ids are not an error: the answer simply leaves them out.
+    """
+    ids = [value for name, value in params if name == "iia_id" and value]
+    if not ids:
+        raise _bad("expected at least one iia_id")
+    if max_ids is not None and len(ids) > max_ids:
+        raise _bad(f"{len(ids)} iia_id values, more than max-iia-ids ({max_ids})")
+    return tuple(dict.fromkeys(ids))
+
+
+def stamp_iia_hashes(tree: etree._ElementTree) -> list[IiaHash]:
+    """Write into every ``<iia-hash>`` of an IIAs get response the kit's hash of that response.
+
+    For a serving HEI that writes its own XML: the hashes are computed on
+    ``tree`` as it stands (so after every other change) and written in place;
+    returns the kit's results. Every ``<iia>`` must already have its
+    ``<iia-hash>`` element (any value): :class:`~ewp_client.errors.ConfigError`
+    otherwise. The ``<iia-hash>`` is not part of the hashed text, so writing it
+    does not change the hashes.
+    """
+    results = compute_iia_hashes(tree)
+    targets = []
+    for iia in tree.getroot().iter("{*}iia"):
+        target = iia.find("{*}iia-hash")
+        if target is None:
+            raise ConfigError(f"<iia> (line {iia.sourceline}) has no <iia-hash> element to fill")
+        targets.append(target)
+    for target, result in zip(targets, results, strict=True):
+        target.text = result.sha256
+    return results
+
+
+def render_get_response(iias: Iterable[Iia]) -> bytes:
+    """The ``get`` answer holding ``iias``, each ``iia-hash`` computed by the kit on it.
+
+    The hashes given in the models are ignored: each ``<iia-hash>`` is the hash
+    of this response as written, which is what a partner verifies (and which
+    depends on the other IIAs of the response, see the module docstring).
+    """
+    placeholders = tuple(dataclasses.replace(iia, iia_hash=_PLACEHOLDER_HASH) for iia in iias)
+    tree = parse_xml(encode(IiasGetResponse(iias=placeholders), validate_output=False))
+    stamp_iia_hashes(tree)
+    validate(tree)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def render_index_response(iia_ids: Iterable[str]) -> bytes:
+    """The ``index`` answer listing ``iia_ids``."""
+    return encode(IiasIndexResponse(iia_ids=tuple(iia_ids)))
+
+
+# ------------------------------------------------------------------- clients
+
+
+class IiasClient:
+    """The IIAs v7 reads of a partner's agreements, over an :class:`EwpClient`."""
+
+    def __init__(self, client: EwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    def get(self, hei_id: str, iia_ids: Sequence[str]) -> tuple[IiaCopy, ...]:
+        """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""
+        if not iia_ids:
+            return ()
+        max_ids = self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
+        calls = get_calls(hei_id, iia_ids, max_ids=max_ids,
+                          max_query_length=self.max_query_length)
+        return merge_get_answers([self.client.call(call) for call in calls], iia_ids)
+
+    def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
+        """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
+        copies = merge_get_answers([self.client.call(call) for call in
+                                    get_calls(hei_id, [iia_id], max_ids=1)], [iia_id])
+        return next((c for c in copies if c.iia_id == iia_id), None)
+
+    def index(
+        self,
+        hei_id: str,
+        receiving_academic_year_id: str | Sequence[str] | None = None,
+        modified_since: datetime | None = None,
+    ) -> tuple[str, ...]:
+        """The partner's ids of the agreements it lets us fetch, filtered as given."""
+        call = index_call(hei_id, receiving_academic_year_id=receiving_academic_year_id,
+                          modified_since=modified_since, max_query_length=self.max_query_length)
+        return decode(self.client.call(call).tree, IiasIndexResponse).iia_ids
+
+    def stats(self, hei_id: str) -> IiasStatsResponse:
+        """The partner's counters of its agreements, by who approved them."""
+        return decode(self.client.call(stats_call(hei_id)).tree, IiasStatsResponse)
+
+
+class AsyncIiasClient:
+    """The async twin of :class:`IiasClient`, over an :class:`AsyncEwpClient`."""
+
+    def __init__(self, client: AsyncEwpClient, *,
+                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+    async def get(self, hei_id: str, iia_ids: Sequence[str]) -> tuple[IiaCopy, ...]:
+        """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""
+        if not iia_ids:
+            return ()
+        max_ids = await self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
+        calls = get_calls(hei_id, iia_ids, max_ids=max_ids,
+                          max_query_length=self.max_query_length)
+        return merge_get_answers([await self.client.call(call) for call in calls], iia_ids)
+
+    async def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
+        """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
+        answers = [await self.client.call(call)
+                   for call in get_calls(hei_id, [iia_id], max_ids=1)]
+        return next((c for c in merge_get_answers(answers, [iia_id]) if c.iia_id == iia_id),
+                    None)
+
+    async def index(
+        self,
+        hei_id: str,
+        receiving_academic_year_id: str | Sequence[str] | None = None,
+        modified_since: datetime | None = None,
+    ) -> tuple[str, ...]:
+        """The partner's ids of the agreements it lets us fetch, filtered as given."""
+        call = index_call(hei_id, receiving_academic_year_id=receiving_academic_year_id,
+                          modified_since=modified_since, max_query_length=self.max_query_length)
+        return decode((await self.client.call(call)).tree, IiasIndexResponse).iia_ids
+
+    async def stats(self, hei_id: str) -> IiasStatsResponse:
+        """The partner's counters of its agreements, by who approved them."""
+        answer = await self.client.call(stats_call(hei_id))
+        return decode(answer.tree, IiasStatsResponse)
