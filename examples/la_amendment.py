@@ -39,7 +39,8 @@ def main() -> None:
     show("mobility starts two weeks later", la, later)
 
     tables = ComponentTables.of(la.first_version)
-    extra = LaComponent(title="Machine Learning", credits=(Credit(scheme="ects", value=Decimal(5)),))
+    ects = Credit(scheme="ects", value=Decimal(5))
+    extra = LaComponent(title="Machine Learning", credits=(ects,))
     studied = (*tables.components_studied, extra)
     wanted = dataclasses.replace(tables, components_studied=studied)
     now = datetime.now(UTC).replace(microsecond=0)
