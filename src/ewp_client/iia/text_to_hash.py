@@ -153,8 +153,16 @@ class Role(NamedTuple):
     isced: bool = False
 
 
+    @property
+    def plain(self) -> bool:
+        """An element the walk needs no special rule for (most of them)."""
+        return not (self.node or self.year or self.contact or self.isced)
+
+
 _NODE: Final = Role("", node=True)
 _ROLES: dict[object, Role] = {}
+#: ``tag`` -> local name, for the tags of :attr:`Role.plain` elements: the walk's fast path.
+_PLAIN: dict[object, str] = {}
 
 
 def role(tag: object) -> Role:
@@ -178,6 +186,8 @@ def role(tag: object) -> Role:
             found = _NODE
         if len(_ROLES) < _LOCAL_NAMES_LIMIT:
             _ROLES[tag] = found
+            if found.plain:
+                _PLAIN[tag] = found.name
     return found
 
 
@@ -333,6 +343,12 @@ def _write_attributes(element: etree._Element, label: str, out: list[Field]) -> 
             out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
 
 
+#: What the walk keeps of an entered element: its local name and its children's label prefix.
+_Entered = tuple[str, str]
+#: An element with children, none of them an element so far: ``(element, label, v6-value)``.
+_Pending = tuple[etree._Element, str, str | None]
+
+
 def _walk_v7(
     mobility: etree._Element,
     mobility_name: str,
@@ -344,30 +360,28 @@ def _walk_v7(
 
     The kit's per-descendant rules, in one flat pass in document order: an
     element is visited only when its parent was entered, so a not-yet-defined
-    element or a contact prunes its whole subtree. Whether an element without
-    element children is a leaf (``count(*) = 0``) is told by ``len`` at once for
-    the usual empty element; one with only comments or processing instructions
-    inside stays pending until the next element shows that it is no child of
-    it, and its value is then written, still in order. The mobility's own
-    academic-year children go to ``years`` whatever their ``not-yet-defined``.
+    element or a contact prunes its whole subtree. Whether an element is a leaf
+    (``count(*) = 0``) is told by ``len`` at once for the usual empty element;
+    one with only comments or processing instructions inside stays pending
+    until the next element shows that it is no child of it, and its value is
+    then written, still in order. The mobility's own academic-year children go
+    to ``years`` whatever their ``not-yet-defined``.
 
-    This is the hot path, where lxml's per-node costs dominate, hence its shape:
-    one C-level iterator for the whole mobility (a child iterator per parent
-    costs more to set up than its few children cost to visit), each ``tag``
-    read once and classified by one dict lookup (:func:`role`), parents found
-    by identity in a dict of the entered elements, and attributes read only for
-    the (rare) elements that have some.
+    This is the hot path, where lxml's per-node costs and Python's per-step
+    costs dominate, hence its shape: one C-level iterator for the whole mobility
+    (a child iterator per parent costs more to set up than its few children
+    cost to visit), parents found by identity in a dict of the entered
+    elements, each ``tag`` read once and looked up in :data:`_PLAIN`, and
+    everything else (attributes, academic years, contacts, ISCED codes, tags
+    not seen before) left to :func:`_visit_special`.
     """
     append = out.append
-    roles = _ROLES
-    #: Entered elements: their local name and the label prefix of their children.
-    entered = {mobility: (mobility_name, f"{COOPERATION_CONDITIONS}.{mobility_name}.")}
-    pending: tuple[etree._Element, str, str | None] | None = None
+    plain_names = _PLAIN
+    entered: dict[etree._Element, _Entered] = {
+        mobility: (mobility_name, f"{COOPERATION_CONDITIONS}.{mobility_name}.")
+    }
+    pending: _Pending | None = None
     for element in mobility.iterdescendants(etree.Element):
-        tag = element.tag
-        name, node, year, contact, isced = roles.get(tag) or role(tag)
-        if node:
-            continue
         parent = element.getparent()
         if pending is not None:
             if parent is not pending[0]:  # no element child: it was a leaf after all
@@ -376,29 +390,55 @@ def _walk_v7(
         here = entered.get(parent)
         if here is None:  # inside a contact or a not-yet-defined element
             continue
-        parent_name, prefix = here
-        v6_value = None
-        if element in with_attributes:
-            if element.get(NOT_YET_DEFINED) in _TRUE:
-                if year and parent is mobility:
-                    years.append((name, element))
-                continue
-            if not year:
-                _write_attributes(element, prefix + name, out)
-            if isced:
-                v6_value = element.get(V6_VALUE)
-        if year:  # left out here, appended after the mobility; its content is not
-            if parent is mobility:
-                years.append((name, element))
-            entered[element] = (name, f"{parent_name}.{name}.")
+        name = plain_names.get(element.tag)
+        if name is None or element in with_attributes:
+            pending = _visit_special(
+                element, here, parent is mobility, with_attributes, entered, out, years
+            )
         elif len(element) == 0:
-            append((ELEMENT, prefix + name, v6_value or element.text or ""))
+            append((ELEMENT, here[1] + name, element.text or ""))
         else:
-            if not contact:
-                entered[element] = (name, f"{parent_name}.{name}.")
-            pending = (element, prefix + name, v6_value)
+            entered[element] = (name, f"{here[0]}.{name}.")
+            pending = (element, here[1] + name, None)
     if pending is not None:
         append((ELEMENT, pending[1], pending[2] or string_value(pending[0])))
+
+
+def _visit_special(
+    element: etree._Element,
+    here: _Entered,
+    mobility_child: bool,
+    with_attributes: frozenset[etree._Element],
+    entered: dict[etree._Element, _Entered],
+    out: list[Field],
+    years: list[tuple[str, etree._Element]],
+) -> _Pending | None:
+    """:func:`_walk_v7`'s visit of an element that is not plain or has attributes."""
+    name, node, year, contact, isced = role(element.tag)
+    if node:
+        return None
+    parent_name, prefix = here
+    v6_value = None
+    if element in with_attributes:
+        if element.get(NOT_YET_DEFINED) in _TRUE:
+            if year and mobility_child:
+                years.append((name, element))
+            return None
+        if not year:
+            _write_attributes(element, prefix + name, out)
+        if isced:
+            v6_value = element.get(V6_VALUE)
+    if year:  # left out here, appended after the mobility; its content is not
+        if mobility_child:
+            years.append((name, element))
+        entered[element] = (name, f"{parent_name}.{name}.")
+    elif len(element) == 0:
+        out.append((ELEMENT, prefix + name, v6_value or element.text or ""))
+    else:
+        if not contact:
+            entered[element] = (name, f"{parent_name}.{name}.")
+        return (element, prefix + name, v6_value)
+    return None
 
 
 def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:

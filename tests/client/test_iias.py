@@ -1,0 +1,385 @@
+"""IIAs v7 client operations against a partner that records our requests.
+
+The partner (tests/support/network.py) verifies our HTTP Signatures and signs
+its answers; it serves copies rendered by the library (every iia-hash
+computed by the kit on the answer sent), or answers as each test scripts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from lxml import etree
+
+from ewp_client.client import (
+    AsyncEwpClient,
+    AsyncIiasClient,
+    EwpClient,
+    IiasClient,
+    RetryPolicy,
+)
+from ewp_client.client.iias import (
+    get_calls,
+    read_iia_ids,
+    render_get_response,
+    render_index_response,
+    stamp_iia_hashes,
+)
+from ewp_client.codec import decode, encode
+from ewp_client.error_response import render_error_response
+from ewp_client.errors import (
+    ApprovalRefusedError,
+    BadRequest,
+    ConfigError,
+    PartnerServerError,
+    SchemaValidationError,
+    UnsignedResponseError,
+)
+from ewp_client.iia import compute_iia_hashes
+from ewp_client.models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
+from ewp_client.registry import AsyncRegistryClient
+from ewp_client.xml import parse_xml
+from tests.iia.served_copies import copy_of, declared_hashes, with_declared_hash
+from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+
+CET = timezone(timedelta(hours=1))
+STATS = IiasStatsResponse(iia_fetchable=40, iia_local_unapproved_partner_approved=3,
+                          iia_local_approved_partner_unapproved=5, iia_both_approved=30)
+
+
+def theirs(iia_id: str, our_id: str | None = "ours-1", **options: object) -> Iia:
+    """The partner's copy ``iia_id``, mapped to our ``our_id``."""
+    return copy_of(PARTNER, iia_id, US, our_id, **options)
+
+
+def xml(body: bytes, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, content=body, headers={"Content-Type": "text/xml"})
+
+
+def form(request: httpx.Request) -> list[tuple[str, str]]:
+    if request.method == "POST":
+        return parse_qsl(request.content.decode())
+    return parse_qsl(request.url.query.decode())
+
+
+class ServingHei:
+    """The partner's IIAs endpoints, with scripted failures and answers."""
+
+    def __init__(self, *iias: Iia, index: tuple[str, ...] = ()) -> None:
+        self.iias = {str(i.partners[0].iia_id): i for i in iias}
+        self.index = index
+        self.fail_first: dict[str, list[int]] = {}
+        self.reverse_batches = False
+        self.tamper: Callable[[bytes], bytes] = lambda document: document
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        endpoint = request.url.path.removeprefix("/ewp/iias/")
+        if failures := self.fail_first.get(endpoint):
+            status = failures.pop(0)
+            return xml(render_error_response(f"failure {status}"), status)
+        if endpoint == "get":
+            asked = [v for k, v in form(request) if k == "iia_id"]
+            found = [self.iias[i] for i in asked if i in self.iias]
+            if self.reverse_batches:
+                found.reverse()
+            return xml(self.tamper(render_get_response(found)))
+        if endpoint == "index":
+            return xml(render_index_response(self.index))
+        if endpoint == "stats":
+            return xml(encode(STATS))
+        return httpx.Response(404)
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Network:
+    return make_network(tmp_path, max_ids=3)
+
+
+def iias_client(net: Network, partner: ServingHei, *, sign: bool = True,
+                **kw: object) -> IiasClient:
+    http = httpx.Client(transport=net.partner(partner, sign=sign))
+    kw.setdefault("sleep", Sleeps())
+    return IiasClient(EwpClient(net.registry(), key=net.our_key, http=http,
+                                **kw))  # type: ignore[arg-type]
+
+
+def paths(net: Network) -> list[str]:
+    return [f"{r.method} {r.url.path.removeprefix('/ewp/iias/')}" for r in net.requests]
+
+
+# ------------------------------------------------------------------------- get
+
+
+def test_get_is_batched_by_max_iia_ids_and_keeps_the_asked_order(net: Network) -> None:
+    ids = [f"t-{n}" for n in range(1, 6)]
+    partner = ServingHei(*(theirs(i) for i in ids))
+    partner.reverse_batches = True
+    copies = iias_client(net, partner).get(PARTNER, [*ids, "t-2"])
+    assert [c.iia_id for c in copies] == ids
+    assert paths(net) == ["GET get", "GET get"]
+    assert [form(r) for r in net.requests] == [
+        [("iia_id", "t-1"), ("iia_id", "t-2"), ("iia_id", "t-3")],
+        [("iia_id", "t-4"), ("iia_id", "t-5")],
+    ]
+    assert all(c.hash_verified and c.hei_id == PARTNER for c in copies)
+
+
+def test_get_leaves_unknown_ids_out(net: Network) -> None:
+    copies = iias_client(net, ServingHei(theirs("t-1"))).get(PARTNER, ["nope", "t-1"])
+    assert [c.iia_id for c in copies] == ["t-1"]
+
+
+def test_get_of_no_ids_sends_nothing(net: Network) -> None:
+    assert iias_client(net, ServingHei()).get(PARTNER, []) == ()
+    assert net.requests == []
+
+
+def test_long_get_goes_as_a_post_form(net: Network) -> None:
+    ids = ["x" * 900, "y" * 900, "z" * 900]
+    (call,) = get_calls(PARTNER, ids, max_ids=3)
+    assert call.method == "POST"
+    copies = iias_client(net, ServingHei(*(theirs(i) for i in ids))).get(PARTNER, ids)
+    assert [c.iia_id for c in copies] == ids
+    assert net.requests[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_each_copy_carries_the_kits_result_on_the_answer_received(net: Network) -> None:
+    (copy,) = iias_client(net, ServingHei(theirs("t-1"))).get(PARTNER, ["t-1"])
+    answer = parse_xml(net.requests[0].extensions["answer"]) if False else None
+    assert answer is None
+    assert copy.hash.declared_hash == copy.iia.iia_hash == copy.hash.sha256
+    assert copy.hash.text_to_hash.startswith(f"_iia-id_1=t-1__iia-id_2=ours-1_")
+
+
+def test_a_copy_fetched_alone_is_approved_with_its_hash(net: Network) -> None:
+    client = iias_client(net, ServingHei(theirs("t-1")))
+    copy = client.get_one(PARTNER, "t-1")
+    assert copy is not None
+    record = copy.approve(our_iia_id="ours-1")
+    assert (record.partner_hei_id, record.iia_id, record.our_iia_id) == (PARTNER, "t-1",
+                                                                        "ours-1")
+    assert record.iia_hash == copy.hash.sha256 == copy.iia.iia_hash
+    assert [form(r) for r in net.requests] == [[("iia_id", "t-1")]]
+
+
+def test_get_one_of_an_unknown_id_is_none(net: Network) -> None:
+    assert iias_client(net, ServingHei()).get_one(PARTNER, "t-9") is None
+
+
+def test_a_copy_with_a_wrong_declared_hash_is_not_approved(net: Network) -> None:
+    partner = ServingHei(theirs("t-1"))
+    partner.tamper = lambda document: with_declared_hash(document, "ab" * 32)
+    copy = iias_client(net, partner).get_one(PARTNER, "t-1")
+    assert copy is not None
+    assert not copy.hash_verified
+    with pytest.raises(ApprovalRefusedError) as info:
+        copy.approve()
+    assert (info.value.reason, info.value.iia_id) == ("hash-mismatch", "t-1")
+
+
+def test_an_unmapped_copy_is_not_approved(net: Network) -> None:
+    copy = iias_client(net, ServingHei(theirs("t-1", our_id=None))).get_one(PARTNER, "t-1")
+    assert copy is not None
+    with pytest.raises(ApprovalRefusedError) as info:
+        copy.approve()
+    assert info.value.reason == "unmapped"
+
+
+def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(
+        net: Network) -> None:
+    partner = ServingHei(theirs("t-1"), theirs("t-2", not_yet_defined=True))
+    client = iias_client(net, partner)
+    batch = {c.iia_id: c for c in client.get(PARTNER, ["t-1", "t-2"])}
+    assert not batch["t-1"].hash.valid_for_approval
+    with pytest.raises(ApprovalRefusedError) as info:
+        batch["t-1"].approve()
+    assert info.value.reason == "not-valid-for-approval"
+    alone = client.get_one(PARTNER, "t-1")
+    assert alone is not None
+    assert alone.approve().iia_hash == alone.hash.sha256
+
+
+# --------------------------------------------------------------- index, stats
+
+
+def test_index_sends_every_filter(net: Network) -> None:
+    client = iias_client(net, ServingHei(index=("t-1", "t-2")))
+    since = datetime(2025, 10, 1, 8, 30, tzinfo=CET)
+    assert client.index(PARTNER, receiving_academic_year_id=["2025/2026", "2026/2027"],
+                        modified_since=since) == ("t-1", "t-2")
+    assert paths(net) == ["GET index"]
+    assert form(net.requests[0]) == [("receiving_academic_year_id", "2025/2026"),
+                                     ("receiving_academic_year_id", "2026/2027"),
+                                     ("modified_since", "2025-10-01T08:30:00+01:00")]
+
+
+def test_index_without_filters_has_no_query(net: Network) -> None:
+    assert iias_client(net, ServingHei()).index(PARTNER, "2025/2026") == ()
+    assert iias_client(net, ServingHei()).index(PARTNER) == ()
+    assert str(net.requests[1].url) == f"{PARTNER_BASE}/iias/index"
+    assert form(net.requests[0]) == [("receiving_academic_year_id", "2025/2026")]
+
+
+def test_index_refuses_a_naive_modified_since_before_sending(net: Network) -> None:
+    with pytest.raises(ConfigError, match="timezone-aware"):
+        iias_client(net, ServingHei()).index(PARTNER, modified_since=datetime(2025, 1, 1))
+    assert net.requests == []
+
+
+def test_stats_are_read_and_decoded(net: Network) -> None:
+    assert iias_client(net, ServingHei()).stats(PARTNER) == STATS
+    assert paths(net) == ["GET stats"]
+    assert str(net.requests[0].url) == f"{PARTNER_BASE}/iias/stats"
+
+
+# --------------------------------------------------------------- typed errors
+
+
+@pytest.mark.parametrize("operation", ["get", "index", "stats"])
+def test_reads_are_retried_on_503_with_backoff(net: Network, operation: str) -> None:
+    partner = ServingHei(theirs("t-1"))
+    partner.fail_first[operation] = [503, 503]
+    sleeps = Sleeps()
+    client = iias_client(net, partner, sleep=sleeps, retry=RetryPolicy(attempts=3, backoff=1))
+    {"get": lambda: client.get(PARTNER, ["t-1"]), "index": lambda: client.index(PARTNER),
+     "stats": lambda: client.stats(PARTNER)}[operation]()
+    assert sleeps == [1.0, 2.0]
+    assert paths(net) == [f"GET {operation}"] * 3
+
+
+def test_reads_give_up_with_the_typed_server_error(net: Network) -> None:
+    partner = ServingHei()
+    partner.fail_first["stats"] = [500, 500]
+    with pytest.raises(PartnerServerError) as info:
+        iias_client(net, partner, retry=RetryPolicy(attempts=2)).stats(PARTNER)
+    assert (info.value.status, info.value.developer_message) == (500, "failure 500")
+
+
+def test_400_is_a_bad_request_and_not_retried(net: Network) -> None:
+    partner = ServingHei()
+    partner.fail_first["get"] = [400]
+    with pytest.raises(BadRequest) as info:
+        iias_client(net, partner).get(PARTNER, ["t-1"])
+    assert (info.value.status, info.value.developer_message) == (400, "failure 400")
+    assert paths(net) == ["GET get"]
+
+
+def test_an_invalid_copy_is_a_schema_validation_error(net: Network) -> None:
+    def drop_language_skill(document: bytes) -> bytes:
+        tree = parse_xml(document)
+        skill = tree.getroot().find(".//{*}student-studies-mobility-spec/"
+                                    "{*}recommended-language-skill")
+        assert skill is not None
+        skill.getparent().remove(skill)  # type: ignore[union-attr]
+        return etree.tostring(tree)
+
+    partner = ServingHei(theirs("t-1"))
+    partner.tamper = drop_language_skill
+    with pytest.raises(SchemaValidationError):
+        iias_client(net, partner).get(PARTNER, ["t-1"])
+
+
+def test_an_unsigned_answer_is_refused(net: Network) -> None:
+    with pytest.raises(UnsignedResponseError):
+        iias_client(net, ServingHei(theirs("t-1")), sign=False).get(PARTNER, ["t-1"])
+
+
+# --------------------------------------------------------------- serving side
+
+
+def test_read_iia_ids_takes_each_id_once() -> None:
+    params = [("iia_id", "a"), ("other", "x"), ("iia_id", "b"), ("iia_id", "a")]
+    assert read_iia_ids(params, max_ids=3) == ("a", "b")
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ([], "at least one iia_id"),
+    ([("iia_id", "")], "at least one iia_id"),
+    ([("iia_id", "a"), ("iia_id", "b"), ("iia_id", "c")], "more than max-iia-ids"),
+])
+def test_read_iia_ids_answers_400(params: list[tuple[str, str]], message: str) -> None:
+    with pytest.raises(BadRequest, match=message) as info:
+        read_iia_ids(params, max_ids=2)
+    assert info.value.status == 400
+
+
+def test_rendered_get_answer_declares_the_kits_hashes_and_decodes() -> None:
+    document = render_get_response([theirs("t-1"), theirs("t-2", months="9")])
+    results = compute_iia_hashes(document)
+    assert declared_hashes(document) == [r.sha256 for r in results]
+    assert len(set(declared_hashes(document))) == 2
+    assert [i.iia_hash for i in decode(document, IiasGetResponse).iias] == \
+        declared_hashes(document)
+
+
+def test_stamping_refuses_an_iia_without_an_iia_hash_element() -> None:
+    tree = parse_xml(render_get_response([theirs("t-1")]))
+    target = tree.getroot().find(".//{*}iia-hash")
+    assert target is not None
+    target.getparent().remove(target)  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="no <iia-hash>"):
+        stamp_iia_hashes(tree)
+
+
+def test_rendered_index_answer_decodes() -> None:
+    assert decode(render_index_response(["a", "b"]), IiasIndexResponse).iia_ids == ("a", "b")
+
+
+# ------------------------------------------------------------------- async twins
+
+
+def async_iias_client(net: Network, partner: ServingHei, **kw: object) -> AsyncIiasClient:
+    transport = net.partner(partner)
+
+    class _Async(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            await request.aread()
+            return transport.handle_request(request)
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    sleeps: list[float] = []
+    return AsyncIiasClient(AsyncEwpClient(
+        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
+        http=httpx.AsyncClient(transport=_Async()), sleep=sleep, **kw))  # type: ignore[arg-type]
+
+
+async def test_async_get_batches_and_orders(net: Network) -> None:
+    ids = [f"t-{n}" for n in range(1, 6)]
+    partner = ServingHei(*(theirs(i) for i in ids))
+    partner.reverse_batches = True
+    copies = await async_iias_client(net, partner).get(PARTNER, ids)
+    assert [c.iia_id for c in copies] == ids
+    assert paths(net) == ["GET get", "GET get"]
+
+
+async def test_async_get_one_index_and_stats(net: Network) -> None:
+    client = async_iias_client(net, ServingHei(theirs("t-1"), index=("t-1",)))
+    copy = await client.get_one(PARTNER, "t-1")
+    assert copy is not None
+    assert copy.approve().iia_hash == copy.hash.sha256
+    assert await client.get_one(PARTNER, "t-2") is None
+    since = datetime(2025, 1, 2, tzinfo=UTC)
+    assert await client.index(PARTNER, "2025/2026", modified_since=since) == ("t-1",)
+    assert form(net.requests[2]) == [("receiving_academic_year_id", "2025/2026"),
+                                     ("modified_since", "2025-01-02T00:00:00+00:00")]
+    assert await client.stats(PARTNER) == STATS
+
+
+async def test_async_reads_are_retried_on_503_and_400_is_typed(net: Network) -> None:
+    partner = ServingHei(theirs("t-1"))
+    partner.fail_first["get"] = [503, 400]
+    with pytest.raises(BadRequest):
+        await async_iias_client(net, partner).get(PARTNER, ["t-1"])
+    assert paths(net) == ["GET get", "GET get"]
