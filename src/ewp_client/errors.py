@@ -50,6 +50,7 @@ the message, so that callers and tests can act on them.
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
     │   ├── IiaNotHashableError ................ the official kit cannot hash it (element, line)
+    │   ├── IiaLifecycleError .................. a step the IIA lifecycle refuses (action, reason)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
     └── LearningAgreementError
         ├── AlreadyApplied ..................... our approval/comment is already there
@@ -81,6 +82,7 @@ __all__ = [
     "HttpSignatureError",
     "IiaError",
     "IiaHashError",
+    "IiaLifecycleError",
     "IiaNotHashableError",
     "KeyNotAuthorizedError",
     "LearningAgreementError",
@@ -443,6 +445,22 @@ class IiaNotHashableError(IiaError):
         super().__init__(message)
         self.element = element
         self.line = line
+
+
+class IiaLifecycleError(IiaError):
+    """A lifecycle step refused for this IIA.
+
+    ``action`` is the step (``add``, ``delete``, ``modify``, ``revert``,
+    ``terminate``, ``approve``, ``step``); ``reason`` why (``unknown-iia``,
+    ``id-reused``, ``id-changed``, ``no-iia-id``, ``mutually-approved``,
+    ``never-approved``, ``exchanges-took-place``, ``no-exchanges``, ``unmapped``).
+    """
+
+    def __init__(self, message: str, *, iia_id: str | None, action: str, reason: str):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.action = action
+        self.reason = reason
 
 
 class ApprovalRefusedError(IiaError):

@@ -23,7 +23,7 @@ from ewp_client.iia.approval import (
     partner_iia_ids,
     render_approval_response,
 )
-from ewp_client.models import IiaApproval, IiasApprovalResponse
+from ewp_client.models import Iia, IiaApproval, IiasApprovalResponse
 from tests.iia.iia_xml import iia, mobility, response
 from tests.iia.served_copies import (
     NORTH,
@@ -80,10 +80,10 @@ def test_copy_mapped_to_another_of_our_ids_is_refused_as_unmapped() -> None:
     assert "'s-9'" in str(error)
 
 
-@pytest.mark.parametrize("options", [{"not_yet_defined": True}, {"v6_value": "061"}],
+@pytest.mark.parametrize("copy", [north(not_yet_defined=True), north(v6_value="061")],
                          ids=["not-yet-defined", "v6-value"])
-def test_copy_carrying_v6_markers_is_not_valid_for_approval(options: dict[str, object]) -> None:
-    document = served(north(**options))
+def test_copy_carrying_v6_markers_is_not_valid_for_approval(copy: Iia) -> None:
+    document = served(copy)
     assert compute_iia_hashes(document)[0].matches_declared  # only this rule is broken
     error = refusal(document)
     assert (error.reason, error.iia_id) == ("not-valid-for-approval", "n-1")

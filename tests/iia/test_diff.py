@@ -44,7 +44,8 @@ def _expected_path(leaf: etree._Element) -> str:
         chain.append(element)
         element = element.getparent()
     mobility, *below = reversed(chain)
-    path = f"cooperation-conditions/{_local(mobility)}[{_index_among(mobility, counted=lambda c: True)}]"
+    position = _index_among(mobility, counted=lambda c: True)
+    path = f"cooperation-conditions/{_local(mobility)}[{position}]"
     if len(below) == 1:
         siblings = [c for c in _elements(mobility) if _local(c) == _local(leaf)]
         name = _local(leaf)
@@ -146,7 +147,9 @@ def _xml(body: str, *, attributes: str = "", partners: str = "") -> bytes:
 
 
 M = "cooperation-conditions/student-studies-mobility-spec[1]"
-BASE = "<mobilities-per-year>2</mobilities-per-year><blended>false</blended><eqf-level>7</eqf-level>"
+BASE = (
+    "<mobilities-per-year>2</mobilities-per-year><blended>false</blended><eqf-level>7</eqf-level>"
+)
 
 
 def test_an_inserted_field_is_one_addition_not_a_shift() -> None:
@@ -157,7 +160,9 @@ def test_an_inserted_field_is_one_addition_not_a_shift() -> None:
 
 def test_a_not_yet_defined_marker_removes_the_field() -> None:
     before = _xml(BASE)
-    after = _xml(BASE.replace("<mobilities-per-year>", '<mobilities-per-year not-yet-defined="true">'))
+    after = _xml(
+        BASE.replace("<mobilities-per-year>", '<mobilities-per-year not-yet-defined="true">')
+    )
     assert diff_iias(before, after).differences == (
         FieldChange(f"{M}/mobilities-per-year", "2", None),
     )

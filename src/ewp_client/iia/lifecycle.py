@@ -28,7 +28,7 @@ Rules:
   whole, by flagging ``terminated-as-a-whole`` on its cooperation conditions;
   an IIA never mutually approved is deleted rather than terminated.
 
-A refused step raises :class:`~ewp_client.errors.IiaError` (its message says
+A refused step raises :class:`~ewp_client.errors.IiaLifecycleError` (its message says
 which rule); nothing changes then.
 """
 
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..codec import encode_element
-from ..errors import IiaError
+from ..errors import IiaLifecycleError
 from ..models.iia import Iia, IiasGetResponse
 from .hash import compute_iia_hashes
 
@@ -66,7 +66,12 @@ def served_hash(iia: Iia) -> str:
 def _own_iia_id(iia: Iia) -> str:
     iia_id = iia.partners[0].iia_id if iia.partners else None
     if not iia_id:
-        raise IiaError("the serving partner (the first) must give its iia-id")
+        raise IiaLifecycleError(
+            "the serving partner (the first) must give its iia-id",
+            iia_id=None,
+            action="add",
+            reason="no-iia-id",
+        )
     return iia_id
 
 
@@ -186,7 +191,12 @@ class ServedIia:
         """We approve the partner's copy, whose ``iia-hash`` is ``partner_hash``."""
         partner_iia_id = self.iia.partners[1].iia_id if len(self.iia.partners) > 1 else None
         if not partner_iia_id:
-            raise IiaError(f"IIA {self.iia_id!r} is not mapped: the partner's iia-id is missing")
+            raise IiaLifecycleError(
+                f"IIA {self.iia_id!r} is not mapped: the partner's iia-id is missing",
+                iia_id=self.iia_id,
+                action="approve",
+                reason="unmapped",
+            )
         state = dataclasses.replace(self, partner_hash=partner_hash)._settled()
         return IiaTransition(state, self._notify(NotificationKind.APPROVAL, partner_iia_id))
 
@@ -201,8 +211,11 @@ class ServedIia:
         copy included). Refused when the serving partner's ``iia-id`` changes.
         """
         if _own_iia_id(iia) != self.iia_id:
-            raise IiaError(
-                f"a modification keeps the IIA's iia-id {self.iia_id!r} (got {_own_iia_id(iia)!r})"
+            raise IiaLifecycleError(
+                f"a modification keeps the IIA's iia-id {self.iia_id!r} (got {_own_iia_id(iia)!r})",
+                iia_id=self.iia_id,
+                action="modify",
+                reason="id-changed",
             )
         digest = served_hash(iia)
         state = dataclasses.replace(
@@ -217,7 +230,12 @@ class ServedIia:
         """Serve the last mutually approved version again."""
         approved = self.last_approved
         if approved is None:
-            raise IiaError(f"IIA {self.iia_id!r} was never mutually approved: nothing to revert to")
+            raise IiaLifecycleError(
+                f"IIA {self.iia_id!r} was never mutually approved: nothing to revert to",
+                iia_id=self.iia_id,
+                action="revert",
+                reason="never-approved",
+            )
         if approved.iia_hash == self.iia_hash:
             return IiaTransition(self)
         state = dataclasses.replace(
@@ -233,27 +251,39 @@ class ServedIia:
         Without, as a whole: the flag is set and ``modified`` must be ``None``.
         """
         if not self.was_mutually_approved:
-            raise IiaError(
+            raise IiaLifecycleError(
                 f"IIA {self.iia_id!r} was never mutually approved: delete it instead of "
-                "terminating it"
+                "terminating it",
+                iia_id=self.iia_id,
+                action="terminate",
+                reason="never-approved",
             )
         if self.exchanges_took_place:
             if modified is None:
-                raise IiaError(
+                raise IiaLifecycleError(
                     f"exchanges took place under IIA {self.iia_id!r}: terminate it by a "
-                    "modification (give the modified copy)"
+                    "modification (give the modified copy)",
+                    iia_id=self.iia_id,
+                    action="terminate",
+                    reason="exchanges-took-place",
                 )
             if modified.cooperation_conditions.terminated_as_a_whole:
-                raise IiaError(
+                raise IiaLifecycleError(
                     f"exchanges took place under IIA {self.iia_id!r}: it may not be "
-                    "terminated as a whole"
+                    "terminated as a whole",
+                    iia_id=self.iia_id,
+                    action="terminate",
+                    reason="exchanges-took-place",
                 )
             step = self.modify(modified)
             return dataclasses.replace(step, termination=Termination.BY_MODIFICATION)
         if modified is not None:
-            raise IiaError(
+            raise IiaLifecycleError(
                 f"no exchange took place under IIA {self.iia_id!r}: it is terminated as a "
-                "whole, not by a modification"
+                "whole, not by a modification",
+                iia_id=self.iia_id,
+                action="terminate",
+                reason="no-exchanges",
             )
         conditions = dataclasses.replace(
             self.iia.cooperation_conditions, terminated_as_a_whole=True
@@ -292,14 +322,24 @@ class IiaBook:
         state = self.served.get(iia_id)
         if state is None:
             gone = " (deleted)" if iia_id in self.retired else ""
-            raise IiaError(f"no IIA {iia_id!r} is served{gone}")
+            raise IiaLifecycleError(
+                f"no IIA {iia_id!r} is served{gone}",
+                iia_id=iia_id,
+                action="step",
+                reason="unknown-iia",
+            )
         return state
 
     def add(self, iia: Iia) -> BookTransition:
         """Start serving a new IIA; its ``iia-id`` must never have been used."""
         iia_id = _own_iia_id(iia)
         if iia_id in self.served or iia_id in self.retired:
-            raise IiaError(f"iia-id {iia_id!r} is already used; an iia-id is never reused")
+            raise IiaLifecycleError(
+                f"iia-id {iia_id!r} is already used; an iia-id is never reused",
+                iia_id=iia_id,
+                action="add",
+                reason="id-reused",
+            )
         state = ServedIia.of(iia)
         return BookTransition(self._with(state), state.changed())
 
@@ -307,16 +347,24 @@ class IiaBook:
         """Apply ``action`` (e.g. ``ServedIia.modify``...) to the IIA ``iia_id``."""
         result = action(self._known(iia_id))
         if result.state is None or result.state.iia_id != iia_id:
-            raise IiaError(f"a step on IIA {iia_id!r} must keep it and its iia-id")
+            raise IiaLifecycleError(
+                f"a step on IIA {iia_id!r} must keep it and its iia-id",
+                iia_id=iia_id,
+                action="step",
+                reason="id-changed",
+            )
         return BookTransition(self._with(result.state), result.notifications, result.termination)
 
     def delete(self, iia_id: str) -> BookTransition:
         """Stop serving an IIA never mutually approved; its id is retired for good."""
         state = self._known(iia_id)
         if state.was_mutually_approved:
-            raise IiaError(
+            raise IiaLifecycleError(
                 f"IIA {iia_id!r} was mutually approved: it may be modified or terminated, "
-                "not deleted"
+                "not deleted",
+                iia_id=iia_id,
+                action="delete",
+                reason="mutually-approved",
             )
         served = {k: v for k, v in self.served.items() if k != iia_id}
         book = IiaBook(served, self.retired | {iia_id})
