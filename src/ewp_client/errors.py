@@ -469,10 +469,21 @@ class ApprovalRefusedError(IiaError):
     ``reason`` is one of ``unmapped``, ``not-valid-for-approval``, ``hash-mismatch``.
     """
 
-    def __init__(self, message: str, *, reason: str, iia_id: str | None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        iia_id: str | None,
+        declared: str | None = None,
+        computed: str | None = None,
+    ):
         super().__init__(message)
         self.reason = reason
         self.iia_id = iia_id
+        #: For ``hash-mismatch``: the iia-hash the copy declares and the one computed.
+        self.declared = declared
+        self.computed = computed
 
 
 # ----------------------------------------------------------- Learning Agreements

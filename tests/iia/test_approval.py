@@ -111,6 +111,7 @@ def test_copy_declaring_another_hash_is_refused_with_both_hashes() -> None:
     computed = declared_hashes(document)[0]
     error = refusal(with_declared_hash(document, OTHER_HASH))
     assert (error.reason, error.iia_id) == ("hash-mismatch", "n-1")
+    assert (error.declared, error.computed) == (OTHER_HASH, computed)
     cause = error.__cause__
     assert isinstance(cause, IiaHashError)
     assert (cause.declared, cause.computed) == (OTHER_HASH, computed)

@@ -5,6 +5,14 @@ See :mod:`ewp_client.iia.hash` for how the official kit treats responses that
 hold several IIAs.
 """
 
+from .approval import (
+    ApprovalRecord,
+    ApprovalState,
+    PartnerApproval,
+    approval_status,
+    approve,
+    check_approvable,
+)
 from .compare import Disagreement, IiaComparison, compare_copies, compare_iias, select_copy
 from .diff import FieldChange, IiaDiff, diff_iia_hashes, diff_iias, field_paths, select_iia
 from .hash import IiaHash, compute_iia_hashes, kit_version, verify_iia_hashes
@@ -24,6 +32,8 @@ from .mismatch import mismatch_hints
 from .text_to_hash import DocumentMarkers, FieldKind, HashedField, hashed_fields, render
 
 __all__ = [
+    "ApprovalRecord",
+    "ApprovalState",
     "ApprovedVersion",
     "BookTransition",
     "Disagreement",
@@ -38,9 +48,13 @@ __all__ = [
     "IiaNotification",
     "IiaTransition",
     "NotificationKind",
+    "PartnerApproval",
     "ServedIia",
     "Termination",
     "V6ApprovalCheck",
+    "approval_status",
+    "approve",
+    "check_approvable",
     "check_v6_approval",
     "compare_copies",
     "compare_iias",

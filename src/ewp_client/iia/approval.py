@@ -110,8 +110,16 @@ def _select(copy: Document | IiaHash, iia_id: str | None) -> IiaHash:
     raise ConfigError(f"the response holds no IIA whose first partner's iia-id is {iia_id!r}")
 
 
-def _refuse(message: str, reason: str, iia_id: str) -> ApprovalRefusedError:
-    return ApprovalRefusedError(message, reason=reason, iia_id=iia_id or None)
+def _refuse(
+    message: str, reason: str, iia_id: str, result: IiaHash | None = None
+) -> ApprovalRefusedError:
+    return ApprovalRefusedError(
+        message,
+        reason=reason,
+        iia_id=iia_id or None,
+        declared=result.declared_hash if result is not None else None,
+        computed=result.sha256 if result is not None else None,
+    )
 
 
 def check_approvable(
@@ -151,7 +159,7 @@ def check_approvable(
                       "not-yet-defined or v6-value markers", NOT_VALID_FOR_APPROVAL, name)
     if result.declared_hash is None:
         raise _refuse(f"IIA {name!r} declares no iia-hash; computed {result.sha256}",
-                      HASH_MISMATCH, name)
+                      HASH_MISMATCH, name, result)
     if result.declared_hash != result.sha256:
         cause = IiaHashError(
             f"IIA {name!r} declares iia-hash {result.declared_hash} but its text hashes "
@@ -160,7 +168,7 @@ def check_approvable(
             text_to_hash=result.text_to_hash,
         )
         raise _refuse(f"IIA {name!r}: the declared iia-hash {result.declared_hash} is not the "
-                      f"computed {result.sha256}", HASH_MISMATCH, name) from cause
+                      f"computed {result.sha256}", HASH_MISMATCH, name, result) from cause
     return result
 
 

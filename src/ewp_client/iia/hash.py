@@ -27,7 +27,6 @@ to agree on.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,13 +34,7 @@ from lxml import etree
 
 from ..errors import ConfigError, IiaHashError, UnknownDocumentError
 from ..namespaces import IIAS_V6_GET_NS, IIAS_V7_GET_NS
-from ..xml.parser import (
-    DEFAULT_LIMITS,
-    DEFAULT_MAX_DEPTH,
-    _new_parser,
-    parse_xml,
-    refuse_doctype,
-)
+from ..xml.parser import parse_xml
 from .text_to_hash import (
     DocumentMarkers,
     Field,
@@ -97,49 +90,11 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_parsers = threading.local()
-
-
-def _parse(data: bytes) -> etree._Element:
-    """``parse_xml(data).getroot()``, with one hardened parser per thread instead of one per call.
-
-    Setting up a parser costs about as much as hashing a typical response, so
-    this path keeps one. It is as safe as :func:`parse_xml` because it is the
-    same parser behind the same checks: the configuration comes from
-    :mod:`ewp_client.xml.parser` itself (no DTD loading, no entity expansion,
-    no network, no huge trees), the size limit and :func:`refuse_doctype` run
-    on the bytes before libxml2 sees them, and anything this path cannot
-    settle alike is handed to :func:`parse_xml` (an oversized or empty
-    document, a depth limit below libxml2's own, which :func:`parse_xml`
-    checks after parsing, and every syntax error, so that the caller gets
-    exactly the typed error :func:`parse_xml` raises for these bytes). A parser
-    shared between documents shares nothing but libxml2's name dictionary,
-    which lxml shares between all parsers of a thread anyway.
-    """
-    if (
-        len(data) > DEFAULT_LIMITS.max_bytes
-        or DEFAULT_LIMITS.max_depth < DEFAULT_MAX_DEPTH
-        or not data
-        or data.isspace()
-    ):
-        return parse_xml(data).getroot()
-    refuse_doctype(data)
-    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
-    if parser is None:
-        parser = _parsers.parser = _new_parser()
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        return parse_xml(data).getroot()
-
-
 def _root(xml: Document) -> etree._Element:
     if isinstance(xml, etree._ElementTree):
         return xml.getroot()
     if isinstance(xml, etree._Element):
         return xml.getroottree().getroot()
-    if isinstance(xml, bytes):
-        return _parse(xml)
     return parse_xml(xml).getroot()
 
 

@@ -78,7 +78,6 @@ _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 
-#: Every attribute of the document (one C-level pass; cheaper than ``//*[@*]``).
 _all_attributes = etree.XPath("//@*")
 
 
@@ -139,58 +138,6 @@ def local_name(tag: str | bytes | bytearray | etree.QName) -> str:
     return name
 
 
-class Role(NamedTuple):
-    """What the walk does with a node, looked up once per distinct ``tag``."""
-
-    name: str
-    #: A comment, processing instruction or entity: not an element child (``count(*)``).
-    node: bool = False
-    #: ``receiving-first/last-academic-year-id``: left out of the walk.
-    year: bool = False
-    #: ``sending-contact`` / ``receiving-contact``: its descendants are left out.
-    contact: bool = False
-    #: ``isced-f-code``: its ``v6-value`` replaces its text.
-    isced: bool = False
-
-
-    @property
-    def plain(self) -> bool:
-        """An element the walk needs no special rule for (most of them)."""
-        return not (self.node or self.year or self.contact or self.isced)
-
-
-_NODE: Final = Role("", node=True)
-_ROLES: dict[object, Role] = {}
-#: ``tag`` -> local name, for the tags of :attr:`Role.plain` elements: the walk's fast path.
-_PLAIN: dict[object, str] = {}
-
-
-def role(tag: object) -> Role:
-    """The :class:`Role` of a node whose ``tag`` is ``tag`` (memoised, like :func:`local_name`).
-
-    The walk calls this once per node, so it avoids lxml's costlier accessors:
-    comparing the Clark-notation ``tag`` (a fresh string per access) through one
-    dict lookup is what the hot path can afford.
-    """
-    found = _ROLES.get(tag)
-    if found is None:
-        if isinstance(tag, str):
-            name = local_name(tag)
-            found = Role(
-                name,
-                year=name in _YEARS,
-                contact=name in CONTACTS,
-                isced=name == ISCED_CODE,
-            )
-        else:
-            found = _NODE
-        if len(_ROLES) < _LOCAL_NAMES_LIMIT:
-            _ROLES[tag] = found
-            if found.plain:
-                _PLAIN[tag] = found.name
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class DocumentMarkers:
     """What the kit reads from the whole response rather than from one ``<iia>``.
@@ -217,7 +164,7 @@ class DocumentMarkers:
             if owner is None:
                 continue
             owners.add(owner)
-            name = attribute.attrname
+            name = str(attribute.attrname)
             if name == NOT_YET_DEFINED:
                 valid = valid and attribute not in _TRUE
             elif name == V6_VALUE:
@@ -249,8 +196,14 @@ def iias(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def children_named(parent: etree._Element, name: str) -> list[etree._Element]:
-    """``parent``'s element children whose local name is ``name``, in order."""
-    return [child for child in parent[:] if role(child.tag).name == name]
+    """``parent``'s element children whose local name is ``name``, in order.
+
+    Plain iteration with a local-name test: lxml's ``iterchildren("{*}name")``
+    costs more than the few children an IIA element has.
+    """
+    return [
+        child for child in parent if isinstance(child.tag, str) and local_name(child.tag) == name
+    ]
 
 
 def single_value(found: list[etree._Element], owner: etree._Element) -> str:
@@ -288,8 +241,11 @@ class IiaParts:
         partners = []
         conditions = []
         declared = None
-        for child in iia[:]:
-            name = role(child.tag).name
+        for child in iia:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = local_name(tag)
             if name == PARTNER:
                 partners.append(child)
             elif name == COOPERATION_CONDITIONS:
@@ -318,13 +274,13 @@ class IiaParts:
     def mobilities(self) -> Iterator[etree._Element]:
         """The children of every ``<cooperation-conditions>``, in document order."""
         for conditions in self.conditions:
-            for mobility in conditions[:]:
-                if not role(mobility.tag).node:
+            for mobility in conditions:
+                if isinstance(mobility.tag, str):
                     yield mobility
 
 
 def _hides_descendants(element: etree._Element) -> bool:
-    return element.get(NOT_YET_DEFINED) in _TRUE or role(element.tag).contact
+    return element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
 
 
 def _hidden_from_above(element_: etree._Element) -> bool:
@@ -343,108 +299,69 @@ def _write_attributes(element: etree._Element, label: str, out: list[Field]) -> 
             out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
 
 
-#: What the walk keeps of an entered element: its local name and its children's label prefix.
-_Entered = tuple[str, str]
-#: An element with children, none of them an element so far: ``(element, label, v6-value)``.
-_Pending = tuple[etree._Element, str, str | None]
-
-
 def _walk_v7(
-    mobility: etree._Element,
-    mobility_name: str,
+    parent: etree._Element,
+    parent_name: str,
+    grandparent_name: str,
     with_attributes: frozenset[etree._Element],
     out: list[Field],
-    years: list[tuple[str, etree._Element]],
-) -> None:
-    """Append the fields of ``mobility``'s descendants, and collect its academic years.
+    years: list[tuple[str, etree._Element]] | None = None,
+) -> bool:
+    """Append the fields of ``parent``'s descendants; whether it has element children.
 
-    The kit's per-descendant rules, in one flat pass in document order: an
-    element is visited only when its parent was entered, so a not-yet-defined
-    element or a contact prunes its whole subtree. Whether an element is a leaf
-    (``count(*) = 0``) is told by ``len`` at once for the usual empty element;
-    one with only comments or processing instructions inside stays pending
-    until the next element shows that it is no child of it, and its value is
-    then written, still in order. The mobility's own academic-year children go
-    to ``years`` whatever their ``not-yet-defined``.
+    The kit's per-descendant rules, evaluated top-down so that a not-yet-defined
+    element or a contact prunes its whole subtree at once. A leaf's value comes
+    after its attributes; an element found to have only comments and processing
+    instructions inside is a leaf too, and as the walk wrote nothing for its
+    content, its value still comes in order. When ``years`` is given (the
+    mobility's own children), the academic-year children are collected there on
+    the way, whatever their ``not-yet-defined``.
 
-    This is the hot path, where lxml's per-node costs and Python's per-step
-    costs dominate, hence its shape: one C-level iterator for the whole mobility
-    (a child iterator per parent costs more to set up than its few children
-    cost to visit), parents found by identity in a dict of the entered
-    elements, each ``tag`` read once and looked up in :data:`_PLAIN`, and
-    everything else (attributes, academic years, contacts, ISCED codes, tags
-    not seen before) left to :func:`_visit_special`.
+    This is the hot path, where lxml's per-element costs dominate: it iterates
+    children directly, and only elements that have attributes (rare) pay for
+    reading them.
     """
+    prefix = f"{grandparent_name}.{parent_name}."
     append = out.append
-    plain_names = _PLAIN
-    entered: dict[etree._Element, _Entered] = {
-        mobility: (mobility_name, f"{COOPERATION_CONDITIONS}.{mobility_name}.")
-    }
-    pending: _Pending | None = None
-    for element in mobility.iterdescendants(etree.Element):
-        parent = element.getparent()
-        if pending is not None:
-            if parent is not pending[0]:  # no element child: it was a leaf after all
-                append((ELEMENT, pending[1], pending[2] or string_value(pending[0])))
-            pending = None
-        here = entered.get(parent)
-        if here is None:  # inside a contact or a not-yet-defined element
+    found = False
+    for element in parent:
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
             continue
-        name = plain_names.get(element.tag)
-        if name is None or element in with_attributes:
-            pending = _visit_special(
-                element, here, parent is mobility, with_attributes, entered, out, years
-            )
-        elif len(element) == 0:
-            append((ELEMENT, here[1] + name, element.text or ""))
-        else:
-            entered[element] = (name, f"{here[0]}.{name}.")
-            pending = (element, here[1] + name, None)
-    if pending is not None:
-        append((ELEMENT, pending[1], pending[2] or string_value(pending[0])))
-
-
-def _visit_special(
-    element: etree._Element,
-    here: _Entered,
-    mobility_child: bool,
-    with_attributes: frozenset[etree._Element],
-    entered: dict[etree._Element, _Entered],
-    out: list[Field],
-    years: list[tuple[str, etree._Element]],
-) -> _Pending | None:
-    """:func:`_walk_v7`'s visit of an element that is not plain or has attributes."""
-    name, node, year, contact, isced = role(element.tag)
-    if node:
-        return None
-    parent_name, prefix = here
-    v6_value = None
-    if element in with_attributes:
-        if element.get(NOT_YET_DEFINED) in _TRUE:
-            if year and mobility_child:
+        found = True
+        name = _LOCAL_NAMES.get(tag) or local_name(tag)
+        v6_value = None
+        if element in with_attributes:
+            if element.get(NOT_YET_DEFINED) in _TRUE:
+                if years is not None and name in _YEARS:
+                    years.append((name, element))
+                continue
+            if name not in _YEARS:
+                _write_attributes(element, prefix + name, out)
+            if name == ISCED_CODE:
+                v6_value = element.get(V6_VALUE)
+        if name in _YEARS:  # left out here, appended after the mobility
+            if years is not None:
                 years.append((name, element))
-            return None
-        if not year:
-            _write_attributes(element, prefix + name, out)
-        if isced:
-            v6_value = element.get(V6_VALUE)
-    if year:  # left out here, appended after the mobility; its content is not
-        if mobility_child:
-            years.append((name, element))
-        entered[element] = (name, f"{parent_name}.{name}.")
-    elif len(element) == 0:
-        out.append((ELEMENT, prefix + name, v6_value or element.text or ""))
-    else:
-        if not contact:
-            entered[element] = (name, f"{parent_name}.{name}.")
-        return (element, prefix + name, v6_value)
-    return None
+            if len(element):
+                _walk_v7(element, name, parent_name, with_attributes, out)
+        elif len(element) == 0:
+            append((ELEMENT, prefix + name, v6_value or element.text or ""))
+        elif not (
+            has_element_children(element)
+            if name in CONTACTS
+            else _walk_v7(element, name, parent_name, with_attributes, out)
+        ):
+            append((ELEMENT, prefix + name, v6_value or string_value(element)))
+    return found
 
 
 def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:
     """What the walk collects in ``years``, for a mobility the walk does not enter."""
     return [
-        (found.name, child) for child in mobility[:] if (found := role(child.tag)).year
+        (name, child)
+        for child in mobility
+        if isinstance(child.tag, str) and (name := local_name(child.tag)) in _YEARS
     ]
 
 
@@ -476,14 +393,20 @@ def hashed_fields(
     out += parts.partner_fields()
     for conditions in parts.conditions:
         hidden = _hidden_from_above(conditions)
-        for mobility in conditions[:]:
-            mobility_role = role(mobility.tag)
-            if mobility_role.node:
+        for mobility in conditions:
+            if not isinstance(mobility.tag, str):
                 continue
             if hidden or _hides_descendants(mobility):
                 years = _year_children(mobility)
             else:
                 years = []
-                _walk_v7(mobility, mobility_role.name, markers.with_attributes, out, years)
+                _walk_v7(
+                    mobility,
+                    local_name(mobility.tag),
+                    COOPERATION_CONDITIONS,
+                    markers.with_attributes,
+                    out,
+                    years,
+                )
             out += year_fields(mobility, years)
     return out
