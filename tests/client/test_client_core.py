@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from ewp_client.client import AsyncEwpClient, CallKind, EwpCall, EwpClient, RetryPolicy
+from ewp_client.client import CallKind, EwpCall, EwpClient, RetryPolicy
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import (
     BadRequest,
@@ -28,9 +28,17 @@ from ewp_client.errors import (
     UnknownKeyError,
 )
 from ewp_client.namespaces import ECHO_API, ECHO_NS, IIAS_API, OMOBILITY_LAS_API
-from ewp_client.registry import AsyncRegistryClient
 from ewp_client.security import VERIFIED
-from tests.support.network import PARTNER, PARTNER_BASE, Network, key, make_network
+from tests.support.network import (
+    PARTNER,
+    PARTNER_BASE,
+    AsyncSleeps,
+    Handler,
+    Network,
+    Sleeps,
+    key,
+    make_network,
+)
 
 
 def echo_body(*echo: str) -> bytes:
@@ -52,15 +60,8 @@ def net(tmp_path: Path) -> Network:
     return make_network(tmp_path)
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def client(net: Network, handler: object, *, sign: bool = True, **kw: object) -> EwpClient:
-    transport = net.partner(handler, sign=sign)  # type: ignore[arg-type]
-    return EwpClient(net.registry(), key=net.our_key, http=httpx.Client(transport=transport),
-                     **kw)  # type: ignore[arg-type]
+def client(net: Network, handler: Handler, *, sign: bool = True, **kw: object) -> EwpClient:
+    return net.client(handler, sign=sign, **kw)
 
 
 ECHO = EwpCall(api=ECHO_API, hei_id=PARTNER, endpoint="url", params=(("echo", "a"), ("echo", "b")))
@@ -78,6 +79,8 @@ def test_get_call_is_signed_verified_and_validated(net: Network) -> None:
     assert f'keyId="{net.our_key.key_id}"' in sent.headers["Authorization"]
     assert sent.headers["Accept-Signature"] == "rsa-sha256"
     assert answer.request_id == sent.headers["X-Request-Id"]
+    assert answer.verified is not None
+    assert answer.verified.key_id == net.partner_key.key_id
 
 
 def test_post_sends_form_encoded_parameters(net: Network) -> None:
@@ -241,21 +244,8 @@ async def test_async_client_signs_verifies_and_retries(net: Network) -> None:
     def flaky(request: httpx.Request) -> httpx.Response:
         return echo_handler(request) if next(answers) == 200 else httpx.Response(503)
 
-    sleeps: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    registry = AsyncRegistryClient(net.catalogue_path)
-    transport = net.partner(flaky)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async with AsyncEwpClient(registry, key=net.our_key, http=httpx.AsyncClient(
-            transport=_Async()), sleep=sleep) as c:
+    sleeps = AsyncSleeps()
+    async with net.async_client(flaky, sleep=sleeps) as c:
         answer = await c.call(ECHO)
     assert [e.text for e in answer.tree.getroot()[1:]] == ["a", "b"]
     assert sleeps == [0.5]

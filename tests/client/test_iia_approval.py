@@ -14,9 +14,7 @@ import httpx
 import pytest
 
 from ewp_client.client import (
-    AsyncEwpClient,
     AsyncIiaApprovalClient,
-    EwpClient,
     IiaApprovalClient,
     RetryPolicy,
 )
@@ -34,7 +32,6 @@ from ewp_client.iia.approval import (
 )
 from ewp_client.models import IiaApproval, IiasApprovalResponse
 from ewp_client.namespaces import IIAS_APPROVAL_V2_NS
-from ewp_client.registry import AsyncRegistryClient
 from tests.iia.served_copies import copy_of, months_changed, served
 from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
 
@@ -81,10 +78,7 @@ def net(tmp_path: Path) -> Network:
 
 
 def approval_client(net: Network, partner: ApprovingHei, **kw: object) -> IiaApprovalClient:
-    http = httpx.Client(transport=net.partner(partner))
-    kw.setdefault("sleep", lambda seconds: None)
-    return IiaApprovalClient(EwpClient(net.registry(), key=net.our_key, http=http,
-                                       **kw))  # type: ignore[arg-type]
+    return IiaApprovalClient(net.client(partner, **kw))
 
 
 def asked(net: Network) -> list[list[str]]:
@@ -182,19 +176,7 @@ def test_the_partner_serves_only_its_records_for_the_ids_asked() -> None:
 
 
 def async_client(net: Network, partner: ApprovingHei) -> AsyncIiaApprovalClient:
-    transport = net.partner(partner)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async def sleep(seconds: float) -> None:
-        return None
-
-    return AsyncIiaApprovalClient(AsyncEwpClient(
-        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
-        http=httpx.AsyncClient(transport=_Async()), sleep=sleep))
+    return AsyncIiaApprovalClient(net.async_client(partner))
 
 
 async def test_async_get_and_status(net: Network) -> None:

@@ -14,9 +14,7 @@ import httpx
 import pytest
 
 from ewp_client.client import (
-    AsyncEwpClient,
     AsyncIiaCnrClient,
-    EwpClient,
     IiaApprovalCnrNotification,
     IiaCnrClient,
     IiaCnrNotification,
@@ -36,9 +34,8 @@ from ewp_client.error_response import render_error_response
 from ewp_client.errors import BadRequest, PartnerServerError
 from ewp_client.iia.approval import approve
 from ewp_client.models import IiaApprovalCnrResponse, IiaCnrResponse
-from ewp_client.registry import AsyncRegistryClient
 from tests.iia.served_copies import copy_of, served
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
 
 #: Our approval of the partner's copy p-1 (mapped to our o-1).
 RECORD = approve(served(copy_of(PARTNER, "p-1", US, "o-1")), partner_hei_id=PARTNER)
@@ -68,21 +65,13 @@ class ListeningHei:
             return httpx.Response(400, content=render_error_response(str(exc)))
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @pytest.fixture
 def net(tmp_path: Path) -> Network:
     return make_network(tmp_path)
 
 
 def cnr_client(net: Network, partner: ListeningHei, **kw: object) -> IiaCnrClient:
-    http = httpx.Client(transport=net.partner(partner))
-    kw.setdefault("sleep", Sleeps())
-    return IiaCnrClient(EwpClient(net.registry(), key=net.our_key, http=http,
-                                  **kw))  # type: ignore[arg-type]
+    return IiaCnrClient(net.client(partner, **kw))
 
 
 def test_notify_posts_one_iia_id_per_request(net: Network) -> None:
@@ -176,20 +165,7 @@ def test_a_400_from_our_own_listener_is_served() -> None:
 
 
 def async_client(net: Network, partner: ListeningHei, **kw: object) -> AsyncIiaCnrClient:
-    transport = net.partner(partner)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    sleeps: list[float] = []
-    return AsyncIiaCnrClient(AsyncEwpClient(
-        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
-        http=httpx.AsyncClient(transport=_Async()), sleep=sleep, **kw))  # type: ignore[arg-type]
+    return AsyncIiaCnrClient(net.async_client(partner, **kw))
 
 
 async def test_async_notify_and_notify_approval(net: Network) -> None:

@@ -17,9 +17,7 @@ import pytest
 from lxml import etree
 
 from ewp_client.client import (
-    AsyncEwpClient,
     AsyncIiasClient,
-    EwpClient,
     IiasClient,
     RetryPolicy,
 )
@@ -42,10 +40,9 @@ from ewp_client.errors import (
 )
 from ewp_client.iia import compute_iia_hashes
 from ewp_client.models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
-from ewp_client.registry import AsyncRegistryClient
 from ewp_client.xml import parse_xml
 from tests.iia.served_copies import copy_of, declared_hashes, with_declared_hash
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
 
 CET = timezone(timedelta(hours=1))
 STATS = IiasStatsResponse(iia_fetchable=40, iia_local_unapproved_partner_approved=3,
@@ -95,11 +92,6 @@ class ServingHei:
         return httpx.Response(404)
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @pytest.fixture
 def net(tmp_path: Path) -> Network:
     return make_network(tmp_path, max_ids=3)
@@ -107,10 +99,7 @@ def net(tmp_path: Path) -> Network:
 
 def iias_client(net: Network, partner: ServingHei, *, sign: bool = True,
                 **kw: object) -> IiasClient:
-    http = httpx.Client(transport=net.partner(partner, sign=sign))
-    kw.setdefault("sleep", Sleeps())
-    return IiasClient(EwpClient(net.registry(), key=net.our_key, http=http,
-                                **kw))  # type: ignore[arg-type]
+    return IiasClient(net.client(partner, sign=sign, **kw))
 
 
 def paths(net: Network) -> list[str]:
@@ -345,20 +334,7 @@ def test_rendered_index_answer_decodes() -> None:
 
 
 def async_iias_client(net: Network, partner: ServingHei, **kw: object) -> AsyncIiasClient:
-    transport = net.partner(partner)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    sleeps: list[float] = []
-    return AsyncIiasClient(AsyncEwpClient(
-        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
-        http=httpx.AsyncClient(transport=_Async()), sleep=sleep, **kw))  # type: ignore[arg-type]
+    return AsyncIiasClient(net.async_client(partner, **kw))
 
 
 async def test_async_get_batches_and_orders(net: Network) -> None:

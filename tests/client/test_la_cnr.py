@@ -15,9 +15,7 @@ import httpx
 import pytest
 
 from ewp_client.client import (
-    AsyncEwpClient,
     AsyncLaCnrClient,
-    EwpClient,
     LaCnrClient,
     LaCnrNotification,
     RetryPolicy,
@@ -35,7 +33,6 @@ from ewp_client.models import IncomingLaStats, LaCnrResponse, LaCnrStatsResponse
 from ewp_client.namespaces import LA_CNR_ENTRY_NS
 from ewp_client.registry import (
     ApiEntry,
-    AsyncRegistryClient,
     Hei,
     Host,
     LocalizedName,
@@ -49,7 +46,9 @@ from tests.support.network import (
     PARTNER_BASE,
     US,
     US_BASE,
+    AsyncSleeps,
     Network,
+    Sleeps,
     key,
     partner_apis,
 )
@@ -114,15 +113,8 @@ class ReceivingHei:
         return httpx.Response(200, content=render_notification_response(), headers=headers)
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def cnr_client(net: Network, partner: ReceivingHei, **kw: object) -> LaCnrClient:
-    http = httpx.Client(transport=net.partner(partner))
-    return LaCnrClient(EwpClient(net.registry(), key=net.our_key, http=http,
-                                 **kw))  # type: ignore[arg-type]
+    return LaCnrClient(net.client(partner, **kw))
 
 
 def test_notify_posts_batches_of_max_omobility_ids(net: Network) -> None:
@@ -218,26 +210,14 @@ def test_rendered_answers_are_schema_valid_documents() -> None:
 # ------------------------------------------------------------------- async twin
 
 
-def async_cnr_client(net: Network, partner: ReceivingHei, sleeps: list[float]
+def async_cnr_client(net: Network, partner: ReceivingHei, sleeps: AsyncSleeps
                      ) -> AsyncLaCnrClient:
-    transport = net.partner(partner)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    return AsyncLaCnrClient(AsyncEwpClient(
-        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
-        http=httpx.AsyncClient(transport=_Async()), sleep=sleep))
+    return AsyncLaCnrClient(net.async_client(partner, sleep=sleeps))
 
 
 async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
     partner = ReceivingHei(502)
-    sleeps: list[float] = []
+    sleeps = AsyncSleeps()
     assert await async_cnr_client(net, partner, sleeps).notify(PARTNER, US,
                                                                ["a", "b", "c"]) == 2
     assert sleeps == [0.5]
@@ -246,5 +226,5 @@ async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
 
 
 async def test_async_incoming_stats(net: Network) -> None:
-    stats = await async_cnr_client(net, ReceivingHei(), []).stats(PARTNER)
+    stats = await async_cnr_client(net, ReceivingHei(), AsyncSleeps()).stats(PARTNER)
     assert stats.academic_years == STATS

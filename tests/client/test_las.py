@@ -20,9 +20,7 @@ import pytest
 from lxml import etree
 
 from ewp_client.client import (
-    AsyncEwpClient,
     AsyncLasClient,
-    EwpClient,
     LasClient,
     MobilityType,
     RetryPolicy,
@@ -55,11 +53,10 @@ from ewp_client.models import (
     OutgoingLaStats,
 )
 from ewp_client.namespaces import LAS_GET_NS, LAS_UPDATE_REQUEST_NS
-from ewp_client.registry import AsyncRegistryClient
 from ewp_client.xml import parse_xml, validate
 from tests.codec.roundtrip import shape
 from tests.codec.samples import learning_agreement
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
 
 CET = timezone(timedelta(hours=1))
 
@@ -171,21 +168,13 @@ class Partner:
         return httpx.Response(404)
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @pytest.fixture
 def net(tmp_path: Path) -> Network:
     return make_network(tmp_path, max_ids=3)
 
 
 def las_client(net: Network, partner: Partner, **kw: object) -> LasClient:
-    http = httpx.Client(transport=net.partner(partner))
-    kw.setdefault("sleep", Sleeps())
-    return LasClient(EwpClient(net.registry(), key=net.our_key, http=http,
-                               **kw))  # type: ignore[arg-type]
+    return LasClient(net.client(partner, **kw))
 
 
 def paths(net: Network) -> list[str]:
@@ -561,20 +550,7 @@ def test_changes_proposal_with_our_signature_is_schema_valid() -> None:
 
 
 def async_las_client(net: Network, partner: Partner, **kw: object) -> AsyncLasClient:
-    transport = net.partner(partner)
-
-    class _Async(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            await request.aread()
-            return transport.handle_request(request)
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    sleeps: list[float] = []
-    return AsyncLasClient(AsyncEwpClient(
-        AsyncRegistryClient(net.catalogue_path), key=net.our_key,
-        http=httpx.AsyncClient(transport=_Async()), sleep=sleep, **kw))  # type: ignore[arg-type]
+    return AsyncLasClient(net.async_client(partner, **kw))
 
 
 async def test_async_get_batches_and_orders(net: Network) -> None:

@@ -6,7 +6,9 @@ is built by our own Registry builder and read back through a real
 :class:`RegistryClient` (from a file). The partner is an ``httpx.MockTransport``
 handler that verifies our request signatures with the library's verifier and
 signs its answers with the library's response signer, so the client is tested
-against the same protocol rules a real partner applies.
+against the same protocol rules a real partner applies. :meth:`Network.client`
+and :meth:`Network.async_client` make our sync and async clients talking to it,
+with a ``sleep`` that records the retry delays instead of waiting.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from ewp_client.client import AsyncEwpClient, EwpClient
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import HttpSignatureError
 from ewp_client.namespaces import (
@@ -33,6 +37,7 @@ from ewp_client.namespaces import (
 )
 from ewp_client.registry import (
     ApiEntry,
+    AsyncRegistryClient,
     AuthMethod,
     Hei,
     Host,
@@ -100,6 +105,31 @@ def partner_apis(base: str, *, max_ids: int = 3) -> tuple[ApiEntry, ...]:
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+class Sleeps(list[float]):
+    """A client's ``sleep`` that records each delay instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+class AsyncSleeps(list[float]):
+    """The async client's ``sleep`` that records each delay instead of waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+class AsyncPartner(httpx.AsyncBaseTransport):
+    """A sync partner transport served to an ``httpx.AsyncClient``."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self.transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return self.transport.handle_request(request)
+
+
 @dataclass
 class Network:
     """The catalogue file, our key, the partner's key, and the partner's behaviour."""
@@ -143,6 +173,20 @@ class Network:
             return response
 
         return httpx.MockTransport(serve)
+
+    def client(self, handler: Handler, *, sign: bool = True, **kw: Any) -> EwpClient:
+        """Our client, talking to the partner ``handler`` (``sleep`` records by default)."""
+        kw.setdefault("sleep", Sleeps())
+        http = httpx.Client(transport=self.partner(handler, sign=sign))
+        return EwpClient(self.registry(), key=self.our_key, http=http, **kw)
+
+    def async_client(self, handler: Handler, *, sign: bool = True, **kw: Any) -> AsyncEwpClient:
+        """The async twin of :meth:`client`."""
+        kw.setdefault("sleep", AsyncSleeps())
+        http = httpx.AsyncClient(transport=AsyncPartner(self.partner(handler, sign=sign)))
+        return AsyncEwpClient(
+            AsyncRegistryClient(self.catalogue_path), key=self.our_key, http=http, **kw
+        )
 
 
 def make_network(tmp_path: Path, *, max_ids: int = 3) -> Network:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,3 +49,44 @@ def read_input(path: str) -> bytes:
 
 def err(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def add_command_group(
+    sub: Any,
+    name: str,
+    *,
+    help: str,
+    description: str | None = None,
+    metavar: str = "COMMAND",
+) -> Any:
+    """Register ``ewp NAME COMMAND ...`` and return its (required) subcommand parsers.
+
+    The chosen subcommand's name is stored as ``NAME_command``.
+    """
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help, description=description)
+    commands = parser.add_subparsers(dest=f"{name}_command", metavar=metavar)
+    commands.required = True
+    return commands
+
+
+def add_command(
+    commands: Any, name: str, handler: Handler, *, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Register one subcommand run by ``handler``; the caller adds its arguments."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=description
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def emit(args: argparse.Namespace, document: Any, lines: Iterable[str]) -> None:
+    """``document`` as the one JSON document under ``--json``, else ``lines`` on stdout.
+
+    ``lines`` is only consumed without ``--json``, so it may be a generator.
+    """
+    if args.json:
+        emit_json(document)
+        return
+    for line in lines:
+        print(line)

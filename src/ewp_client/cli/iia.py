@@ -31,7 +31,20 @@ from ..iia.compare import compare_copies
 from ..iia.diff import diff_iias
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..iia.mismatch import mismatch_hints
-from ._common import NEGATIVE, OK, USAGE, UsageError, add_json_flag, emit_json, err, read_input
+from ._common import (
+    NEGATIVE,
+    OK,
+    USAGE,
+    Handler,
+    UsageError,
+    add_command,
+    add_command_group,
+    add_json_flag,
+    emit,
+    emit_json,
+    err,
+    read_input,
+)
 
 
 def _hash_file(name: str) -> list[IiaHash]:
@@ -53,8 +66,10 @@ def _hash_bytes(name: str, data: bytes) -> list[IiaHash]:
 
 
 def _register_hash(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    parser = add_command(
+        sub,
         "hash",
+        run_hash,
         help="compute the iia-hash of every IIA in IIAs get responses",
         description="Compute, for every <iia> of IIAs v7 (or v6) get responses, the text "
         "the official XSLT kit hashes, its SHA-256 (the iia-hash) and whether the IIA is "
@@ -64,7 +79,6 @@ def _register_hash(sub: Any) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="XML files ('-' for stdin)")
     parser.add_argument("--text", action="store_true", help="also show the text that is hashed")
     add_json_flag(parser)
-    parser.set_defaults(handler=run_hash)
 
 
 def hash_report(name: str, result: IiaHash, *, text: bool) -> dict[str, Any]:
@@ -106,8 +120,10 @@ def run_hash(args: argparse.Namespace) -> int:
 
 
 def _register_verify(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    parser = add_command(
+        sub,
         "verify",
+        run_verify,
         help="check the iia-hash each IIA of an IIAs v7 get response declares",
         description="Compare the iia-hash each <iia> of an IIAs v7 get response declares "
         "with the one computed from its content; on a difference, show both and the text "
@@ -116,7 +132,6 @@ def _register_verify(sub: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="XML file ('-' for stdin)")
     add_json_flag(parser)
-    parser.set_defaults(handler=run_verify)
 
 
 def _verdict(result: IiaHash) -> str:
@@ -196,25 +211,41 @@ def run_verify(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------- diff
 
 
-def _add_iia_id(parser: argparse.ArgumentParser, help_text: str) -> None:
-    parser.add_argument("--iia-id", metavar="ID", default=None, help=help_text)
+def _register_two_copies(
+    sub: Any,
+    name: str,
+    handler: Handler,
+    *,
+    help: str,
+    description: str,
+    copies: tuple[tuple[str, str], tuple[str, str]],
+    iia_id_help: str,
+) -> None:
+    """A subcommand reading two IIAs get responses (``copies``: name and help of each)."""
+    parser = add_command(sub, name, handler, help=help, description=description)
+    for dest, text in copies:
+        parser.add_argument(dest, metavar=dest.upper(), help=text)
+    parser.add_argument("--iia-id", metavar="ID", default=None, help=iia_id_help)
+    add_json_flag(parser)
 
 
 def _register_diff(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    _register_two_copies(
+        sub,
         "diff",
+        run_diff,
         help="what changed the iia-hash between two versions of the same copy",
         description="List every field of the text-to-hash that differs between two "
         "versions of the same copy of an IIA (e.g. the snapshot a partner's approval "
         "refers to, and the copy now served), in text-to-hash order. Exit status: 0 "
         "the hashes agree, 1 they differ, 2 unreadable input or not a hashable IIAs "
         "get response.",
+        copies=(
+            ("before", "earlier version ('-' for stdin)"),
+            ("after", "later version ('-' for stdin)"),
+        ),
+        iia_id_help="the first partner's iia-id, when a response holds several IIAs",
     )
-    parser.add_argument("before", metavar="BEFORE", help="earlier version ('-' for stdin)")
-    parser.add_argument("after", metavar="AFTER", help="later version ('-' for stdin)")
-    _add_iia_id(parser, "the first partner's iia-id, when a response holds several IIAs")
-    add_json_flag(parser)
-    parser.set_defaults(handler=run_diff)
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -226,27 +257,23 @@ def run_diff(args: argparse.Namespace) -> int:
         raise UsageError(f"not well-formed XML{where}: {exc}") from exc
     except (UnknownDocumentError, IiaError) as exc:
         raise UsageError(str(exc)) from exc
-    status = OK if result.hashes_agree else NEGATIVE
-    if args.json:
-        emit_json(
-            {
-                "hash_before": result.hash_before,
-                "hash_after": result.hash_after,
-                "differences": [
-                    {"path": d.path, "before": d.before, "after": d.after}
-                    for d in result.differences
-                ],
-            }
-        )
-        return status
+    document = {
+        "hash_before": result.hash_before,
+        "hash_after": result.hash_after,
+        "differences": [
+            {"path": d.path, "before": d.before, "after": d.after} for d in result.differences
+        ],
+    }
     if result.hashes_agree:
-        print(f"iia-hash unchanged: {result.hash_after}")
-        return status
-    print(f"iia-hash before: {result.hash_before}")
-    print(f"iia-hash after:  {result.hash_after}")
-    for change in result.differences:
-        print(f"{change.path}: {_shown(change.before)} -> {_shown(change.after)}")
-    return status
+        lines = [f"iia-hash unchanged: {result.hash_after}"]
+    else:
+        lines = [
+            f"iia-hash before: {result.hash_before}",
+            f"iia-hash after:  {result.hash_after}",
+            *(f"{d.path}: {_shown(d.before)} -> {_shown(d.after)}" for d in result.differences),
+        ]
+    emit(args, document, lines)
+    return OK if result.hashes_agree else NEGATIVE
 
 
 def _shown(value: str | None) -> str:
@@ -257,20 +284,22 @@ def _shown(value: str | None) -> str:
 
 
 def _register_compare(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    _register_two_copies(
+        sub,
         "compare",
+        run_compare,
         help="whether our copy and the partner's copy of an IIA agree",
         description="Compare our copy and the partner's copy of the same IIA on what both "
         "must agree on: the partners' HEIs and units and the cooperation conditions, "
         "mobility by mobility whatever their order (iia-ids, codes, contacts and "
         "signing details are each side's own). Exit status: 0 the copies agree, 1 they "
         "disagree, 2 unreadable input or not a valid IIAs v7 get response.",
+        copies=(
+            ("ours", "our copy ('-' for stdin)"),
+            ("theirs", "the partner's copy ('-' for stdin)"),
+        ),
+        iia_id_help="an iia-id of the agreement, when a response holds several IIAs",
     )
-    parser.add_argument("ours", metavar="OURS", help="our copy ('-' for stdin)")
-    parser.add_argument("theirs", metavar="THEIRS", help="the partner's copy ('-' for stdin)")
-    _add_iia_id(parser, "an iia-id of the agreement, when a response holds several IIAs")
-    add_json_flag(parser)
-    parser.set_defaults(handler=run_compare)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -279,24 +308,17 @@ def run_compare(args: argparse.Namespace) -> int:
         result = compare_copies(ours, theirs, iia_id=args.iia_id)
     except (XmlError, IiaError) as exc:
         raise UsageError(str(exc)) from exc
-    status = OK if result.agree else NEGATIVE
-    if args.json:
-        emit_json(
-            {
-                "agree": result.agree,
-                "differences": [
-                    {"path": d.path, "ours": d.ours, "theirs": d.theirs} for d in result.differences
-                ],
-            }
-        )
-        return status
-    if result.agree:
-        print("the copies agree")
-    for difference in result.differences:
-        print(
-            f"{difference.path}: ours {_shown(difference.ours)}, theirs {_shown(difference.theirs)}"
-        )
-    return status
+    document = {
+        "agree": result.agree,
+        "differences": [
+            {"path": d.path, "ours": d.ours, "theirs": d.theirs} for d in result.differences
+        ],
+    }
+    lines = ["the copies agree"] if result.agree else []
+    lines += [f"{d.path}: ours {_shown(d.ours)}, theirs {_shown(d.theirs)}"
+              for d in result.differences]
+    emit(args, document, lines)
+    return OK if result.agree else NEGATIVE
 
 
 # --------------------------------------------------------------------- register
@@ -311,10 +333,11 @@ SUBCOMMANDS: Final[list[Callable[[Any], None]]] = [
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "iia", help="Inter-Institutional Agreement tools (iia-hash, diff, compare)"
+    sub = add_command_group(
+        subparsers,
+        "iia",
+        help="Inter-Institutional Agreement tools (iia-hash, diff, compare)",
+        metavar="SUBCOMMAND",
     )
-    sub = parser.add_subparsers(dest="iia_command", metavar="SUBCOMMAND")
-    sub.required = True
     for register_subcommand in SUBCOMMANDS:
         register_subcommand(sub)

@@ -21,23 +21,24 @@ from ..security.keys import (
     public_key_der,
     public_key_pem,
 )
-from ._common import OK, UsageError, add_json_flag, emit_json, read_input
+from ._common import OK, UsageError, add_command, add_command_group, add_json_flag, emit, read_input
 
 PRIVATE_FILE = "private-key.pem"
 PUBLIC_FILE = "public-key.pem"
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    commands = add_command_group(
+        sub,
         "keys",
         help="generate an RSA key pair or compute a key's keyId",
         description="RSA keys for EWP HTTP Signatures.",
     )
-    commands = parser.add_subparsers(dest="keys_command", metavar="COMMAND")
-    commands.required = True
 
-    generate = commands.add_parser(
+    generate = add_command(
+        commands,
         "generate",
+        run_generate,
         help="write a new RSA key pair as PEM files",
         description=f"Write {PRIVATE_FILE} (mode 0600) and {PUBLIC_FILE} into DIR and print "
         "the keyId. Exit status: 0 written, 2 bad arguments or files already there.",
@@ -48,10 +49,11 @@ def register(sub: Any) -> None:
     )
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     add_json_flag(generate)
-    generate.set_defaults(handler=run_generate)
 
-    fingerprint = commands.add_parser(
+    fingerprint = add_command(
+        commands,
         "fingerprint",
+        run_fingerprint,
         help="print the EWP keyId of a key or certificate",
         description="Print the lower-case hex SHA-256 of the DER public key: the keyId EWP "
         "signatures and the Registry use. FILE may be a PEM public or private key, a PEM "
@@ -60,7 +62,6 @@ def register(sub: Any) -> None:
     )
     fingerprint.add_argument("file", metavar="FILE")
     add_json_flag(fingerprint)
-    fingerprint.set_defaults(handler=run_fingerprint)
 
 
 def _describe(public: Any) -> dict[str, Any]:
@@ -95,12 +96,15 @@ def run_generate(args: argparse.Namespace) -> int:
         "private_key": str(private_path),
         "public_key": str(public_path),
     }
-    if args.json:
-        emit_json(report)
-    else:
-        print(f"private key: {private_path}")
-        print(f"public key:  {public_path}")
-        print(f"keyId:       {report['key_id']}")
+    emit(
+        args,
+        report,
+        [
+            f"private key: {private_path}",
+            f"public key:  {public_path}",
+            f"keyId:       {report['key_id']}",
+        ],
+    )
     return OK
 
 
@@ -111,8 +115,5 @@ def run_fingerprint(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(f"{args.file}: {exc}") from exc
     report = {"file": args.file, **_describe(public)}
-    if args.json:
-        emit_json(report)
-    else:
-        print(report["key_id"])
+    emit(args, report, [report["key_id"]])
     return OK

@@ -18,20 +18,34 @@ from ..namespaces import LAS_GET_NS
 from ..ola.amendments import classify_amendment
 from ..ola.proposal import proposal_id
 from ..xml import parse_xml
-from ._common import NEGATIVE, OK, UsageError, add_json_flag, emit_json, err, read_input
+from ._common import (
+    NEGATIVE,
+    OK,
+    UsageError,
+    add_command,
+    add_command_group,
+    add_json_flag,
+    emit,
+    emit_json,
+    err,
+    read_input,
+)
 
 _LA_TAG = f"{{{LAS_GET_NS}}}la"
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "la", help="learning agreements: classify amendments, derive proposal ids"
+    verbs = add_command_group(
+        sub,
+        "la",
+        help="learning agreements: classify amendments, derive proposal ids",
+        metavar="ACTION",
     )
-    verbs = parser.add_subparsers(dest="la_command", metavar="ACTION")
-    verbs.required = True
 
-    classify = verbs.add_parser(
+    classify = add_command(
+        verbs,
         "classify",
+        run_classify,
         help="tell whether BEFORE -> AFTER is no, a minor or a major amendment",
         description="Compare two versions of one LA. Exit status: 0 classified, "
         "2 unreadable or invalid input.",
@@ -39,17 +53,17 @@ def register(sub: Any) -> None:
     classify.add_argument("before", metavar="BEFORE", help="LA get response or <la> ('-': stdin)")
     classify.add_argument("after", metavar="AFTER", help="LA get response or <la>")
     add_json_flag(classify)
-    classify.set_defaults(handler=run_classify)
 
-    pid = verbs.add_parser(
+    pid = add_command(
+        verbs,
         "proposal-id",
+        run_proposal_id,
         help="print the id this library derives for the file's changes-proposal",
         description="Exit status: 0 printed, 1 the LA has no changes-proposal, "
         "2 unreadable or invalid input.",
     )
     pid.add_argument("file", metavar="FILE", help="LA get response or <la> ('-': stdin)")
     add_json_flag(pid)
-    pid.set_defaults(handler=run_proposal_id)
 
 
 def load_la(path: str) -> LearningAgreement:
@@ -97,8 +111,5 @@ def run_proposal_id(args: argparse.Namespace) -> int:
             err(f"{args.file}: the LA has no changes-proposal")
         return NEGATIVE
     derived = proposal_id(proposal)
-    if args.json:
-        emit_json({"file": args.file, "declared": proposal.id, "derived": derived})
-    else:
-        print(derived)
+    emit(args, {"file": args.file, "declared": proposal.id, "derived": derived}, [derived])
     return OK

@@ -17,32 +17,43 @@ from ..config import load_config, registry_url
 from ..errors import ConfigError, NoEndpointError, RegistryError
 from ..namespaces import CLIAUTH_HTTPSIG_NS, CLIAUTH_NONE_NS
 from ..registry import ApiEntry, AuthMethod, Catalogue, Hei, Host, HostedApi, RegistryClient
-from ._common import NEGATIVE, OK, UsageError, add_json_flag, emit_json, err
+from ._common import (
+    NEGATIVE,
+    OK,
+    UsageError,
+    add_command,
+    add_command_group,
+    add_json_flag,
+    emit_json,
+    err,
+)
 
 _CLIENT_AUTH = {"httpsig": CLIAUTH_HTTPSIG_NS, "none": CLIAUTH_NONE_NS, "any": None}
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    commands = add_command_group(
+        sub,
         "registry",
         help="show the Registry catalogue or find an API of a HEI",
         description="Read the EWP Registry catalogue.",
     )
-    commands = parser.add_subparsers(dest="registry_command", metavar="COMMAND")
-    commands.required = True
 
-    show = commands.add_parser(
+    show = add_command(
+        commands,
         "show",
+        run_show,
         help="summarize a catalogue: hosts, HEIs, APIs, keys",
         description="Download (or read) a catalogue and list what it holds. "
         "Exit status: 0 read, 2 unreadable.",
     )
     _add_source(show)
     add_json_flag(show)
-    show.set_defaults(handler=run_show)
 
-    lookup = commands.add_parser(
+    lookup = add_command(
+        commands,
         "lookup",
+        run_lookup,
         help="find the endpoints of an API for a HEI",
         description="Find where a HEI's API is served, best (highest) version first. "
         "Exit status: 0 found, 1 none found, 2 bad arguments or no catalogue.",
@@ -58,7 +69,6 @@ def register(sub: Any) -> None:
     )
     _add_source(lookup)
     add_json_flag(lookup)
-    lookup.set_defaults(handler=run_lookup)
 
 
 def _add_source(parser: argparse.ArgumentParser) -> None:

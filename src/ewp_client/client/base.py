@@ -5,6 +5,10 @@
 Registry names, and turns the partner's answer into a validated XML tree or a
 typed error. :class:`~ewp_client.client.EwpClient` and
 :class:`~ewp_client.client.AsyncEwpClient` only add the sending.
+
+The per-API modules build their reads with :func:`read_call` and
+:func:`unique_batches`, answer malformed requests with :func:`bad_request`,
+and their sync and async operations share :class:`PartnerApi`.
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
 from lxml import etree
 
 from ..error_response import partner_error
-from ..errors import ConfigError, NoEndpointError, PartnerError, TransportError
+from ..errors import BadRequest, ConfigError, NoEndpointError, PartnerError, TransportError
 from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
-from ..security import EwpAuth, RequestSigner, ResponseVerifier, SigningKey
+from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
@@ -32,6 +37,12 @@ log = logging.getLogger("ewp_client")
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+#: Above this many characters of query string, reads are sent as POST forms
+#: (servers may limit GET query strings; the spec advises POST for long lists).
+MAX_GET_QUERY_LENGTH: Final = 2000
+
+ClientT = TypeVar("ClientT")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +84,9 @@ class Answer:
     """A partner's successful answer and where it came from.
 
     ``tree`` is schema-valid, unless the call was made with ``validate=False``
-    (then it is only parsed, and is to be decoded with the codec).
+    (then it is only parsed, and is to be decoded with the codec). ``verified``
+    is what the partner's response signature proved (its key, the headers it
+    covered), when the response was verified.
     """
 
     tree: etree._ElementTree
@@ -81,6 +94,7 @@ class Answer:
     status: int
     request_id: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    verified: VerifyResult | None = None
 
 
 class BaseClient:
@@ -143,7 +157,23 @@ class BaseClient:
             status=response.status_code,
             request_id=response.headers.get("X-Request-Id"),
             headers=tuple(response.headers.multi_items()),
+            verified=_verified(response),
         )
+
+    def next_delay(
+        self, call: EwpCall, url: str, failures: int, error: httpx.TransportError | PartnerError
+    ) -> float:
+        """Seconds to wait before trying ``call`` again after its ``failures``-th failure.
+
+        When the call is not to be tried again, raises what the caller sees:
+        the partner's error itself, or a transport failure as :class:`TransportError`.
+        """
+        delay = self.retry_delay(call, failures, error)
+        if delay is not None:
+            return delay
+        if isinstance(error, httpx.TransportError):
+            raise self.transport_error(call, url, error) from error
+        raise error
 
     def retry_delay(self, call: EwpCall, failures: int, error: Exception) -> float | None:
         """Seconds to wait before trying ``call`` again after ``error``; ``None``: give up."""
@@ -163,3 +193,54 @@ class BaseClient:
         """``ids`` cut into lists of at most ``size`` (a partner's ``max-*-ids``)."""
         size = max(1, size)
         return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def unique_batches(ids: Sequence[str], max_ids: int) -> list[list[str]]:
+    """``ids`` without repeats (first-seen order), cut into lists of at most ``max_ids``."""
+    return BaseClient.batches(list(dict.fromkeys(ids)), max_ids)
+
+
+def read_call(
+    api: ApiVersion,
+    hei_id: str,
+    endpoint: str,
+    params: Sequence[tuple[str, str]] = (),
+    max_query_length: int = MAX_GET_QUERY_LENGTH,
+) -> EwpCall:
+    """A read of ``endpoint``: GET, or a POST form when the query exceeds ``max_query_length``.
+
+    Without ``params`` it is a plain GET (``stats``), or the call that only
+    serves to find a partner's manifest entry and the limits it publishes.
+    """
+    method = "POST" if len(urlencode(params)) > max_query_length else "GET"
+    return EwpCall(
+        validate=False,
+        api=api,
+        hei_id=hei_id,
+        endpoint=endpoint,
+        method=method,
+        params=tuple(params),
+        kind=CallKind.READ,
+    )
+
+
+def bad_request(message: str) -> BadRequest:
+    """The 400 a serving HEI answers to malformed request parameters."""
+    return BadRequest(message, status=400, developer_message=message)
+
+
+class PartnerApi(Generic[ClientT]):
+    """What the per-API operations share: the client they send through, and the read limit.
+
+    ``ClientT`` is :class:`~ewp_client.client.EwpClient` for the blocking
+    operations and :class:`~ewp_client.client.AsyncEwpClient` for their async twins.
+    """
+
+    def __init__(self, client: ClientT, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        self.client = client
+        self.max_query_length = max_query_length
+
+
+def _verified(response: httpx.Response) -> VerifyResult | None:
+    result = response.extensions.get(VERIFIED)
+    return result if isinstance(result, VerifyResult) else None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
-from urllib.parse import urlencode
 
 from ..codec import decode
 from ..iia.approval import PartnerApproval, approval_status, current_hashes
@@ -22,9 +21,14 @@ from ..iia.hash import IiaHash
 from ..models import IiasApprovalResponse
 from ..namespaces import IIAS_APPROVAL_API
 from .async_ import AsyncEwpClient
-from .base import Answer, EwpCall
-from .las import MAX_GET_QUERY_LENGTH
-from .retry import CallKind
+from .base import (
+    MAX_GET_QUERY_LENGTH,
+    Answer,
+    EwpCall,
+    PartnerApi,
+    read_call,
+    unique_batches,
+)
 from .sync import EwpClient
 
 __all__ = [
@@ -51,16 +55,11 @@ def approval_calls(
     Repeated ids are asked for once. A call is a GET unless its query would
     exceed ``max_query_length`` (then a POST form).
     """
-    unique = list(dict.fromkeys(our_iia_ids))
-    size = max(1, max_ids)
-    calls = []
-    for start in range(0, len(unique), size):
-        params = tuple(("iia_id", i) for i in unique[start : start + size])
-        method = "POST" if len(urlencode(params)) > max_query_length else "GET"
-        calls.append(EwpCall(api=IIAS_APPROVAL_API, hei_id=hei_id, endpoint="url",
-                             method=method, params=params, kind=CallKind.READ,
-                             validate=False))
-    return calls
+    return [
+        read_call(IIAS_APPROVAL_API, hei_id, "url", [("iia_id", i) for i in batch],
+                  max_query_length)
+        for batch in unique_batches(our_iia_ids, max_ids)
+    ]
 
 
 def merge_approval_answers(answers: Iterable[Answer]) -> IiasApprovalResponse:
@@ -72,16 +71,11 @@ def merge_approval_answers(answers: Iterable[Answer]) -> IiasApprovalResponse:
 
 
 def _locator(hei_id: str) -> EwpCall:
-    return EwpCall(api=IIAS_APPROVAL_API, hei_id=hei_id, endpoint="url", validate=False)
+    return read_call(IIAS_APPROVAL_API, hei_id, "url")
 
 
-class IiaApprovalClient:
+class IiaApprovalClient(PartnerApi[EwpClient]):
     """Reads a partner's approvals of our agreements, over an :class:`EwpClient`."""
-
-    def __init__(self, client: EwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     def get(self, hei_id: str, our_iia_ids: Sequence[str]) -> IiasApprovalResponse:
         """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""
@@ -101,13 +95,8 @@ class IiaApprovalClient:
         return approval_status(current, self.get(hei_id, list(current)))
 
 
-class AsyncIiaApprovalClient:
+class AsyncIiaApprovalClient(PartnerApi[AsyncEwpClient]):
     """The async twin of :class:`IiaApprovalClient`, over an :class:`AsyncEwpClient`."""
-
-    def __init__(self, client: AsyncEwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     async def get(self, hei_id: str, our_iia_ids: Sequence[str]) -> IiasApprovalResponse:
         """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""

@@ -23,12 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..codec import decode, encode
-from ..errors import BadRequest
 from ..iia.approval import ApprovalRecord
 from ..models import IiaApprovalCnrResponse, IiaCnrResponse
 from ..namespaces import IIA_APPROVAL_CNR_API, IIA_CNR_API
 from .async_ import AsyncEwpClient
-from .base import EwpCall
+from .base import EwpCall, bad_request
 from .retry import CallKind
 from .sync import EwpClient
 
@@ -95,14 +94,10 @@ def approval_notify_call(record: ApprovalRecord) -> EwpCall:
 # -------------------------------------------------------------- receiving side
 
 
-def _bad(message: str) -> BadRequest:
-    return BadRequest(message, status=400, developer_message=message)
-
-
 def _single_iia_id(params: Iterable[tuple[str, str]]) -> str:
     ids = [value for name, value in params if name == "iia_id"]
     if len(ids) != 1 or not ids[0]:
-        raise _bad(f"expected exactly one non-empty iia_id, got {len(ids)}")
+        raise bad_request(f"expected exactly one non-empty iia_id, got {len(ids)}")
     return ids[0]
 
 

@@ -29,12 +29,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
-from urllib.parse import urlencode
 
 from lxml import etree
 
 from ..codec import decode, encode
-from ..errors import BadRequest, ConfigError
+from ..errors import ConfigError
 from ..iia.approval import ApprovalRecord, approve
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
@@ -42,9 +41,15 @@ from ..namespaces import IIAS_API
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .async_ import AsyncEwpClient
-from .base import Answer, EwpCall
-from .las import MAX_GET_QUERY_LENGTH
-from .retry import CallKind
+from .base import (
+    MAX_GET_QUERY_LENGTH,
+    Answer,
+    EwpCall,
+    PartnerApi,
+    bad_request,
+    read_call,
+    unique_batches,
+)
 from .sync import EwpClient
 
 __all__ = [
@@ -106,13 +111,6 @@ class IiaCopy:
 # ------------------------------------------------------------------- requests
 
 
-def _read_call(endpoint: str, hei_id: str, params: Sequence[tuple[str, str]],
-               max_query_length: int) -> EwpCall:
-    method = "POST" if len(urlencode(params)) > max_query_length else "GET"
-    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint=endpoint, method=method,
-                   params=tuple(params), kind=CallKind.READ, validate=False)
-
-
 def get_calls(
     hei_id: str,
     iia_ids: Sequence[str],
@@ -125,12 +123,9 @@ def get_calls(
     Ids are the partner's own; repeated ids are asked for once, in first-seen
     order. Each call is a GET unless its query would exceed ``max_query_length``.
     """
-    unique = list(dict.fromkeys(iia_ids))
-    size = max(1, max_ids)
     return [
-        _read_call("get-url", hei_id, [("iia_id", i) for i in unique[start : start + size]],
-                   max_query_length)
-        for start in range(0, len(unique), size)
+        read_call(IIAS_API, hei_id, "get-url", [("iia_id", i) for i in batch], max_query_length)
+        for batch in unique_batches(iia_ids, max_ids)
     ]
 
 
@@ -153,18 +148,17 @@ def index_call(
         if modified_since.tzinfo is None or modified_since.utcoffset() is None:
             raise ConfigError("modified_since must be timezone-aware")
         params.append(("modified_since", modified_since.isoformat()))
-    return _read_call("index-url", hei_id, params, max_query_length)
+    return read_call(IIAS_API, hei_id, "index-url", params, max_query_length)
 
 
 def stats_call(hei_id: str) -> EwpCall:
     """The ``stats`` call (a plain GET, the endpoint takes no parameters)."""
-    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint="stats-url", kind=CallKind.READ,
-                   validate=False)
+    return read_call(IIAS_API, hei_id, "stats-url")
 
 
 def _locator(hei_id: str) -> EwpCall:
     """A call that only serves to find the partner's manifest entry (and its limits)."""
-    return EwpCall(api=IIAS_API, hei_id=hei_id, endpoint="get-url", validate=False)
+    return read_call(IIAS_API, hei_id, "get-url")
 
 
 # ------------------------------------------------------------------- answers
@@ -194,10 +188,6 @@ def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]
 # -------------------------------------------------------------- serving side
 
 
-def _bad(message: str) -> BadRequest:
-    return BadRequest(message, status=400, developer_message=message)
-
-
 def read_iia_ids(params: Iterable[tuple[str, str]], *, max_ids: int | None = None
                  ) -> tuple[str, ...]:
     """The ``iia_id`` values of a ``get`` (or IIA Approval) request, repeated ones once.
@@ -208,9 +198,9 @@ def read_iia_ids(params: Iterable[tuple[str, str]], *, max_ids: int | None = Non
     """
     ids = [value for name, value in params if name == "iia_id" and value]
     if not ids:
-        raise _bad("expected at least one iia_id")
+        raise bad_request("expected at least one iia_id")
     if max_ids is not None and len(ids) > max_ids:
-        raise _bad(f"{len(ids)} iia_id values, more than max-iia-ids ({max_ids})")
+        raise bad_request(f"{len(ids)} iia_id values, more than max-iia-ids ({max_ids})")
     return tuple(dict.fromkeys(ids))
 
 
@@ -258,13 +248,8 @@ def render_index_response(iia_ids: Iterable[str]) -> bytes:
 # ------------------------------------------------------------------- clients
 
 
-class IiasClient:
+class IiasClient(PartnerApi[EwpClient]):
     """The IIAs v7 reads of a partner's agreements, over an :class:`EwpClient`."""
-
-    def __init__(self, client: EwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     def get(self, hei_id: str, iia_ids: Sequence[str]) -> tuple[IiaCopy, ...]:
         """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""
@@ -297,13 +282,8 @@ class IiasClient:
         return decode(self.client.call(stats_call(hei_id)).tree, IiasStatsResponse)
 
 
-class AsyncIiasClient:
+class AsyncIiasClient(PartnerApi[AsyncEwpClient]):
     """The async twin of :class:`IiasClient`, over an :class:`AsyncEwpClient`."""
-
-    def __init__(self, client: AsyncEwpClient, *,
-                 max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     async def get(self, hei_id: str, iia_ids: Sequence[str]) -> tuple[IiaCopy, ...]:
         """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..codec import decode, encode
-from ..errors import BadRequest
 from ..models import IncomingLaStats, LaCnrResponse, LaCnrStatsResponse
 from ..namespaces import OMOBILITY_LA_CNR_API
 from .async_ import AsyncEwpClient
-from .base import EwpCall
+from .base import EwpCall, bad_request, read_call, unique_batches
 from .retry import CallKind
 from .sync import EwpClient
 
@@ -55,8 +54,6 @@ def notify_calls(
 
     Ids repeated in ``omobility_ids`` are sent once, in first-seen order.
     """
-    unique = list(dict.fromkeys(omobility_ids))
-    size = max(1, max_ids)
     return [
         EwpCall(
             validate=False,
@@ -66,27 +63,17 @@ def notify_calls(
             method="POST",
             params=(
                 ("sending_hei_id", sending_hei_id),
-                *(("omobility_id", i) for i in unique[start : start + size]),
+                *(("omobility_id", i) for i in batch),
             ),
             kind=CallKind.NOTIFY,
         )
-        for start in range(0, len(unique), size)
+        for batch in unique_batches(omobility_ids, max_ids)
     ]
 
 
 def incoming_stats_call(receiving_hei_id: str) -> EwpCall:
     """The GET of the receiving HEI's incoming-LA ``stats`` (manifest ``stats-url``)."""
-    return EwpCall(
-        validate=False,
-        api=OMOBILITY_LA_CNR_API,
-        hei_id=receiving_hei_id,
-        endpoint="stats-url",
-        kind=CallKind.READ,
-    )
-
-
-def _bad(message: str) -> BadRequest:
-    return BadRequest(message, status=400, developer_message=message)
+    return read_call(OMOBILITY_LA_CNR_API, receiving_hei_id, "stats-url")
 
 
 def read_notification(params: Iterable[tuple[str, str]]) -> LaCnrNotification:
@@ -104,9 +91,9 @@ def read_notification(params: Iterable[tuple[str, str]]) -> LaCnrNotification:
         elif name == "omobility_id":
             ids.append(value)
     if len(senders) != 1 or not senders[0]:
-        raise _bad(f"expected exactly one sending_hei_id, got {len(senders)}")
+        raise bad_request(f"expected exactly one sending_hei_id, got {len(senders)}")
     if not any(ids):
-        raise _bad("expected at least one omobility_id")
+        raise bad_request("expected at least one omobility_id")
     return LaCnrNotification(
         sending_hei_id=senders[0], omobility_ids=tuple(dict.fromkeys(i for i in ids if i))
     )
@@ -123,9 +110,7 @@ def render_incoming_stats(years: Iterable[IncomingLaStats]) -> bytes:
 
 
 def _locator(receiving_hei_id: str) -> EwpCall:
-    return EwpCall(
-        validate=False, api=OMOBILITY_LA_CNR_API, hei_id=receiving_hei_id, endpoint="url"
-    )
+    return read_call(OMOBILITY_LA_CNR_API, receiving_hei_id, "url")
 
 
 class LaCnrClient:

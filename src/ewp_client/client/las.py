@@ -40,7 +40,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
-from urllib.parse import urlencode
 
 from ..codec import decode, encode
 from ..errors import (
@@ -64,7 +63,7 @@ from ..models import (
 )
 from ..namespaces import OMOBILITY_LAS_API
 from .async_ import AsyncEwpClient
-from .base import Answer, EwpCall
+from .base import MAX_GET_QUERY_LENGTH, Answer, EwpCall, PartnerApi, read_call, unique_batches
 from .retry import CallKind
 from .sync import EwpClient
 
@@ -90,10 +89,6 @@ __all__ = [
 
 #: The manifest parameter limiting how many ids one ``get`` may carry.
 MAX_OMOBILITY_IDS: Final = "max-omobility-ids"
-
-#: Above this many characters of query string, reads are sent as POST forms
-#: (servers may limit GET query strings; the spec advises POST for long lists).
-MAX_GET_QUERY_LENGTH: Final = 2000
 
 #: Errors after which an update may or may not have been applied.
 _UNCERTAIN: Final = (TransportError, PartnerServerError, EditConflict)
@@ -151,21 +146,6 @@ class Signer:
 # ------------------------------------------------------------------- requests
 
 
-def _read_call(
-    endpoint: str, hei_id: str, params: Sequence[tuple[str, str]], max_query_length: int
-) -> EwpCall:
-    method = "POST" if len(urlencode(params)) > max_query_length else "GET"
-    return EwpCall(
-        validate=False,
-        api=OMOBILITY_LAS_API,
-        hei_id=hei_id,
-        endpoint=endpoint,
-        method=method,
-        params=tuple(params),
-        kind=CallKind.READ,
-    )
-
-
 def get_calls(
     sending_hei_id: str,
     omobility_ids: Sequence[str],
@@ -178,14 +158,16 @@ def get_calls(
     Repeated ids are asked for once. Each call is a GET unless its query would
     be longer than ``max_query_length``.
     """
-    unique = list(dict.fromkeys(omobility_ids))
-    size = max(1, max_ids)
-    calls = []
-    for start in range(0, len(unique), size):
-        batch = unique[start : start + size]
-        params = [("sending_hei_id", sending_hei_id), *(("omobility_id", i) for i in batch)]
-        calls.append(_read_call("get-url", sending_hei_id, params, max_query_length))
-    return calls
+    return [
+        read_call(
+            OMOBILITY_LAS_API,
+            sending_hei_id,
+            "get-url",
+            [("sending_hei_id", sending_hei_id), *(("omobility_id", i) for i in batch)],
+            max_query_length,
+        )
+        for batch in unique_batches(omobility_ids, max_ids)
+    ]
 
 
 def index_call(
@@ -217,18 +199,12 @@ def index_call(
         if modified_since.tzinfo is None or modified_since.utcoffset() is None:
             raise ConfigError("modified_since must be timezone-aware")
         params.append(("modified_since", modified_since.isoformat()))
-    return _read_call("index-url", sending_hei_id, params, max_query_length)
+    return read_call(OMOBILITY_LAS_API, sending_hei_id, "index-url", params, max_query_length)
 
 
 def stats_call(sending_hei_id: str) -> EwpCall:
     """The ``stats`` call (a plain GET, the endpoint takes no parameters)."""
-    return EwpCall(
-        validate=False,
-        api=OMOBILITY_LAS_API,
-        hei_id=sending_hei_id,
-        endpoint="stats-url",
-        kind=CallKind.READ,
-    )
+    return read_call(OMOBILITY_LAS_API, sending_hei_id, "stats-url")
 
 
 def approve_request(
@@ -382,25 +358,35 @@ def settle_failed_update(
     return _attach(error, request, la)
 
 
-def _reread_failed(request: LasUpdateRequest, error: EwpError, reread: EwpError) -> EwpError:
-    error.add_note(f"re-reading the LA failed too: {reread}")
-    return _attach(error, request)
+def _settle(
+    request: LasUpdateRequest, error: EwpError, reread: LearningAgreement | EwpError | None
+) -> None:
+    """Decide, while ``error`` is being handled, what a failed update raises.
+
+    ``reread`` is the LA as re-read (``None``: no longer shown) or the error
+    re-reading it raised. Raises :class:`AlreadyApplied` (caused by ``error``)
+    when the LA shows our decision; otherwise annotates ``error`` and returns,
+    for the caller to re-raise it as it stands.
+    """
+    if isinstance(reread, EwpError):
+        error.add_note(f"re-reading the LA failed too: {reread}")
+        _attach(error, request)
+        return
+    outcome = settle_failed_update(request, error, reread)
+    if outcome is not error:
+        raise outcome from error
 
 
 def _locator(sending_hei_id: str) -> EwpCall:
     """A call that only serves to find the partner's manifest entry (and its limits)."""
-    return EwpCall(validate=False, api=OMOBILITY_LAS_API, hei_id=sending_hei_id, endpoint="get-url")
+    return read_call(OMOBILITY_LAS_API, sending_hei_id, "get-url")
 
 
 # ------------------------------------------------------------------- clients
 
 
-class LasClient:
+class LasClient(PartnerApi[EwpClient]):
     """The OMobility LAs operations of a receiving HEI, over an :class:`EwpClient`."""
-
-    def __init__(self, client: EwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     def get(
         self, sending_hei_id: str, omobility_ids: Sequence[str]
@@ -469,29 +455,23 @@ class LasClient:
         try:
             answer = self.client.call(update_call(request))
         except _UNCERTAIN as exc:
-            try:
-                la = self.get_one(request.sending_hei_id, request.action.omobility_id)
-            except EwpError as reread:
-                outcome = _reread_failed(request, exc, reread)
-            else:
-                outcome = settle_failed_update(request, exc, la)
-            if outcome is exc:
-                raise
-            raise outcome from exc
+            _settle(request, exc, self._reread(request))
+            raise
         except EwpError as exc:
             _attach(exc, request)
             raise
         return decode(answer.tree, LasUpdateResponse)
 
+    def _reread(self, request: LasUpdateRequest) -> LearningAgreement | EwpError | None:
+        """The LA ``request`` was updating, re-read, or the error re-reading it raised."""
+        try:
+            return self.get_one(request.sending_hei_id, request.action.omobility_id)
+        except EwpError as exc:
+            return exc
 
-class AsyncLasClient:
+
+class AsyncLasClient(PartnerApi[AsyncEwpClient]):
     """The async twin of :class:`LasClient`, over an :class:`AsyncEwpClient`."""
-
-    def __init__(
-        self, client: AsyncEwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH
-    ) -> None:
-        self.client = client
-        self.max_query_length = max_query_length
 
     async def get(
         self, sending_hei_id: str, omobility_ids: Sequence[str]
@@ -561,16 +541,16 @@ class AsyncLasClient:
         try:
             answer = await self.client.call(update_call(request))
         except _UNCERTAIN as exc:
-            try:
-                la = await self.get_one(request.sending_hei_id, request.action.omobility_id)
-            except EwpError as reread:
-                outcome = _reread_failed(request, exc, reread)
-            else:
-                outcome = settle_failed_update(request, exc, la)
-            if outcome is exc:
-                raise
-            raise outcome from exc
+            _settle(request, exc, await self._reread(request))
+            raise
         except EwpError as exc:
             _attach(exc, request)
             raise
         return decode(answer.tree, LasUpdateResponse)
+
+    async def _reread(self, request: LasUpdateRequest) -> LearningAgreement | EwpError | None:
+        """The LA ``request`` was updating, re-read, or the error re-reading it raised."""
+        try:
+            return await self.get_one(request.sending_hei_id, request.action.omobility_id)
+        except EwpError as exc:
+            return exc

@@ -70,12 +70,7 @@ class EwpClient(BaseClient):
             try:
                 response = self.http.send(request, auth=self.auth)
                 return self.handle_response(call, url, response)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, PartnerError) as exc:
                 failures += 1
-                if (delay := self.retry_delay(call, failures, exc)) is None:
-                    raise self.transport_error(call, url, exc) from exc
-            except PartnerError as exc:
-                failures += 1
-                if (delay := self.retry_delay(call, failures, exc)) is None:
-                    raise
+                delay = self.next_delay(call, url, failures, exc)
             self._sleep(delay)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from ..config import ClientConfig
 
 Clock = Callable[[], float]
+
+_Found = TypeVar("_Found")
 
 _FETCH_ERRORS = (httpx.HTTPError, OSError, XmlError, RegistryUnavailableError)
 
@@ -102,6 +104,28 @@ class _RegistryClientBase:
         if self._state.request_headers().get("If-None-Match") == etag:
             return _Fetched(304, headers, b"")
         return _Fetched(200, headers, path.read_bytes())
+
+    def _disk_to_load(self) -> DiskCache | None:
+        """The disk cache to read: the first time only, and only while no copy is held."""
+        if self._disk_checked or self._disk is None:
+            return None
+        self._disk_checked = True
+        return self._disk if self._state.entry is None else None
+
+    def _ready(self, *, force: bool) -> Catalogue | None:
+        """The copy to answer with, no fetch needed (never when ``force``)."""
+        return None if force else self._state.without_fetch(self._clock())
+
+    def _kept_for_unknown(self) -> Catalogue | None:
+        """The copy to keep when a refresh for an unknown key is not allowed now."""
+        entry = self._state.entry
+        if entry is not None and not self._state.forced_refresh_allowed(self._clock()):
+            return entry.catalogue
+        return None
+
+    def _failed(self, exc: Exception) -> Catalogue:
+        """The copy to go on with after a failed fetch (or :class:`RegistryUnavailableError`)."""
+        return self._state.on_failure(exc, self._clock(), self.url).catalogue
 
     def _not_modified(self, fetched: _Fetched, now: float) -> CachedCatalogue | None:
         """Handle a 304 (returns the revalidated copy) or refuse a non-200 status."""
@@ -203,24 +227,19 @@ class RegistryClient(_RegistryClientBase):
         """
         with self._lock:
             self._load_disk_once()
-            if self._state.entry is not None and not self._state.forced_refresh_allowed(
-                self._clock()
-            ):
-                return self._state.entry.catalogue
-            return self._refresh_locked(force=True)
+            kept = self._kept_for_unknown()
+            return kept if kept is not None else self._refresh_locked(force=True)
 
     def _load_disk_once(self) -> None:
-        if not self._disk_checked and self._disk is not None:
-            self._disk_checked = True
-            if self._state.entry is None:
-                self._state.entry = self._disk.load()
+        disk = self._disk_to_load()
+        if disk is not None:
+            self._state.entry = disk.load()
 
     def _refresh_locked(self, *, force: bool) -> Catalogue:
         self._load_disk_once()
-        if not force:
-            ready = self._state.without_fetch(self._clock())
-            if ready is not None:
-                return ready
+        ready = self._ready(force=force)
+        if ready is not None:
+            return ready
         try:
             fetched = self._fetch()
             now = self._clock()
@@ -229,7 +248,7 @@ class RegistryClient(_RegistryClientBase):
                 catalogue = parse_catalogue(fetched.body)
                 entry = self._state.on_catalogue(catalogue, fetched.body, fetched.headers, now)
         except _FETCH_ERRORS as exc:
-            return self._state.on_failure(exc, self._clock(), self.url).catalogue
+            return self._failed(exc)
         if self._disk is not None:
             self._disk.save(entry, body_changed=fetched.status == 200)
         return entry.catalogue
@@ -270,12 +289,14 @@ class RegistryClient(_RegistryClientBase):
             hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
         )
 
+    def _ask_twice(self, ask: Callable[[Catalogue], _Found | None]) -> _Found | None:
+        """``ask`` the catalogue, and once more after :meth:`refresh_for_unknown` if ``None``."""
+        found = ask(self.catalogue())
+        return found if found is not None else ask(self.refresh_for_unknown())
+
     def client_key(self, key_id: str) -> ClientKey | None:
         """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
-        key = self.catalogue().client_key(key_id)
-        if key is None:
-            key = self.refresh_for_unknown().client_key(key_id)
-        return key
+        return self._ask_twice(lambda catalogue: catalogue.client_key(key_id))
 
     def heis_covered_by(self, key_id: str) -> frozenset[str]:
         key = self.client_key(key_id)
@@ -283,15 +304,10 @@ class RegistryClient(_RegistryClientBase):
 
     def public_key(self, key_id: str) -> bytes | None:
         """The DER public key ``key_id``, refreshing once before saying ``None``."""
-        der = self.catalogue().public_key(key_id)
-        if der is None:
-            der = self.refresh_for_unknown().public_key(key_id)
-        return der
+        return self._ask_twice(lambda catalogue: catalogue.public_key(key_id))
 
     def is_server_key(self, key_id: str) -> bool:
-        if self.catalogue().is_server_key(key_id):
-            return True
-        return self.refresh_for_unknown().is_server_key(key_id)
+        return self._ask_twice(lambda catalogue: catalogue.is_server_key(key_id) or None) is True
 
     def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
         """See :meth:`Catalogue.is_server_key_for`; refreshes once before saying ``False``.
@@ -383,24 +399,19 @@ class AsyncRegistryClient(_RegistryClientBase):
         """See :meth:`RegistryClient.refresh_for_unknown`."""
         async with self._lock:
             await self._load_disk_once()
-            if self._state.entry is not None and not self._state.forced_refresh_allowed(
-                self._clock()
-            ):
-                return self._state.entry.catalogue
-            return await self._refresh_locked(force=True)
+            kept = self._kept_for_unknown()
+            return kept if kept is not None else await self._refresh_locked(force=True)
 
     async def _load_disk_once(self) -> None:
-        if not self._disk_checked and self._disk is not None:
-            self._disk_checked = True
-            if self._state.entry is None:
-                self._state.entry = await asyncio.to_thread(self._disk.load)
+        disk = self._disk_to_load()
+        if disk is not None:
+            self._state.entry = await asyncio.to_thread(disk.load)
 
     async def _refresh_locked(self, *, force: bool) -> Catalogue:
         await self._load_disk_once()
-        if not force:
-            ready = self._state.without_fetch(self._clock())
-            if ready is not None:
-                return ready
+        ready = self._ready(force=force)
+        if ready is not None:
+            return ready
         try:
             fetched = await self._fetch()
             now = self._clock()
@@ -409,7 +420,7 @@ class AsyncRegistryClient(_RegistryClientBase):
                 catalogue = await asyncio.to_thread(parse_catalogue, fetched.body)
                 entry = self._state.on_catalogue(catalogue, fetched.body, fetched.headers, now)
         except _FETCH_ERRORS as exc:
-            return self._state.on_failure(exc, self._clock(), self.url).catalogue
+            return self._failed(exc)
         if self._disk is not None:
             await asyncio.to_thread(self._disk.save, entry, body_changed=fetched.status == 200)
         return entry.catalogue
@@ -450,12 +461,14 @@ class AsyncRegistryClient(_RegistryClientBase):
             hei_id, api, major=major, client_auth=client_auth, server_auth=server_auth
         )
 
+    async def _ask_twice(self, ask: Callable[[Catalogue], _Found | None]) -> _Found | None:
+        """See :meth:`RegistryClient._ask_twice`."""
+        found = ask(await self.catalogue())
+        return found if found is not None else ask(await self.refresh_for_unknown())
+
     async def client_key(self, key_id: str) -> ClientKey | None:
         """The client key ``key_id``, refreshing the catalogue once before saying ``None``."""
-        key = (await self.catalogue()).client_key(key_id)
-        if key is None:
-            key = (await self.refresh_for_unknown()).client_key(key_id)
-        return key
+        return await self._ask_twice(lambda catalogue: catalogue.client_key(key_id))
 
     async def heis_covered_by(self, key_id: str) -> frozenset[str]:
         key = await self.client_key(key_id)
@@ -463,15 +476,11 @@ class AsyncRegistryClient(_RegistryClientBase):
 
     async def public_key(self, key_id: str) -> bytes | None:
         """The DER public key ``key_id``, refreshing once before saying ``None``."""
-        der = (await self.catalogue()).public_key(key_id)
-        if der is None:
-            der = (await self.refresh_for_unknown()).public_key(key_id)
-        return der
+        return await self._ask_twice(lambda catalogue: catalogue.public_key(key_id))
 
     async def is_server_key(self, key_id: str) -> bool:
-        if (await self.catalogue()).is_server_key(key_id):
-            return True
-        return (await self.refresh_for_unknown()).is_server_key(key_id)
+        found = await self._ask_twice(lambda catalogue: catalogue.is_server_key(key_id) or None)
+        return found is True
 
     async def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
         """See :meth:`RegistryClient.is_server_key_for`."""

@@ -84,8 +84,9 @@ def _optional_text(parent: etree._Element, path: str) -> str | None:
 
 def _host(el: etree._Element) -> Host:
     apis = el.find(f"{_R}apis-implemented")
+    entries = () if apis is None else tuple(api_entry(c) for c in apis.iterchildren("{*}*"))
     return Host(
-        apis=tuple(_api(child) for child in apis.iterchildren("{*}*")) if apis is not None else (),
+        apis=entries,
         hei_ids=_texts(el, f"{_R}institutions-covered/{_R}hei-id"),
         client_keys=_fingerprints(el, f"{_R}client-credentials-in-use/{_R}rsa-public-key"),
         client_certificates=_fingerprints(el, f"{_R}client-credentials-in-use/{_R}certificate"),
@@ -96,7 +97,8 @@ def _host(el: etree._Element) -> Host:
     )
 
 
-def _api(el: etree._Element) -> ApiEntry:
+def api_entry(el: etree._Element) -> ApiEntry:
+    """One API entry (a child of ``apis-implemented``) of a catalogue or a Discovery manifest."""
     qname = etree.QName(el)
     security: HttpSecurity | None = None
     properties: list[tuple[str, str]] = []

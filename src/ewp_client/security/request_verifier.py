@@ -32,7 +32,6 @@ from ..errors import (
     UnsupportedAlgorithmError,
 )
 from .algorithm import RSA_SHA256, verify_rsa_sha256
-from .dates import check_date
 from .digest import SHA256, verify_digest
 from .policy import VerificationPolicy
 from .request_id import check_request_id
@@ -40,13 +39,12 @@ from .resolver import KeyInfo, KeyResolver
 from .result import VerifyResult
 from .signature_params import SignatureParams, parse_authorization
 from .signing_string import HeaderItems, combine_headers, request_target, signing_string
+from .verification import check_covered_present, check_dates, verified
 
 __all__ = ["CHALLENGE_HEADERS", "RequestVerifier"]
 
 #: Headers of the 401 answer to a request without an HTTP Signature.
 CHALLENGE_HEADERS: Final = (("WWW-Authenticate", 'Signature realm="EWP"'), ("Want-Digest", SHA256))
-
-_DATES: Final = (("date", "Date"), ("original-date", "Original-Date"))
 
 
 class RequestVerifier:
@@ -83,7 +81,7 @@ class RequestVerifier:
                 f"the request is for host {sent_host!r}, this server is {host!r}"
             )
         client = self._client_key(params.key_id)
-        self._check_dates(params, fields, now)
+        check_dates(params, fields, now=now, policy=self.policy)
         request_id = check_request_id(fields.get("x-request-id"))
         data = signing_string(params.headers, fields, target=request_target(method, target))
         if not verify_rsa_sha256(client.public_key, data, params.signature):
@@ -96,16 +94,7 @@ class RequestVerifier:
             request_id, now=now, window=2 * self.policy.clock_skew
         ):
             raise ReplayError(f"X-Request-Id {request_id} was already used")
-        covered = set(params.headers)
-        return VerifyResult(
-            key_id=params.key_id,
-            covered=params.headers,
-            headers=tuple((n, v) for n, v in items if n.lower() in covered),
-            body=body,
-            signature=params.signature,
-            request_id=request_id,
-            heis=client.heis,
-        )
+        return verified(params, items, body, request_id=request_id, heis=client.heis)
 
     def _check_params(self, params: SignatureParams, fields: dict[str, str]) -> None:
         if (params.algorithm or "").lower() != RSA_SHA256:
@@ -115,16 +104,7 @@ class RequestVerifier:
         for name in self.policy.required_request_headers:
             if name not in params.headers:
                 raise MissingSignedHeaderError(f"the signature must cover {name!r}", header=name)
-        if "date" not in params.headers and "original-date" not in params.headers:
-            raise MissingSignedHeaderError(
-                "the signature must cover 'date' or 'original-date'", header="date"
-            )
-        for name in params.headers:
-            if not name.startswith("(") and name not in fields:
-                raise MissingSignedHeaderError(
-                    f"the signature covers {name!r} but the request has no such header",
-                    header=name,
-                )
+        check_covered_present(params, fields, signature="the signature", message="request")
 
     def _client_key(self, key_id: str) -> KeyInfo:
         client = self.resolver.client_key(key_id)
@@ -135,11 +115,3 @@ class RequestVerifier:
                 f"key {key_id} is published, but not as a client key", key_id=key_id
             )
         raise UnknownKeyError(f"key {key_id} is not a client key in the catalogue", key_id=key_id)
-
-    def _check_dates(self, params: SignatureParams, fields: dict[str, str], now: float) -> None:
-        for name, label in _DATES:
-            value = fields.get(name)
-            if value is None:
-                continue
-            if name in params.headers or self.policy.verify_unsigned_dates:
-                check_date(value, now=now, limit=self.policy.clock_skew, header=label)

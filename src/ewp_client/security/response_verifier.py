@@ -11,7 +11,6 @@ content decoding). Only then is the body handed back as trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 from ..errors import (
     KeyNotAuthorizedError,
@@ -23,7 +22,6 @@ from ..errors import (
     UnsupportedAlgorithmError,
 )
 from .algorithm import RSA_SHA256, verify_rsa_sha256
-from .dates import check_date
 from .digest import verify_digest
 from .policy import VerificationPolicy
 from .request_signer import RequestSignature
@@ -31,10 +29,9 @@ from .resolver import KeyResolver
 from .result import VerifyResult
 from .signature_params import SignatureParams, parse_signature_params
 from .signing_string import HeaderItems, combine_headers, signing_string
+from .verification import check_covered_present, check_dates, verified
 
 __all__ = ["ResponseVerifier", "SentRequest"]
-
-_DATES: Final = (("date", "Date"), ("original-date", "Original-Date"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +89,7 @@ class ResponseVerifier:
             )
         _check_binding(request, fields)
         _check_covered(request, params, fields)
-        for name, label in _DATES:
-            value = fields.get(name)
-            if value is not None and (name in params.headers or self.policy.verify_unsigned_dates):
-                check_date(value, now=now, limit=self.policy.clock_skew, header=label)
+        check_dates(params, fields, now=now, policy=self.policy)
         key = self.resolver.public_key(params.key_id)
         if key is None:
             raise UnknownKeyError(
@@ -113,15 +107,7 @@ class ResponseVerifier:
                 hint = " (a proxy may have rewritten Date; the server should sign Original-Date)"
             raise SignatureMismatchError(f"the response signature does not verify{hint}")
         verify_digest(fields.get("digest"), body, content_encoding=fields.get("content-encoding"))
-        covered = set(params.headers)
-        return VerifyResult(
-            key_id=params.key_id,
-            covered=params.headers,
-            headers=tuple((n, v) for n, v in items if n.lower() in covered),
-            body=body,
-            signature=params.signature,
-            request_id=fields.get("x-request-id"),
-        )
+        return verified(params, items, body, request_id=fields.get("x-request-id"))
 
 
 def _check_binding(request: SentRequest, fields: dict[str, str]) -> None:
@@ -153,13 +139,6 @@ def _check_covered(request: SentRequest, params: SignatureParams, fields: dict[s
             raise MissingSignedHeaderError(
                 f"the response signature must cover {name!r}", header=name
             )
-    if "date" not in params.headers and "original-date" not in params.headers:
-        raise MissingSignedHeaderError(
-            "the response signature must cover 'date' or 'original-date'", header="date"
-        )
-    for name in params.headers:
-        if not name.startswith("(") and name not in fields:
-            raise MissingSignedHeaderError(
-                f"the response signature covers {name!r} but the response has no such header",
-                header=name,
-            )
+    check_covered_present(
+        params, fields, signature="the response signature", message="response"
+    )

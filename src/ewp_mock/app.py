@@ -1,0 +1,69 @@
+"""``create_app(config)``: the FastAPI application of one mock partner node.
+
+Layers, outermost first: :class:`~ewp_mock.security.ResponseSigningMiddleware`
+(signs the final bytes of every response), FastAPI's exception handlers (every
+error becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
+The :class:`~ewp_mock.node.MockNode` is ``app.state.node``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from ewp_client.errors import HttpSignatureError, PartnerError
+
+from .config import MockConfig
+from .node import MockNode
+from .routes import PARTNER_APIS, discovery_router, registry_router
+from .security import ResponseSigningMiddleware, error_response
+
+__all__ = ["create_app", "node_of_app"]
+
+
+def create_app(config: MockConfig | None = None) -> FastAPI:
+    """A mock partner node serving ``config`` (a default configuration when ``None``)."""
+    config = config or MockConfig()
+    node = MockNode(config, [api.manifest_entry(config) for api in PARTNER_APIS])
+    app = FastAPI(title="ewp_mock", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.node = node
+    for api in PARTNER_APIS:
+        app.include_router(api.router)
+    app.include_router(discovery_router)
+    app.include_router(registry_router)
+    app.add_exception_handler(HttpSignatureError, _ewp_error)
+    app.add_exception_handler(PartnerError, _ewp_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(ResponseSigningMiddleware, signer=node.response_signer)
+    return app
+
+
+def node_of_app(app: FastAPI) -> MockNode:
+    """The node of an app made by :func:`create_app` (to admit clients, read the catalogue)."""
+    node = app.state.node
+    if not isinstance(node, MockNode):
+        raise TypeError("not an app made by ewp_mock.create_app")
+    return node
+
+
+async def _ewp_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HttpSignatureError | PartnerError):
+        raise exc
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HTTPException):
+        raise exc
+    response = error_response(str(exc.detail), status=exc.status_code)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    return error_response(f"invalid request parameters: {exc}", status=400)
+

@@ -1,0 +1,201 @@
+"""The ``ewp-mock`` command: ``serve`` a mock partner node, or run the signed-Echo ``demo``.
+
+Exit status as for ``ewp``: 0 fine, 1 a check failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, TextIO
+
+import httpx
+
+from ewp_client.client import EwpCall, EwpClient
+from ewp_client.codec import decode
+from ewp_client.errors import ConfigError, EwpError
+from ewp_client.models import EchoResponse
+from ewp_client.namespaces import ECHO_API
+from ewp_client.registry import RegistryClient
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import (
+    SigningKey,
+    generate_private_key,
+    parse_authorization,
+    parse_signature_params,
+)
+
+from .app import create_app, node_of_app
+from .config import DEFAULT_HEI, MockConfig
+from .routes import echo as echo_route
+from .routes import registry as registry_route
+from .server import MockServer, bind_socket, serve_forever
+
+__all__ = ["main"]
+
+OK: Final = 0
+NEGATIVE: Final = 1
+USAGE: Final = 2
+
+#: The HEI the demo client speaks for.
+DEMO_CLIENT_HEI: Final = "demo-client.example.org"
+DEMO_ECHOES: Final = ("hello", "zażółć gęślą jaźń", "")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ewp-mock", description="A mock EWP partner node.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    serve = sub.add_parser("serve", help="serve a mock node until interrupted")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
+    serve.add_argument(
+        "--hei", action="append", dest="heis", metavar="ID",
+        help=f"a HEI id to serve (repeatable; default {DEFAULT_HEI})",
+    )
+    serve.set_defaults(handler=_serve)
+    demo = sub.add_parser("demo", help="start a mock, call its Echo API signed, check, stop")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else USAGE
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"ewp-mock: {exc}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port < 65536:
+        raise ConfigError(f"port {args.port} is not a TCP port")
+    sock = bind_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    config = MockConfig(hei_ids=tuple(args.heis or (DEFAULT_HEI,)), host=args.host, port=port)
+    app = create_app(config)
+    print(f"catalogue: {config.url(registry_route.PATH)}")
+    print(f"echo:      {config.url(echo_route.PATH)}")
+    print(f"HEIs:      {', '.join(config.hei_ids)}")
+    print(f"server keyId: {config.server_key.key_id}")
+    print(f"client keyId: {config.client_key.key_id}")
+    sys.stdout.flush()
+    serve_forever(app, sock)
+    return OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return OK if run_demo(sys.stdout) else NEGATIVE
+
+
+def run_demo(out: TextIO, *, host: str = "127.0.0.1") -> bool:
+    """Start a mock on a free ``host`` port, call Echo through the full signed path, stop.
+
+    Prints each step to ``out``; returns whether every check passed.
+    """
+    sock = bind_socket(host, 0)
+    config = MockConfig(host=host, port=sock.getsockname()[1])
+    app = create_app(config)
+    node = node_of_app(app)
+    with MockServer(app, sock):
+        say = _printer(out)
+        say(f"mock node up at {config.public_url}, serving {', '.join(config.hei_ids)}")
+        client_key = SigningKey(generate_private_key())
+        node.register_client(client_key.public_key, [DEMO_CLIENT_HEI])
+        say(f"client key {client_key.key_id} admitted for {DEMO_CLIENT_HEI}")
+        catalogue_url = config.url(registry_route.PATH)
+        seen = _Wire()
+        http = httpx.Client(
+            timeout=10.0,
+            event_hooks={"request": [seen.on_request], "response": [seen.on_response]},
+        )
+        with RegistryClient(catalogue_url, timeout=10.0) as registry, EwpClient(
+            registry, key=client_key, http=http
+        ) as client:
+            say(f"Registry: {catalogue_url} ({len(registry.catalogue().hosts)} hosts)")
+            try:
+                return all(
+                    _echo_once(say, client, client_key, registry, config, method, seen)
+                    for method in ("GET", "POST")
+                )
+            except EwpError as exc:
+                say(f"FAILED: {type(exc).__name__}: {exc}")
+                return False
+            finally:
+                http.close()
+
+
+def _echo_once(
+    say: Callable[[str], None],
+    client: EwpClient,
+    client_key: SigningKey,
+    registry: RegistryClient,
+    config: MockConfig,
+    method: str,
+    seen: _Wire,
+) -> bool:
+    hei = config.hei_ids[0]
+    call = EwpCall(
+        api=ECHO_API, hei_id=hei, endpoint="url", method=method,
+        params=tuple(("echo", value) for value in DEMO_ECHOES),
+    )
+    answer = client.call(call)
+    # What went over the wire, as the client's event hooks saw it (before verification).
+    signed_by = parse_authorization(seen.authorization).key_id
+    say(f"{method} {answer.url}: request signed with key {signed_by}")
+    response_key = parse_signature_params(seen.signature or "").key_id
+    resolver = CatalogueKeyResolver(registry.catalogue())
+    checks = {
+        "request signed with the admitted client key": signed_by == client_key.key_id,
+        "response signed with the mock's server key": response_key == config.server_key.key_id,
+        "that key is the catalogue's server key for the endpoint": resolver.is_server_key_for(
+            response_key, answer.url
+        ),
+    }
+    say(f"  response verified (signature and digest) with key {response_key}")
+    echo = decode(answer.tree, EchoResponse)
+    say(f"  echo values: {list(echo.echoes)}; HEIs covered: {list(echo.hei_ids)}")
+    checks["echo values returned in order"] = echo.echoes == DEMO_ECHOES
+    checks["HEIs covered by the client key"] = echo.hei_ids == (DEMO_CLIENT_HEI,)
+    for label, passed in checks.items():
+        say(f"  [{'ok' if passed else 'FAILED'}] {label}")
+    return all(checks.values())
+
+
+@dataclass
+class _Wire:
+    """The last request's ``Authorization`` and response's ``Signature`` as sent on the wire.
+
+    Read in httpx event hooks, before the client's verification drops the
+    headers a signature does not cover (``Signature`` itself among them).
+    """
+
+    authorization: str | None = None
+    signature: str | None = None
+
+    def on_request(self, request: httpx.Request) -> None:
+        self.authorization = request.headers.get("Authorization")
+
+    def on_response(self, response: httpx.Response) -> None:
+        self.signature = response.headers.get("Signature")
+
+
+def _printer(out: TextIO) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    return say
+
+
+if __name__ == "__main__":
+    sys.exit(main())

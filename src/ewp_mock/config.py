@@ -1,0 +1,90 @@
+"""What a mock partner node is: the HEIs it serves, where it listens, its keys and its checks.
+
+Keys not given are generated when the configuration is made (RSA 2048), so a
+:class:`MockConfig` is complete and immutable from then on: the catalogue and
+manifests published for it never change under a client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+from urllib.parse import urlsplit
+
+from ewp_client.errors import ConfigError
+from ewp_client.security import MIN_CLOCK_SKEW, SigningKey, generate_private_key
+
+__all__ = ["DEFAULT_HEI", "MIN_CLIENT_KEY_BITS", "MockConfig"]
+
+#: The HEI a mock serves when none is named.
+DEFAULT_HEI: Final = "mock.example.org"
+#: Client keys shorter than this are refused when a client is admitted.
+MIN_CLIENT_KEY_BITS: Final = 2048
+
+
+def _new_key() -> SigningKey:
+    return SigningKey(generate_private_key())
+
+
+@dataclass(frozen=True, kw_only=True)
+class MockConfig:
+    """Settings of one mock partner node.
+
+    ``base_url`` is the public address clients use (``http://host:port`` when
+    not given); its authority is the ``Host`` requests must be signed for.
+    ``server_key`` signs responses, ``client_key`` is the node's own client
+    credential (published, used when the mock calls partners). ``clock_skew``
+    follows the :mod:`ewp_client.security` policy (never below its floor).
+    """
+
+    hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str | None = None
+    server_key: SigningKey = field(default_factory=_new_key)
+    client_key: SigningKey = field(default_factory=_new_key)
+    replay_protection: bool = True
+    clock_skew: float = MIN_CLOCK_SKEW
+    min_client_key_bits: int = MIN_CLIENT_KEY_BITS
+    admin_email: str = "admin@mock.example.org"
+
+    def __post_init__(self) -> None:
+        if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
+            raise ConfigError("a mock node serves at least one HEI, each with a non-empty id")
+        if len(set(self.hei_ids)) != len(self.hei_ids):
+            raise ConfigError(f"HEI ids repeat: {self.hei_ids}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port {self.port} is not a TCP port (1-65535)")
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"base URL {self.public_url!r} is not an http(s) URL")
+        if self.clock_skew < MIN_CLOCK_SKEW:
+            raise ConfigError(
+                f"clock_skew {self.clock_skew} s is below the EWP minimum of {MIN_CLOCK_SKEW} s"
+            )
+        if self.min_client_key_bits < MIN_CLIENT_KEY_BITS:
+            raise ConfigError(
+                f"min_client_key_bits {self.min_client_key_bits} is below {MIN_CLIENT_KEY_BITS}"
+            )
+        for role, key in (("server", self.server_key), ("client", self.client_key)):
+            if key.private_key.key_size < MIN_CLIENT_KEY_BITS:
+                raise ConfigError(
+                    f"the {role} key has {key.private_key.key_size} bits; "
+                    f"at least {MIN_CLIENT_KEY_BITS} are needed"
+                )
+
+    @property
+    def public_url(self) -> str:
+        """The base URL without a trailing slash."""
+        if self.base_url is not None:
+            return self.base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def authority(self) -> str:
+        """``host[:port]`` of :attr:`public_url`: the ``Host`` a request must be signed for."""
+        return urlsplit(self.public_url).netloc
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` (which starts with ``/``) on this node."""
+        return f"{self.public_url}{path}"

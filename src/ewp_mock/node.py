@@ -1,0 +1,132 @@
+"""The state of one running mock node: its configuration, admitted clients and published documents.
+
+A :class:`MockNode` lives on ``app.state.node``. Tests and the CLI admit
+clients with :meth:`MockNode.register_client`; there is deliberately no HTTP
+route for it, since admitting a key is the Registry's job, not the partner's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ewp_client.codec import encode
+from ewp_client.errors import ConfigError
+from ewp_client.models import Manifest
+from ewp_client.models.manifest_entries import ManifestEntry
+from ewp_client.registry import Catalogue, render_catalogue
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import (
+    InMemoryNonceStore,
+    KeyInfo,
+    RequestVerifier,
+    ResponseSigner,
+    VerificationPolicy,
+    key_id,
+    load_public_key,
+)
+
+from .config import MockConfig
+from .directory import build_node_catalogue, manifest_for
+
+__all__ = ["MockNode", "PublishedCatalogue"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCatalogue:
+    """A catalogue, its XML bytes and their entity tag, always replaced together."""
+
+    catalogue: Catalogue
+    xml: bytes
+    etag: str
+
+
+class MockNode:
+    """Admitted clients, the catalogue and manifests built from them, and the security parts.
+
+    ``entries`` are the manifest entries of the partner APIs the app serves
+    (the Discovery entry is added per HEI). Request verification resolves keys
+    from the node's own catalogue, so the mock trusts exactly what it publishes.
+    """
+
+    def __init__(self, config: MockConfig, entries: Sequence[ManifestEntry]) -> None:
+        self.config = config
+        self.nonces = InMemoryNonceStore() if config.replay_protection else None
+        self.policy = VerificationPolicy(clock_skew=config.clock_skew, replay_store=self.nonces)
+        self.response_signer = ResponseSigner(config.server_key)
+        self._lock = threading.Lock()
+        self._clients: dict[str, KeyInfo] = {}
+        self._manifests = {h: manifest_for(config, h, entries) for h in config.hei_ids}
+        self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
+        self._publish()
+
+    # ------------------------------------------------------------ clients
+
+    def register_client(
+        self, public_key: rsa.RSAPublicKey | bytes, heis: Iterable[str] = ()
+    ) -> str:
+        """Admit a client key for ``heis`` and publish it in the catalogue; returns its keyId.
+
+        ``public_key`` is a key object or its bytes (PEM, DER, base64 DER, a
+        certificate). Registering a key again adds HEIs to it. Raises
+        :class:`ConfigError` for a key shorter than ``config.min_client_key_bits``.
+        """
+        key = public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(
+            public_key
+        )
+        if key.key_size < self.config.min_client_key_bits:
+            raise ConfigError(
+                f"client key has {key.key_size} bits; the mock admits keys of at least "
+                f"{self.config.min_client_key_bits} bits"
+            )
+        served = frozenset(h.strip() for h in heis)
+        if any(not h for h in served):
+            raise ConfigError("a HEI id must not be empty")
+        kid = key_id(key)
+        with self._lock:
+            known = self._clients.get(kid)
+            merged = served | (known.heis if known is not None else frozenset())
+            self._clients[kid] = KeyInfo(key_id=kid, public_key=key, heis=merged)
+            self._publish()
+        return kid
+
+    @property
+    def clients(self) -> tuple[KeyInfo, ...]:
+        with self._lock:
+            return tuple(self._clients.values())
+
+    # ------------------------------------------------------------ documents
+
+    @property
+    def published(self) -> PublishedCatalogue:
+        """The catalogue as served now (replaced as a whole when a client is admitted)."""
+        return self._published
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._published.catalogue
+
+    def manifest(self, hei_id: str) -> Manifest | None:
+        return self._manifests.get(hei_id)
+
+    def manifest_xml(self, hei_id: str) -> bytes | None:
+        return self._manifest_xml.get(hei_id)
+
+    # ------------------------------------------------------------ security
+
+    def request_verifier(self) -> RequestVerifier:
+        """A verifier over the catalogue as published now."""
+        return RequestVerifier(CatalogueKeyResolver(self._published.catalogue), self.policy)
+
+    def _publish(self) -> None:
+        """Rebuild the catalogue; callers hold the lock (or are the constructor)."""
+        catalogue = build_node_catalogue(
+            self.config, self._manifests.values(), self._clients.values()
+        )
+        xml = render_catalogue(catalogue)
+        etag = f'"{hashlib.sha256(xml).hexdigest()[:32]}"'
+        self._published = PublishedCatalogue(catalogue=catalogue, xml=xml, etag=etag)

@@ -1,0 +1,20 @@
+"""The mock's routes, one module per API.
+
+A partner API module exposes ``API``, a :class:`MockApi`: its router and the
+manifest entry that announces it. :data:`PARTNER_APIS` lists them in the order
+the manifests name them; the Discovery and Registry routes, which describe the
+node rather than serve an EWP partner API to signed clients, are separate.
+Adding an API is adding a module and a line here.
+"""
+
+from __future__ import annotations
+
+from .api import MockApi
+from .discovery import router as discovery_router
+from .echo import API as ECHO
+from .registry import router as registry_router
+
+__all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
+
+#: Partner APIs served to signed clients and announced in the manifests.
+PARTNER_APIS: tuple[MockApi, ...] = (ECHO,)
