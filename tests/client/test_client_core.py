@@ -249,3 +249,18 @@ async def test_async_client_signs_verifies_and_retries(net: Network) -> None:
         answer = await c.call(ECHO)
     assert [e.text for e in answer.tree.getroot()[1:]] == ["a", "b"]
     assert sleeps == [0.5]
+
+
+def test_retry_logs_name_no_partner_text(net: Network, caplog: pytest.LogCaptureFixture) -> None:
+    answers = iter([503, 200])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if next(answers) == 200:
+            return echo_handler(request)
+        return httpx.Response(503, content=render_error_response("student Jan Kowalski failed"))
+
+    caplog.set_level("INFO", logger="ewp_client")
+    with client(net, flaky, sleep=Sleeps()) as c:
+        c.call(ECHO)
+    assert "503" in caplog.text
+    assert "Kowalski" not in caplog.text

@@ -181,7 +181,9 @@ class BaseClient:
             return None
         if not self.retry.may_retry(call.kind, failures):
             return None
-        log.info("%s call failed (%s), retrying", call.api.name, error)
+        # Only the kind of failure: a partner's error body may quote personal data.
+        status = error.status if isinstance(error, PartnerError) else type(error).__name__
+        log.info("%s call failed (%s), retry %d", call.api.name, status, failures)
         return self.retry.delay(failures)
 
     @staticmethod
