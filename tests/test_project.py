@@ -108,3 +108,12 @@ def test_schemas_are_found_from_an_installed_wheel(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ok"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^(python3 -m venv .*pytest)$", readme, flags=re.MULTILINE)
+    assert len(commands) == 1, commands
+    assert commands[0] in (ROOT / ".ci" / "run").read_text().splitlines()
