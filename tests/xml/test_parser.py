@@ -138,3 +138,21 @@ def test_malformed_input_names_the_position(doc: bytes) -> None:
 def test_text_instead_of_bytes_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         parse_xml("<a/>")  # type: ignore[arg-type]
+
+
+def test_comments_and_pis_can_be_left_out_and_text_joins_up() -> None:
+    doc = b"<?xml version='1.0'?><!-- c --><r><a>x<!-- c -->y<?pi z?>z</a><?pi?><b/></r>"
+    kept = parse_xml(doc).getroot()
+    assert [type(n).__name__ for n in kept[0]] == ["_Comment", "_ProcessingInstruction"]
+    stripped = parse_xml(doc, keep_comments=False).getroot()
+    assert [child.tag for child in stripped] == ["a", "b"]
+    assert len(stripped[0]) == 0
+    assert stripped[0].text == "xyz"
+    assert stripped.getprevious() is None
+
+
+def test_hostile_documents_are_refused_without_comments_too() -> None:
+    with pytest.raises(DtdForbiddenError):
+        parse_xml(b'<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>', keep_comments=False)
+    with pytest.raises(MalformedXmlError):
+        parse_xml(b"<r><a></r>", keep_comments=False)

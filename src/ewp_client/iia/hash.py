@@ -40,9 +40,10 @@ from .text_to_hash import (
     Field,
     HashedField,
     IiaParts,
-    hashed_fields,
+    field_of,
+    hashed_pieces,
     iias,
-    render,
+    piece,
 )
 from .v6_hash import hashed_fields_v6
 
@@ -70,13 +71,19 @@ class IiaHash:
     declared_hash: str | None
     #: Source line of the ``<iia>`` element, when known.
     line: int | None
-    #: The ``(kind, label, value)`` fields ``text_to_hash`` is made of.
-    field_tuples: tuple[Field, ...]
+    #: The fields ``text_to_hash`` is made of, each as the text holds it
+    #: (``text_to_hash`` is their concatenation).
+    pieces: tuple[str, ...]
+
+    @property
+    def field_tuples(self) -> tuple[Field, ...]:
+        """The ``(kind, label, value)`` fields ``text_to_hash`` is made of, in order."""
+        return tuple(field_of(p) for p in self.pieces)
 
     @property
     def fields(self) -> tuple[HashedField, ...]:
         """The fields ``text_to_hash`` is made of, in order: what a diff compares."""
-        return tuple(HashedField(*f) for f in self.field_tuples)
+        return tuple(HashedField(*field_of(p)) for p in self.pieces)
 
     @property
     def matches_declared(self) -> bool | None:
@@ -95,7 +102,7 @@ def _root(xml: Document) -> etree._Element:
         return xml.getroot()
     if isinstance(xml, etree._Element):
         return xml.getroottree().getroot()
-    return parse_xml(xml).getroot()
+    return parse_xml(xml, keep_comments=False).getroot()
 
 
 def kit_version(root: etree._Element) -> int:
@@ -132,10 +139,10 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
     for iia in iias(root):
         parts = IiaParts.of(iia)
         if markers is None:
-            fields = hashed_fields_v6(iia, parts)
+            pieces = [piece(*f) for f in hashed_fields_v6(iia, parts)]
         else:
-            fields = hashed_fields(iia, markers, parts)
-        text = render(fields)
+            pieces = hashed_pieces(iia, markers, parts)
+        text = "".join(pieces)
         results.append(
             IiaHash(
                 iia_id=parts.iia_id,
@@ -145,7 +152,7 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
                 version=version,
                 declared_hash=parts.declared_hash if version == 7 else None,
                 line=iia.sourceline,
-                field_tuples=tuple(fields),
+                pieces=tuple(pieces),
             )
         )
     return results

@@ -77,8 +77,14 @@ ISCED_CODE: Final = "isced-f-code"
 _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
+#: Names the walk treats specially when they have children.
+_SPECIAL: Final = CONTACTS | _YEARS
+_ANY_IIA_ID: Final = "{*}" + IIA_ID
 
-_all_attributes = etree.XPath("//@*")
+# The elements that carry at least one attribute (namespace declarations are not
+# attributes in XPath). In an IIA they are few, so one pass in libxml2 to find
+# them is cheaper than asking every element.
+_attribute_owners = etree.XPath("//@*/..")
 
 
 class FieldKind(Enum):
@@ -93,9 +99,11 @@ ELEMENT: Final = FieldKind.ELEMENT
 ATTRIBUTE: Final = FieldKind.ATTRIBUTE
 MARKER: Final = FieldKind.MARKER
 
-#: A field as the builder records it: ``(kind, label, value)``. Plain tuples keep
-#: the hot path cheap; :class:`HashedField` is the same triple with names.
+#: A field as ``(kind, label, value)``; :class:`HashedField` is the same triple
+#: with names.
 Field = tuple[FieldKind, str, str]
+
+TERMINATED_PIECE: Final = f"_@{TERMINATED}@_"
 
 
 class HashedField(NamedTuple):
@@ -106,21 +114,35 @@ class HashedField(NamedTuple):
     value: str
 
     def render(self) -> str:
-        return render((self,))
+        return piece(self.kind, self.label, self.value)
+
+
+def piece(kind: FieldKind, label: str, value: str) -> str:
+    """One field as the text holds it."""
+    if kind is ELEMENT:
+        return f"_{label}={value}_"
+    if kind is ATTRIBUTE:
+        return f"_@{label}={value}@_"
+    return f"_@{label}@_"
 
 
 def render(fields: Iterable[Field]) -> str:
     """The text-to-hash made of ``fields``."""
-    return "".join(
-        [
-            f"_{label}={value}_"
-            if kind is ELEMENT
-            else f"_@{label}={value}@_"
-            if kind is ATTRIBUTE
-            else f"_@{label}@_"
-            for kind, label, value in fields
-        ]
-    )
+    return "".join([piece(kind, label, value) for kind, label, value in fields])
+
+
+def field_of(text: str) -> Field:
+    """The field a rendered piece stands for (the inverse of :func:`piece`).
+
+    Unambiguous because labels are XML names, which hold neither ``=`` nor
+    ``@``: the label ends at the first ``=``, and a piece starting ``_@`` is an
+    attribute or, without ``=``, a marker.
+    """
+    if text.startswith("_@"):
+        label, equals, value = text[2:-2].partition("=")
+        return (ATTRIBUTE, label, value) if equals else (MARKER, label, "")
+    label, _, value = text[1:-1].partition("=")
+    return (ELEMENT, label, value)
 
 
 _LOCAL_NAMES: dict[object, str] = {}
@@ -142,8 +164,8 @@ def local_name(tag: str | bytes | bytearray | etree.QName) -> str:
 class DocumentMarkers:
     """What the kit reads from the whole response rather than from one ``<iia>``.
 
-    Found with one pass over the document's attributes, which also tells the
-    walk which elements have attributes at all (most have none).
+    Found from the few elements that have attributes, which the walk also
+    needs to know (every other element is read without looking at attributes).
     """
 
     terminated_as_a_whole: bool
@@ -154,28 +176,29 @@ class DocumentMarkers:
 
     @classmethod
     def of(cls, root: etree._Element) -> DocumentMarkers:
+        owners = _attribute_owners(root)
+        if not isinstance(owners, list) or not owners:
+            return _NO_MARKERS
         terminated = False
         valid = True
-        owners = set()
-        for attribute in _all_attributes(root):
-            if not isinstance(attribute, etree._ElementUnicodeResult):
+        for owner in owners:
+            if not isinstance(owner, etree._Element):
                 continue
-            owner = attribute.getparent()
-            if owner is None:
-                continue
-            owners.add(owner)
-            name = str(attribute.attrname)
-            if name == NOT_YET_DEFINED:
-                valid = valid and attribute not in _TRUE
-            elif name == V6_VALUE:
-                valid = valid and not attribute
-            elif (
-                attribute in _TRUE
-                and local_name(name) == TERMINATED
-                and local_name(owner.tag) == COOPERATION_CONDITIONS
-            ):
-                terminated = True
-        return cls(terminated, valid, frozenset(owners))
+            for name, value in owner.items():
+                if name == NOT_YET_DEFINED:
+                    valid = valid and value not in _TRUE
+                elif name == V6_VALUE:
+                    valid = valid and not value
+                elif (
+                    value in _TRUE
+                    and local_name(name) == TERMINATED
+                    and local_name(owner.tag) == COOPERATION_CONDITIONS
+                ):
+                    terminated = True
+        return cls(terminated, valid, frozenset(o for o in owners if isinstance(o, etree._Element)))
+
+
+_NO_MARKERS: Final = DocumentMarkers(False, True)
 
 
 def string_value(element: etree._Element) -> str:
@@ -196,14 +219,8 @@ def iias(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def children_named(parent: etree._Element, name: str) -> list[etree._Element]:
-    """``parent``'s element children whose local name is ``name``, in order.
-
-    Plain iteration with a local-name test: lxml's ``iterchildren("{*}name")``
-    costs more than the few children an IIA element has.
-    """
-    return [
-        child for child in parent if isinstance(child.tag, str) and local_name(child.tag) == name
-    ]
+    """``parent``'s element children whose local name is ``name``, in order."""
+    return list(parent.iterchildren("{*}" + name))
 
 
 def single_value(found: list[etree._Element], owner: etree._Element) -> str:
@@ -243,16 +260,18 @@ class IiaParts:
         declared = None
         for child in iia:
             tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = local_name(tag)
+            name = _LOCAL_NAMES.get(tag)
+            if name is None:
+                if not isinstance(tag, str):
+                    continue
+                name = local_name(tag)
             if name == PARTNER:
                 partners.append(child)
             elif name == COOPERATION_CONDITIONS:
                 conditions.append(child)
             elif name == IIA_HASH and declared is None:
                 declared = string_value(child)
-        iia_ids = tuple(children_named(partner, IIA_ID) for partner in partners)
+        iia_ids = tuple(list(partner.iterchildren(_ANY_IIA_ID)) for partner in partners)
         return cls(tuple(partners), iia_ids, tuple(conditions), declared)
 
     @property
@@ -262,14 +281,17 @@ class IiaParts:
             return ""
         return " ".join(string_value(i) for i in self.partner_iia_ids[0])
 
-    def partner_fields(self) -> list[Field]:
+    def partner_pieces(self) -> list[str]:
         """``iia-id_1``, ``iia-id_2``...: one field per ``<partner>``, in order."""
         return [
-            (ELEMENT, f"iia-id_{n}", single_value(found, partner))
+            f"_iia-id_{n}={single_value(found, partner)}_"
             for n, (partner, found) in enumerate(
                 zip(self.partners, self.partner_iia_ids, strict=True), start=1
             )
         ]
+
+    def partner_fields(self) -> list[Field]:
+        return [field_of(p) for p in self.partner_pieces()]
 
     def mobilities(self) -> Iterator[etree._Element]:
         """The children of every ``<cooperation-conditions>``, in document order."""
@@ -279,84 +301,113 @@ class IiaParts:
                     yield mobility
 
 
-def _hides_descendants(element: etree._Element) -> bool:
-    return element.get(NOT_YET_DEFINED) in _TRUE or local_name(element.tag) in CONTACTS
+def _hides_descendants(element: etree._Element, with_attributes: frozenset[etree._Element]) -> bool:
+    return (element in with_attributes and element.get(NOT_YET_DEFINED) in _TRUE) or local_name(
+        element.tag
+    ) in CONTACTS
 
 
-def _hidden_from_above(element_: etree._Element) -> bool:
+def _hidden_from_above(
+    element_: etree._Element, with_attributes: frozenset[etree._Element]
+) -> bool:
     """Whether ``element_`` or an ancestor hides all of ``element_``'s descendants."""
     element: etree._Element | None = element_
     while element is not None:
-        if _hides_descendants(element):
+        if _hides_descendants(element, with_attributes):
             return True
         element = element.getparent()
     return False
 
 
-def _write_attributes(element: etree._Element, label: str, out: list[Field]) -> None:
-    for key, value in element.items():
-        if key not in _UNWRITTEN_ATTRIBUTES:
-            out.append((ATTRIBUTE, f"{label}.{local_name(key)}", value))
+Years = list[tuple[str, etree._Element]]
 
 
-def _walk_v7(
+def _walk(
     parent: etree._Element,
+    prefix: str,
     parent_name: str,
-    grandparent_name: str,
     with_attributes: frozenset[etree._Element],
-    out: list[Field],
-    years: list[tuple[str, etree._Element]] | None = None,
+    out: list[str],
+    years: Years | None,
 ) -> bool:
     """Append the fields of ``parent``'s descendants; whether it has element children.
 
-    The kit's per-descendant rules, evaluated top-down so that a not-yet-defined
-    element or a contact prunes its whole subtree at once. A leaf's value comes
-    after its attributes; an element found to have only comments and processing
-    instructions inside is a leaf too, and as the walk wrote nothing for its
-    content, its value still comes in order. When ``years`` is given (the
-    mobility's own children), the academic-year children are collected there on
-    the way, whatever their ``not-yet-defined``.
+    ``prefix`` is ``GRANDPARENT.PARENT.`` for ``parent``'s children. The kit's
+    per-descendant rules are evaluated top-down, so a not-yet-defined element
+    or a contact prunes its whole subtree at once. When ``years`` is given (the
+    mobility's own children), the academic-year children are collected there
+    on the way, whatever their ``not-yet-defined``.
 
-    This is the hot path, where lxml's per-element costs dominate: it iterates
-    children directly, and only elements that have attributes (rare) pay for
-    reading them.
+    This is the hot path: a plain leaf costs what lxml charges for the element,
+    its tag and its text plus two set lookups; elements with children and the
+    rare elements with attributes take :func:`_element`.
     """
-    prefix = f"{grandparent_name}.{parent_name}."
     append = out.append
-    found = False
+    skipped = 0
     for element in parent:
         tag = element.tag
-        if not isinstance(tag, str):  # a comment or processing instruction
-            continue
-        found = True
-        name = _LOCAL_NAMES.get(tag) or local_name(tag)
-        v6_value = None
-        if element in with_attributes:
-            if element.get(NOT_YET_DEFINED) in _TRUE:
-                if years is not None and name in _YEARS:
-                    years.append((name, element))
+        name = _LOCAL_NAMES.get(tag)
+        if name is None:
+            if not isinstance(tag, str):  # a comment or processing instruction
+                skipped += 1
                 continue
-            if name not in _YEARS:
-                _write_attributes(element, prefix + name, out)
-            if name == ISCED_CODE:
-                v6_value = element.get(V6_VALUE)
-        if name in _YEARS:  # left out here, appended after the mobility
+            name = local_name(tag)
+        if len(element) or (with_attributes and element in with_attributes):
+            _element(element, name, prefix, parent_name, with_attributes, out, years)
+        elif name in _YEARS:  # left out here, appended after the mobility
             if years is not None:
                 years.append((name, element))
-            if len(element):
-                _walk_v7(element, name, parent_name, with_attributes, out)
-        elif len(element) == 0:
-            append((ELEMENT, prefix + name, v6_value or element.text or ""))
-        elif not (
-            has_element_children(element)
-            if name in CONTACTS
-            else _walk_v7(element, name, parent_name, with_attributes, out)
-        ):
-            append((ELEMENT, prefix + name, v6_value or string_value(element)))
-    return found
+        else:
+            append(f"_{prefix}{name}={element.text or ''}_")
+    return skipped < len(parent)
 
 
-def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]:
+def _element(
+    element: etree._Element,
+    name: str,
+    prefix: str,
+    parent_name: str,
+    with_attributes: frozenset[etree._Element],
+    out: list[str],
+    years: Years | None,
+) -> None:
+    """Append the fields of one element (any element; :func:`_walk` inlines plain leaves).
+
+    Attributes come first, then the descendants' fields or, for a leaf, its
+    value. An element with only comments and processing instructions inside is
+    a leaf too: as the walk wrote nothing for its content, its value still
+    comes in order.
+    """
+    v6_value = None
+    if with_attributes and element in with_attributes:
+        if element.get(NOT_YET_DEFINED) in _TRUE:  # the element and its subtree are left out
+            if years is not None and name in _YEARS:
+                years.append((name, element))
+            return
+        if name not in _YEARS:
+            label = prefix + name
+            for key, value in element.items():
+                if key not in _UNWRITTEN_ATTRIBUTES:
+                    out.append(f"_@{label}.{local_name(key)}={value}@_")
+        if name == ISCED_CODE:
+            v6_value = element.get(V6_VALUE)
+    if name in _YEARS:  # left out here, appended after the mobility; not its descendants
+        if years is not None:
+            years.append((name, element))
+        if len(element):
+            _walk(element, f"{parent_name}.{name}.", name, with_attributes, out, None)
+        return
+    if len(element) == 0:
+        leaf = True
+    elif name in CONTACTS:  # a contact's descendants are never hashed
+        leaf = not has_element_children(element)
+    else:
+        leaf = not _walk(element, f"{parent_name}.{name}.", name, with_attributes, out, None)
+    if leaf:
+        out.append(f"_{prefix}{name}={v6_value or string_value(element)}_")
+
+
+def _year_children(mobility: etree._Element) -> Years:
     """What the walk collects in ``years``, for a mobility the walk does not enter."""
     return [
         (name, child)
@@ -365,48 +416,64 @@ def _year_children(mobility: etree._Element) -> list[tuple[str, etree._Element]]
     ]
 
 
-def year_fields(mobility: etree._Element, years: list[tuple[str, etree._Element]]) -> list[Field]:
+def _year_pieces(mobility: etree._Element, years: Years) -> list[str]:
     """The two academic-year fields the kit appends after each v7 mobility."""
     if len(years) == 2 and years[0][0] != years[1][0]:  # the usual case: one of each
-        found = dict(years)
+        first, last = years if years[0][0] == FIRST_YEAR else years[::-1]
         return [
-            (ELEMENT, FIRST_YEAR, string_value(found[FIRST_YEAR])),
-            (ELEMENT, LAST_YEAR, string_value(found[LAST_YEAR])),
+            f"_{FIRST_YEAR}={string_value(first[1])}_",
+            f"_{LAST_YEAR}={string_value(last[1])}_",
         ]
     return [
-        (ELEMENT, year, single_value([e for name, e in years if name == year], mobility))
+        f"_{year}={single_value([e for name, e in years if name == year], mobility)}_"
         for year in (FIRST_YEAR, LAST_YEAR)
     ]
 
 
-def hashed_fields(
+def year_fields(mobility: etree._Element, years: Years) -> list[Field]:
+    """The two academic-year fields the kit appends after each v7 mobility."""
+    return [field_of(p) for p in _year_pieces(mobility, years)]
+
+
+def hashed_pieces(
     iia: etree._Element, markers: DocumentMarkers, parts: IiaParts | None = None
-) -> list[Field]:
-    """The fields of ``iia``'s v7 text-to-hash, in order (see the module docstring).
+) -> list[str]:
+    """The fields of ``iia``'s v7 text-to-hash, rendered, in order; joined they are the text.
 
     ``markers`` are those of the document ``iia`` belongs to; ``parts`` saves
     a scan when the caller has them already.
     """
     if parts is None:
         parts = IiaParts.of(iia)
-    out: list[Field] = [(MARKER, TERMINATED, "")] if markers.terminated_as_a_whole else []
-    out += parts.partner_fields()
+    out = [TERMINATED_PIECE] if markers.terminated_as_a_whole else []
+    out += parts.partner_pieces()
+    with_attributes = markers.with_attributes
     for conditions in parts.conditions:
-        hidden = _hidden_from_above(conditions)
+        hidden = _hidden_from_above(conditions, with_attributes)
         for mobility in conditions:
-            if not isinstance(mobility.tag, str):
+            tag = mobility.tag
+            if not isinstance(tag, str):
                 continue
-            if hidden or _hides_descendants(mobility):
+            years: Years
+            if hidden or _hides_descendants(mobility, with_attributes):
                 years = _year_children(mobility)
             else:
+                name = local_name(tag)
                 years = []
-                _walk_v7(
+                _walk(
                     mobility,
-                    local_name(mobility.tag),
-                    COOPERATION_CONDITIONS,
-                    markers.with_attributes,
+                    f"{COOPERATION_CONDITIONS}.{name}.",
+                    name,
+                    with_attributes,
                     out,
                     years,
                 )
-            out += year_fields(mobility, years)
+            out += _year_pieces(mobility, years)
     return out
+
+
+def hashed_fields(
+    iia: etree._Element, markers: DocumentMarkers, parts: IiaParts | None = None
+) -> list[Field]:
+    """The fields of ``iia``'s v7 text-to-hash as ``(kind, label, value)``, in order."""
+    return [field_of(p) for p in hashed_pieces(iia, markers, parts)]

@@ -15,6 +15,7 @@ nothing.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Final
 
@@ -46,7 +47,7 @@ class ParserLimits:
 DEFAULT_LIMITS: Final = ParserLimits()
 
 
-def _new_parser() -> etree.XMLParser:
+def _new_parser(*, keep_comments: bool = True) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -54,7 +55,21 @@ def _new_parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_blank_text=False,
+        remove_comments=not keep_comments,
+        remove_pis=not keep_comments,
+        collect_ids=False,
     )
+
+
+class _Parsers(threading.local):
+    """One parser of each kind per thread (an lxml parser must not be shared)."""
+
+    def __init__(self) -> None:
+        self.keeping = _new_parser(keep_comments=True)
+        self.stripping = _new_parser(keep_comments=False)
+
+
+_parsers = _Parsers()
 
 
 def _prolog_bytes(data: bytes) -> bytes:
@@ -96,13 +111,18 @@ def _check_depth(tree: etree._ElementTree, limit: int) -> None:
     if isinstance(too_deep, list) and too_deep:
         first = too_deep[0]
         line = first.sourceline if isinstance(first, etree._Element) else None
-        raise XmlTooDeepError(
-            f"elements nest deeper than {limit} levels", limit=limit, line=line
-        )
+        raise XmlTooDeepError(f"elements nest deeper than {limit} levels", limit=limit, line=line)
 
 
-def parse_xml(data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS) -> etree._ElementTree:
-    """Parse untrusted XML bytes into a tree, or raise a typed :class:`MalformedXmlError`."""
+def parse_xml(
+    data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS, keep_comments: bool = True
+) -> etree._ElementTree:
+    """Parse untrusted XML bytes into a tree, or raise a typed :class:`MalformedXmlError`.
+
+    With ``keep_comments=False`` comments and processing instructions are left
+    out of the tree (text on either side of one joins up), for readers to whom
+    they mean nothing, such as the iia-hash.
+    """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"parse_xml() takes bytes, not {type(data).__name__}")
     data = bytes(data)
@@ -116,7 +136,8 @@ def parse_xml(data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS) -> etree._E
         raise MalformedXmlError("the document is empty", line=1, column=1)
     refuse_doctype(data)
     try:
-        root = etree.fromstring(data, _new_parser())
+        parser = _parsers.keeping if keep_comments else _parsers.stripping
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         message = str(exc.msg) if exc.msg else str(exc)
