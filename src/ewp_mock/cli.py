@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, TextIO
 
 import httpx
@@ -23,6 +24,7 @@ from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
     SigningKey,
     generate_private_key,
+    load_private_key,
     parse_authorization,
     parse_signature_params,
 )
@@ -55,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--hei", action="append", dest="heis", metavar="ID",
         help=f"a HEI id to serve (repeatable; default {DEFAULT_HEI})",
     )
+    serve.add_argument(
+        "--server-key", type=Path, metavar="PEM",
+        help="RSA private key the mock signs its responses with (default: a fresh 2048-bit key)",
+    )
+    serve.add_argument(
+        "--client-key", type=Path, metavar="PEM",
+        help="RSA private key of the mock's own client credential, published in its catalogue "
+        "(default: a fresh 2048-bit key)",
+    )
+    serve.add_argument(
+        "--admit", action="append", default=[], metavar="KEYFILE=HEI[,HEI...]",
+        help="admit a client's public key (PEM, DER, certificate or a private key file) "
+        "for these HEIs (repeatable)",
+    )
     serve.set_defaults(handler=_serve)
     demo = sub.add_parser("demo", help="start a mock, call its Echo API signed, check, stop")
     demo.set_defaults(handler=_demo)
@@ -77,19 +93,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror or exc}") from exc
+
+
+def _signing_key(path: Path | None, option: str) -> SigningKey:
+    """The key in the file given for ``option``; a fresh RSA 2048 key when none is given."""
+    if path is None:
+        return SigningKey(generate_private_key())
+    try:
+        return SigningKey(load_private_key(_read(path, "key file")))
+    except ConfigError as exc:
+        raise ConfigError(f"{option} {path}: {exc}") from exc
+
+
+def _admissions(specs: Sequence[str]) -> list[tuple[Path, bytes, list[str]]]:
+    """``KEYFILE=HEI[,HEI...]`` options as (file, key bytes, HEIs)."""
+    admissions = []
+    for spec in specs:
+        file, equals, heis = spec.rpartition("=")
+        hei_ids = [h.strip() for h in heis.split(",") if h.strip()]
+        if not equals or not file or not hei_ids:
+            raise ConfigError(f"--admit {spec!r}: expected KEYFILE=HEI[,HEI...]")
+        admissions.append((Path(file), _read(Path(file), "client key"), hei_ids))
+    return admissions
+
+
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port < 65536:
         raise ConfigError(f"port {args.port} is not a TCP port")
+    server_key = _signing_key(args.server_key, "--server-key")
+    client_key = _signing_key(args.client_key, "--client-key")
+    admissions = _admissions(args.admit)
     sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
-    config = MockConfig(hei_ids=tuple(args.heis or (DEFAULT_HEI,)), host=args.host, port=port)
-    app = create_app(config)
+    try:
+        config = MockConfig(
+            hei_ids=tuple(args.heis or (DEFAULT_HEI,)),
+            host=args.host,
+            port=port,
+            server_key=server_key,
+            client_key=client_key,
+        )
+        app = create_app(config)
+        node = node_of_app(app)
+        admitted = []
+        for file, data, hei_ids in admissions:
+            try:
+                admitted.append((node.register_client(data, hei_ids), hei_ids))
+            except ConfigError as exc:
+                raise ConfigError(f"--admit {file}: {exc}") from exc
+    except ConfigError:
+        sock.close()
+        raise
     print(f"catalogue: {config.url(registry_route.PATH)}")
     print(f"echo:      {config.url(echo_route.PATH)}")
     print(f"HEIs:      {', '.join(config.hei_ids)}")
     print(f"server keyId: {config.server_key.key_id}")
     print(f"client keyId: {config.client_key.key_id}")
-    sys.stdout.flush()
+    for kid, hei_ids in admitted:
+        print(f"admitted:  {kid} for {', '.join(hei_ids)}")
+    print("ready", flush=True)
     serve_forever(app, sock)
     return OK
 
