@@ -1,4 +1,4 @@
-"""``ewp-mock serve`` with key files: what a CI suite starts in one line (real uvicorn, loopback)."""
+"""``ewp-mock serve`` with key files, as a CI suite starts it (real uvicorn, loopback)."""
 
 from __future__ import annotations
 
