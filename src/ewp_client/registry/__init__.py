@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..security.keys import key_fingerprint
 from .builder import build_catalogue, render_catalogue
 from .cache import (
     DEVELOPMENT_CATALOGUE_URL,
@@ -23,7 +24,6 @@ from .model import (
     HttpSecurity,
     LocalizedName,
     OtherHeiId,
-    key_fingerprint,
     version_key,
 )
 from .parse import parse_catalogue

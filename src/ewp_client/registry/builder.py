@@ -20,9 +20,10 @@ from lxml import etree
 
 from ..errors import ConfigError
 from ..namespaces import COMMON_NS, REGISTRY_NS, SCHEMA_BY_NAMESPACE, SEC_INTRO_NS, XML_NS, XSD_NS
+from ..security.keys import key_fingerprint
 from ..xml.schemas import schema_path
 from .catalogue import Catalogue
-from .model import ApiEntry, AuthMethod, Hei, Host, HttpSecurity, key_fingerprint
+from .model import ApiEntry, AuthMethod, Hei, Host, HttpSecurity
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _R = f"{{{REGISTRY_NS}}}"

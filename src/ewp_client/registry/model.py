@@ -14,7 +14,6 @@ writes them) and answer no question that needs more than one host
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,11 +30,6 @@ DEFAULT_MAX_IDS: Final = 1
 _VERSION_PART = re.compile(r"\d+")
 #: ``.../ewp-specs-sec-cliauth-httpsig/tree/stable-v1`` -> ``sec-cliauth-httpsig``
 _SPEC_REPO = re.compile(r"/ewp-specs-([a-z][a-z0-9-]*)/")
-
-
-def key_fingerprint(der: bytes) -> str:
-    """The ``keyId`` of a public key: lower-case hex SHA-256 of its DER SubjectPublicKeyInfo."""
-    return hashlib.sha256(der).hexdigest()
 
 
 def version_key(version: str) -> tuple[int, ...]:

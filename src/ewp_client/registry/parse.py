@@ -16,6 +16,7 @@ from lxml import etree
 
 from ..errors import UnknownDocumentError
 from ..namespaces import COMMON_NS, REGISTRY_NS, SEC_INTRO_NS, XML_NS
+from ..security.keys import key_fingerprint
 from ..xml.parser import parse_xml
 from .catalogue import Catalogue
 from .model import (
@@ -26,7 +27,6 @@ from .model import (
     HttpSecurity,
     LocalizedName,
     OtherHeiId,
-    key_fingerprint,
 )
 
 _R = f"{{{REGISTRY_NS}}}"

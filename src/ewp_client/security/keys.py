@@ -51,9 +51,17 @@ def public_key_der(key: rsa.RSAPublicKey | rsa.RSAPrivateKey) -> bytes:
     )
 
 
+def key_fingerprint(der: bytes) -> str:
+    """The ``keyId`` of a public key given as DER SubjectPublicKeyInfo: its lower-case hex SHA-256.
+
+    This is what the Registry lists keys by and what a signature's ``keyId`` names.
+    """
+    return hashlib.sha256(der).hexdigest()
+
+
 def key_id(key: rsa.RSAPublicKey | rsa.RSAPrivateKey) -> str:
-    """The EWP ``keyId``: lower-case hex SHA-256 of the DER public key."""
-    return hashlib.sha256(public_key_der(key)).hexdigest()
+    """The EWP ``keyId`` of ``key`` (see :func:`key_fingerprint`)."""
+    return key_fingerprint(public_key_der(key))
 
 
 def public_key_pem(key: rsa.RSAPublicKey | rsa.RSAPrivateKey) -> bytes:
