@@ -77,8 +77,6 @@ ISCED_CODE: Final = "isced-f-code"
 _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
-#: Names the walk treats specially when they have children.
-_SPECIAL: Final = CONTACTS | _YEARS
 _ANY_IIA_ID: Final = "{*}" + IIA_ID
 
 # The elements that carry at least one attribute (namespace declarations are not
