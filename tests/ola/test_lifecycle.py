@@ -195,6 +195,68 @@ def test_major_changes_cannot_go_through_amend() -> None:
     assert (proposal.student.family_name, proposal.student.given_names) == ("Byron", None)
 
 
+def test_a_pending_identity_change_survives_reloading_the_served_la() -> None:
+    state = approved()
+    renamed = dataclasses.replace(state.la.student, family_name="Byron")
+    proposed = state.propose(
+        ComponentTables(components_studied=(A1,), components_recognized=(B1,)),
+        **SIGS, student=renamed,
+    ).state
+    assert proposed.proposal_id is not None
+    rejected = proposed.comment(proposed.proposal_id, "keep Geometry", RECEIVING).state
+    # The SIS restarts: only the served document and the rejection are stored.
+    reloaded = SendingLa.published(rejected.la, rejection=rejected.rejection)
+    for state_now in (rejected, reloaded):
+        # The rename was never approved, so it stays in the next proposal.
+        again = state_now.propose(FIRST, **SIGS).state.la.changes_proposal
+        assert again is not None
+        assert again.student is not None
+        assert again.student.family_name == "Byron"
+    approved_now = reloaded.propose(FIRST, **SIGS).state
+    assert approved_now.proposal_id is not None
+    settled = approved_now.approve(approved_now.proposal_id, RECEIVING).state
+    assert settled.unapproved_identity == frozenset()
+    with pytest.raises(LifecycleError, match="amend"):
+        settled.propose(FIRST, **SIGS)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["first-version signature", "proposal signature", "proposal id", "signature only"],
+)
+def test_amend_never_touches_signatures_or_the_proposal_id(edit: str) -> None:
+    renamed = dataclasses.replace(row("Algebra"), title="Algebra I")
+    pending = approved().propose(
+        ComponentTables(components_studied=(renamed, A2), components_recognized=(B1,)), **SIGS
+    ).state
+    la = pending.la
+    assert la.first_version is not None
+    assert la.changes_proposal is not None
+    forged = signature("Someone Else", 13)
+    edited = {
+        "first-version signature": dataclasses.replace(
+            la, first_version=dataclasses.replace(la.first_version, receiving_hei_signature=None)
+        ),
+        "proposal signature": dataclasses.replace(
+            la, changes_proposal=dataclasses.replace(
+                la.changes_proposal, sending_hei_signature=forged
+            )
+        ),
+        "proposal id": dataclasses.replace(
+            la, changes_proposal=dataclasses.replace(la.changes_proposal, id="other")
+        ),
+        "signature only": dataclasses.replace(
+            la, first_version=dataclasses.replace(
+                la.first_version, student_signature=forged
+            )
+        ),
+    }[edit]
+    minor = dataclasses.replace(edited, start_date=date(2026, 2, 20))
+    for updated in (edited, minor):
+        with pytest.raises(LifecycleError, match="cannot change"):
+            pending.amend(updated)
+
+
 @pytest.mark.parametrize("table", ["blended_mobility_components", "short_term_doctoral_components"])
 def test_blended_and_doctoral_refuse_proposals_after_first_approval(table: str) -> None:
     course = dataclasses.replace(row("Summer school"), short_description="one week on site")

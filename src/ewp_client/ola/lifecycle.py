@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from ..errors import LearningAgreementError, LifecycleError, StaleProposalError
 from ..models.la import (
@@ -45,6 +46,7 @@ from ..models.la import (
 from ..models.la_update import ApproveProposalV1, CommentProposalV1, LasUpdateRequest
 from .amendments import AmendmentKind, AmendmentReport, ChangeTable, classify_amendment
 from .proposal import (
+    IDENTITY_FIELDS,
     TABLE_FIELDS,
     ChangeReason,
     ComponentTables,
@@ -141,12 +143,16 @@ class SendingLa:
 
     ``la`` is the document the ``get`` endpoint serves (once published);
     ``approved_student`` the student data at the last approval (to compute a
-    proposal's ``student`` block); ``rejection`` the receiving HEI's comment
-    on the current proposal, if it rejected it.
+    proposal's ``student`` block); ``unapproved_identity`` the identity fields
+    the served proposal lists as changed when their approved values are not
+    known (an LA taken over by :meth:`published`): they stay in every new
+    proposal until one is approved. ``rejection`` is the receiving HEI's
+    comment on the current proposal, if it rejected it.
     """
 
     la: LearningAgreement
     approved_student: Student | None = None
+    unapproved_identity: frozenset[str] = frozenset()
     rejection: ProposalComment | None = None
 
     @classmethod
@@ -160,9 +166,24 @@ class SendingLa:
     def published(
         cls, la: LearningAgreement, rejection: ProposalComment | None = None
     ) -> SendingLa:
-        """Take over an LA already served (e.g. loaded from storage)."""
+        """Take over an LA already served (e.g. loaded from storage).
+
+        The document does not keep the student data of the last approval; the
+        identity fields its pending proposal lists (``changes-proposal/student``)
+        are taken as changed since then, the others as approved as they read.
+        """
         approved = la.student if la.first_version is not None else None
-        return cls(la=la, approved_student=approved, rejection=rejection)
+        proposal = la.changes_proposal
+        pending = frozenset(
+            name
+            for name in IDENTITY_FIELDS
+            if proposal is not None
+            and proposal.student is not None
+            and getattr(proposal.student, name) is not None
+        )
+        return cls(
+            la=la, approved_student=approved, unapproved_identity=pending, rejection=rejection
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -217,7 +238,9 @@ class SendingLa:
                 raise LifecycleError(
                     f"a {kind.value} mobility takes no proposal after its first version is approved"
                 )
-            student_block = identity_changes(self.approved_student, la.student)
+            student_block = identity_changes(
+                self.approved_student, la.student, also=self.unapproved_identity
+            )
             if _same_tables(approved_tables, desired) and student_block is None:
                 raise LifecycleError(
                     "nothing needing re-validation changed since the last approval: "
@@ -267,7 +290,13 @@ class SendingLa:
             new = dataclasses.replace(self.la, first_version=signed, changes_proposal=None)
         else:
             new = dataclasses.replace(self.la, approved_changes=signed, changes_proposal=None)
-        state = dataclasses.replace(self, la=new, approved_student=new.student, rejection=None)
+        state = dataclasses.replace(
+            self,
+            la=new,
+            approved_student=new.student,
+            unapproved_identity=frozenset(),
+            rejection=None,
+        )
         return Transition(state, (state.notification(),))
 
     def comment(self, proposal_id: str, comment: str, signature: Signature) -> Transition:
@@ -304,7 +333,16 @@ class SendingLa:
         ``updated`` is the LA as it should now read. A change needing
         re-validation raises :class:`~ewp_client.errors.LifecycleError`; before
         any approval, student identity fields may still change in place.
+        Signatures and the proposal id are never amended: they come from
+        :meth:`propose` and :meth:`approve` (an id must change if and only if
+        the proposal's content does, and a signature stands for what was signed).
         """
+        touched = _signed_parts_changed(self.la, updated)
+        if touched:
+            raise LifecycleError(
+                f"an amendment cannot change {', '.join(touched)}: signatures and the proposal "
+                "id are set by propose() and approve()"
+            )
         report = classify_amendment(self.la, updated)
         blocking = sorted(
             {
@@ -323,6 +361,28 @@ class SendingLa:
         state = dataclasses.replace(self, la=updated)
         notes = (state.notification(),) if self._published(updated) else ()
         return Transition(state, notes, report)
+
+
+_SNAPSHOTS: Final = ("first_version", "approved_changes", "changes_proposal")
+_SIGNATURES: Final = ("student_signature", "sending_hei_signature", "receiving_hei_signature")
+
+
+def _signed_parts_changed(before: LearningAgreement, after: LearningAgreement) -> list[str]:
+    """The signatures and proposal id that differ between two versions of an LA (as paths)."""
+    changed = []
+    for snapshot in _SNAPSHOTS:
+        old: ListOfComponents | None = getattr(before, snapshot)
+        new: ListOfComponents | None = getattr(after, snapshot)
+        if old is None or new is None:
+            continue  # a snapshot added or removed is a table change, classified as such
+        for name in _SIGNATURES:
+            if getattr(old, name) != getattr(new, name):
+                changed.append(f"{snapshot.replace('_', '-')}/{name.replace('_', '-')}")
+    old_id = before.changes_proposal.id if before.changes_proposal is not None else None
+    new_id = after.changes_proposal.id if after.changes_proposal is not None else None
+    if old_id is not None and new_id is not None and old_id != new_id:
+        changed.append("changes-proposal/@id")
+    return changed
 
 
 def _same_tables(left: ComponentTables, right: ComponentTables) -> bool:

@@ -163,14 +163,21 @@ def current_tables(la: LearningAgreement) -> ComponentTables | None:
     return apply_changes(base, la.approved_changes)
 
 
-def identity_changes(approved: Student | None, current: Student) -> Student | None:
-    """The proposal's ``student`` block: identity fields changed since the last approval."""
+def identity_changes(
+    approved: Student | None, current: Student, *, also: Iterable[str] = ()
+) -> Student | None:
+    """The proposal's ``student`` block: identity fields changed since the last approval.
+
+    ``also`` names fields known to have changed since then although their
+    approved values are not known (they are listed with their current values).
+    """
     if approved is None:
         return None
+    listed = frozenset(also)
     changed = {
         name: getattr(current, name)
         for name in IDENTITY_FIELDS
-        if getattr(current, name) != getattr(approved, name)
+        if name in listed or getattr(current, name) != getattr(approved, name)
     }
     return Student(**changed) if changed else None
 
