@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -38,19 +38,30 @@ components = st.builds(
     los_code=st.none() | texts,
     term_id=st.just(TermId(term_number=1, total_terms=2)),
     credits=st.tuples(
-        st.builds(Credit, scheme=st.just("ects"), value=st.integers(1, 30).map(Decimal))
+        st.builds(
+            Credit,
+            scheme=st.just("ects"),
+            # lexical variants of one value (6, 6.0, 6.50...) are the same content
+            value=st.integers(1, 30).map(Decimal)
+            | st.decimals(min_value=Decimal("0.5"), max_value=Decimal(30), places=2)
+            | st.integers(1, 30).map(lambda n: Decimal(f"{n}.0")),
+        )
     ),
     status=st.sampled_from(ComponentStatus),
 )
 lists = st.none() | st.lists(components, max_size=3).map(
     lambda rows: ComponentList(components=tuple(rows))
 )
+#: One instant may be written in any offset; it is the same content.
+offsets = st.sampled_from(
+    [UTC, timezone(timedelta(hours=2)), timezone(-timedelta(hours=5, minutes=30))]
+)
 signatures = st.builds(
     Signature,
     signer_name=st.none() | texts,
-    timestamp=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(
-        lambda d: d.replace(microsecond=0, tzinfo=UTC)
-    ),
+    timestamp=st.tuples(
+        st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)), offsets
+    ).map(lambda p: p[0].replace(microsecond=0, tzinfo=UTC).astimezone(p[1])),
     signer_app=st.none() | texts,
 )
 proposals = st.builds(
@@ -163,3 +174,43 @@ def test_any_single_content_change_gives_a_new_id(proposal: ChangesProposal, wha
         old = proposal.student.family_name if proposal.student else ""
         changed = dataclasses.replace(proposal, student=Student(family_name=f"{old}x"))
     assert proposal_id(changed) != proposal_id(proposal)
+
+
+def _padded(value: Decimal) -> Decimal:
+    """The same number with one more trailing zero (``6`` -> ``6.0``, ``6.5`` -> ``6.50``)."""
+    text = format(value, "f")
+    return Decimal(text + ("0" if "." in text else ".0"))
+
+
+def _lexical_variant(proposal: ChangesProposal, offset: timezone) -> ChangesProposal:
+    def table(rows: ComponentList | None) -> ComponentList | None:
+        if rows is None:
+            return None
+        return ComponentList(components=tuple(
+            dataclasses.replace(c, credits=tuple(
+                dataclasses.replace(k, value=_padded(k.value)) for k in c.credits
+            ))
+            for c in rows.components
+        ))
+
+    def signed(sig: Signature) -> Signature:
+        return dataclasses.replace(sig, timestamp=sig.timestamp.astimezone(offset))
+
+    return dataclasses.replace(
+        proposal,
+        components_studied=table(proposal.components_studied),
+        components_recognized=table(proposal.components_recognized),
+        virtual_components=table(proposal.virtual_components),
+        student_signature=signed(proposal.student_signature),
+        sending_hei_signature=signed(proposal.sending_hei_signature),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(proposals, offsets)
+def test_lexical_variants_of_the_same_values_keep_the_id(
+    proposal: ChangesProposal, offset: timezone
+) -> None:
+    variant = _lexical_variant(proposal, offset)
+    assert variant == proposal  # the same content, written differently
+    assert proposal_id(variant) == proposal_id(proposal)

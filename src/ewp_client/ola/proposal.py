@@ -20,7 +20,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Final, TypeVar, cast
 
 from lxml import etree
 
@@ -296,9 +298,39 @@ class _ProposalElement(ChangesProposal):
         namespace = LAS_GET_NS
 
 
+_T = TypeVar("_T")
+
+
+def _canonical_value(value: _T) -> _T:
+    """``value`` with every decimal and instant in one lexical form.
+
+    Models that compare equal must give the same id: ``Decimal("6.0")`` equals
+    ``Decimal("6")`` and a timestamp equals the same instant in another
+    offset, but our codec writes each as given.
+    """
+    result: object = value
+    if isinstance(value, Decimal):
+        result = Decimal(format(value.normalize(), "f")) if value.is_finite() else value
+    elif isinstance(value, datetime):
+        result = value if value.tzinfo is None else value.astimezone(UTC)
+    elif isinstance(value, tuple):
+        result = tuple(_canonical_value(v) for v in value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        result = dataclasses.replace(
+            value,
+            **{f.name: _canonical_value(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        )
+    return cast(_T, result)
+
+
 def canonical_proposal(proposal: ChangesProposal) -> bytes:
-    """The Exclusive C14N of the proposal as our codec writes it, without its ``id``."""
-    fields = {f.name: getattr(proposal, f.name) for f in dataclasses.fields(ChangesProposal)}
+    """The Exclusive C14N of the proposal as our codec writes it, without its ``id``.
+
+    Decimals are written without trailing zeros and timestamps in UTC, so that
+    lexical variants of the same value give the same form.
+    """
+    canonical = _canonical_value(proposal)
+    fields = {f.name: getattr(canonical, f.name) for f in dataclasses.fields(ChangesProposal)}
     element = encode_element(_ProposalElement(**fields))
     element.attrib.pop("id", None)
     return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
