@@ -466,7 +466,8 @@ class IiaLifecycleError(IiaError):
 class ApprovalRefusedError(IiaError):
     """We refuse to approve this IIA.
 
-    ``reason`` is one of ``unmapped``, ``not-valid-for-approval``, ``hash-mismatch``.
+    ``reason`` is one of ``unmapped``, ``not-valid-for-approval``, ``hash-mismatch``,
+    ``wrong-partner``.
     """
 
     def __init__(

@@ -63,6 +63,16 @@ def test_the_record_quotes_the_hash_of_the_copy_approved() -> None:
     assert first.iia_hash != second.iia_hash
 
 
+def test_the_approval_is_kept_for_the_hei_serving_the_copy() -> None:
+    document = served(north())
+    assert approve(document).partner_hei_id == NORTH
+    assert approve(compute_iia_hashes(document)[0]).partner_hei_id == NORTH
+    with pytest.raises(ApprovalRefusedError) as info:
+        approve(document, partner_hei_id="evil.example.org")
+    assert (info.value.reason, info.value.iia_id) == ("wrong-partner", "n-1")
+    assert NORTH in str(info.value)
+
+
 def test_an_already_computed_result_can_be_checked() -> None:
     result = compute_iia_hashes(served(north()))[0]
     assert check_approvable(result) is result

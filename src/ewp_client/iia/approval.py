@@ -23,6 +23,10 @@ approved (:func:`check_approvable`); each refusal is an
     does not serve. The refusal's ``__cause__`` is the
     :class:`~ewp_client.errors.IiaHashError` holding both values and the text
     that was hashed.
+``wrong-partner``
+    (:func:`approve` only) The approval is recorded for the HEI serving the
+    copy, its first ``<partner>``; naming another HEI is refused, as the
+    Approval API answers only the HEIs that are partners of the agreement.
 
 :func:`approve` returns the :class:`ApprovalRecord` to keep and to serve: the
 partner's HEI, its iia-id and the hash of the very copy approved.
@@ -52,6 +56,7 @@ __all__ = [
     "HASH_MISMATCH",
     "NOT_VALID_FOR_APPROVAL",
     "UNMAPPED",
+    "WRONG_PARTNER",
     "ApprovalRecord",
     "ApprovalState",
     "PartnerApproval",
@@ -68,6 +73,7 @@ __all__ = [
 UNMAPPED: Final = "unmapped"
 NOT_VALID_FOR_APPROVAL: Final = "not-valid-for-approval"
 HASH_MISMATCH: Final = "hash-mismatch"
+WRONG_PARTNER: Final = "wrong-partner"
 
 #: The label of the text-to-hash field holding the N-th partner's iia-id is this plus N.
 _PARTNER_ID_LABEL: Final = "iia-id_"
@@ -195,16 +201,32 @@ class ApprovalRecord:
 def approve(
     copy: Document | IiaHash,
     *,
-    partner_hei_id: str,
+    partner_hei_id: str | None = None,
     iia_id: str | None = None,
     our_iia_id: str | None = None,
     pdf_file: str | None = None,
 ) -> ApprovalRecord:
     """Approve the partner's copy: :func:`check_approvable`, then the record to keep.
 
-    The record quotes the hash of the copy checked, never one given by the caller.
+    The record quotes the hash of the copy checked, never one given by the
+    caller, and is kept for the HEI serving the copy (its first partner):
+    ``partner_hei_id``, when given, must be that HEI (else ``wrong-partner``).
     """
     result = check_approvable(copy, iia_id=iia_id, our_iia_id=our_iia_id)
+    served_by = result.partner_hei_ids[0].strip() if result.partner_hei_ids else ""
+    if partner_hei_id is None:
+        if not served_by:
+            raise ConfigError(
+                f"IIA {result.iia_id!r}: its first partner has no hei-id; name partner_hei_id"
+            )
+        partner_hei_id = served_by
+    elif served_by and partner_hei_id.strip() != served_by:
+        raise _refuse(
+            f"IIA {result.iia_id!r} is served by {served_by!r} (its first partner), not "
+            f"{partner_hei_id!r}: an approval is kept for the HEI serving the copy",
+            WRONG_PARTNER,
+            result.iia_id,
+        )
     return ApprovalRecord(
         partner_hei_id=partner_hei_id,
         iia_id=result.iia_id,

@@ -71,6 +71,8 @@ class IiaHash:
     declared_hash: str | None
     #: Source line of the ``<iia>`` element, when known.
     line: int | None
+    #: Each ``<partner>``'s ``hei-id`` in document order (the first partner serves the copy).
+    partner_hei_ids: tuple[str, ...]
     #: The fields ``text_to_hash`` is made of, each as the text holds it
     #: (``text_to_hash`` is their concatenation).
     pieces: tuple[str, ...]
@@ -152,6 +154,7 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
                 version=version,
                 declared_hash=parts.declared_hash if version == 7 else None,
                 line=iia.sourceline,
+                partner_hei_ids=parts.hei_ids,
                 pieces=tuple(pieces),
             )
         )

@@ -78,6 +78,7 @@ _TRUE: Final = frozenset({"true", "1"})
 _UNWRITTEN_ATTRIBUTES: Final = frozenset({NOT_YET_DEFINED, V6_VALUE})
 _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 _ANY_IIA_ID: Final = "{*}" + IIA_ID
+_ANY_HEI_ID: Final = "{*}hei-id"
 
 # The elements that carry at least one attribute (namespace declarations are not
 # attributes in XPath). In an IIA they are few, so one pass in libxml2 to find
@@ -271,6 +272,14 @@ class IiaParts:
                 declared = string_value(child)
         iia_ids = tuple(list(partner.iterchildren(_ANY_IIA_ID)) for partner in partners)
         return cls(tuple(partners), iia_ids, tuple(conditions), declared)
+
+    @property
+    def hei_ids(self) -> tuple[str, ...]:
+        """Each partner's ``hei-id`` (its first one; empty when it has none), in order."""
+        return tuple(
+            next((string_value(e) for e in partner.iterchildren(_ANY_HEI_ID)), "")
+            for partner in self.partners
+        )
 
     @property
     def iia_id(self) -> str:
