@@ -183,3 +183,38 @@ def test_after_exchanges_a_mutually_approved_iia_is_terminated_by_modification()
 def test_an_iia_never_mutually_approved_is_deleted_not_terminated() -> None:
     with pytest.raises(IiaLifecycleError, match="delete it instead"):
         ServedIia.of(agreement()).terminate()
+
+
+def flagged(iia: Iia, flag: bool | None = True) -> Iia:
+    conditions = dataclasses.replace(iia.cooperation_conditions, terminated_as_a_whole=flag)
+    return dataclasses.replace(iia, cooperation_conditions=conditions)
+
+
+def test_terminated_as_a_whole_is_only_set_by_terminate() -> None:
+    with pytest.raises(IiaLifecycleError) as new:
+        ServedIia.of(flagged(agreement()))
+    assert (new.value.action, new.value.reason) == ("serve", "terminated-flag")
+    with pytest.raises(IiaLifecycleError) as book:
+        IiaBook().add(flagged(agreement()))
+    assert book.value.reason == "terminated-flag"
+    for state in (ServedIia.of(agreement()), mutually_approved().record_exchange()):
+        with pytest.raises(IiaLifecycleError) as modified:
+            state.modify(flagged(agreement("6")))
+        assert (modified.value.action, modified.value.reason) == ("modify", "terminated-flag")
+    ended = mutually_approved().terminate().state
+    assert ended is not None
+    assert ended.terminated_as_a_whole
+    # Once terminated, a modification may keep the flag.
+    kept = ended.modify(flagged(agreement("6"))).state
+    assert kept is not None
+    assert kept.terminated_as_a_whole
+
+
+def test_a_false_flag_is_never_served() -> None:
+    # "If given MUST be set to true": false is served as no attribute at all.
+    state = ServedIia.of(flagged(agreement(), False))
+    assert state.iia.cooperation_conditions.terminated_as_a_whole is None
+    assert b"terminated-as-a-whole" not in encode(IiasGetResponse(iias=(state.iia,)))
+    modified = state.modify(flagged(agreement("6"), False)).state
+    assert modified is not None
+    assert modified.iia.cooperation_conditions.terminated_as_a_whole is None

@@ -139,8 +139,21 @@ class ServedIia:
 
     @classmethod
     def of(cls, iia: Iia) -> ServedIia:
-        """Start serving ``iia`` (never approved), declaring its computed hash."""
-        _own_iia_id(iia)
+        """Start serving ``iia`` (never approved), declaring its computed hash.
+
+        A new agreement cannot be terminated as a whole (the flag is for mutually
+        approved agreements, set by :meth:`terminate`).
+        """
+        iia_id = _own_iia_id(iia)
+        if iia.cooperation_conditions.terminated_as_a_whole:
+            raise IiaLifecycleError(
+                f"IIA {iia_id!r} is new: it cannot be terminated as a whole (only a mutually "
+                "approved IIA can, through terminate())",
+                iia_id=iia_id,
+                action="serve",
+                reason="terminated-flag",
+            )
+        iia = _flag_only_when_true(iia)
         digest = served_hash(iia)
         return cls(iia=dataclasses.replace(iia, iia_hash=digest), iia_hash=digest)
 
@@ -208,8 +221,21 @@ class ServedIia:
         """Serve ``iia`` instead; the last approved version stays as a snapshot.
 
         The modified version needs both approvals again (ours of the partner's
-        copy included). Refused when the serving partner's ``iia-id`` changes.
+        copy included). Refused when the serving partner's ``iia-id`` changes,
+        and when it sets ``terminated-as-a-whole``: that is :meth:`terminate`'s
+        decision, with its own rules.
         """
+        if iia.cooperation_conditions.terminated_as_a_whole and not self.terminated_as_a_whole:
+            raise IiaLifecycleError(
+                f"IIA {self.iia_id!r}: terminated-as-a-whole is set by terminate(), not by a "
+                "modification",
+                iia_id=self.iia_id,
+                action="modify",
+                reason="terminated-flag",
+            )
+        return self._modify(iia)
+
+    def _modify(self, iia: Iia) -> IiaTransition:
         if _own_iia_id(iia) != self.iia_id:
             raise IiaLifecycleError(
                 f"a modification keeps the IIA's iia-id {self.iia_id!r} (got {_own_iia_id(iia)!r})",
@@ -217,6 +243,7 @@ class ServedIia:
                 action="modify",
                 reason="id-changed",
             )
+        iia = _flag_only_when_true(iia)
         digest = served_hash(iia)
         state = dataclasses.replace(
             self,
@@ -288,8 +315,17 @@ class ServedIia:
         conditions = dataclasses.replace(
             self.iia.cooperation_conditions, terminated_as_a_whole=True
         )
-        step = self.modify(dataclasses.replace(self.iia, cooperation_conditions=conditions))
+        step = self._modify(dataclasses.replace(self.iia, cooperation_conditions=conditions))
         return dataclasses.replace(step, termination=Termination.AS_A_WHOLE)
+
+
+def _flag_only_when_true(iia: Iia) -> Iia:
+    """``iia`` without ``terminated-as-a-whole="false"``: if given the flag MUST be true."""
+    conditions = iia.cooperation_conditions
+    if conditions.terminated_as_a_whole is False:
+        conditions = dataclasses.replace(conditions, terminated_as_a_whole=None)
+        return dataclasses.replace(iia, cooperation_conditions=conditions)
+    return iia
 
 
 @dataclass(frozen=True, slots=True)
