@@ -189,12 +189,19 @@ class Network:
         )
 
 
-def make_network(tmp_path: Path, *, max_ids: int = 3) -> Network:
-    ours, theirs = key(1), key(2)
+def make_network(
+    tmp_path: Path, *, max_ids: int = 3, echo_url: str | None = None, partner_key: int = 2
+) -> Network:
+    """The two-HEI network; ``echo_url`` replaces the partner's Echo URL in the catalogue,
+    ``partner_key`` picks the partner's (server and client) key."""
+    ours, theirs = key(1), key(partner_key)
+    apis = partner_apis(PARTNER_BASE, max_ids=max_ids)
+    if echo_url is not None:
+        apis = (_entry("echo", ECHO_ENTRY_NS, "2.0.1", [("url", echo_url)]), *apis[1:])
     hosts = [
         Host(apis=partner_apis(US_BASE, max_ids=max_ids), hei_ids=(US,),
              client_keys=(ours.key_id,), server_keys=(ours.key_id,)),
-        Host(apis=partner_apis(PARTNER_BASE, max_ids=max_ids), hei_ids=(PARTNER,),
+        Host(apis=apis, hei_ids=(PARTNER,),
              client_keys=(theirs.key_id,), server_keys=(theirs.key_id,)),
     ]
     heis = [

@@ -100,6 +100,18 @@ def test_doctype_in_utf16_document_is_refused() -> None:
         parse_xml(doc.encode("utf-16"))
 
 
+@pytest.mark.parametrize(
+    "codec", ["utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le", "utf-8-sig"]
+)
+def test_doctype_is_refused_in_every_encoding_with_or_without_bom(codec: str) -> None:
+    doc = f'<?xml version="1.0" encoding="{codec}"?><!DOCTYPE r [<!ENTITY x "y">]><r/>'
+    with pytest.raises(DtdForbiddenError):
+        parse_xml(doc.encode(codec))
+    plain = "<!DOCTYPE r><r/>"
+    with pytest.raises(DtdForbiddenError):
+        parse_xml(plain.encode(codec))
+
+
 def test_undeclared_entity_reference_is_malformed() -> None:
     with pytest.raises(MalformedXmlError) as info:
         parse_xml(b"<a>&x;</a>")

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from ..errors import PartnerError
+from ..errors import KeyNotAuthorizedError, PartnerError, UnknownKeyError
 from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
@@ -54,6 +54,25 @@ class AsyncEwpClient(BaseClient):
         hosted = self.locate(await self.registry.catalogue(), call)
         return hosted.entry.max_ids_of(parameter)
 
+    async def _verified_after_refresh(
+        self, error: UnknownKeyError | KeyNotAuthorizedError
+    ) -> httpx.Response:
+        """The response whose key the catalogue did not know, verified again after a refresh.
+
+        The sync client's resolver refreshes the catalogue (once, rate limited)
+        while verifying; here the refresh is awaited and the same response is
+        checked again, so the partner is not asked twice. Raises ``error`` when
+        it cannot be checked again, the new check's error when it fails again.
+        """
+        again = error.retry_verification
+        if again is None:
+            raise error
+        await self.registry.refresh_for_unknown()
+        response = again()
+        if not isinstance(response, httpx.Response):
+            raise error
+        return response
+
     async def call(self, call: EwpCall) -> Answer:
         """Send ``call`` (retrying as its kind allows) and return the validated answer."""
         hosted = self.locate(await self.registry.catalogue(), call)
@@ -62,9 +81,12 @@ class AsyncEwpClient(BaseClient):
         while True:
             request = self.build_request(call, url)
             try:
-                response = await self.http.send(request, auth=self.auth)
+                try:
+                    response = await self.http.send(request, auth=self.auth)
+                except (UnknownKeyError, KeyNotAuthorizedError) as exc:
+                    response = await self._verified_after_refresh(exc)
                 return self.handle_response(call, url, response)
-            except (httpx.TransportError, PartnerError) as exc:
+            except (httpx.RequestError, PartnerError) as exc:
                 failures += 1
                 delay = self.next_delay(call, url, failures, exc)
             await self._sleep(delay)

@@ -23,7 +23,14 @@ import httpx
 from lxml import etree
 
 from ..error_response import partner_error
-from ..errors import BadRequest, ConfigError, NoEndpointError, PartnerError, TransportError
+from ..errors import (
+    BadRequest,
+    ConfigError,
+    NoEndpointError,
+    PartnerError,
+    RegistryError,
+    TransportError,
+)
 from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
@@ -134,6 +141,16 @@ class BaseClient:
 
     @staticmethod
     def build_request(call: EwpCall, url: str) -> httpx.Request:
+        try:
+            return BaseClient._build_request(call, url)
+        except httpx.InvalidURL as exc:
+            raise RegistryError(
+                f"the catalogue's {call.api.name} endpoint for {call.hei_id}, {url!r}, is not a "
+                f"usable URL: {exc}"
+            ) from exc
+
+    @staticmethod
+    def _build_request(call: EwpCall, url: str) -> httpx.Request:
         headers = {"Accept": "text/xml, application/xml"}
         if call.body is not None:
             headers["Content-Type"] = XML_CONTENT_TYPE
@@ -142,8 +159,7 @@ class BaseClient:
             headers["Content-Type"] = FORM_CONTENT_TYPE
             return httpx.Request("POST", url, content=urlencode(call.params).encode(),
                                  headers=headers)
-        query = urlencode(call.params)
-        return httpx.Request("GET", f"{url}?{query}" if query else url, headers=headers)
+        return httpx.Request("GET", with_query(url, urlencode(call.params)), headers=headers)
 
     @staticmethod
     def handle_response(call: EwpCall, url: str, response: httpx.Response) -> Answer:
@@ -161,7 +177,7 @@ class BaseClient:
         )
 
     def next_delay(
-        self, call: EwpCall, url: str, failures: int, error: httpx.TransportError | PartnerError
+        self, call: EwpCall, url: str, failures: int, error: httpx.RequestError | PartnerError
     ) -> float:
         """Seconds to wait before trying ``call`` again after its ``failures``-th failure.
 
@@ -171,7 +187,7 @@ class BaseClient:
         delay = self.retry_delay(call, failures, error)
         if delay is not None:
             return delay
-        if isinstance(error, httpx.TransportError):
+        if isinstance(error, httpx.RequestError):
             raise self.transport_error(call, url, error) from error
         raise error
 
@@ -187,7 +203,9 @@ class BaseClient:
         return self.retry.delay(failures)
 
     @staticmethod
-    def transport_error(call: EwpCall, url: str, exc: httpx.TransportError) -> TransportError:
+    def transport_error(call: EwpCall, url: str, exc: httpx.RequestError) -> TransportError:
+        """A failure to get a usable HTTP response: the network, or a body httpx could not
+        decode (a wrong ``Content-Encoding``), as :class:`TransportError`."""
         return TransportError(f"{call.api.name} at {url}: {type(exc).__name__}: {exc}")
 
     @staticmethod
@@ -195,6 +213,16 @@ class BaseClient:
         """``ids`` cut into lists of at most ``size`` (a partner's ``max-*-ids``)."""
         size = max(1, size)
         return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def with_query(url: str, query: str) -> str:
+    """``url`` with ``query`` appended to the query it may already have (catalogue URLs can)."""
+    url = url.partition("#")[0]
+    if not query:
+        return url
+    if "?" not in url:
+        return f"{url}?{query}"
+    return url + query if url.endswith(("?", "&")) else f"{url}&{query}"
 
 
 def unique_batches(ids: Sequence[str], max_ids: int) -> list[list[str]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ..errors import ConfigError
+
 
 class CallKind(enum.Enum):
     """How a call may be repeated."""
@@ -31,9 +33,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
+            raise ConfigError(f"attempts must be at least 1, not {self.attempts}")
         if self.backoff < 0 or self.max_backoff < 0:
-            raise ValueError("backoff times cannot be negative")
+            raise ConfigError("backoff times cannot be negative")
 
     def delay(self, failed_attempts: int) -> float:
         """Seconds to wait after ``failed_attempts`` failures (1-based)."""

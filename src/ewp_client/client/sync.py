@@ -70,7 +70,7 @@ class EwpClient(BaseClient):
             try:
                 response = self.http.send(request, auth=self.auth)
                 return self.handle_response(call, url, response)
-            except (httpx.TransportError, PartnerError) as exc:
+            except (httpx.RequestError, PartnerError) as exc:
                 failures += 1
                 delay = self.next_delay(call, url, failures, exc)
             self._sleep(delay)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import httpx
+
 from ..errors import NoEndpointError
 from ..namespaces import CLIAUTH_HTTPSIG_NS, ApiVersion
 from .model import ApiEntry, ClientKey, Hei, Host, HostedApi
@@ -22,6 +24,19 @@ def _normalize_other_id(type_: str, value: str) -> tuple[str, str]:
     """Other ids compare case- and spacing-insensitively (``PL  WARSZAW01`` is ``PL WARSZAW01``)."""
     canonical_type = "erasmus-charter" if type_ == "euc" else type_
     return canonical_type, " ".join(value.split()).upper()
+
+
+def endpoint_key(url: str) -> str:
+    """``url`` as endpoints are matched: without query and fragment, in httpx's normal form.
+
+    Scheme and host compare case-insensitively, a default port is the same as
+    none and percent-encoding is normalised, so a catalogue URL and the URL a
+    response came from match whatever way either was written.
+    """
+    try:
+        return str(httpx.URL(url).copy_with(query=None, fragment=None))
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return url
 
 
 K = TypeVar("K")
@@ -54,7 +69,10 @@ def _build_index(hosts: tuple[Host, ...], heis: tuple[Hei, ...]) -> _Index:
         hosts_by_client_key=_group((key, host) for host in hosts for key in host.client_keys),
         server_keys=frozenset(key for host in hosts for key in host.server_keys),
         hosts_by_url=_group(
-            (url, host) for host in hosts for entry in host.apis for url in entry.urls.values()
+            (endpoint_key(url), host)
+            for host in hosts
+            for entry in host.apis
+            for url in entry.urls.values()
         ),
         heis_by_other_id=_group(
             (_normalize_other_id(o.type, o.value), hei) for hei in heis for o in hei.other_ids
@@ -172,16 +190,22 @@ class Catalogue:
         return tuple(usable), ""
 
     def hosts_publishing(self, url: str) -> tuple[Host, ...]:
-        """Every host that lists ``url`` (exactly) as an endpoint of one of its APIs."""
-        return self._index.hosts_by_url.get(url, ())
+        """Every host that lists ``url`` as an endpoint of one of its APIs.
+
+        Matched on :func:`endpoint_key`: the query is ignored (a response is
+        verified against the URL it came from, whose query is the request's).
+        """
+        return self._index.hosts_by_url.get(endpoint_key(url), ())
 
     def entries_at(self, url: str) -> tuple[HostedApi, ...]:
-        """Every (host, entry) publishing ``url`` as one of its endpoints."""
+        """Every (host, entry) publishing ``url`` as an endpoint (matched as in
+        :meth:`hosts_publishing`)."""
+        key = endpoint_key(url)
         return tuple(
             HostedApi(host=h, entry=e)
             for h in self.hosts_publishing(url)
             for e in h.apis
-            if url in e.urls.values()
+            if any(endpoint_key(u) == key for u in e.urls.values())
         )
 
     # ------------------------------------------------------------------ keys

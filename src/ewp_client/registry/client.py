@@ -48,7 +48,10 @@ def resolve_source(source: str | Path) -> str:
     """``https://``/``http://``/``file://`` URLs as given; a path becomes a ``file://`` URL."""
     if isinstance(source, Path):
         return source.expanduser().resolve().as_uri()
-    scheme = urlsplit(source).scheme.lower()
+    try:
+        scheme = urlsplit(source).scheme.lower()
+    except ValueError as exc:
+        raise ConfigError(f"not a Registry address: {source!r} ({exc})") from exc
     if scheme in ("http", "https", "file"):
         return source
     if scheme and len(scheme) > 1:

@@ -15,8 +15,6 @@ worker thread). Async code keeps ``refresh_unknown`` off and awaits
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ..errors import RegistryError, RegistryUnavailableError
@@ -26,11 +24,6 @@ from .client import AsyncRegistryClient, RegistryClient
 from .model import load_rsa_public_key
 
 
-def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
 def server_key_for_url(catalogue: Catalogue, key_id: str, endpoint: str) -> bool:
     """Whether ``key_id`` is a server key of the host publishing ``endpoint`` (query ignored).
 
@@ -38,7 +31,7 @@ def server_key_for_url(catalogue: Catalogue, key_id: str, endpoint: str) -> bool
     them: the catalogue forbids lending one host's keys to another that claims
     the same URL, and with only the URL we cannot tell which host it came from.
     """
-    hosts = catalogue.hosts_publishing(_without_query(endpoint))
+    hosts = catalogue.hosts_publishing(endpoint)
     return bool(hosts) and all(catalogue.is_server_key_for(key_id, h) for h in hosts)
 
 

@@ -19,6 +19,7 @@ from typing import Final
 
 import httpx
 
+from ..errors import KeyNotAuthorizedError, UnknownKeyError
 from .algorithm import RSA_SHA256
 from .digest import SHA256
 from .request_id import new_request_id
@@ -62,18 +63,28 @@ class EwpAuth(httpx.Auth):
         items = response.headers.multi_items()
         if not self.verifier.needs_verification(response.status_code, items):
             return
+        verifier = self.verifier
         raw = response.extensions.get(RAW_BODY)
-        result = self.verifier.verify(
-            request=sent,
-            endpoint=str(request.url.copy_with(query=None, fragment=None)),
-            headers=items,
-            body=raw if isinstance(raw, bytes) else response.content,
-        )
-        response.extensions[VERIFIED] = result
-        if self.strip_unsigned_headers:
-            covered = set(result.covered)
-            for name in {n.lower() for n, _ in items} - covered:
-                del response.headers[name]
+
+        def verify() -> httpx.Response:
+            result = verifier.verify(
+                request=sent,
+                endpoint=str(request.url.copy_with(query=None, fragment=None)),
+                headers=items,
+                body=raw if isinstance(raw, bytes) else response.content,
+            )
+            response.extensions[VERIFIED] = result
+            if self.strip_unsigned_headers:
+                covered = set(result.covered)
+                for name in {n.lower() for n, _ in items} - covered:
+                    del response.headers[name]
+            return response
+
+        try:
+            verify()
+        except (UnknownKeyError, KeyNotAuthorizedError) as exc:
+            exc.retry_verification = verify
+            raise
 
     def _prepare(self, request: httpx.Request) -> SentRequest:
         target = request.url.raw_path.decode("ascii")

@@ -33,7 +33,6 @@ DEFAULT_MAX_DEPTH: Final = 256
 # is a DOCTYPE (or garbage the parser would reject anyway).
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +71,28 @@ class _Parsers(threading.local):
 _parsers = _Parsers()
 
 
+#: Byte-order marks and, without one, the first bytes of ``<?`` or ``<`` in each
+#: encoding (XML 1.0, Appendix F), longest first.
+_ENCODING_SIGNATURES: Final = (
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\x00\x00\x00\x3c", "utf-32-be", 0),
+    (b"\x3c\x00\x00\x00", "utf-32-le", 0),
+    (b"\xef\xbb\xbf", "utf-8", 3),
+    (b"\xfe\xff", "utf-16-be", 2),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\x00\x3c", "utf-16-be", 0),
+    (b"\x3c\x00", "utf-16-le", 0),
+)
+
+
 def _prolog_bytes(data: bytes) -> bytes:
     """The document's start as ASCII-compatible bytes, for the prolog scan."""
-    head = data[:4]
-    if head.startswith(_UTF16_BOMS) or (len(head) == 4 and (head[0] == 0 or head[1] == 0)):
-        for codec in ("utf-16", "utf-16-le", "utf-16-be"):
-            try:
-                return data.decode(codec).encode("utf-8")
-            except UnicodeDecodeError:
-                continue
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:]
+    for signature, codec, skip in _ENCODING_SIGNATURES:
+        if data.startswith(signature):
+            if codec == "utf-8":
+                return data[skip:]
+            return data[skip:].decode(codec, errors="replace").encode("utf-8")
     return data
 
 
@@ -151,5 +161,12 @@ def parse_xml(
             f"not well-formed XML: {message}", line=line, column=column
         ) from exc
     tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        # Only reached by an encoding the prolog scan misread: refuse all the same.
+        raise DtdForbiddenError(
+            "the document has a DOCTYPE; EWP documents never need one and DTDs, entity "
+            "declarations and external references are refused",
+            line=1,
+        )
     _check_depth(tree, limits.max_depth)
     return tree
