@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 
 import pytest
 
@@ -68,6 +69,15 @@ def test_digest_errors_name_the_problem(header: str | None, message: str) -> Non
 def test_digest_of_the_decoded_body_is_diagnosed() -> None:
     with pytest.raises(DigestError, match="before gzip"):
         verify_digest(digest_header(b"plain"), gzip.compress(b"plain"), content_encoding="gzip")
+
+
+def test_deflate_digest_diagnosed_and_a_gzip_bomb_is_not_inflated_for_a_hint() -> None:
+    with pytest.raises(DigestError, match="before deflate"):
+        verify_digest(digest_header(b"plain"), zlib.compress(b"plain"), content_encoding="deflate")
+    bomb = gzip.compress(bytes(80 * 1024 * 1024), compresslevel=1)  # 80 MiB of zeros
+    with pytest.raises(DigestError, match="mismatch") as info:
+        verify_digest(digest_header(b"plain"), bomb, content_encoding="gzip")
+    assert "before gzip" not in str(info.value)
 
 
 def test_http_date_round_trip() -> None:

@@ -71,7 +71,11 @@ class CatalogueKeyResolver:
             key = fresh.client_key(key_id)
         if key is None:
             return None
-        return KeyInfo(key_id=key_id, public_key=key.public_key(), heis=key.hei_ids)
+        try:
+            public_key = key.public_key()
+        except RegistryError:  # published, but not an RSA key we can verify with
+            return None
+        return KeyInfo(key_id=key_id, public_key=public_key, heis=key.hei_ids)
 
     def public_key(self, key_id: str) -> RSAPublicKey | None:
         der = self._catalogue().public_key(key_id)

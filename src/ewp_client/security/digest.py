@@ -7,7 +7,6 @@ after any ``Content-Encoding`` and before any decoding by the receiver.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import hmac
 import zlib
@@ -70,16 +69,27 @@ def verify_digest(value: str | None, body: bytes, *, content_encoding: str | Non
     )
 
 
+#: The most a body is inflated to explain a digest mismatch (a hint is not worth more).
+_MAX_INFLATED: Final = 64 * 1024 * 1024
+
+
+def _inflate(body: bytes, wbits: int) -> bytes | None:
+    """``body`` inflated, or ``None`` when it is not that coding or inflates past the cap."""
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(body, _MAX_INFLATED)
+    except zlib.error:
+        return None
+    if inflater.unconsumed_tail or not inflater.eof:
+        return None  # larger than the cap (a bomb?) or truncated
+    return out
+
+
 def _decode(body: bytes, content_encoding: str | None) -> bytes | None:
     coding = (content_encoding or "").strip().lower()
-    try:
-        if coding in ("gzip", "x-gzip"):
-            return gzip.decompress(body)
-        if coding == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
-    except (OSError, EOFError, zlib.error):
-        return None
+    if coding in ("gzip", "x-gzip"):
+        return _inflate(body, 16 + zlib.MAX_WBITS)
+    if coding == "deflate":
+        decoded = _inflate(body, zlib.MAX_WBITS)
+        return decoded if decoded is not None else _inflate(body, -zlib.MAX_WBITS)
     return None
