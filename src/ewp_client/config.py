@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -89,20 +89,30 @@ class ClientConfig:
             except (OSError, ssl.SSLError) as exc:
                 raise ConfigError(f"CA bundle {self.ca_bundle}: {exc}") from exc
         if self.proxies:
-            options["mounts"] = {
-                pattern: httpx.HTTPTransport(proxy=url) for pattern, url in self.proxies.items()
-            }
+            options["mounts"] = _mounts(self.proxies, httpx.HTTPTransport)
         return options
 
     def async_http_client_options(self) -> dict[str, Any]:
         """Like :meth:`http_client_options`, with async transports for the proxies."""
         options = self.http_client_options()
         if self.proxies:
-            options["mounts"] = {
-                pattern: httpx.AsyncHTTPTransport(proxy=url)
-                for pattern, url in self.proxies.items()
-            }
+            options["mounts"] = _mounts(self.proxies, httpx.AsyncHTTPTransport)
         return options
+
+
+def _mounts(proxies: Mapping[str, str], transport: Callable[..., Any]) -> dict[str, Any]:
+    """httpx mounts for ``proxies`` (URL pattern -> proxy URL); bad entries are a ConfigError."""
+    mounts = {}
+    for pattern, url in proxies.items():
+        if "://" not in pattern:
+            raise ConfigError(
+                f"proxy pattern {pattern!r} is not a URL pattern (e.g. 'https://' or 'all://')"
+            )
+        try:
+            mounts[pattern] = transport(proxy=url)
+        except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:
+            raise ConfigError(f"proxy {url!r} for {pattern!r}: {exc}") from exc
+    return mounts
 
 
 def registry_url(source: str, *, base: Path | None = None) -> str:

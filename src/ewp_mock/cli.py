@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a HEI id to serve (repeatable; default {DEFAULT_HEI})",
     )
     serve.add_argument(
+        "--base-url", metavar="URL",
+        help="the public address clients use, e.g. http://mock:8000 when listening on 0.0.0.0 "
+        "in a container (default: http://HOST:PORT); catalogue, manifests and the signed Host "
+        "follow it",
+    )
+    serve.add_argument(
         "--server-key", type=Path, metavar="PEM",
         help="RSA private key the mock signs its responses with (default: a fresh 2048-bit key)",
     )
@@ -135,6 +141,7 @@ def _serve(args: argparse.Namespace) -> int:
             hei_ids=tuple(args.heis or (DEFAULT_HEI,)),
             host=args.host,
             port=port,
+            base_url=args.base_url,
             server_key=server_key,
             client_key=client_key,
         )

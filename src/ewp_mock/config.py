@@ -78,7 +78,8 @@ class MockConfig:
         """The base URL without a trailing slash."""
         if self.base_url is not None:
             return self.base_url.rstrip("/")
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
+        return f"http://{host}:{self.port}"
 
     @property
     def authority(self) -> str:

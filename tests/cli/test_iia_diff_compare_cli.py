@@ -77,7 +77,10 @@ def test_unreadable_or_invalid_input_exits_2(
         _write(tmp_path, "other.xml", b"<x xmlns='urn:nothing'/>"),
     ):
         assert main(["iia", command, "--json", good, bad]) == 2
-        assert capsys.readouterr().out == ""
+        # --json: still exactly one JSON document on stdout, naming the problem
+        report = json.loads(capsys.readouterr().out)
+        assert report["exit_status"] == 2
+        assert report["error"]
 
 
 def test_compare_rejects_a_schema_invalid_copy(tmp_path: Path, example: bytes) -> None:

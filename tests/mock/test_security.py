@@ -212,3 +212,18 @@ async def test_unknown_paths_and_methods_answer_error_responses(http: httpx.Asyn
     for response in (missing, wrong):
         assert response.headers["content-type"] == "text/xml; charset=utf-8"
         assert parse_error_response(response.content).developer
+
+
+async def test_a_post_whose_content_type_is_not_signed_is_still_read(
+    app: FastAPI, http: httpx.AsyncClient
+) -> None:
+    # The spec makes clients sign (request-target), host, date, digest, x-request-id only.
+    body = b"echo=a&echo=b"
+    signed = RequestSigner(key(3), also_sign=()).sign(
+        method="POST", target="/ewp/echo", body=body,
+        headers=[("Content-Type", FORM)], host="mock.test",
+    )
+    assert "content-type" not in signed.covered
+    response = await http.post("/ewp/echo", content=body, headers=wire_headers(signed, body))
+    assert response.status_code == 200
+    assert decode(response.content, EchoResponse).echoes == ("a", "b")

@@ -107,3 +107,17 @@ def test_short_client_keys_and_bad_admit_options_are_refused(
     ok = tmp_path / "ok.pem"
     ok.write_bytes(public_key_pem(SigningKey(key(3).private_key).public_key))
     assert main(["serve", "--admit", f"{ok}= , "]) == 2
+
+
+def test_public_url_brackets_ipv6_and_base_url_wins() -> None:
+    from ewp_mock import MockConfig
+
+    assert MockConfig(host="::1", port=8123).public_url == "http://[::1]:8123"
+    config = MockConfig(host="0.0.0.0", port=8000, base_url="http://mock:8000/")
+    assert config.url("/ewp/echo") == "http://mock:8000/ewp/echo"
+    assert config.authority == "mock:8000"
+
+
+def test_a_bad_base_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--base-url", "ftp://mock"]) == 2
+    assert "not an http(s) URL" in capsys.readouterr().err

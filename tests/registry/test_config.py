@@ -148,3 +148,15 @@ def test_ca_bundle_becomes_the_trust_store(tmp_path):
     certifi = pytest.importorskip("certifi")
     options = ClientConfig(ca_bundle=Path(certifi.where())).http_client_options()
     assert isinstance(options["verify"], ssl.SSLContext)
+
+
+@pytest.mark.parametrize(
+    "proxies",
+    [{"all://": "notaurl"}, {"foo": "http://p:1"}],
+    ids=["bad-proxy-url", "bad-pattern"],
+)
+def test_bad_proxy_settings_are_config_errors(proxies):
+    with pytest.raises(ConfigError, match="proxy"):
+        ClientConfig(proxies=proxies).http_client_options()
+    with pytest.raises(ConfigError, match="proxy"):
+        ClientConfig(proxies=proxies).async_http_client_options()

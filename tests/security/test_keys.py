@@ -107,8 +107,14 @@ def test_cli_generate_refuses_to_overwrite(
     assert (tmp_path / "private-key.pem").read_bytes() == before
 
 
-def test_cli_generate_refuses_small_keys(tmp_path: Path) -> None:
+def test_cli_generate_refuses_small_and_absurd_key_sizes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["keys", "generate", "--out", str(tmp_path), "--bits", "1024"]) == 2
+    # Would take hours; refused at once, with one JSON document under --json.
+    assert main(["keys", "generate", "--json", "--out", str(tmp_path), "--bits", "99999999"]) == 2
+    assert "16384" in json.loads(capsys.readouterr().out)["error"]
+    assert not list(tmp_path.iterdir())
 
 
 def test_cli_fingerprint_prints_the_key_id(

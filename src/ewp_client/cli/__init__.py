@@ -7,6 +7,7 @@ exit status (see :mod:`ewp_client.cli._common`).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -44,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except UsageError as exc:
         err(f"ewp: {exc}")
+        if getattr(args, "json", False):  # --json promises one JSON document on stdout
+            print(json.dumps({"error": str(exc), "exit_status": USAGE}))
         return USAGE
     except KeyboardInterrupt:
         return 130

@@ -36,10 +36,16 @@ __all__ = [
 MIN_GENERATED_BITS: Final = 2048
 
 
+#: Larger keys take minutes to make and gain nothing in EWP.
+MAX_GENERATED_BITS: Final = 16384
+
+
 def generate_private_key(bits: int = MIN_GENERATED_BITS) -> rsa.RSAPrivateKey:
     """A fresh RSA private key (public exponent 65537)."""
-    if bits < MIN_GENERATED_BITS:
-        raise ConfigError(f"RSA keys must have at least {MIN_GENERATED_BITS} bits, not {bits}")
+    if not MIN_GENERATED_BITS <= bits <= MAX_GENERATED_BITS:
+        raise ConfigError(
+            f"RSA keys must have {MIN_GENERATED_BITS} to {MAX_GENERATED_BITS} bits, not {bits}"
+        )
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 

@@ -40,7 +40,9 @@ def _parameters(request: Request, verified: SignedRequest) -> list[tuple[str, st
     if request.method == "GET":
         query = bytes(request.scope.get("query_string", b"")).decode("latin-1")
         return parse_qsl(query, keep_blank_values=True, errors="strict")
-    content_type = (verified.header("content-type") or "").split(";")[0].strip().lower()
+    # Clients need not sign Content-Type (the Digest covers the body): read it as sent.
+    raw_type = verified.header("content-type") or request.headers.get("content-type", "")
+    content_type = raw_type.split(";")[0].strip().lower()
     if verified.body and content_type != FORM:
         raise BadRequest(f"POST parameters must be sent as {FORM}", status=400)
     try:
