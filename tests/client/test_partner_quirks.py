@@ -11,12 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec as ec_keys
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ewp_client.client import AsyncEwpClient, EwpCall, EwpClient, RetryPolicy
-from ewp_client.errors import ConfigError, TransportError
+from ewp_client.errors import ConfigError, RegistryError, TransportError
 from ewp_client.namespaces import ECHO_API
-from ewp_client.registry import AsyncRegistryClient, RegistryClient
-from ewp_client.security import ResponseSigner
+from ewp_client.registry import AsyncRegistryClient, Host, RegistryClient, build_catalogue
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import ResponseSigner, key_fingerprint
 from tests.client.test_client_core import ECHO, echo_handler
 from tests.support.network import PARTNER, AsyncPartner, AsyncSleeps, Sleeps, make_network
 
@@ -106,3 +109,19 @@ def test_bad_arguments_are_config_errors() -> None:
         RetryPolicy(attempts=0)
     with pytest.raises(ConfigError):
         RegistryClient("https://[::1/catalogue-v1.xml")
+
+
+def test_an_unusable_catalogue_url_is_a_registry_error(tmp_path: Path) -> None:
+    net = make_network(tmp_path, echo_url="http://[::1/ewp/echo")
+    with net.client(echo_handler) as client, pytest.raises(RegistryError, match="usable URL"):
+        client.call(ECHO)
+    assert net.requests == []
+
+
+def test_a_published_client_key_that_is_not_rsa_reads_as_unknown() -> None:
+    ec = ec_keys.generate_private_key(ec_keys.SECP256R1()).public_key()
+    der = ec.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    kid = key_fingerprint(der)
+    host = Host(apis=(), hei_ids=(PARTNER,), client_keys=(kid,))
+    resolver = CatalogueKeyResolver(build_catalogue([host], public_keys=[der]))
+    assert resolver.client_key(kid) is None  # the mock answers 403, not 500
