@@ -53,7 +53,8 @@ the message, so that callers and tests can act on them.
     │   ├── IiaLifecycleError .................. a step the IIA lifecycle refuses (action, reason)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
     └── LearningAgreementError
-        ├── AlreadyApplied ..................... our approval/comment is already there
+        ├── LaUpdateError ...................... an update failed: the request, the error, the LA
+        │   └── AlreadyApplied ................. our approval/comment is already there
         ├── StaleProposalError ................. not the current proposal id (409)
         └── LifecycleError ..................... a transition the LA lifecycle does not allow
 
@@ -65,6 +66,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models.la import LearningAgreement
+    from .models.la_update import LasUpdateRequest
 
 __all__ = [
     "AlreadyApplied",
@@ -85,6 +91,7 @@ __all__ = [
     "IiaLifecycleError",
     "IiaNotHashableError",
     "KeyNotAuthorizedError",
+    "LaUpdateError",
     "LearningAgreementError",
     "LifecycleError",
     "MalformedSignatureError",
@@ -351,29 +358,17 @@ class NoEndpointError(RegistryError):
 
 
 class TransportError(EwpError):
-    """The partner could not be reached (DNS, TLS, timeout, connection reset).
-
-    ``update_request``, ``learning_agreement``: as for :class:`PartnerError`.
-    """
-
-    update_request: object | None = None
-    learning_agreement: object | None = None
+    """The partner could not be reached (DNS, TLS, timeout, connection reset)."""
 
 
 class PartnerError(EwpError):
     """A partner answered with an error status.
 
     ``developer_message`` / ``user_message`` come from the parsed EWP
-    ``error-response`` when the partner sent one. ``update_request`` is the
-    request model the user asked us to send, when the call was an update, so
-    that nothing the user did is lost: it can be resent as it is.
-    ``learning_agreement`` is the partner's copy as re-read after a failed
-    update, when the client re-read it.
+    ``error-response`` when the partner sent one.
     """
 
     status: int = 0
-    update_request: object | None = None
-    learning_agreement: object | None = None
 
     def __init__(
         self,
@@ -501,15 +496,49 @@ class LearningAgreementError(EwpError):
     """A Learning Agreement operation cannot be carried out."""
 
 
-class AlreadyApplied(LearningAgreementError):
-    """Our approval or comment is already recorded on the partner's copy.
+class LaUpdateError(LearningAgreementError):
+    """An LA ``update`` (approval or comment) failed; what the caller needs comes with it.
 
-    ``update_request`` is the request that turned out to be applied;
-    ``learning_agreement`` the partner's copy as re-read, showing it.
+    ``update_request`` is the request as the user made it: nothing the user did
+    is lost, and it can be sent again as it is. ``error`` is what the call
+    raised (also the ``__cause__``): a :class:`TransportError`, a
+    :class:`PartnerError` such as :class:`EditConflict` (refetch and decide
+    again), an :class:`HttpSignatureError`... After a timeout, a 5xx or a 409
+    the client re-reads the LA (``reread``): ``learning_agreement`` is the
+    partner's copy as re-read (``None`` when it no longer shows it, or was not
+    re-read), ``reread_error`` what re-reading raised when that failed too.
     """
 
-    update_request: object | None = None
-    learning_agreement: object | None = None
+    def __init__(
+        self,
+        message: str,
+        *,
+        update_request: LasUpdateRequest,
+        error: EwpError,
+        reread: bool = False,
+        learning_agreement: LearningAgreement | None = None,
+        reread_error: EwpError | None = None,
+    ):
+        super().__init__(message)
+        self.update_request = update_request
+        self.error = error
+        self.reread = reread
+        self.learning_agreement = learning_agreement
+        self.reread_error = reread_error
+
+    @property
+    def status(self) -> int | None:
+        """The partner's HTTP status, when the update failed with one (409: edit conflict)."""
+        return self.error.status if isinstance(self.error, PartnerError) else None
+
+
+class AlreadyApplied(LaUpdateError):
+    """Our approval or comment is already recorded on the partner's copy.
+
+    The update failed (``error``: a timeout, a 5xx, a 409) but the re-read
+    ``learning_agreement`` shows the decision in ``update_request``: nothing
+    is left to do.
+    """
 
 
 class StaleProposalError(LearningAgreementError):

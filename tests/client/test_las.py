@@ -10,6 +10,9 @@ answering 409, which is what the client's re-read must sort out.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,8 +28,6 @@ from ewp_client.client import (
     MobilityType,
     RetryPolicy,
     Signer,
-    learning_agreement_of,
-    update_request_of,
 )
 from ewp_client.client.las import approve_request, comment_request, get_calls
 from ewp_client.codec import decode, encode
@@ -36,8 +37,10 @@ from ewp_client.errors import (
     BadRequest,
     ConfigError,
     EditConflict,
+    LaUpdateError,
     PartnerServerError,
     TransportError,
+    XmlError,
 )
 from ewp_client.models import (
     ChangesProposal,
@@ -72,8 +75,9 @@ SIGNER = Signer(
 # ------------------------------------------------------------------ the partner
 
 
-def la(omobility_id: str = "om-0001", *, proposal_id: str | None = "proposal-1"
-       ) -> LearningAgreement:
+def la(
+    omobility_id: str = "om-0001", *, proposal_id: str | None = "proposal-1"
+) -> LearningAgreement:
     """An LA of the partner's, with a pending changes proposal ``proposal_id``."""
     base = learning_agreement()
     proposal = base.changes_proposal
@@ -82,15 +86,18 @@ def la(omobility_id: str = "om-0001", *, proposal_id: str | None = "proposal-1"
         base,
         omobility_id=omobility_id,
         sending_hei=dataclasses.replace(base.sending_hei, hei_id=PARTNER),
-        receiving_hei=MobilityInstitution(hei_id=US,
-                                          contact_person=base.receiving_hei.contact_person),
-        changes_proposal=None if proposal_id is None
+        receiving_hei=MobilityInstitution(
+            hei_id=US, contact_person=base.receiving_hei.contact_person
+        ),
+        changes_proposal=None
+        if proposal_id is None
         else dataclasses.replace(proposal, id=proposal_id),
     )
 
 
-def approved(agreement: LearningAgreement, signer: Signer, *, utc: bool = False
-             ) -> LearningAgreement:
+def approved(
+    agreement: LearningAgreement, signer: Signer, *, utc: bool = False
+) -> LearningAgreement:
     """``agreement`` after the sending HEI recorded ``signer``'s approval of its proposal.
 
     ``utc=True``: the partner stores the timestamp converted to UTC, as some do.
@@ -102,16 +109,19 @@ def approved(agreement: LearningAgreement, signer: Signer, *, utc: bool = False
         signature = dataclasses.replace(signature, timestamp=signature.timestamp.astimezone(UTC))
     fields = {f.name: getattr(proposal, f.name) for f in dataclasses.fields(ListOfComponents)}
     fields["receiving_hei_signature"] = signature
-    return dataclasses.replace(agreement, approved_changes=ListOfComponents(**fields),
-                               changes_proposal=None)
+    return dataclasses.replace(
+        agreement, approved_changes=ListOfComponents(**fields), changes_proposal=None
+    )
 
 
 def commented(agreement: LearningAgreement, signer: Signer) -> LearningAgreement:
     """``agreement`` after the sending HEI recorded ``signer``'s comment on its proposal."""
     proposal = agreement.changes_proposal
     assert proposal is not None
-    return dataclasses.replace(agreement, changes_proposal=dataclasses.replace(
-        proposal, receiving_hei_signature=signer.signature()))
+    return dataclasses.replace(
+        agreement,
+        changes_proposal=dataclasses.replace(proposal, receiving_hei_signature=signer.signature()),
+    )
 
 
 def xml(body: bytes, status: int = 200) -> httpx.Response:
@@ -124,11 +134,18 @@ def form(request: httpx.Request) -> list[tuple[str, str]]:
     return parse_qsl(request.url.query.decode())
 
 
-UPDATED = encode(LasUpdateResponse(success_user_messages=(
-    MultilineStringWithOptionalLang(value="Approval recorded", lang="en"),)))
+UPDATED = encode(
+    LasUpdateResponse(
+        success_user_messages=(
+            MultilineStringWithOptionalLang(value="Approval recorded", lang="en"),
+        )
+    )
+)
 
-CONFLICT = render_error_response("changes-proposal-id is not current",
-                                 "Your copy of the LA is out of date. Refresh it and repeat.")
+CONFLICT = render_error_response(
+    "changes-proposal-id is not current",
+    "Your copy of the LA is out of date. Refresh it and repeat.",
+)
 
 Update = Callable[["Partner", httpx.Request], httpx.Response]
 
@@ -145,7 +162,7 @@ class Partner:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         endpoint = request.url.path.removeprefix("/ewp/las/")
-        if (failures := self.fail_first.get(endpoint)):
+        if failures := self.fail_first.get(endpoint):
             return httpx.Response(failures.pop(0))
         if endpoint == "update":
             return self.on_update(self, request)
@@ -159,12 +176,23 @@ class Partner:
         if endpoint == "index":
             return xml(encode(LasIndexResponse(omobility_ids=self.index)))
         if endpoint == "stats":
-            return xml(encode(LasStatsResponse(academic_years=(OutgoingLaStats(
-                receiving_academic_year_id="2025/2026", la_outgoing_total=12,
-                la_outgoing_not_modified_after_approval=5,
-                la_outgoing_modified_after_approval=3, la_outgoing_latest_version_approved=8,
-                la_outgoing_latest_version_rejected=1,
-                la_outgoing_latest_version_awaiting=3),))))
+            return xml(
+                encode(
+                    LasStatsResponse(
+                        academic_years=(
+                            OutgoingLaStats(
+                                receiving_academic_year_id="2025/2026",
+                                la_outgoing_total=12,
+                                la_outgoing_not_modified_after_approval=5,
+                                la_outgoing_modified_after_approval=3,
+                                la_outgoing_latest_version_approved=8,
+                                la_outgoing_latest_version_rejected=1,
+                                la_outgoing_latest_version_awaiting=3,
+                            ),
+                        )
+                    )
+                )
+            )
         return httpx.Response(404)
 
 
@@ -183,9 +211,11 @@ def paths(net: Network) -> list[str]:
 
 def timeout_after(effect: Callable[[Partner], None]) -> Update:
     """The partner applies the update (``effect``) and the answer is lost."""
+
     def update(partner: Partner, request: httpx.Request) -> httpx.Response:
         effect(partner)
         raise httpx.ReadTimeout("timed out reading the answer", request=request)
+
     return update
 
 
@@ -193,6 +223,7 @@ def conflict_after(effect: Callable[[Partner], None]) -> Update:
     def update(partner: Partner, request: httpx.Request) -> httpx.Response:
         effect(partner)
         return xml(CONFLICT, 409)
+
     return update
 
 
@@ -284,17 +315,19 @@ def test_index_without_filters_sends_only_the_sending_hei(net: Network) -> None:
 @pytest.mark.parametrize("mobility_type", ["blended", "doctoral"])
 def test_index_accepts_mobility_types_as_strings(net: Network, mobility_type: str) -> None:
     las_client(net, Partner()).index(PARTNER, receiving_hei_id=US, mobility_type=mobility_type)
-    assert form(net.requests[0])[1:] == [("receiving_hei_id", US),
-                                         ("mobility_type", mobility_type)]
+    assert form(net.requests[0])[1:] == [("receiving_hei_id", US), ("mobility_type", mobility_type)]
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"mobility_type": "erasmus"}, "mobility_type"),
-     ({"modified_since": datetime(2025, 9, 1)}, "timezone-aware")],
+    [
+        ({"mobility_type": "erasmus"}, "mobility_type"),
+        ({"modified_since": datetime(2025, 9, 1)}, "timezone-aware"),
+    ],
 )
-def test_index_refuses_unusable_filters(net: Network, kwargs: dict[str, object],
-                                        message: str) -> None:
+def test_index_refuses_unusable_filters(
+    net: Network, kwargs: dict[str, object], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         las_client(net, Partner()).index(PARTNER, **kwargs)  # type: ignore[arg-type]
     assert net.requests == []
@@ -303,8 +336,11 @@ def test_index_refuses_unusable_filters(net: Network, kwargs: dict[str, object],
 def test_stats_are_read_and_decoded(net: Network) -> None:
     stats = las_client(net, Partner()).stats(PARTNER)
     (year,) = stats.academic_years
-    assert (year.receiving_academic_year_id, year.la_outgoing_total,
-            year.la_outgoing_latest_version_rejected) == ("2025/2026", 12, 1)
+    assert (
+        year.receiving_academic_year_id,
+        year.la_outgoing_total,
+        year.la_outgoing_latest_version_rejected,
+    ) == ("2025/2026", 12, 1)
     assert paths(net) == ["GET stats"]
     assert net.requests[0].url.query == b""
 
@@ -372,8 +408,9 @@ def test_approve_sends_a_schema_valid_approve_proposal(net: Network) -> None:
 
 
 def test_comment_sends_a_schema_valid_comment_proposal(net: Network) -> None:
-    las_client(net, Partner(la())).comment(PARTNER, "om-0001", "proposal-1", SIGNER,
-                                           "Topology is offered in the spring term only.")
+    las_client(net, Partner(la())).comment(
+        PARTNER, "om-0001", "proposal-1", SIGNER, "Topology is offered in the spring term only."
+    )
     expected = f"""
       <omobility-las-update-request xmlns="{LAS_UPDATE_REQUEST_NS}">
         <sending-hei-id>{PARTNER}</sending-hei-id>
@@ -386,22 +423,33 @@ def test_comment_sends_a_schema_valid_comment_proposal(net: Network) -> None:
     assert shape(wire(net.requests[0])) == shape(etree.fromstring(expected))
 
 
-def test_409_with_the_approval_not_recorded_is_an_edit_conflict(net: Network) -> None:
+def test_409_with_the_approval_not_recorded_is_an_update_error_from_the_conflict(
+    net: Network,
+) -> None:
     partner = Partner(la())
     partner.on_update = conflict_after(propose_again)
     client = las_client(net, partner)
-    with pytest.raises(EditConflict) as info:
+    with pytest.raises(LaUpdateError) as info:
         client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     error = info.value
+    assert type(error) is LaUpdateError
     assert error.status == 409
-    assert error.developer_message == "changes-proposal-id is not current"
-    assert error.user_message == "Your copy of the LA is out of date. Refresh it and repeat."
-    assert update_request_of(error) == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
-    reread = learning_agreement_of(error)
+    conflict = error.error
+    assert isinstance(conflict, EditConflict)
+    assert error.__cause__ is conflict
+    assert conflict.developer_message == "changes-proposal-id is not current"
+    assert conflict.user_message == "Your copy of the LA is out of date. Refresh it and repeat."
+    assert error.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert error.reread is True
+    assert error.reread_error is None
+    reread = error.learning_agreement
     assert reread is not None
     assert reread.changes_proposal is not None
     assert reread.changes_proposal.id == "proposal-2"
-    assert any("'proposal-2'" in note for note in error.__notes__)
+    assert str(error) == (
+        "our approval of changes proposal 'proposal-1' of mobility 'om-0001' failed: "
+        f"{conflict}; re-read: it is not recorded; the current changes proposal is 'proposal-2'"
+    )
     assert paths(net) == ["POST update", "GET get"]
 
 
@@ -410,10 +458,11 @@ def test_409_with_our_approval_recorded_is_already_applied(net: Network) -> None
     partner.on_update = conflict_after(approve_in_partner)
     with pytest.raises(AlreadyApplied) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value, LaUpdateError)
     assert isinstance(info.value.__cause__, EditConflict)
-    assert update_request_of(info.value) == approve_request(PARTNER, "om-0001", "proposal-1",
-                                                            SIGNER)
-    reread = learning_agreement_of(info.value)
+    assert info.value.error is info.value.__cause__
+    assert info.value.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
+    reread = info.value.learning_agreement
     assert reread is not None
     assert reread.approved_changes is not None
     assert paths(net) == ["POST update", "GET get"]
@@ -426,16 +475,21 @@ def test_timeout_with_our_approval_recorded_is_already_applied(net: Network, utc
     with pytest.raises(AlreadyApplied) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert isinstance(info.value.__cause__, TransportError)
+    assert info.value.status is None
     assert paths(net) == ["POST update", "GET get"]
 
 
-def test_timeout_with_nothing_recorded_reraises_the_transport_error(net: Network) -> None:
+def test_timeout_with_nothing_recorded_is_an_update_error_from_the_transport_error(
+    net: Network,
+) -> None:
     partner = Partner(la())
     partner.on_update = timeout_after(lambda p: None)
-    with pytest.raises(TransportError, match="ReadTimeout") as info:
+    with pytest.raises(LaUpdateError, match="ReadTimeout") as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert update_request_of(info.value) == approve_request(PARTNER, "om-0001", "proposal-1",
-                                                            SIGNER)
+    assert type(info.value) is LaUpdateError
+    assert isinstance(info.value.error, TransportError)
+    assert info.value.status is None
+    assert info.value.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert paths(net) == ["POST update", "GET get"]
 
 
@@ -443,80 +497,112 @@ def test_a_colleagues_approval_is_not_ours(net: Network) -> None:
     colleague = dataclasses.replace(SIGNER, name="Kari Nordmann", email="kari@example.org")
     partner = Partner(la())
     partner.on_update = conflict_after(
-        lambda p: p.las.update({"om-0001": approved(p.las["om-0001"], colleague)}))
-    with pytest.raises(EditConflict):
+        lambda p: p.las.update({"om-0001": approved(p.las["om-0001"], colleague)})
+    )
+    with pytest.raises(LaUpdateError) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert type(info.value) is LaUpdateError
+    assert isinstance(info.value.error, EditConflict)
 
 
 def test_the_user_resends_the_request_carried_by_the_error(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = timeout_after(lambda p: None)
     client = las_client(net, partner)
-    with pytest.raises(TransportError) as info:
+    with pytest.raises(LaUpdateError) as info:
         client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    request = update_request_of(info.value)
-    assert request is not None
     partner.on_update = lambda p, r: xml(UPDATED)
-    client.update(request)
+    client.update(info.value.update_request)
     assert net.requests[0].content == net.requests[2].content
 
 
 def test_409_with_our_comment_recorded_is_already_applied(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = conflict_after(
-        lambda p: p.las.update({"om-0001": commented(p.las["om-0001"], SIGNER)}))
+        lambda p: p.las.update({"om-0001": commented(p.las["om-0001"], SIGNER)})
+    )
     with pytest.raises(AlreadyApplied) as info:
         las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
-    assert update_request_of(info.value) == comment_request(PARTNER, "om-0001", "proposal-1",
-                                                            SIGNER, "No.")
+    assert info.value.update_request == comment_request(
+        PARTNER, "om-0001", "proposal-1", SIGNER, "No."
+    )
 
 
-def test_409_on_a_comment_with_a_newer_proposal_is_an_edit_conflict(net: Network) -> None:
+def test_409_on_a_comment_with_a_newer_proposal_is_an_update_error(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = conflict_after(propose_again)
-    with pytest.raises(EditConflict) as info:
+    with pytest.raises(LaUpdateError) as info:
         las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
-    assert info.value.user_message is not None
+    assert type(info.value) is LaUpdateError
+    assert str(info.value).startswith(
+        "our comment of changes proposal 'proposal-1' of mobility 'om-0001' failed: "
+    )
+    assert isinstance(info.value.error, EditConflict)
+    assert info.value.error.user_message is not None
 
 
-def test_409_when_the_la_is_gone_is_an_edit_conflict(net: Network) -> None:
+def test_409_when_the_la_is_gone_says_so(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = conflict_after(lambda p: p.las.clear())
-    with pytest.raises(EditConflict) as info:
+    with pytest.raises(LaUpdateError) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert learning_agreement_of(info.value) is None
-    assert any("no longer shows" in note for note in info.value.__notes__)
+    assert info.value.status == 409
+    assert (info.value.reread, info.value.learning_agreement) == (True, None)
+    assert str(info.value).endswith(f"re-read: {PARTNER} no longer shows mobility 'om-0001'")
 
 
-def test_409_when_the_reread_fails_too_keeps_the_edit_conflict(net: Network) -> None:
+def test_409_when_the_reread_fails_too_carries_both_errors(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = lambda p, r: xml(CONFLICT, 409)
     partner.fail_first["get"] = [500, 500]
     client = las_client(net, partner, retry=RetryPolicy(attempts=2))
-    with pytest.raises(EditConflict) as info:
+    with pytest.raises(LaUpdateError) as info:
         client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert update_request_of(info.value) is not None
-    assert any("re-reading the LA failed" in note for note in info.value.__notes__)
+    error = info.value
+    assert isinstance(error.error, EditConflict)
+    assert isinstance(error.reread_error, PartnerServerError)
+    assert error.reread_error.status == 500
+    assert (error.reread, error.learning_agreement) == (True, None)
+    assert "re-reading the LA failed too" in str(error)
     assert paths(net) == ["POST update", "GET get", "GET get"]
 
 
-def test_400_is_a_bad_request_without_reread(net: Network) -> None:
+def test_400_is_an_update_error_from_the_bad_request_without_reread(net: Network) -> None:
     partner = Partner(la())
-    partner.on_update = lambda p, r: xml(render_error_response(
-        "sending-hei-id does not match the mobility", "Unknown learning agreement"), 400)
-    with pytest.raises(BadRequest) as info:
+    partner.on_update = lambda p, r: xml(
+        render_error_response(
+            "sending-hei-id does not match the mobility", "Unknown learning agreement"
+        ),
+        400,
+    )
+    with pytest.raises(LaUpdateError) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert info.value.developer_message == "sending-hei-id does not match the mobility"
-    assert info.value.user_message == "Unknown learning agreement"
-    assert update_request_of(info.value) is not None
+    bad = info.value.error
+    assert isinstance(bad, BadRequest)
+    assert bad.developer_message == "sending-hei-id does not match the mobility"
+    assert bad.user_message == "Unknown learning agreement"
+    assert info.value.status == 400
+    assert (info.value.reread, info.value.learning_agreement) == (False, None)
+    assert info.value.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert paths(net) == ["POST update"]
+
+
+def test_an_invalid_answer_to_an_update_is_an_update_error(net: Network) -> None:
+    partner = Partner(la())
+    partner.on_update = lambda p, r: xml(b"<omobility-las-update-response/>")
+    with pytest.raises(LaUpdateError) as info:
+        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.error, XmlError)
+    assert info.value.status is None
 
 
 def test_updates_are_not_retried_on_503(net: Network) -> None:
     partner = Partner(la())
     partner.fail_first["update"] = [503, 503]
-    with pytest.raises(PartnerServerError):
+    with pytest.raises(LaUpdateError) as info:
         las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.error, PartnerServerError)
+    assert info.value.status == 503
     assert paths(net) == ["POST update", "GET get"]
 
 
@@ -564,11 +650,14 @@ async def test_async_get_batches_and_orders(net: Network) -> None:
 
 async def test_async_index_and_stats(net: Network) -> None:
     client = async_las_client(net, Partner(index=("om-0009",)))
-    assert await client.index(PARTNER, receiving_academic_year_id="2025/2026",
-                              mobility_type="doctoral") == ("om-0009",)
-    assert form(net.requests[0]) == [("sending_hei_id", PARTNER),
-                                     ("receiving_academic_year_id", "2025/2026"),
-                                     ("mobility_type", "doctoral")]
+    assert await client.index(
+        PARTNER, receiving_academic_year_id="2025/2026", mobility_type="doctoral"
+    ) == ("om-0009",)
+    assert form(net.requests[0]) == [
+        ("sending_hei_id", PARTNER),
+        ("receiving_academic_year_id", "2025/2026"),
+        ("mobility_type", "doctoral"),
+    ]
     assert (await client.stats(PARTNER)).academic_years[0].la_outgoing_total == 12
 
 
@@ -581,32 +670,92 @@ async def test_async_reads_are_retried_on_503(net: Network) -> None:
 
 async def test_async_approve_sends_the_same_bytes(net: Network) -> None:
     await async_las_client(net, Partner(la())).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert net.requests[0].content == encode(approve_request(PARTNER, "om-0001", "proposal-1",
-                                                             SIGNER))
+    assert net.requests[0].content == encode(
+        approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
+    )
 
 
-async def test_async_timeout_with_our_approval_recorded_is_already_applied(
-        net: Network) -> None:
+async def test_async_timeout_with_our_approval_recorded_is_already_applied(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = timeout_after(approve_in_partner)
-    with pytest.raises(AlreadyApplied):
+    with pytest.raises(AlreadyApplied) as info:
         await async_las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.error, TransportError)
+    assert info.value.learning_agreement is not None
     assert paths(net) == ["POST update", "GET get"]
 
 
-async def test_async_409_not_recorded_is_an_edit_conflict(net: Network) -> None:
+async def test_async_409_not_recorded_is_an_update_error(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = conflict_after(propose_again)
-    with pytest.raises(EditConflict) as info:
-        await async_las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER,
-                                                     "No.")
-    assert info.value.developer_message == "changes-proposal-id is not current"
-    assert update_request_of(info.value) is not None
+    with pytest.raises(LaUpdateError) as info:
+        await async_las_client(net, partner).comment(
+            PARTNER, "om-0001", "proposal-1", SIGNER, "No."
+        )
+    conflict = info.value.error
+    assert isinstance(conflict, EditConflict)
+    assert conflict.developer_message == "changes-proposal-id is not current"
+    assert info.value.update_request == comment_request(
+        PARTNER, "om-0001", "proposal-1", SIGNER, "No."
+    )
+    reread = info.value.learning_agreement
+    assert reread is not None
+    assert reread.changes_proposal is not None
+    assert reread.changes_proposal.id == "proposal-2"
 
 
-async def test_async_400_is_a_bad_request(net: Network) -> None:
+async def test_async_400_is_an_update_error(net: Network) -> None:
     partner = Partner(la())
     partner.on_update = lambda p, r: xml(render_error_response("bad id"), 400)
-    with pytest.raises(BadRequest):
+    with pytest.raises(LaUpdateError) as info:
         await async_las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert isinstance(info.value.error, BadRequest)
     assert paths(net) == ["POST update"]
+
+
+# ------------------------------------------------------------------- typing
+
+
+TYPED_USE = """
+from ewp_client.errors import LaUpdateError
+
+def current_proposal(error: LaUpdateError) -> str | None:
+    la = error.learning_agreement
+    return None if la is None or la.changes_proposal is None else la.changes_proposal.id
+
+def resend_to(error: LaUpdateError) -> str:
+    return error.update_request.sending_hei_id
+
+error_of: LaUpdateError
+reveal_type(error_of.update_request)
+reveal_type(error_of.learning_agreement)
+reveal_type(error_of.error)
+reveal_type(error_of.reread_error)
+"""
+
+
+def test_mypy_strict_sees_the_failed_update_fields_typed(tmp_path: Path) -> None:
+    """The context of a failed update is typed: a user's code reading it passes mypy strict."""
+    source = tmp_path / "user_code.py"
+    source.write_text(TYPED_USE)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(source)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MYPYPATH": str(root / "src")},
+    )
+    revealed = [
+        line.split("Revealed type is ", 1)[1].strip('"')
+        for line in proc.stdout.splitlines()
+        if "Revealed type is" in line
+    ]
+    assert revealed == [
+        "ewp_client.models.la_update.LasUpdateRequest",
+        "ewp_client.models.la.LearningAgreement | None",
+        "ewp_client.errors.EwpError",
+        "ewp_client.errors.EwpError | None",
+    ], proc.stdout + proc.stderr
+    assert "error:" not in proc.stdout, proc.stdout

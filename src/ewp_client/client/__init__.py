@@ -2,6 +2,7 @@
 
 from .async_ import AsyncEwpClient
 from .base import Answer, BaseClient, EwpCall
+from .echo import AsyncEchoClient, EchoClient
 from .iia_approval import AsyncIiaApprovalClient, IiaApprovalClient
 from .iia_cnr import (
     AsyncIiaCnrClient,
@@ -11,20 +12,14 @@ from .iia_cnr import (
 )
 from .iias import AsyncIiasClient, IiaCopy, IiasClient
 from .la_cnr import AsyncLaCnrClient, LaCnrClient, LaCnrNotification
-from .las import (
-    AsyncLasClient,
-    LasClient,
-    MobilityType,
-    Signer,
-    learning_agreement_of,
-    update_request_of,
-)
+from .las import AsyncLasClient, LasClient, MobilityType, Signer
 from .retry import NO_RETRY, CallKind, RetryPolicy, retryable_status
 from .sync import EwpClient
 
 __all__ = [
     "NO_RETRY",
     "Answer",
+    "AsyncEchoClient",
     "AsyncEwpClient",
     "AsyncIiaApprovalClient",
     "AsyncIiaCnrClient",
@@ -33,6 +28,7 @@ __all__ = [
     "AsyncLasClient",
     "BaseClient",
     "CallKind",
+    "EchoClient",
     "EwpCall",
     "EwpClient",
     "IiaApprovalClient",
@@ -47,7 +43,5 @@ __all__ = [
     "MobilityType",
     "RetryPolicy",
     "Signer",
-    "learning_agreement_of",
     "retryable_status",
-    "update_request_of",
 ]

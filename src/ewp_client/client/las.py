@@ -27,15 +27,16 @@ re-reads the LA to learn whether its own decision is already recorded:
 A signature is "ours" when its timestamp is the same instant (to the second)
 and its signer name and e-mail are the same as in the request. When the
 decision is recorded the client raises :class:`~ewp_client.errors.AlreadyApplied`;
-otherwise it re-raises the original error, so that the caller refetches and
-decides again. Every error an update raises carries the request the user
-made (:func:`update_request_of`), which can be sent again with
-:meth:`LasClient.update` once the user has confirmed it.
+otherwise :class:`~ewp_client.errors.LaUpdateError`, so that the caller
+refetches and decides again. Both are raised from the original error and carry
+it (``error``), the request the user made (``update_request``, which can be
+sent again with :meth:`LasClient.update` once the user has confirmed it) and
+the LA as re-read (``learning_agreement``). Every failure of an update is one
+of these two.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,7 @@ from ..errors import (
     ConfigError,
     EditConflict,
     EwpError,
+    LaUpdateError,
     PartnerServerError,
     TransportError,
 )
@@ -61,6 +63,7 @@ from ..models import (
     LearningAgreement,
     Signature,
 )
+from ..models.la import MobilityType
 from ..namespaces import OMOBILITY_LAS_API
 from .async_ import AsyncEwpClient
 from .base import MAX_GET_QUERY_LENGTH, Answer, EwpCall, PartnerApi, read_call, unique_batches
@@ -76,15 +79,14 @@ __all__ = [
     "Signer",
     "approve_request",
     "comment_request",
+    "failed_update",
     "get_calls",
     "index_call",
     "is_recorded",
-    "learning_agreement_of",
     "merge_get_answers",
     "settle_failed_update",
     "stats_call",
     "update_call",
-    "update_request_of",
 ]
 
 #: The manifest parameter limiting how many ids one ``get`` may carry.
@@ -92,17 +94,6 @@ MAX_OMOBILITY_IDS: Final = "max-omobility-ids"
 
 #: Errors after which an update may or may not have been applied.
 _UNCERTAIN: Final = (TransportError, PartnerServerError, EditConflict)
-
-_REQUEST_ATTRIBUTE: Final = "update_request"
-_LA_ATTRIBUTE: Final = "learning_agreement"
-
-
-class MobilityType(enum.StrEnum):
-    """The ``mobility_type`` filter of the ``index`` endpoint."""
-
-    BLENDED = "blended"
-    DOCTORAL = "doctoral"
-    SEMESTER = "semester"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,27 +293,6 @@ def is_recorded(request: LasUpdateRequest, la: LearningAgreement) -> bool:
     )
 
 
-def update_request_of(error: BaseException) -> LasUpdateRequest | None:
-    """The update request a failed :meth:`LasClient.update` was sending, to resend it."""
-    found = getattr(error, _REQUEST_ATTRIBUTE, None)
-    return found if isinstance(found, LasUpdateRequest) else None
-
-
-def learning_agreement_of(error: BaseException) -> LearningAgreement | None:
-    """The LA as re-read after a failed update (on :class:`AlreadyApplied` and re-raised errors)."""
-    found = getattr(error, _LA_ATTRIBUTE, None)
-    return found if isinstance(found, LearningAgreement) else None
-
-
-def _attach(
-    error: EwpError, request: LasUpdateRequest, la: LearningAgreement | None = None
-) -> EwpError:
-    setattr(error, _REQUEST_ATTRIBUTE, request)
-    if la is not None:
-        setattr(error, _LA_ATTRIBUTE, la)
-    return error
-
-
 def _describe(action: ApproveProposalV1 | CommentProposalV1) -> str:
     verb = "approval" if isinstance(action, ApproveProposalV1) else "comment"
     return (
@@ -331,50 +301,52 @@ def _describe(action: ApproveProposalV1 | CommentProposalV1) -> str:
     )
 
 
-def settle_failed_update(
-    request: LasUpdateRequest, error: EwpError, la: LearningAgreement | None
-) -> EwpError:
-    """What to raise after ``request`` failed with ``error`` and the LA re-read as ``la``.
+def failed_update(request: LasUpdateRequest, error: EwpError) -> LaUpdateError:
+    """What an update raises after ``error`` when the LA is not re-read (a 400, a bad answer)."""
+    return LaUpdateError(
+        f"{_describe(request.action)} failed: {error}", update_request=request, error=error
+    )
 
-    :class:`AlreadyApplied` when ``la`` shows our decision, else ``error``
-    itself (with a note saying what the re-read found). Both carry ``request``.
+
+def settle_failed_update(
+    request: LasUpdateRequest, error: EwpError, reread: LearningAgreement | EwpError | None
+) -> LaUpdateError:
+    """What an update raises after ``error``, given the LA as re-read.
+
+    ``reread`` is the LA (``None``: the partner no longer shows it) or the
+    error re-reading it raised. :class:`AlreadyApplied` when the LA shows our
+    decision, else :class:`LaUpdateError` saying what the re-read found.
     """
     action = request.action
-    if la is not None and is_recorded(request, la):
-        applied = AlreadyApplied(
-            f"{_describe(action)} is already recorded by {request.sending_hei_id} (after: {error})"
-        )
-        return _attach(applied, request, la)
-    if la is None:
-        error.add_note(
-            f"re-read: {request.sending_hei_id} no longer shows mobility {action.omobility_id!r}"
-        )
-    else:
-        current = la.changes_proposal.id if la.changes_proposal is not None else None
-        error.add_note(
-            f"re-read: {_describe(action)} is not recorded; the current changes "
-            f"proposal is {current!r}"
-        )
-    return _attach(error, request, la)
-
-
-def _settle(
-    request: LasUpdateRequest, error: EwpError, reread: LearningAgreement | EwpError | None
-) -> None:
-    """Decide, while ``error`` is being handled, what a failed update raises.
-
-    ``reread`` is the LA as re-read (``None``: no longer shown) or the error
-    re-reading it raised. Raises :class:`AlreadyApplied` (caused by ``error``)
-    when the LA shows our decision; otherwise annotates ``error`` and returns,
-    for the caller to re-raise it as it stands.
-    """
+    what = _describe(action)
     if isinstance(reread, EwpError):
-        error.add_note(f"re-reading the LA failed too: {reread}")
-        _attach(error, request)
-        return
-    outcome = settle_failed_update(request, error, reread)
-    if outcome is not error:
-        raise outcome from error
+        return LaUpdateError(
+            f"{what} failed: {error}; re-reading the LA failed too: {reread}",
+            update_request=request,
+            error=error,
+            reread=True,
+            reread_error=reread,
+        )
+    if reread is not None and is_recorded(request, reread):
+        return AlreadyApplied(
+            f"{what} is already recorded by {request.sending_hei_id} (after: {error})",
+            update_request=request,
+            error=error,
+            reread=True,
+            learning_agreement=reread,
+        )
+    if reread is None:
+        found = f"{request.sending_hei_id} no longer shows mobility {action.omobility_id!r}"
+    else:
+        current = reread.changes_proposal.id if reread.changes_proposal is not None else None
+        found = f"it is not recorded; the current changes proposal is {current!r}"
+    return LaUpdateError(
+        f"{what} failed: {error}; re-read: {found}",
+        update_request=request,
+        error=error,
+        reread=True,
+        learning_agreement=reread,
+    )
 
 
 def _locator(sending_hei_id: str) -> EwpCall:
@@ -453,14 +425,11 @@ class LasClient(PartnerApi[EwpClient]):
     def update(self, request: LasUpdateRequest) -> LasUpdateResponse:
         """Send ``request`` once; see the module docstring for what a failure raises."""
         try:
-            answer = self.client.call(update_call(request))
+            return decode(self.client.call(update_call(request)).tree, LasUpdateResponse)
         except _UNCERTAIN as exc:
-            _settle(request, exc, self._reread(request))
-            raise
+            raise settle_failed_update(request, exc, self._reread(request)) from exc
         except EwpError as exc:
-            _attach(exc, request)
-            raise
-        return decode(answer.tree, LasUpdateResponse)
+            raise failed_update(request, exc) from exc
 
     def _reread(self, request: LasUpdateRequest) -> LearningAgreement | EwpError | None:
         """The LA ``request`` was updating, re-read, or the error re-reading it raised."""
@@ -540,13 +509,11 @@ class AsyncLasClient(PartnerApi[AsyncEwpClient]):
         """Send ``request`` once; see the module docstring for what a failure raises."""
         try:
             answer = await self.client.call(update_call(request))
+            return decode(answer.tree, LasUpdateResponse)
         except _UNCERTAIN as exc:
-            _settle(request, exc, await self._reread(request))
-            raise
+            raise settle_failed_update(request, exc, await self._reread(request)) from exc
         except EwpError as exc:
-            _attach(exc, request)
-            raise
-        return decode(answer.tree, LasUpdateResponse)
+            raise failed_update(request, exc) from exc
 
     async def _reread(self, request: LasUpdateRequest) -> LearningAgreement | EwpError | None:
         """The LA ``request`` was updating, re-read, or the error re-reading it raised."""

@@ -18,6 +18,18 @@ from ._meta import attribute, element
 from .common import Gender, PhoneNumber, TermId, UnknownEnumValue
 
 
+class MobilityType(StrEnum):
+    """The type of mobility an LA is for: the ``index`` filter, and what amendment rules apply.
+
+    A document does not state it; :func:`ewp_client.ola.mobility_type` derives
+    it from the component lists present (blended, short-term doctoral).
+    """
+
+    SEMESTER = "semester"
+    BLENDED = "blended"
+    DOCTORAL = "doctoral"
+
+
 class ComponentStatus(StrEnum):
     """How a component of a proposal changes the previous version."""
 
@@ -220,17 +232,11 @@ class LearningAgreement:
     start_year_month: str | None = field(default=None, metadata=element("start-year-month"))
     end_date: date | None = field(default=None, metadata=element("end-date"))
     end_year_month: str | None = field(default=None, metadata=element("end-year-month"))
-    eqf_level_studied_at_departure: int = field(
-        metadata=element("eqf-level-studied-at-departure")
-    )
+    eqf_level_studied_at_departure: int = field(metadata=element("eqf-level-studied-at-departure"))
     isced_f_code: str = field(metadata=element("isced-f-code"))
-    isced_clarification: str | None = field(
-        default=None, metadata=element("isced-clarification")
-    )
+    isced_clarification: str | None = field(default=None, metadata=element("isced-clarification"))
     student_language_skill: LanguageSkill = field(metadata=element("student-language-skill"))
-    first_version: ListOfComponents | None = field(
-        default=None, metadata=element("first-version")
-    )
+    first_version: ListOfComponents | None = field(default=None, metadata=element("first-version"))
     approved_changes: ListOfComponents | None = field(
         default=None, metadata=element("approved-changes")
     )

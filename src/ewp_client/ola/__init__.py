@@ -8,13 +8,12 @@ mock partner's routes call these.
 from .amendments import AmendmentKind, AmendmentReport, Change, ChangeTable, classify_amendment
 from .lifecycle import (
     LaChangeNotification,
-    MobilityKind,
     ProposalComment,
     SendingLa,
     Transition,
     VersionStatus,
     latest_version_status,
-    mobility_kind,
+    mobility_type,
 )
 from .proposal import (
     ALLOWED_REASON_CODES,
@@ -38,7 +37,6 @@ __all__ = [
     "ChangeTable",
     "ComponentTables",
     "LaChangeNotification",
-    "MobilityKind",
     "ProposalComment",
     "ReceivedLa",
     "SendingLa",
@@ -52,7 +50,7 @@ __all__ = [
     "identity_changes",
     "incoming_stats_response",
     "latest_version_status",
-    "mobility_kind",
+    "mobility_type",
     "proposal_id",
     "stats_response",
 ]

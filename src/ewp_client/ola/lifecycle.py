@@ -40,6 +40,7 @@ from ..models.la import (
     LaComponent,
     LearningAgreement,
     ListOfComponents,
+    MobilityType,
     Signature,
     Student,
 )
@@ -57,13 +58,12 @@ from .proposal import (
 
 __all__ = [
     "LaChangeNotification",
-    "MobilityKind",
     "ProposalComment",
     "SendingLa",
     "Transition",
     "VersionStatus",
     "latest_version_status",
-    "mobility_kind",
+    "mobility_type",
 ]
 
 
@@ -74,14 +74,6 @@ class VersionStatus(StrEnum):
     AWAITING = "awaiting"
     APPROVED = "approved"
     REJECTED = "rejected"
-
-
-class MobilityKind(StrEnum):
-    """The mobility types whose LA rules differ."""
-
-    SEMESTER = "semester"
-    BLENDED = "blended"
-    DOCTORAL = "doctoral"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +108,16 @@ def latest_version_status(
     return VersionStatus.DRAFT
 
 
-def mobility_kind(la: LearningAgreement) -> MobilityKind:
+def mobility_type(la: LearningAgreement) -> MobilityType:
     """Blended (short-term physical) or short-term doctoral when any snapshot has that list."""
     snapshots = (la.first_version, la.approved_changes, la.changes_proposal)
     for snapshot in snapshots:
         if snapshot is not None and snapshot.blended_mobility_components is not None:
-            return MobilityKind.BLENDED
+            return MobilityType.BLENDED
     for snapshot in snapshots:
         if snapshot is not None and snapshot.short_term_doctoral_components is not None:
-            return MobilityKind.DOCTORAL
-    return MobilityKind.SEMESTER
+            return MobilityType.DOCTORAL
+    return MobilityType.SEMESTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +190,8 @@ class SendingLa:
         return None if proposal is None else proposal.id
 
     @property
-    def kind(self) -> MobilityKind:
-        return mobility_kind(self.la)
+    def mobility_type(self) -> MobilityType:
+        return mobility_type(self.la)
 
     def notification(self) -> LaChangeNotification:
         return LaChangeNotification(
@@ -233,8 +225,8 @@ class SendingLa:
         la = self.la if student is None else dataclasses.replace(self.la, student=student)
         approved_tables = current_tables(la)
         if approved_tables is not None:
-            kind = mobility_kind(la)
-            if kind is not MobilityKind.SEMESTER:
+            kind = mobility_type(la)
+            if kind is not MobilityType.SEMESTER:
                 raise LifecycleError(
                     f"a {kind.value} mobility takes no proposal after its first version is approved"
                 )
