@@ -9,6 +9,8 @@ the message, so that callers and tests can act on them.
 
     EwpError
     ├── ConfigError ............................ bad configuration or arguments
+    │   ├── KeyFormatError ..................... key bytes unusable (source, algorithm)
+    │   └── KeyFileError ....................... a key file not written safely (path, reason)
     ├── XmlError
     │   ├── MalformedXmlError .................. not well-formed XML (line, column)
     │   │   └── XmlRefusedError ................ refused before parsing (construct)
@@ -37,6 +39,7 @@ the message, so that callers and tests can act on them.
     │       └── ResponseBindingError ........... X-Request-Id / X-Request-Signature echo wrong
     ├── RegistryError
     │   ├── RegistryUnavailableError ........... no usable catalogue (down, and cache too old)
+    │   ├── CatalogueKeyError .................. a published key is unusable (key_id)
     │   └── NoEndpointError .................... no endpoint of API X for HEI Y
     ├── TransportError ......................... network failure talking to a partner
     ├── PartnerError ........................... a partner answered with an error status
@@ -76,6 +79,7 @@ __all__ = [
     "AlreadyApplied",
     "ApprovalRefusedError",
     "BadRequest",
+    "CatalogueKeyError",
     "ClockSkewError",
     "ConfigError",
     "DateError",
@@ -90,6 +94,8 @@ __all__ = [
     "IiaHashError",
     "IiaLifecycleError",
     "IiaNotHashableError",
+    "KeyFileError",
+    "KeyFormatError",
     "KeyNotAuthorizedError",
     "LaUpdateError",
     "LearningAgreementError",
@@ -133,6 +139,36 @@ class EwpError(Exception):
 
 class ConfigError(EwpError):
     """The configuration or the arguments given to the library are unusable."""
+
+
+class KeyFormatError(ConfigError):
+    """Key bytes that cannot be used: unreadable, of an algorithm we cannot load, or not RSA.
+
+    ``source`` names where the bytes came from (a file name) when the caller
+    said; ``algorithm`` is what the key turned out to be when it was readable
+    but unusable (``DSA``, ``Ed448``, or the unknown algorithm's OID as the
+    cryptography library reports it), ``None`` when the bytes were unreadable.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, algorithm: str | None = None):
+        super().__init__(message)
+        self.source = source
+        self.algorithm = algorithm
+
+
+class KeyFileError(ConfigError):
+    """A key file was not written, because it could not be written safely.
+
+    ``path`` is the file; ``reason`` one of ``symlink`` (a symbolic link is
+    there, dangling or not: never written through), ``not-a-file`` (a
+    directory, a FIFO...), ``exists`` (and overwriting was not asked for),
+    ``os-error`` (the system refused: permissions, a missing directory).
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------- XML
@@ -343,6 +379,19 @@ class RegistryError(EwpError):
 
 class RegistryUnavailableError(RegistryError):
     """The Registry is unreachable and no cached catalogue is young enough."""
+
+
+class CatalogueKeyError(RegistryError):
+    """A key the catalogue publishes cannot be used (``key_id``): not DER, or not an RSA key.
+
+    ``algorithm`` is what it is instead, when that could be read (see
+    :class:`KeyFormatError`). Signature verification reads such a key as unknown.
+    """
+
+    def __init__(self, message: str, *, key_id: str, algorithm: str | None = None):
+        super().__init__(message)
+        self.key_id = key_id
+        self.algorithm = algorithm
 
 
 class NoEndpointError(RegistryError):

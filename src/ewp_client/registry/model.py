@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from ..errors import RegistryError
+from ..errors import CatalogueKeyError, KeyFormatError
+from ..security.keys import load_der_public_key
 
 #: When a host does not publish ``max-*-ids``, clients assume it takes one id per request.
 DEFAULT_MAX_IDS: Final = 1
@@ -215,11 +215,12 @@ class HostedApi:
 
 
 def load_rsa_public_key(der: bytes, key_id: str) -> RSAPublicKey:
-    """Decode a catalogue binary; :class:`RegistryError` when it is not an RSA public key."""
+    """Decode a catalogue binary; :class:`CatalogueKeyError` when it is not an RSA public key.
+
+    Whatever the bytes are (not DER, a DSA or Ed448 key, an algorithm the
+    cryptography library does not know), the error is that one.
+    """
     try:
-        key = load_der_public_key(der)
-    except ValueError as exc:
-        raise RegistryError(f"catalogue key {key_id} is not a DER public key: {exc}") from exc
-    if not isinstance(key, RSAPublicKey):
-        raise RegistryError(f"catalogue key {key_id} is not an RSA key")
-    return key
+        return load_der_public_key(der, source=f"catalogue key {key_id}")
+    except KeyFormatError as exc:
+        raise CatalogueKeyError(str(exc), key_id=key_id, algorithm=exc.algorithm) from exc
