@@ -8,14 +8,34 @@ the receiving HEI, identified by its ``id``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final, Literal
 
 from ..namespaces import LAS_GET_NS, PHONE_NS
 from ._meta import attribute, element
 from .common import Gender, PhoneNumber, TermId, UnknownEnumValue
+
+#: The name of a component table of a snapshot (a field of :class:`ListOfComponents`).
+TableName = Literal[
+    "components_studied",
+    "components_recognized",
+    "virtual_components",
+    "blended_mobility_components",
+    "short_term_doctoral_components",
+]
+
+#: The component tables of a snapshot, in XSD order (Tables A, B, C, blended, doctoral).
+TABLE_FIELDS: Final[tuple[TableName, ...]] = (
+    "components_studied",
+    "components_recognized",
+    "virtual_components",
+    "blended_mobility_components",
+    "short_term_doctoral_components",
+)
 
 
 class MobilityType(StrEnum):
@@ -96,12 +116,18 @@ class LaComponent:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ComponentList:
-    """The components of one table, in document order."""
+    """The components of one table, in document order; iterating it gives them."""
 
     components: tuple[LaComponent, ...] = field(default=(), metadata=element())
 
     class Meta:
         namespace = LAS_GET_NS
+
+    def __iter__(self) -> Iterator[LaComponent]:
+        return iter(self.components)
+
+    def __len__(self) -> int:
+        return len(self.components)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,7 +149,9 @@ class ListOfComponents:
     """The component tables of one LA snapshot and the signatures on it.
 
     The receiving HEI's signature is optional in the schema; outside a
-    changes proposal the business rules require it.
+    changes proposal the business rules require it. A table the snapshot does
+    not list is ``None``; :meth:`table` reads any table as a tuple (empty when
+    absent), as :class:`~ewp_client.ola.ComponentTables` holds them.
     """
 
     components_studied: ComponentList | None = field(
@@ -149,6 +177,17 @@ class ListOfComponents:
 
     class Meta:
         namespace = LAS_GET_NS
+
+    def table(self, name: TableName) -> tuple[LaComponent, ...]:
+        """The components of table ``name`` in document order (empty when not listed)."""
+        listed: ComponentList | None = getattr(self, name)
+        return () if listed is None else listed.components
+
+    def tables(self) -> Iterator[tuple[TableName, tuple[LaComponent, ...]]]:
+        """``(name, components)`` of every table the snapshot lists, in XSD order."""
+        for name in TABLE_FIELDS:
+            if getattr(self, name) is not None:
+                yield name, self.table(name)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -6,6 +6,13 @@ mock partner's routes call these.
 """
 
 from .amendments import AmendmentKind, AmendmentReport, Change, ChangeTable, classify_amendment
+from .edits import (
+    MissingReasonWarning,
+    UnexplainedChange,
+    changes_proposal_between,
+    latest_tables,
+    unexplained_changes,
+)
 from .lifecycle import (
     LaChangeNotification,
     ProposalComment,
@@ -37,20 +44,25 @@ __all__ = [
     "ChangeTable",
     "ComponentTables",
     "LaChangeNotification",
+    "MissingReasonWarning",
     "ProposalComment",
     "ReceivedLa",
     "SendingLa",
     "Transition",
+    "UnexplainedChange",
     "VersionStatus",
     "apply_changes",
     "build_changes_proposal",
     "canonical_proposal",
+    "changes_proposal_between",
     "classify_amendment",
     "current_tables",
     "identity_changes",
     "incoming_stats_response",
+    "latest_tables",
     "latest_version_status",
     "mobility_type",
     "proposal_id",
     "stats_response",
+    "unexplained_changes",
 ]

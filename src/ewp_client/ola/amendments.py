@@ -31,8 +31,15 @@ from typing import Any, Final
 
 from ..errors import LearningAgreementError
 from ..models._meta import XML_KEY
-from ..models.la import ChangesProposal, LaComponent, LearningAgreement, ListOfComponents
-from .proposal import IDENTITY_FIELDS, TABLE_FIELDS
+from ..models.la import (
+    TABLE_FIELDS,
+    ChangesProposal,
+    LaComponent,
+    LearningAgreement,
+    ListOfComponents,
+    TableName,
+)
+from .proposal import IDENTITY_FIELDS
 
 __all__ = [
     "AmendmentKind",
@@ -166,7 +173,7 @@ def _component_path(block: str, name: str, component: LaComponent) -> str:
 
 
 def _component_changes(
-    block: str, name: str, before: Sequence[LaComponent], after: Sequence[LaComponent]
+    block: str, name: TableName, before: Sequence[LaComponent], after: Sequence[LaComponent]
 ) -> Iterator[Change]:
     table = _TABLE_OF_LIST[name]
     spare_after = Counter(after)
@@ -185,9 +192,8 @@ def _component_changes(
             yield Change(table, path, None, describe_component(component), True)
 
 
-def _list(snapshot: ListOfComponents | None, name: str) -> tuple[LaComponent, ...]:
-    table = None if snapshot is None else getattr(snapshot, name)
-    return () if table is None else tuple(table.components)
+def _list(snapshot: ListOfComponents | None, name: TableName) -> tuple[LaComponent, ...]:
+    return () if snapshot is None else snapshot.table(name)
 
 
 def _snapshot_changes(before: LearningAgreement, after: LearningAgreement) -> Iterator[Change]:

@@ -29,6 +29,7 @@ from lxml import etree
 from ..codec import encode_element
 from ..errors import LearningAgreementError
 from ..models.la import (
+    TABLE_FIELDS,
     ChangesProposal,
     ComponentList,
     ComponentStatus,
@@ -38,6 +39,7 @@ from ..models.la import (
     ReasonCode,
     Signature,
     Student,
+    TableName,
 )
 from ..namespaces import LAS_GET_NS
 
@@ -55,15 +57,6 @@ __all__ = [
     "identity_changes",
     "proposal_id",
 ]
-
-#: The component lists of a snapshot, in XSD order (Tables A, B, C, blended, doctoral).
-TABLE_FIELDS: Final = (
-    "components_studied",
-    "components_recognized",
-    "virtual_components",
-    "blended_mobility_components",
-    "short_term_doctoral_components",
-)
 
 #: Student fields whose change needs the receiving HEI's approval (the proposal's ``student``).
 IDENTITY_FIELDS: Final = ("given_names", "family_name", "global_id", "birth_date")
@@ -103,7 +96,8 @@ class ComponentTables:
             }
         )
 
-    def table(self, name: str) -> tuple[LaComponent, ...]:
+    def table(self, name: TableName) -> tuple[LaComponent, ...]:
+        """The components of table ``name`` (as :meth:`ListOfComponents.table` reads a snapshot)."""
         value: tuple[LaComponent, ...] = getattr(self, name)
         return value
 
@@ -121,11 +115,8 @@ def bare_component(component: LaComponent) -> LaComponent:
     return dataclasses.replace(component, status=None, reason_code=None, reason_text=None)
 
 
-def _components(snapshot: ListOfComponents | None, name: str) -> tuple[LaComponent, ...]:
-    if snapshot is None:
-        return ()
-    table: ComponentList | None = getattr(snapshot, name)
-    return () if table is None else table.components
+def _components(snapshot: ListOfComponents | None, name: TableName) -> tuple[LaComponent, ...]:
+    return () if snapshot is None else snapshot.table(name)
 
 
 def apply_changes(base: ComponentTables, changes: ListOfComponents) -> ComponentTables:
@@ -206,7 +197,7 @@ def _checked(reason: ChangeReason, status: ComponentStatus, title: str) -> Chang
 
 
 def _previous_reasons(
-    name: str, previous: Iterable[ListOfComponents]
+    name: TableName, previous: Iterable[ListOfComponents]
 ) -> dict[tuple[ComponentStatus, LaComponent], ChangeReason]:
     found: dict[tuple[ComponentStatus, LaComponent], ChangeReason] = {}
     for snapshot in previous:
@@ -220,7 +211,7 @@ def _previous_reasons(
 
 
 def _changes(
-    name: str,
+    name: TableName,
     base: Sequence[LaComponent],
     desired: Sequence[LaComponent],
     reasons: Mapping[LaComponent, ChangeReason],
