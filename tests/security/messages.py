@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -183,6 +183,27 @@ def _mutated_value(name: str, value: str) -> str:
     if name == "digest":
         return "SHA-256=" + _b64sha256(b"something else")
     return value + "x"
+
+
+def rejection_problem(
+    check: Callable[[], object], expected: type[Exception], *, status: int | None = None
+) -> str | None:
+    """``None`` when ``check()`` raises exactly ``expected`` (with ``status``), else what it did.
+
+    Lets a test count every case before it asserts, so that an agreement figure
+    can show a failure: ``"accepted"``, ``"SignatureMismatchError instead of
+    DigestError"``, ``"DigestError with status 401 instead of 400"``.
+    """
+    try:
+        check()
+    except Exception as exc:  # every outcome is a verdict to report, not a crash
+        if type(exc) is not expected:
+            return f"{type(exc).__name__} instead of {expected.__name__}: {exc}"
+        got = getattr(exc, "status", None)
+        if status is not None and got != status:
+            return f"{expected.__name__} with status {got} instead of {status}"
+        return None
+    return "accepted"
 
 
 #: What each mutation of a signed request must be rejected with.

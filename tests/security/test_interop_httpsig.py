@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ewp_client.errors import HttpSignatureError
 from ewp_client.security import (
     RequestSigner,
     RequestVerifier,
@@ -44,32 +45,28 @@ def _our_request(key: SigningKey) -> tuple[dict[str, str], SentRequest]:
     return {**base, **dict(signed.headers)}, SentRequest.from_signature(signed)
 
 
-def test_httpsig_verifies_our_request(
-    client_key: SigningKey, figures: Callable[[str], None]
-) -> None:
+def httpsig_on_our_request(client_key: SigningKey) -> str | None:
+    """``httpsig`` accepts our request signature and refuses it once a signed header changed."""
     headers, _ = _our_request(client_key)
-    verifier = httpsig_verify.HeaderVerifier(
-        headers=headers,
-        secret=public_key_pem(client_key.private_key),
-        required_headers=EWP_REQUEST_HEADERS,
-        method="POST",
-        path=TARGET,
-    )
-    assert verifier.verify() is True
-    tampered = httpsig_verify.HeaderVerifier(
-        headers={**headers, "X-Request-Id": str(uuid.uuid4())},
-        secret=public_key_pem(client_key.private_key),
-        required_headers=EWP_REQUEST_HEADERS,
-        method="POST",
-        path=TARGET,
-    )
-    assert tampered.verify() is False
-    figures("interop: httpsig 1.3.0 verifies our request signature")
+
+    def verified(with_headers: dict[str, str]) -> bool:
+        verifier = httpsig_verify.HeaderVerifier(
+            headers=with_headers,
+            secret=public_key_pem(client_key.private_key),
+            required_headers=EWP_REQUEST_HEADERS,
+            method="POST",
+            path=TARGET,
+        )
+        return bool(verifier.verify())
+
+    if not verified(headers):
+        return "httpsig refused our request signature"
+    if verified({**headers, "X-Request-Id": str(uuid.uuid4())}):
+        return "httpsig accepted our request signature over a changed X-Request-Id"
+    return None
 
 
-def test_we_verify_a_request_signed_by_httpsig(
-    client_key: SigningKey, request_verifier: RequestVerifier
-) -> None:
+def we_on_httpsig_request(client_key: SigningKey, verifier: RequestVerifier) -> str | None:
     headers = {
         "Host": HOST,
         "Date": formatdate(NOW, usegmt=True),
@@ -83,14 +80,18 @@ def test_we_verify_a_request_signed_by_httpsig(
         headers=EWP_REQUEST_HEADERS,
     )
     signed = dict(signer.sign(headers, method="POST", path=TARGET).items())
-    result = request_verifier.verify(
-        method="POST", target=TARGET, headers=signed.items(), body=BODY, host=HOST, now=NOW
-    )
-    assert result.key_id == client_key.key_id
-    assert result.request_id == headers["X-Request-Id"]
+    try:
+        result = verifier.verify(
+            method="POST", target=TARGET, headers=signed.items(), body=BODY, host=HOST, now=NOW
+        )
+    except HttpSignatureError as exc:
+        return f"we refused httpsig's request: {type(exc).__name__}: {exc}"
+    if (result.key_id, result.request_id) != (client_key.key_id, headers["X-Request-Id"]):
+        return f"we read httpsig's request as {result.key_id}, {result.request_id}"
+    return None
 
 
-def test_httpsig_verifies_our_response(client_key: SigningKey, server_key: SigningKey) -> None:
+def httpsig_on_our_response(client_key: SigningKey, server_key: SigningKey) -> str | None:
     request, _ = _our_request(client_key)
     body = b"<response/>"
     base = {"Content-Type": "application/xml"}
@@ -99,20 +100,18 @@ def test_httpsig_verifies_our_response(client_key: SigningKey, server_key: Signi
             request_headers=request.items(), headers=base.items(), body=body, now=NOW
         )
     )
-    response = {**base, **added}
-    covered = ["original-date", "digest", "x-request-id", "x-request-signature"]
     verifier = httpsig_verify.HeaderVerifier(
-        headers=response,
+        headers={**base, **added},
         secret=public_key_pem(server_key.private_key),
-        required_headers=covered,
+        required_headers=["original-date", "digest", "x-request-id", "x-request-signature"],
         sign_header="signature",
     )
-    assert verifier.verify() is True
+    return None if verifier.verify() is True else "httpsig refused our response signature"
 
 
-def test_we_verify_a_response_signed_by_httpsig(
-    client_key: SigningKey, server_key: SigningKey, response_verifier: ResponseVerifier
-) -> None:
+def we_on_httpsig_response(
+    client_key: SigningKey, server_key: SigningKey, verifier: ResponseVerifier
+) -> str | None:
     _, sent = _our_request(client_key)
     body = b"<response/>"
     headers = {
@@ -129,7 +128,54 @@ def test_we_verify_a_response_signed_by_httpsig(
         sign_header="signature",
     )
     signed = dict(signer.sign(headers).items())
-    result = response_verifier.verify(
-        request=sent, endpoint=ENDPOINT, headers=signed.items(), body=body, now=NOW
+    try:
+        result = verifier.verify(
+            request=sent, endpoint=ENDPOINT, headers=signed.items(), body=body, now=NOW
+        )
+    except HttpSignatureError as exc:
+        return f"we refused httpsig's response: {type(exc).__name__}: {exc}"
+    if result.key_id != server_key.key_id:
+        return f"we read httpsig's response as signed by {result.key_id}"
+    return None
+
+
+def test_httpsig_verifies_our_request(client_key: SigningKey) -> None:
+    assert httpsig_on_our_request(client_key) is None
+
+
+def test_we_verify_a_request_signed_by_httpsig(
+    client_key: SigningKey, request_verifier: RequestVerifier
+) -> None:
+    assert we_on_httpsig_request(client_key, request_verifier) is None
+
+
+def test_httpsig_verifies_our_response(client_key: SigningKey, server_key: SigningKey) -> None:
+    assert httpsig_on_our_response(client_key, server_key) is None
+
+
+def test_we_verify_a_response_signed_by_httpsig(
+    client_key: SigningKey, server_key: SigningKey, response_verifier: ResponseVerifier
+) -> None:
+    assert we_on_httpsig_response(client_key, server_key, response_verifier) is None
+
+
+def test_interop_figure(
+    client_key: SigningKey,
+    server_key: SigningKey,
+    request_verifier: RequestVerifier,
+    response_verifier: ResponseVerifier,
+    figures: Callable[[str], None],
+) -> None:
+    """The four directions run again, counted before anything is asserted."""
+    problems = [
+        httpsig_on_our_request(client_key),
+        we_on_httpsig_request(client_key, request_verifier),
+        httpsig_on_our_response(client_key, server_key),
+        we_on_httpsig_response(client_key, server_key, response_verifier),
+    ]
+    agreeing = sum(problem is None for problem in problems)
+    figures(
+        f"interop with httpsig 1.3.0 (our request and response verified by it, its request "
+        f"and response verified by us): {agreeing}/{len(problems)}"
     )
-    assert result.key_id == server_key.key_id
+    assert [p for p in problems if p is not None] == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import pytest
 
@@ -39,7 +40,7 @@ from ewp_client.security import (
     VerifyResult,
 )
 
-from .messages import BODY, HOST, NOW, Message, Sender, sign_request_as
+from .messages import BODY, HOST, NOW, Message, Sender, rejection_problem, sign_request_as
 
 STD = ("(request-target)", "host", "date", "digest", "x-request-id")
 
@@ -264,6 +265,12 @@ REJECTED: dict[str, tuple[Case, type[HttpSignatureError], int]] = {
 }
 
 
+def rejected_case_problem(case: str, keys: Keys, verifier: RequestVerifier) -> str | None:
+    """``None`` when ``REJECTED[case]`` is refused with its error and status, else what happened."""
+    build, error, status = REJECTED[case]
+    return rejection_problem(partial(verify, verifier, build(keys)), error, status=status)
+
+
 @pytest.mark.parametrize("case", REJECTED)
 def test_request_is_rejected(
     case: str,
@@ -272,12 +279,8 @@ def test_request_is_rejected(
     stranger_key: SigningKey,
     request_verifier: RequestVerifier,
 ) -> None:
-    build, error, status = REJECTED[case]
-    msg = build(Keys(client_key, server_key, stranger_key))
-    with pytest.raises(error) as caught:
-        verify(request_verifier, msg)
-    assert type(caught.value) is error
-    assert caught.value.status == status
+    keys = Keys(client_key, server_key, stranger_key)
+    assert rejected_case_problem(case, keys, request_verifier) is None
 
 
 ACCEPTED: dict[str, Case] = {
@@ -315,6 +318,20 @@ ACCEPTED: dict[str, Case] = {
 }
 
 
+def accepted_case_problem(case: str, keys: Keys, verifier: RequestVerifier) -> str | None:
+    """``None`` when ``ACCEPTED[case]`` is accepted as the client's message, else what happened."""
+    msg = ACCEPTED[case](keys)
+    try:
+        result = verify(verifier, msg)
+    except HttpSignatureError as exc:
+        return f"rejected: {type(exc).__name__}: {exc}"
+    if result.key_id != keys.client.key_id:
+        return f"accepted as key {result.key_id}"
+    if result.body != msg.body:
+        return "accepted with another body"
+    return None
+
+
 @pytest.mark.parametrize("case", ACCEPTED)
 def test_request_is_accepted(
     case: str,
@@ -323,10 +340,8 @@ def test_request_is_accepted(
     stranger_key: SigningKey,
     request_verifier: RequestVerifier,
 ) -> None:
-    msg = ACCEPTED[case](Keys(client_key, server_key, stranger_key))
-    result = verify(request_verifier, msg)
-    assert result.key_id == client_key.key_id
-    assert result.body == msg.body
+    keys = Keys(client_key, server_key, stranger_key)
+    assert accepted_case_problem(case, keys, request_verifier) is None
 
 
 def test_verdict_names_the_key_its_heis_and_what_was_covered(
@@ -400,6 +415,26 @@ def test_request_checks_run_in_the_spec_order(
         verify(request_verifier, msg)
 
 
-def test_request_case_counts(figures: Callable[[str], None]) -> None:
-    figures(f"request signature cases: {len(REJECTED)} rejected, {len(ACCEPTED)} accepted")
-    assert len(REJECTED) + len(ACCEPTED) >= 25
+def test_request_matrix_figure(
+    client_key: SigningKey,
+    server_key: SigningKey,
+    stranger_key: SigningKey,
+    request_verifier: RequestVerifier,
+    figures: Callable[[str], None],
+) -> None:
+    """Every case of both tables run again, counted before anything is asserted."""
+    keys = Keys(client_key, server_key, stranger_key)
+    problems = {
+        **{case: rejected_case_problem(case, keys, request_verifier) for case in REJECTED},
+        **{case: accepted_case_problem(case, keys, request_verifier) for case in ACCEPTED},
+    }
+    tried = len(REJECTED) + len(ACCEPTED)
+    passed = sum(problem is None for problem in problems.values())
+    wrong = [f"{case}: {problem}" for case, problem in problems.items() if problem is not None]
+    figures(
+        f"request signature cases with the expected verdict: {passed}/{tried} "
+        f"({len(REJECTED)} to reject, {len(ACCEPTED)} to accept)"
+    )
+    assert len(problems) == tried  # no case name shared by both tables
+    assert wrong == []
+    assert tried >= 25

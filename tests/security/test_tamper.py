@@ -8,8 +8,7 @@ signature, changes each signed header to another value of the same shape
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import pytest
+from functools import partial
 
 from ewp_client.errors import (
     DigestError,
@@ -27,7 +26,7 @@ from ewp_client.security import (
     SigningKey,
 )
 
-from .messages import BODY, ENDPOINT, HOST, NOW, TARGET, Message, tamper
+from .messages import BODY, ENDPOINT, HOST, NOW, TARGET, Message, rejection_problem, tamper
 
 REQUEST_EXPECTED: dict[str, type[HttpSignatureError]] = {
     "body": DigestError,
@@ -57,27 +56,31 @@ def test_every_request_mutation_is_rejected(
     request_verifier.verify(
         method=msg.method, target=msg.target, headers=msg.headers, body=msg.body, host=HOST, now=NOW
     )
-    seen = []
+    tried, rejected, problems = [], 0, []
     for what, mutated in tamper(msg, signature_header="authorization"):
+        tried.append(what)
+        check = partial(
+            request_verifier.verify,
+            method=mutated.method,
+            target=mutated.target,
+            headers=mutated.headers,
+            body=mutated.body,
+            host=HOST,
+            now=NOW,
+        )
         expected = REQUEST_EXPECTED.get(what, SignatureMismatchError)
-        with pytest.raises(expected) as caught:
-            request_verifier.verify(
-                method=mutated.method,
-                target=mutated.target,
-                headers=mutated.headers,
-                body=mutated.body,
-                host=HOST,
-                now=NOW,
-            )
-        assert type(caught.value) is expected, what
-        assert caught.value.status == 400
-        seen.append(what)
+        problem = rejection_problem(check, expected, status=400)
+        if problem is None:
+            rejected += 1
+        else:
+            problems.append(f"{what}: {problem}")
+    figures(f"request tamper mutations rejected with the expected error: {rejected}/{len(tried)}")
+    assert problems == []
     # signature, body, and every header the library signs on a request
-    assert set(seen) >= {
+    assert set(tried) >= {
         "signature", "body", "(request-target)", "host", "date", "digest", "x-request-id",
         "content-type", "accept-signature", "want-digest",
     }  # fmt: skip
-    figures(f"request tamper mutations rejected: {len(seen)}/{len(seen)}")
 
 
 def test_every_response_mutation_is_rejected(
@@ -96,17 +99,25 @@ def test_every_response_mutation_is_rejected(
     response_verifier.verify(
         request=sent, endpoint=ENDPOINT, headers=msg.headers, body=msg.body, now=NOW
     )
-    seen = []
+    tried, rejected, problems = [], 0, []
     for what, mutated in tamper(msg, signature_header="signature"):
-        expected = RESPONSE_EXPECTED.get(what, SignatureMismatchError)
-        with pytest.raises(expected) as caught:
-            response_verifier.verify(
-                request=sent, endpoint=ENDPOINT, headers=mutated.headers, body=mutated.body, now=NOW
-            )
-        assert type(caught.value) is expected, what
-        seen.append(what)
-    assert set(seen) >= {
+        tried.append(what)
+        check = partial(
+            response_verifier.verify,
+            request=sent,
+            endpoint=ENDPOINT,
+            headers=mutated.headers,
+            body=mutated.body,
+            now=NOW,
+        )
+        problem = rejection_problem(check, RESPONSE_EXPECTED.get(what, SignatureMismatchError))
+        if problem is None:
+            rejected += 1
+        else:
+            problems.append(f"{what}: {problem}")
+    figures(f"response tamper mutations rejected with the expected error: {rejected}/{len(tried)}")
+    assert problems == []
+    assert set(tried) >= {
         "signature", "body", "original-date", "digest", "x-request-id", "x-request-signature",
         "content-type", "cache-control",
     }  # fmt: skip
-    figures(f"response tamper mutations rejected: {len(seen)}/{len(seen)}")
