@@ -12,7 +12,9 @@
 * :class:`ResponseSigningMiddleware` signs every response, errors included,
   when the request's ``Accept-Signature`` lists ``rsa-sha256``. It is pure ASGI
   and buffers the body, so it signs the final bytes sent; any middleware that
-  changes the body (compression) must be added inside it.
+  changes the body (compression) must be added inside it. A client that goes
+  away before its request body is complete is logged in one line, answered
+  nothing (nobody is listening), and no traceback is printed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Final, cast
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ewp_client.error_response import render_error_response, status_for
@@ -32,6 +35,8 @@ from ewp_client.security import (
     VerifyResult,
     wants_signed_response,
 )
+
+from .xml_text import escape_unrepresentable
 
 if TYPE_CHECKING:
     from .node import MockNode
@@ -99,6 +104,8 @@ def error_response(error: EwpError | str, status: int | None = None) -> Response
 
     An :class:`HttpSignatureError` answers its ``status`` (401 with the
     challenge headers), a :class:`PartnerError` the status of its type.
+    Characters XML cannot carry in the message (it may quote what a client
+    sent) are written as escapes, so the answer is always a document.
     """
     headers: HeaderList = []
     if isinstance(error, HttpSignatureError):
@@ -109,7 +116,8 @@ def error_response(error: EwpError | str, status: int | None = None) -> Response
         code = status_for(error)
     else:
         code = status or 500
-    return xml_response(render_error_response(str(error)), status or code, headers)
+    body = render_error_response(escape_unrepresentable(str(error)))
+    return xml_response(body, status or code, headers)
 
 
 class ResponseSigningMiddleware:
@@ -142,6 +150,14 @@ class ResponseSigningMiddleware:
 
         try:
             await self.app(scope, receive, capture)
+        except ClientDisconnect:
+            log.warning(
+                "client %s went away before sending the whole request body (%s %s); not answered",
+                _client(scope),
+                scope.get("method", "?"),
+                scope.get("path", "?"),
+            )
+            return
         except Exception:
             if start is not None:
                 raise
@@ -171,3 +187,9 @@ class ResponseSigningMiddleware:
         replaced = {name.lower() for name, _ in added}
         kept = [(n, v) for n, v in raw_headers if n.decode("latin-1").lower() not in replaced]
         return kept + [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in added]
+
+
+def _client(scope: Scope) -> str:
+    """The peer address of ``scope`` as ``host:port`` (``unknown`` when the server gave none)."""
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "unknown"

@@ -167,12 +167,13 @@ def _spki(public: object) -> bytes:
     )
 
 
-def _pem(label: str, der: bytes) -> bytes:
+def pem(label: str, der: bytes) -> bytes:
     body = base64.encodebytes(der).decode("ascii")
     return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n".encode("ascii")
 
 
-def _made_up_algorithm_spki() -> bytes:
+def made_up_algorithm_spki() -> bytes:
+    """DER SubjectPublicKeyInfo of a key whose algorithm OID (1.3.101.99) names nothing."""
     der = _spki(ed448.Ed448PrivateKey.generate().public_key())
     assert der.count(_ED448_OID) == 1
     return der.replace(_ED448_OID, _MADE_UP_OID)
@@ -194,7 +195,7 @@ def _made_up_algorithm_certificate(pair: SigningKey) -> bytes:
     )
     der = cert.public_bytes(serialization.Encoding.DER)
     assert der.count(_ED448_OID) == 1
-    return _pem("CERTIFICATE", der.replace(_ED448_OID, _MADE_UP_OID))
+    return pem("CERTIFICATE", der.replace(_ED448_OID, _MADE_UP_OID))
 
 
 MADE_UP = "1.3.101.99"
@@ -202,16 +203,16 @@ MADE_UP = "1.3.101.99"
 
 def _unusable_public_keys(pair: SigningKey) -> list[tuple[str, bytes, str]]:
     """(form, bytes, the ``algorithm`` the error must report)."""
-    made_up = _made_up_algorithm_spki()
+    made_up = made_up_algorithm_spki()
     dsa_key = _spki(dsa.generate_private_key(1024).public_key())
     ed448_key = _spki(ed448.Ed448PrivateKey.generate().public_key())
     return [
-        ("made-up OID, PEM", _pem("PUBLIC KEY", made_up), MADE_UP),
+        ("made-up OID, PEM", pem("PUBLIC KEY", made_up), MADE_UP),
         ("made-up OID, DER", made_up, MADE_UP),
         ("made-up OID, base64 DER", base64.encodebytes(made_up), MADE_UP),
         ("made-up OID, certificate", _made_up_algorithm_certificate(pair), MADE_UP),
-        ("DSA, PEM", _pem("PUBLIC KEY", dsa_key), "DSA"),
-        ("Ed448, PEM", _pem("PUBLIC KEY", ed448_key), "Ed448"),
+        ("DSA, PEM", pem("PUBLIC KEY", dsa_key), "DSA"),
+        ("Ed448, PEM", pem("PUBLIC KEY", ed448_key), "Ed448"),
     ]
 
 
@@ -235,8 +236,8 @@ def test_private_keys_of_other_or_unknown_algorithms_are_key_format_errors(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    made_up = _pem("PRIVATE KEY", pkcs8.replace(_ED448_OID, _MADE_UP_OID))
-    for data, algorithm in ((made_up, MADE_UP), (_pem("PRIVATE KEY", pkcs8), "Ed448")):
+    made_up = pem("PRIVATE KEY", pkcs8.replace(_ED448_OID, _MADE_UP_OID))
+    for data, algorithm in ((made_up, MADE_UP), (pem("PRIVATE KEY", pkcs8), "Ed448")):
         with pytest.raises(KeyFormatError) as caught:
             load_private_key(data, source="key.pem")
         assert (caught.value.source, caught.value.algorithm) == ("key.pem", algorithm)
@@ -260,7 +261,7 @@ def test_catalogue_keys_of_unknown_algorithms_read_as_unknown_never_raise(
     pair: SigningKey,
 ) -> None:
     """A catalogue publishing such a key: its holder is refused as unknown (403), nothing else."""
-    made_up = _made_up_algorithm_spki()
+    made_up = made_up_algorithm_spki()
     dsa_key = _spki(dsa.generate_private_key(1024).public_key())
     kids = [key_fingerprint(made_up), key_fingerprint(dsa_key)]
     host = Host(apis=(), hei_ids=("uni.example.org",), client_keys=tuple(kids))
@@ -288,7 +289,7 @@ def test_cli_fingerprint_of_a_made_up_algorithm_exits_2_naming_the_file(
     pair: SigningKey, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "odd.pem"
-    path.write_bytes(_pem("PUBLIC KEY", _made_up_algorithm_spki()))
+    path.write_bytes(pem("PUBLIC KEY", made_up_algorithm_spki()))
     assert main(["keys", "fingerprint", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err
