@@ -1,6 +1,9 @@
 """The ``ewp-mock`` command: ``serve`` a mock partner node, or run the signed-Echo ``demo``.
 
-Exit status as for ``ewp``: 0 fine, 1 a check failed, 2 usage error.
+It keeps the contract of ``ewp`` (:mod:`ewp_client.cli.contract`): exit status
+0 fine, 1 a check failed (``demo``), 2 a usage error or an unusable file. A
+message about a file given with an option is prefixed by the option and the
+file, e.g. ``--server-key key.pem: cannot read: No such file or directory``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,20 @@ from pathlib import Path
 from typing import Final, TextIO
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ewp_client import __version__
+from ewp_client.cli.contract import (
+    NEGATIVE,
+    OK,
+    CommandError,
+    Parser,
+    add_version,
+    run,
+)
 from ewp_client.client import EwpCall, EwpClient
 from ewp_client.codec import decode
-from ewp_client.errors import ConfigError, EwpError
+from ewp_client.errors import EwpError
 from ewp_client.models import EchoResponse
 from ewp_client.namespaces import ECHO_API
 from ewp_client.registry import RegistryClient
@@ -25,6 +38,7 @@ from ewp_client.security import (
     SigningKey,
     generate_private_key,
     load_private_key,
+    load_public_key,
     parse_authorization,
     parse_signature_params,
 )
@@ -35,102 +49,135 @@ from .routes import echo as echo_route
 from .routes import registry as registry_route
 from .server import MockServer, bind_socket, serve_forever
 
-__all__ = ["main"]
-
-OK: Final = 0
-NEGATIVE: Final = 1
-USAGE: Final = 2
+__all__ = ["build_parser", "main"]
 
 #: The HEI the demo client speaks for.
 DEMO_CLIENT_HEI: Final = "demo-client.example.org"
 DEMO_ECHOES: Final = ("hello", "zażółć gęślą jaźń", "")
 
+#: The kind of a failure for a key file that holds no usable key.
+NOT_A_KEY: Final = "not-a-key"
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ewp-mock", description="A mock EWP partner node.")
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
+    return port
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="ewp-mock",
+        description="A mock EWP partner node for CI suites and for reproducing exchange "
+        "problems. Exit status: 0 fine, 1 a check failed, 2 a usage error or an unusable file.",
+    )
+    add_version(parser, __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    serve = sub.add_parser("serve", help="serve a mock node until interrupted")
+    serve = sub.add_parser(
+        "serve",
+        help="serve a mock node until interrupted",
+        description="Serve a mock node (Echo, Discovery, its own Registry catalogue) until "
+        "interrupted. Prints its catalogue URL, its keyIds and the client keys it admitted, "
+        "then 'ready'. Exit status: 0 stopped, 2 a usage error or an unusable key file.",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
+    serve.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one")
     serve.add_argument(
-        "--hei", action="append", dest="heis", metavar="ID",
-        help=f"a HEI id to serve (repeatable; default {DEFAULT_HEI})",
+        "--hei",
+        action="append",
+        dest="heis",
+        metavar="ID",
+        help=f"a HEI id to serve (repeatable; default: {DEFAULT_HEI})",
     )
     serve.add_argument(
-        "--base-url", metavar="URL",
+        "--base-url",
+        metavar="URL",
         help="the public address clients use, e.g. http://mock:8000 when listening on 0.0.0.0 "
         "in a container (default: http://HOST:PORT); catalogue, manifests and the signed Host "
         "follow it",
     )
     serve.add_argument(
-        "--server-key", type=Path, metavar="PEM",
+        "--server-key",
+        type=Path,
+        metavar="PEM",
         help="RSA private key the mock signs its responses with (default: a fresh 2048-bit key)",
     )
     serve.add_argument(
-        "--client-key", type=Path, metavar="PEM",
+        "--client-key",
+        type=Path,
+        metavar="PEM",
         help="RSA private key of the mock's own client credential, published in its catalogue "
         "(default: a fresh 2048-bit key)",
     )
     serve.add_argument(
-        "--admit", action="append", default=[], metavar="KEYFILE=HEI[,HEI...]",
+        "--admit",
+        action="append",
+        default=[],
+        metavar="KEYFILE=HEI[,HEI...]",
         help="admit a client's public key (PEM, DER, certificate or a private key file) "
-        "for these HEIs (repeatable)",
+        "for these HEIs (repeatable; default: none)",
     )
-    serve.set_defaults(handler=_serve)
-    demo = sub.add_parser("demo", help="start a mock, call its Echo API signed, check, stop")
-    demo.set_defaults(handler=_demo)
+    serve.set_defaults(handler=_serve, command_prog=serve.prog)
+    demo = sub.add_parser(
+        "demo",
+        help="start a mock, call its Echo API signed, check, stop",
+        description="Start a mock node on a free loopback port, admit a fresh client key, "
+        "call Echo by GET and POST through EwpClient (Registry lookup, signed request, "
+        "verified response) and check every step. Exit status: 0 all checks passed, 1 a "
+        "check failed.",
+    )
+    demo.set_defaults(handler=_demo, command_prog=demo.prog)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code) if isinstance(exc.code, int) else USAGE
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except ConfigError as exc:
-        print(f"ewp-mock: {exc}", file=sys.stderr)
-        return USAGE
-    except KeyboardInterrupt:
-        return 130
+    """Run ``ewp-mock`` with ``argv`` (default: the process arguments); returns the exit status."""
+    return run(build_parser(), argv, prog="ewp-mock")
 
 
-def _read(path: Path, what: str) -> bytes:
+def _read(path: Path, label: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror or exc}") from exc
+        raise CommandError.unreadable(label, exc) from exc
 
 
 def _signing_key(path: Path | None, option: str) -> SigningKey:
     """The key in the file given for ``option``; a fresh RSA 2048 key when none is given."""
     if path is None:
         return SigningKey(generate_private_key())
+    label = f"{option} {path}"
+    data = _read(path, label)
     try:
-        return SigningKey(load_private_key(_read(path, "key file")))
-    except ConfigError as exc:
-        raise ConfigError(f"{option} {path}: {exc}") from exc
+        return SigningKey(load_private_key(data))
+    except EwpError as exc:  # whatever the key loader refuses: no usable key in the file
+        raise CommandError(str(exc), kind=NOT_A_KEY, file=label) from exc
 
 
-def _admissions(specs: Sequence[str]) -> list[tuple[Path, bytes, list[str]]]:
-    """``KEYFILE=HEI[,HEI...]`` options as (file, key bytes, HEIs)."""
+def _admissions(specs: Sequence[str]) -> list[tuple[str, rsa.RSAPublicKey, list[str]]]:
+    """``KEYFILE=HEI[,HEI...]`` options as (label for messages, public key, HEIs)."""
     admissions = []
     for spec in specs:
         file, equals, heis = spec.rpartition("=")
         hei_ids = [h.strip() for h in heis.split(",") if h.strip()]
         if not equals or not file or not hei_ids:
-            raise ConfigError(f"--admit {spec!r}: expected KEYFILE=HEI[,HEI...]")
-        admissions.append((Path(file), _read(Path(file), "client key"), hei_ids))
+            raise CommandError(f"--admit {spec!r}: expected KEYFILE=HEI[,HEI...]")
+        label = f"--admit {file}"
+        data = _read(Path(file), label)
+        try:
+            key = load_public_key(data)
+        except EwpError as exc:
+            raise CommandError(str(exc), kind=NOT_A_KEY, file=label) from exc
+        admissions.append((label, key, hei_ids))
     return admissions
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if not 0 <= args.port < 65536:
-        raise ConfigError(f"port {args.port} is not a TCP port")
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
@@ -148,12 +195,12 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(config)
         node = node_of_app(app)
         admitted = []
-        for file, data, hei_ids in admissions:
+        for label, key, hei_ids in admissions:
             try:
-                admitted.append((node.register_client(data, hei_ids), hei_ids))
-            except ConfigError as exc:
-                raise ConfigError(f"--admit {file}: {exc}") from exc
-    except ConfigError:
+                admitted.append((node.register_client(key, hei_ids), hei_ids))
+            except EwpError as exc:
+                raise CommandError.of(exc, file=label) from exc
+    except (EwpError, CommandError):
         sock.close()
         raise
     print(f"catalogue: {config.url(registry_route.PATH)}")
@@ -193,9 +240,10 @@ def run_demo(out: TextIO, *, host: str = "127.0.0.1") -> bool:
             timeout=10.0,
             event_hooks={"request": [seen.on_request], "response": [seen.on_response]},
         )
-        with RegistryClient(catalogue_url, timeout=10.0) as registry, EwpClient(
-            registry, key=client_key, http=http
-        ) as client:
+        with (
+            RegistryClient(catalogue_url, timeout=10.0) as registry,
+            EwpClient(registry, key=client_key, http=http) as client,
+        ):
             say(f"Registry: {catalogue_url} ({len(registry.catalogue().hosts)} hosts)")
             try:
                 return all(
@@ -220,7 +268,10 @@ def _echo_once(
 ) -> bool:
     hei = config.hei_ids[0]
     call = EwpCall(
-        api=ECHO_API, hei_id=hei, endpoint="url", method=method,
+        api=ECHO_API,
+        hei_id=hei,
+        endpoint="url",
+        method=method,
         params=tuple(("echo", value) for value in DEMO_ECHOES),
     )
     answer = client.call(call)

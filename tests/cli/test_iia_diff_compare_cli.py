@@ -71,16 +71,18 @@ def test_unreadable_or_invalid_input_exits_2(
     tmp_path: Path, example: bytes, command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = _write(tmp_path, "good.xml", example)
-    for bad in (
-        str(tmp_path / "missing.xml"),
-        _write(tmp_path, "malformed.xml", b"<iias-get-response"),
-        _write(tmp_path, "other.xml", b"<x xmlns='urn:nothing'/>"),
+    for bad, kind in (
+        (str(tmp_path / "missing.xml"), "unreadable"),
+        (_write(tmp_path, "malformed.xml", b"<iias-get-response"), "malformed-xml"),
+        (_write(tmp_path, "other.xml", b"<x xmlns='urn:nothing'/>"), "wrong-document"),
     ):
         assert main(["iia", command, "--json", good, bad]) == 2
-        # --json: still exactly one JSON document on stdout, naming the problem
-        report = json.loads(capsys.readouterr().out)
-        assert report["exit_status"] == 2
-        assert report["error"]
+        # --json: still exactly one JSON document on stdout, naming the file at fault
+        captured = capsys.readouterr()
+        report = json.loads(captured.out)
+        assert report["file"] == bad
+        assert report["error"]["kind"] == kind
+        assert captured.err.startswith(f"{bad}:")
 
 
 def test_compare_rejects_a_schema_invalid_copy(tmp_path: Path, example: bytes) -> None:
@@ -133,4 +135,4 @@ def test_compare_mirror_agrees_and_a_changed_condition_disagrees(
         }
     ]
     assert main(["iia", "compare", ours_file, changed_file]) == 1
-    assert "/mobilities-per-year: ours '2', theirs '7'" in capsys.readouterr().out
+    assert '/mobilities-per-year: ours "2", theirs "7"' in capsys.readouterr().out

@@ -62,7 +62,11 @@ def test_json_is_one_document_with_one_object_per_file(
     report = json.loads(capsys.readouterr().out)
     assert [r["file"] for r in report] == [str(files["valid"]), str(files["invalid"])]
     assert report[0] == {
-        "file": str(files["valid"]), "valid": True, "namespace": ECHO_NS, "errors": [],
+        "file": str(files["valid"]),
+        "valid": True,
+        "namespace": ECHO_NS,
+        "errors": [],
+        "more_errors": 0,
     }
     assert report[1]["valid"] is False
     assert report[1]["errors"][0]["line"] == 3

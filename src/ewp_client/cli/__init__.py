@@ -1,55 +1,41 @@
 """The ``ewp`` command line: thin subcommands over the library.
 
 Each subcommand module exposes ``register(subparsers)``; its handlers return an
-exit status (see :mod:`ewp_client.cli._common`).
+exit status and keep the contract of :mod:`ewp_client.cli.contract`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
-from importlib import import_module
 
-from ._common import USAGE, UsageError, err
+from .. import __version__
+from . import iia, keys, la, registry, validate
+from .contract import Parser, add_version, run
+
+__all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``ewp --help`` lists them.
-_MODULES = ("validate", "keys", "registry", "iia", "la")
+_MODULES = (validate, keys, registry, iia, la)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ewp", description="Tools for the Erasmus Without Paper network."
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="ewp",
+        description="Tools for the Erasmus Without Paper network. Exit status: 0 fine, "
+        "1 a negative finding, 2 a usage error or unusable input.",
     )
+    add_version(parser, __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in _MODULES:
-        try:
-            module = import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
+    for module in _MODULES:
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code) if isinstance(exc.code, int) else USAGE
-    try:
-        return int(args.handler(args))
-    except UsageError as exc:
-        err(f"ewp: {exc}")
-        if getattr(args, "json", False):  # --json promises one JSON document on stdout
-            print(json.dumps({"error": str(exc), "exit_status": USAGE}))
-        return USAGE
-    except KeyboardInterrupt:
-        return 130
+    """Run ``ewp`` with ``argv`` (default: the process arguments); returns the exit status."""
+    return run(build_parser(), argv, prog="ewp")
 
 
 if __name__ == "__main__":

@@ -1,29 +1,29 @@
-"""Conventions every ``ewp`` subcommand follows.
+"""Helpers every ``ewp`` subcommand uses to register itself, read its input and print.
 
-Exit status: :data:`OK` (0) all fine, :data:`NEGATIVE` (1) a negative finding
-(invalid, differs, check failed), :data:`USAGE` (2) usage error or unreadable
-input. ``--json`` prints exactly one JSON document on stdout; human messages
-and diagnostics go to stderr in that mode.
+The rules they implement (exit status, message prefixes, the ``--json``
+document and its error shape) are in :mod:`ewp_client.cli.contract`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-OK: Final = 0
-NEGATIVE: Final = 1
-USAGE: Final = 2
+from ..errors import EwpError
+from .contract import CommandError, Handler, emit_json
 
-Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """Raised by a handler for bad arguments or unreadable input: exit status 2."""
+__all__ = [
+    "add_command",
+    "add_command_group",
+    "add_json_flag",
+    "emit",
+    "emit_json",
+    "fail",
+    "read_input",
+]
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -32,32 +32,23 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def emit_json(document: Any) -> None:
-    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
-
 def read_input(path: str) -> bytes:
-    """The bytes of ``path`` (``-`` is stdin); :class:`UsageError` when unreadable."""
+    """The bytes of ``path`` (``-`` is stdin); :class:`CommandError` when unreadable."""
     try:
         if path == "-":
             return sys.stdin.buffer.read()
         return Path(path).read_bytes()
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise CommandError.unreadable(path, exc) from exc
 
 
-def err(message: str) -> None:
-    print(message, file=sys.stderr)
+def fail(exc: EwpError, file: str | None) -> CommandError:
+    """The library error ``exc``, about input ``file``, as the contract reports it."""
+    return CommandError.of(exc, file=file)
 
 
 def add_command_group(
-    sub: Any,
-    name: str,
-    *,
-    help: str,
-    description: str | None = None,
-    metavar: str = "COMMAND",
+    sub: Any, name: str, *, help: str, description: str, metavar: str = "COMMAND"
 ) -> Any:
     """Register ``ewp NAME COMMAND ...`` and return its (required) subcommand parsers.
 
@@ -70,13 +61,11 @@ def add_command_group(
 
 
 def add_command(
-    commands: Any, name: str, handler: Handler, *, help: str, description: str | None = None
+    commands: Any, name: str, handler: Handler, *, help: str, description: str
 ) -> argparse.ArgumentParser:
     """Register one subcommand run by ``handler``; the caller adds its arguments."""
-    parser: argparse.ArgumentParser = commands.add_parser(
-        name, help=help, description=description
-    )
-    parser.set_defaults(handler=handler)
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help, description=description)
+    parser.set_defaults(handler=handler, command_prog=parser.prog)
     return parser
 
 

@@ -17,49 +17,49 @@ Exit status: 0 fine; 1 a declared ``iia-hash`` differs from the computed one or
 is missing (``verify``), the two hashes differ (``diff``), the copies disagree
 (``compare``); 2 unreadable input, not well-formed XML, a document that is not
 an IIAs get response (for ``compare``: not a valid IIAs v7 get response), an
-agreement the kit cannot hash, or an IIA that cannot be picked.
+agreement the kit cannot hash, or an IIA that cannot be picked. Every failure
+names the file it is about (:mod:`ewp_client.cli.contract`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from typing import Any, Final
 
-from ..errors import IiaError, MalformedXmlError, UnknownDocumentError, XmlError
-from ..iia.compare import compare_copies
-from ..iia.diff import diff_iias
+from ..codec import decode
+from ..errors import EwpError
+from ..iia.compare import compare_iias, select_copy
+from ..iia.diff import diff_iia_hashes, select_iia
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..iia.mismatch import mismatch_hints
+from ..models.iia import Iia, IiasGetResponse
 from ._common import (
-    NEGATIVE,
-    OK,
-    USAGE,
-    Handler,
-    UsageError,
     add_command,
     add_command_group,
     add_json_flag,
     emit,
     emit_json,
-    err,
+    fail,
     read_input,
 )
+from .contract import NEGATIVE, OK, CommandError, Handler, report
 
-
-def _hash_file(name: str) -> list[IiaHash]:
-    """The kit's results for one file; :class:`UsageError` for anything that is not hashable."""
-    return _hash_bytes(name, read_input(name))
+#: ``what`` for the library's IIA pickers: the file name is already the message's prefix.
+_THE_FILE = "the file"
 
 
 def _hash_bytes(name: str, data: bytes) -> list[IiaHash]:
+    """The kit's results for one file; :class:`CommandError` naming it when not hashable."""
     try:
         return compute_iia_hashes(data)
-    except MalformedXmlError as exc:
-        where = f":{exc.line}" if exc.line is not None else ""
-        raise UsageError(f"{name}{where}: {exc}") from exc
-    except (UnknownDocumentError, IiaError) as exc:
-        raise UsageError(f"{name}: {exc}") from exc
+    except EwpError as exc:
+        raise fail(exc, name) from exc
+
+
+def _hash_file(name: str) -> list[IiaHash]:
+    return _hash_bytes(name, read_input(name))
 
 
 # ------------------------------------------------------------------------- hash
@@ -73,8 +73,9 @@ def _register_hash(sub: Any) -> None:
         help="compute the iia-hash of every IIA in IIAs get responses",
         description="Compute, for every <iia> of IIAs v7 (or v6) get responses, the text "
         "the official XSLT kit hashes, its SHA-256 (the iia-hash) and whether the IIA is "
-        "valid for approval. Exit status: 0 all hashed, 2 any file unreadable or not an "
-        "IIAs get response.",
+        "valid for approval. A file that cannot be hashed gets an error entry and the "
+        "others are still hashed. Exit status: 0 all hashed, 2 any file unreadable or not "
+        "a hashable IIAs get response.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="XML files ('-' for stdin)")
     parser.add_argument("--text", action="store_true", help="also show the text that is hashed")
@@ -95,16 +96,17 @@ def hash_report(name: str, result: IiaHash, *, text: bool) -> dict[str, Any]:
 
 def run_hash(args: argparse.Namespace) -> int:
     status = OK
-    reports = []
+    entries: list[dict[str, Any]] = []
     for name in args.files:
         try:
             results = _hash_file(name)
-        except UsageError as exc:
-            err(f"ewp iia hash: {exc}")
-            status = USAGE
+        except CommandError as error:
+            entries.append(error.to_json())
+            status = max(status, error.status)
+            report(error, args.command_prog)
             continue
         for result in results:
-            reports.append(hash_report(name, result, text=args.text))
+            entries.append(hash_report(name, result, text=args.text))
             if args.json:
                 continue
             approval = "" if result.valid_for_approval else "  (not valid for approval)"
@@ -112,7 +114,7 @@ def run_hash(args: argparse.Namespace) -> int:
             if args.text:
                 print(f"  {result.text_to_hash}")
     if args.json:
-        emit_json(reports)
+        emit_json(entries)
     return status
 
 
@@ -146,7 +148,7 @@ def _hints(data: bytes, results: list[IiaHash], verdicts: list[str]) -> list[lis
         return [[] for _ in results]
     try:
         v6_texts: list[str | None] = [r.text_to_hash for r in compute_iia_hashes(data, version=6)]
-    except IiaError:
+    except EwpError:
         v6_texts = [None] * len(results)
     return [
         mismatch_hints(r, v6_text=v6) if v == "mismatch" else []
@@ -159,9 +161,10 @@ def run_verify(args: argparse.Namespace) -> int:
     data = read_input(name)
     results = _hash_bytes(name, data)
     if any(r.version != 7 for r in results):
-        raise UsageError(
-            f"{name}: an IIAs v6 response declares no iia-hash; "
-            "`ewp iia hash` gives its migration hash"
+        raise CommandError(
+            "an IIAs v6 response declares no iia-hash; `ewp iia hash` gives its migration hash",
+            kind="wrong-document",
+            file=name,
         )
     verdicts = [_verdict(r) for r in results]
     hints = _hints(data, results, verdicts)
@@ -190,7 +193,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if not results:
         print(f"{name}: no <iia> to verify")
     for result, verdict, hint_list in zip(results, verdicts, hints, strict=True):
-        where = f"{name}:{result.line}: IIA {result.iia_id!r}"
+        where = f"{name}:{result.line}: IIA {_shown(result.iia_id)}"
         if not result.valid_for_approval:
             print(f"{where}: not valid for approval (not-yet-defined or v6-value in the response)")
         if verdict == "match":
@@ -248,15 +251,17 @@ def _register_diff(sub: Any) -> None:
     )
 
 
-def run_diff(args: argparse.Namespace) -> int:
-    before, after = read_input(args.before), read_input(args.after)
+def _pick_hash(name: str, iia_id: str | None) -> IiaHash:
     try:
-        result = diff_iias(before, after, iia_id=args.iia_id)
-    except MalformedXmlError as exc:
-        where = f" (line {exc.line})" if exc.line is not None else ""
-        raise UsageError(f"not well-formed XML{where}: {exc}") from exc
-    except (UnknownDocumentError, IiaError) as exc:
-        raise UsageError(str(exc)) from exc
+        return select_iia(_hash_file(name), iia_id, what=_THE_FILE)
+    except EwpError as exc:
+        raise fail(exc, name) from exc
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    before = _pick_hash(args.before, args.iia_id)
+    after = _pick_hash(args.after, args.iia_id)
+    result = diff_iia_hashes(before, after)
     document = {
         "hash_before": result.hash_before,
         "hash_after": result.hash_after,
@@ -268,8 +273,8 @@ def run_diff(args: argparse.Namespace) -> int:
         lines = [f"iia-hash unchanged: {result.hash_after}"]
     else:
         lines = [
-            f"iia-hash before: {result.hash_before}",
-            f"iia-hash after:  {result.hash_after}",
+            f"iia-hash before: {result.hash_before} ({args.before})",
+            f"iia-hash after:  {result.hash_after} ({args.after})",
             *(f"{d.path}: {_shown(d.before)} -> {_shown(d.after)}" for d in result.differences),
         ]
     emit(args, document, lines)
@@ -277,7 +282,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def _shown(value: str | None) -> str:
-    return "(absent)" if value is None else repr(value)
+    """A value in quotes (JSON's, not Python's), or ``(absent)``."""
+    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------- compare
@@ -302,12 +308,18 @@ def _register_compare(sub: Any) -> None:
     )
 
 
-def run_compare(args: argparse.Namespace) -> int:
-    ours, theirs = read_input(args.ours), read_input(args.theirs)
+def _pick_copy(name: str, iia_id: str | None) -> Iia:
+    data = read_input(name)
     try:
-        result = compare_copies(ours, theirs, iia_id=args.iia_id)
-    except (XmlError, IiaError) as exc:
-        raise UsageError(str(exc)) from exc
+        return select_copy(decode(data, IiasGetResponse), iia_id, what=_THE_FILE)
+    except EwpError as exc:
+        raise fail(exc, name) from exc
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    ours = _pick_copy(args.ours, args.iia_id)
+    theirs = _pick_copy(args.theirs, args.iia_id)
+    result = compare_iias(ours, theirs)
     document = {
         "agree": result.agree,
         "differences": [
@@ -315,8 +327,9 @@ def run_compare(args: argparse.Namespace) -> int:
         ],
     }
     lines = ["the copies agree"] if result.agree else []
-    lines += [f"{d.path}: ours {_shown(d.ours)}, theirs {_shown(d.theirs)}"
-              for d in result.differences]
+    lines += [
+        f"{d.path}: ours {_shown(d.ours)}, theirs {_shown(d.theirs)}" for d in result.differences
+    ]
     emit(args, document, lines)
     return OK if result.agree else NEGATIVE
 
@@ -337,6 +350,8 @@ def register(subparsers: Any) -> None:
         subparsers,
         "iia",
         help="Inter-Institutional Agreement tools (iia-hash, diff, compare)",
+        description="Inter-Institutional Agreements offline: the iia-hash as the official "
+        "kit computes it, what changed it, and whether two partners' copies agree.",
         metavar="SUBCOMMAND",
     )
     for register_subcommand in SUBCOMMANDS:

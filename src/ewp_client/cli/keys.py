@@ -1,6 +1,7 @@
 """``ewp keys generate|fingerprint``: make an RSA key pair, compute a key's EWP keyId.
 
-Exit status: 0 done, 2 bad arguments, unreadable input or refusing to overwrite.
+Exit status: 0 done, 2 bad arguments, unreadable input, a file that holds no
+usable key, or refusing to overwrite.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import EwpError
 from ..security.keys import (
     MIN_GENERATED_BITS,
     generate_private_key,
@@ -21,7 +22,11 @@ from ..security.keys import (
     public_key_der,
     public_key_pem,
 )
-from ._common import OK, UsageError, add_command, add_command_group, add_json_flag, emit, read_input
+from ._common import add_command, add_command_group, add_json_flag, emit, fail, read_input
+from .contract import OK, CommandError
+
+#: The kind of a failure for a file that holds no usable key.
+NOT_A_KEY = "not-a-key"
 
 PRIVATE_FILE = "private-key.pem"
 PUBLIC_FILE = "public-key.pem"
@@ -45,7 +50,7 @@ def register(sub: Any) -> None:
     )
     generate.add_argument("--out", required=True, metavar="DIR", help="directory for the files")
     generate.add_argument(
-        "--bits", type=int, default=MIN_GENERATED_BITS, help="key size (at least 2048)"
+        "--bits", type=int, default=MIN_GENERATED_BITS, help="key size in bits (at least 2048)"
     )
     generate.add_argument("--force", action="store_true", help="overwrite existing files")
     add_json_flag(generate)
@@ -60,7 +65,7 @@ def register(sub: Any) -> None:
         "certificate, DER, or base64 DER as in manifests ('-' for stdin). "
         "Exit status: 0 printed, 2 unreadable.",
     )
-    fingerprint.add_argument("file", metavar="FILE")
+    fingerprint.add_argument("file", metavar="FILE", help="key or certificate ('-' for stdin)")
     add_json_flag(fingerprint)
 
 
@@ -76,13 +81,15 @@ def run_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     private_path, public_path = out / PRIVATE_FILE, out / PUBLIC_FILE
     if not args.force:
-        existing = [str(p) for p in (private_path, public_path) if p.exists()]
+        existing = [p.name for p in (private_path, public_path) if p.exists()]
         if existing:
-            raise UsageError(f"refusing to overwrite {', '.join(existing)} (use --force)")
+            raise CommandError(
+                f"refusing to overwrite {', '.join(existing)} (use --force)", file=str(out)
+            )
     try:
         key = generate_private_key(args.bits)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    except EwpError as exc:
+        raise fail(exc, None) from exc
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -90,7 +97,7 @@ def run_generate(args: argparse.Namespace) -> int:
             handle.write(private_key_pem(key))
         public_path.write_bytes(public_key_pem(key))
     except OSError as exc:
-        raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from exc
+        raise CommandError.unwritable(str(out), exc) from exc
     report = {
         **_describe(key.public_key()),
         "private_key": str(private_path),
@@ -112,8 +119,8 @@ def run_fingerprint(args: argparse.Namespace) -> int:
     data = read_input(args.file)
     try:
         public = load_public_key(data)
-    except ConfigError as exc:
-        raise UsageError(f"{args.file}: {exc}") from exc
+    except EwpError as exc:  # whatever the key loader refuses: no usable key in the file
+        raise CommandError(str(exc), kind=NOT_A_KEY, file=args.file) from exc
     report = {"file": args.file, **_describe(public)}
     emit(args, report, [report["key_id"]])
     return OK

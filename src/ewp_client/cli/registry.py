@@ -9,24 +9,17 @@ arguments or no usable catalogue.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import httpx
 
-from ..config import load_config, registry_url
-from ..errors import ConfigError, NoEndpointError, RegistryError
+from ..config import ClientConfig, load_config, registry_url
+from ..errors import EwpError, NoEndpointError, RegistryUnavailableError
 from ..namespaces import CLIAUTH_HTTPSIG_NS, CLIAUTH_NONE_NS
 from ..registry import ApiEntry, AuthMethod, Catalogue, Hei, Host, HostedApi, RegistryClient
-from ._common import (
-    NEGATIVE,
-    OK,
-    UsageError,
-    add_command,
-    add_command_group,
-    add_json_flag,
-    emit_json,
-    err,
-)
+from ._common import add_command, add_command_group, add_json_flag, emit_json, fail
+from .contract import NEGATIVE, OK, UNREADABLE, CommandError
 
 _CLIENT_AUTH = {"httpsig": CLIAUTH_HTTPSIG_NS, "none": CLIAUTH_NONE_NS, "any": None}
 
@@ -79,13 +72,41 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> tuple[str, Catalogue]:
+def _source(args: argparse.Namespace) -> tuple[str, str, ClientConfig]:
+    """The catalogue's URL, the name errors give it (as the user wrote it) and the config."""
     try:
         config = load_config()
-        url = registry_url(args.url) if args.url else config.registry.url
+    except EwpError as exc:
+        raise fail(exc, None) from exc
+    if not args.url:
+        return config.registry.url, config.registry.url, config
+    try:
+        return registry_url(args.url), args.url, config
+    except EwpError as exc:
+        raise fail(exc, args.url) from exc
+
+
+def _unavailable(exc: RegistryUnavailableError, name: str) -> CommandError:
+    """Why there is no catalogue, said once (the source is the message's prefix)."""
+    cause = exc.__cause__
+    if isinstance(cause, OSError):
+        return CommandError(f"cannot read: {cause.strerror or cause}", kind=UNREADABLE, file=name)
+    if isinstance(cause, EwpError):
+        error = fail(cause, name)
+        error.message = f"no usable catalogue: {error.message}"
+        return error
+    error = fail(exc, name)
+    if cause is not None:
+        error.message = f"no usable catalogue: {cause}"
+    return error
+
+
+def _load(args: argparse.Namespace) -> tuple[str, Catalogue]:
+    url, name, config = _source(args)
+    try:
         http = httpx.Client(**config.http_client_options(), follow_redirects=True)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    except EwpError as exc:
+        raise fail(exc, None) from exc
     with (
         http,
         RegistryClient(
@@ -97,8 +118,10 @@ def _load(args: argparse.Namespace) -> tuple[str, Catalogue]:
     ):
         try:
             return url, client.catalogue()
-        except RegistryError as exc:
-            raise UsageError(str(exc)) from exc
+        except RegistryUnavailableError as exc:
+            raise _unavailable(exc, name) from exc
+        except EwpError as exc:
+            raise fail(exc, name) from exc
 
 
 # ------------------------------------------------------------------ JSON shapes
@@ -179,7 +202,7 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"  {entry.name} {entry.version}: {', '.join(entry.urls.values())}")
         print(f"  client keys: {len(host.client_keys)}, server keys: {len(host.server_keys)}")
     for problem in catalogue.problems:
-        err(f"warning: {problem}")
+        print(f"{url}: warning: {problem}", file=sys.stderr)
     return OK
 
 
@@ -193,7 +216,7 @@ def run_lookup(args: argparse.Namespace) -> int:
         if args.json:
             emit_json({**query, "found": False, "reason": str(exc), "entries": []})
         else:
-            err(f"ewp: {exc}")
+            print(f"{args.command_prog}: {exc}", file=sys.stderr)
         return NEGATIVE
     found = catalogue.find_apis(args.hei, args.api, major=args.version, client_auth=client_auth)
     if args.json:

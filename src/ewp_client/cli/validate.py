@@ -1,14 +1,27 @@
-"""``ewp validate FILE... [--json]``: check EWP documents against the bundled schemas."""
+"""``ewp validate FILE... [--json]``: check EWP documents against the bundled schemas.
+
+Exit status 1 for a readable file that is not well-formed XML is this
+command's one deliberate exception to the contract (others answer 2): here
+"not XML" is the verdict asked for, not input the command cannot use.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ..errors import MalformedXmlError, SchemaValidationError, UnknownDocumentError
+from ..errors import EwpError, MalformedXmlError, SchemaValidationError
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
-from ._common import NEGATIVE, OK, USAGE, UsageError, add_json_flag, emit_json, read_input
+from ._common import add_json_flag, emit_json, read_input
+from .contract import (
+    NEGATIVE,
+    OK,
+    CommandError,
+    further_violations,
+    report,
+    sorted_violations,
+)
 
 
 def register(sub: Any) -> None:
@@ -16,59 +29,80 @@ def register(sub: Any) -> None:
         "validate",
         help="validate EWP XML documents against the bundled schemas",
         description="Validate EWP documents offline. The schema is chosen by the root "
-        "element's namespace. Exit status: 0 all valid, 1 any invalid, 2 unreadable "
-        "or unknown input.",
+        "element's namespace; violations are listed by line. Exit status: 0 all valid, "
+        "1 any invalid or not well-formed XML, 2 any unreadable or not an EWP document "
+        "with a bundled schema.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="XML files ('-' for stdin)")
     add_json_flag(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, command_prog=parser.prog)
 
 
-def _error(line: int | None, path: str | None, message: str) -> dict[str, Any]:
-    return {"line": line, "path": path, "message": message}
+def _namespace(tag: object) -> str | None:
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:].partition("}")[0]
+    return None
 
 
-def check_file(name: str) -> tuple[int, dict[str, Any]]:
-    """Validate one file: its exit status and its JSON report."""
-    report: dict[str, Any] = {"file": name, "valid": False, "namespace": None, "errors": []}
-    try:
-        data = read_input(name)
-    except UsageError as exc:
-        report["errors"].append(_error(None, None, str(exc)))
-        return USAGE, report
+def check_file(name: str) -> dict[str, Any]:
+    """Validate one file: its verdict ``{"file", "valid", "namespace", "errors", "more_errors"}``.
+
+    Raises :class:`CommandError` for a file it cannot check (exit 1 when not
+    well-formed, 2 otherwise).
+    """
+    data = read_input(name)
+    namespace = None
     try:
         tree = parse_xml(data)
-        root = tree.getroot()
-        if isinstance(root.tag, str) and root.tag.startswith("{"):
-            report["namespace"] = root.tag[1:].partition("}")[0]
+        namespace = _namespace(tree.getroot().tag)
         validate(tree)
-    except MalformedXmlError as exc:
-        report["errors"].append(_error(exc.line, "/", str(exc)))
-        return NEGATIVE, report
-    except UnknownDocumentError as exc:
-        report["errors"].append(_error(None, "/", str(exc)))
-        return USAGE, report
     except SchemaValidationError as exc:
-        report["errors"] = [_error(v.line, v.path, v.message) for v in exc.violations]
-        return NEGATIVE, report
-    report["valid"] = True
-    return OK, report
+        return {
+            "file": name,
+            "valid": False,
+            "namespace": namespace,
+            "errors": [
+                {"line": v.line, "path": v.path, "message": v.message}
+                for v in sorted_violations(exc)
+            ],
+            "more_errors": further_violations(exc),
+        }
+    except MalformedXmlError as exc:
+        error = CommandError.of(exc, file=name)
+        error.status = NEGATIVE
+        raise error from exc
+    except EwpError as exc:
+        raise CommandError.of(exc, file=name) from exc
+    return {"file": name, "valid": True, "namespace": namespace, "errors": [], "more_errors": 0}
+
+
+def _print_verdict(verdict: dict[str, Any]) -> None:
+    name = verdict["file"]
+    if verdict["valid"]:
+        print(f"{name}: valid")
+        return
+    for e in verdict["errors"]:
+        where = name if e["line"] is None else f"{name}:{e['line']}"
+        print(f"{where}: {e['path']}: {e['message']}")
+    if verdict["more_errors"]:
+        print(f"{name}: ... and {verdict['more_errors']} more")
 
 
 def run(args: argparse.Namespace) -> int:
     status = OK
-    reports = []
+    entries: list[dict[str, Any]] = []
     for name in args.files:
-        code, report = check_file(name)
-        reports.append(report)
-        status = max(status, code)
-        if args.json:
+        try:
+            verdict = check_file(name)
+        except CommandError as error:
+            entries.append(error.to_json())
+            status = max(status, error.status)
+            report(error, args.command_prog)
             continue
-        if code == OK:
-            print(f"{name}: valid")
-        for e in report["errors"]:
-            line = e["line"] if e["line"] is not None else "?"
-            print(f"{name}:{line}: {e['path'] or '/'}: {e['message']}")
+        entries.append(verdict)
+        status = max(status, OK if verdict["valid"] else NEGATIVE)
+        if not args.json:
+            _print_verdict(verdict)
     if args.json:
-        emit_json(reports)
+        emit_json(entries)
     return status
