@@ -131,3 +131,73 @@ def test_proposal_id_is_derived_and_independent_of_formatting(
 def test_proposal_id_without_proposal_exits_1(tmp_path: Path) -> None:
     la = dataclasses.replace(learning_agreement(), changes_proposal=None)
     assert main(["la", "proposal-id", str(write(tmp_path / "n.xml", la))]) == 1
+
+
+@pytest.fixture
+def minor(tmp_path: Path) -> Path:
+    la = dataclasses.replace(learning_agreement(), start_date=date(2026, 2, 9))
+    return write(tmp_path / "minor.xml", la)
+
+
+def test_human_output_quotes_values_without_python_reprs(
+    before: Path, minor: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["la", "classify", str(before), str(minor)]) == 0
+    assert capsys.readouterr().out == (
+        'minor\n  [header] start-date: "2026-02-01" -> "2026-02-09"\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "expected"),
+    [(None, 0), ("minor", 1), ("major", 0)],
+    ids=["default", "minor", "major"],
+)
+def test_fail_on_a_minor_amendment(
+    before: Path,
+    minor: Path,
+    fail_on: str | None,
+    expected: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    option = [] if fail_on is None else ["--fail-on", fail_on]
+    assert main(["la", "classify", str(before), str(minor), "--json", *option]) == expected
+    assert json.loads(capsys.readouterr().out)["kind"] == "minor"  # the report either way
+
+
+@pytest.mark.parametrize("fail_on", ["minor", "major"])
+def test_fail_on_a_major_amendment_and_never_on_none(
+    before: Path, tmp_path: Path, fail_on: str
+) -> None:
+    base = learning_agreement()
+    assert base.first_version is not None
+    assert base.first_version.components_studied is not None
+    studied = base.first_version.components_studied
+    first = dataclasses.replace(
+        base.first_version,
+        components_studied=dataclasses.replace(studied, components=studied.components[:1]),
+    )
+    major = write(tmp_path / "major.xml", dataclasses.replace(base, first_version=first))
+    assert main(["la", "classify", str(before), str(major), "--fail-on", fail_on]) == 1
+    assert main(["la", "classify", str(before), str(before), "--fail-on", fail_on]) == 0
+
+
+def test_fail_on_takes_only_minor_or_major(
+    before: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["la", "classify", str(before), str(before), "--fail-on", "none"]) == 2
+    assert "--fail-on" in capsys.readouterr().err
+
+
+def test_a_different_mobility_is_named_by_the_after_file(
+    before: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = write(
+        tmp_path / "o.xml", dataclasses.replace(learning_agreement(), omobility_id="om-9")
+    )
+    assert main(["la", "classify", str(before), str(other), "--json"]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["file"] == str(other)
+    assert document["error"]["kind"] == "learning-agreement"
+    assert captured.err.startswith(f"{other}: ")

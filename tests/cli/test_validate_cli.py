@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ewp_client.cli import main
+from ewp_client.errors import SchemaValidationError, Violation
 from ewp_client.namespaces import ECHO_NS
 from tests.conformance import reference
 
@@ -41,7 +42,7 @@ def test_invalid_exits_1_with_file_line_path_message(
 ) -> None:
     assert main(["validate", str(files["valid"]), str(files["invalid"])]) == 1
     out = capsys.readouterr().out
-    assert f"{files['invalid']}:3: /response: " in out
+    assert f"{files['invalid']}:3: /response" in out
 
 
 def test_malformed_is_invalid(files: dict[str, Path]) -> None:
@@ -67,6 +68,7 @@ def test_json_is_one_document_with_one_object_per_file(
         "namespace": ECHO_NS,
         "errors": [],
         "more_errors": 0,
+        "more_errors_exact": True,
     }
     assert report[1]["valid"] is False
     assert report[1]["errors"][0]["line"] == 3
@@ -80,7 +82,9 @@ def test_no_arguments_is_a_usage_error() -> None:
 def test_console_script_runs_as_a_process(files: dict[str, Path]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ewp_client.cli", "validate", "--json", str(files["invalid"])],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)[0]["valid"] is False
@@ -91,3 +95,69 @@ def test_every_official_full_example_is_valid(capsys: pytest.CaptureFixture[str]
     paths = [str(p) for p in reference.full_examples()]
     assert main(["validate", "--json", *paths]) == 0
     assert all(r["valid"] for r in json.loads(capsys.readouterr().out))
+
+
+MANY = (
+    f"<response xmlns='{ECHO_NS}'>\n<hei-id>a.org</hei-id>\n<bogus/>\n"
+    "<echo>1</echo>\n<other/>\n</response>"
+)
+
+
+def test_violations_are_listed_by_line_as_file_line_path_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "many.xml"
+    path.write_text(MANY)
+    assert main(["validate", "--json", str(path)]) == 1
+    (report,) = json.loads(capsys.readouterr().out)
+    lines = [e["line"] for e in report["errors"]]
+    assert lines == sorted(lines)
+    assert lines[0] == 3
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{path}:3: /response")
+    assert all(line.startswith(f"{path}:") for line in out)
+    assert not any("<class " in line for line in out)
+
+
+class _Capped(SchemaValidationError):
+    """What a validator capping its list reports: 2 violations listed, at least 40 more."""
+
+    more = 40  # type: ignore[assignment]  # a property where the library has it
+
+
+def test_violations_not_listed_are_counted(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = [Violation(9, "/response/b", "late"), Violation(4, "/response/a", "early")]
+
+    def capped(tree: object) -> None:
+        error = _Capped(listed, namespace=ECHO_NS, root="response")
+        error.total_is_exact = False
+        raise error
+
+    monkeypatch.setattr("ewp_client.cli.validate.validate", capped)
+    assert main(["validate", str(files["valid"])]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{files['valid']}:4: /response/a: early",
+        f"{files['valid']}:9: /response/b: late",
+        f"{files['valid']}: ... and at least 40 more",
+    ]
+    assert main(["validate", "--json", str(files["valid"])]) == 1
+    (report,) = json.loads(capsys.readouterr().out)
+    assert (report["more_errors"], report["more_errors_exact"]) == (40, False)
+    assert [e["line"] for e in report["errors"]] == [4, 9]
+
+
+def test_unreadable_and_unknown_files_get_the_error_shape(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(files["valid"].parent / "missing.xml")
+    assert main(["validate", "--json", str(files["valid"]), missing, str(files["unknown"])]) == 2
+    captured = capsys.readouterr()
+    valid, unreadable, unknown = json.loads(captured.out)
+    assert valid["valid"] is True
+    assert unreadable["file"] == missing
+    assert unreadable["error"]["kind"] == "unreadable"
+    assert unknown["error"]["kind"] == "wrong-document"
+    assert captured.err.splitlines()[0] == f"{missing}: cannot read: No such file or directory"

@@ -43,6 +43,7 @@ from ..errors import (
     NoEndpointError,
     PartnerError,
     RegistryError,
+    RegistryUnavailableError,
     SchemaValidationError,
     TransportError,
     UnknownDocumentError,
@@ -71,7 +72,8 @@ KINDS: Final[tuple[tuple[type[EwpError], str, int], ...]] = (
     (IiaError, "iia", USAGE),
     (LearningAgreementError, "learning-agreement", USAGE),
     (NoEndpointError, "no-endpoint", NEGATIVE),
-    (RegistryError, "registry-unavailable", USAGE),
+    (RegistryUnavailableError, "registry-unavailable", USAGE),
+    (RegistryError, "registry", USAGE),
     (HttpSignatureError, "signature", NEGATIVE),
     (TransportError, "transport", USAGE),
     (PartnerError, "partner", USAGE),
@@ -171,6 +173,11 @@ def further_violations(exc: SchemaValidationError) -> int:
     return more if isinstance(more, int) else 0
 
 
+def further_is_exact(exc: SchemaValidationError) -> bool:
+    """Whether :func:`further_violations` is a count (``False``: a lower bound)."""
+    return getattr(exc, "total_is_exact", True) is not False
+
+
 def first_line(exc: SchemaValidationError) -> int | None:
     violations = sorted_violations(exc)
     return violations[0].line if violations else None
@@ -183,7 +190,8 @@ def schema_summary(exc: SchemaValidationError) -> str:
         return f"<{exc.root}> is not valid against its schema"
     first = violations[0]
     more = len(violations) - 1 + further_violations(exc)
-    suffix = f" (and {more} more)" if more else ""
+    at_least = "" if further_is_exact(exc) else "at least "
+    suffix = f" (and {at_least}{more} more)" if more else ""
     return f"<{exc.root}> is not valid against its schema: {first.path}: {first.message}{suffix}"
 
 

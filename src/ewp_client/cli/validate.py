@@ -18,6 +18,7 @@ from .contract import (
     NEGATIVE,
     OK,
     CommandError,
+    further_is_exact,
     further_violations,
     report,
     sorted_violations,
@@ -45,7 +46,7 @@ def _namespace(tag: object) -> str | None:
 
 
 def check_file(name: str) -> dict[str, Any]:
-    """Validate one file: its verdict ``{"file", "valid", "namespace", "errors", "more_errors"}``.
+    """Validate one file: its verdict (``file``, ``valid``, ``namespace``, ``errors``, ...).
 
     Raises :class:`CommandError` for a file it cannot check (exit 1 when not
     well-formed, 2 otherwise).
@@ -66,6 +67,7 @@ def check_file(name: str) -> dict[str, Any]:
                 for v in sorted_violations(exc)
             ],
             "more_errors": further_violations(exc),
+            "more_errors_exact": further_is_exact(exc),
         }
     except MalformedXmlError as exc:
         error = CommandError.of(exc, file=name)
@@ -73,7 +75,14 @@ def check_file(name: str) -> dict[str, Any]:
         raise error from exc
     except EwpError as exc:
         raise CommandError.of(exc, file=name) from exc
-    return {"file": name, "valid": True, "namespace": namespace, "errors": [], "more_errors": 0}
+    return {
+        "file": name,
+        "valid": True,
+        "namespace": namespace,
+        "errors": [],
+        "more_errors": 0,
+        "more_errors_exact": True,
+    }
 
 
 def _print_verdict(verdict: dict[str, Any]) -> None:
@@ -85,7 +94,8 @@ def _print_verdict(verdict: dict[str, Any]) -> None:
         where = name if e["line"] is None else f"{name}:{e['line']}"
         print(f"{where}: {e['path']}: {e['message']}")
     if verdict["more_errors"]:
-        print(f"{name}: ... and {verdict['more_errors']} more")
+        at_least = "" if verdict["more_errors_exact"] else "at least "
+        print(f"{name}: ... and {at_least}{verdict['more_errors']} more")
 
 
 def run(args: argparse.Namespace) -> int:
