@@ -1,13 +1,27 @@
 """ewp_client: a typed library for the Erasmus Without Paper (EWP) network.
 
 The protocol lives here once, as code that does no I/O (parsing, validation,
-signing, hashing, lifecycles); HTTP happens only at the edges.
+signing, hashing, lifecycles); HTTP happens only at the edges. What a user
+starts with is here: the clients (:class:`EwpClient`, :class:`AsyncEwpClient`
+and the per-API clients over them), the Registry client, the signing key, XML
+validation, and every error (all derive from :class:`EwpError`). The rest
+lives in the subpackages (``models``, ``codec``, ``iia``, ``ola``, ``security``...).
+Importing this package does not import the mock partner's web framework.
 """
 
+from ._version import __version__ as __version__
+from .client import AsyncEwpClient, EwpClient, RetryPolicy
+from .client.echo import AsyncEchoClient, EchoClient
+from .client.iia_approval import AsyncIiaApprovalClient, IiaApprovalClient
+from .client.iia_cnr import AsyncIiaCnrClient, IiaCnrClient
+from .client.iias import AsyncIiasClient, IiasClient
+from .client.la_cnr import AsyncLaCnrClient, LaCnrClient
+from .client.las import AsyncLasClient, LasClient, Signer
 from .errors import (
     AlreadyApplied,
     ApprovalRefusedError,
     BadRequest,
+    CatalogueKeyError,
     ClockSkewError,
     ConfigError,
     DateError,
@@ -22,7 +36,10 @@ from .errors import (
     IiaHashError,
     IiaLifecycleError,
     IiaNotHashableError,
+    KeyFileError,
+    KeyFormatError,
     KeyNotAuthorizedError,
+    LaUpdateError,
     LearningAgreementError,
     LifecycleError,
     MalformedSignatureError,
@@ -56,29 +73,48 @@ from .errors import (
     XmlTooDeepError,
     XmlTooLargeError,
 )
+from .registry import AsyncRegistryClient, RegistryClient
+from .security import SigningKey
 from .xml import ParserLimits, is_valid, parse_xml, validate
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AlreadyApplied",
     "ApprovalRefusedError",
+    "AsyncEchoClient",
+    "AsyncEwpClient",
+    "AsyncIiaApprovalClient",
+    "AsyncIiaCnrClient",
+    "AsyncIiasClient",
+    "AsyncLaCnrClient",
+    "AsyncLasClient",
+    "AsyncRegistryClient",
     "BadRequest",
+    "CatalogueKeyError",
     "ClockSkewError",
     "ConfigError",
     "DateError",
     "DigestError",
     "DtdForbiddenError",
+    "EchoClient",
     "EditConflict",
+    "EwpClient",
     "EwpError",
     "Forbidden",
     "HostMismatchError",
     "HttpSignatureError",
+    "IiaApprovalClient",
+    "IiaCnrClient",
     "IiaError",
     "IiaHashError",
     "IiaLifecycleError",
     "IiaNotHashableError",
+    "IiasClient",
+    "KeyFileError",
+    "KeyFormatError",
     "KeyNotAuthorizedError",
+    "LaCnrClient",
+    "LaUpdateError",
+    "LasClient",
     "LearningAgreementError",
     "LifecycleError",
     "MalformedSignatureError",
@@ -91,14 +127,18 @@ __all__ = [
     "ParserLimits",
     "PartnerError",
     "PartnerServerError",
+    "RegistryClient",
     "RegistryError",
     "RegistryUnavailableError",
     "ReplayError",
     "RequestIdError",
     "ResponseBindingError",
     "ResponseSignatureError",
+    "RetryPolicy",
     "SchemaValidationError",
     "SignatureMismatchError",
+    "Signer",
+    "SigningKey",
     "StaleProposalError",
     "TransportError",
     "Unauthorized",
