@@ -106,8 +106,11 @@ def _unknown_element(root: etree._Element, rng: random.Random) -> str | None:
     parents = _elements(root)
     parent = rng.choice(parents)
     ns = etree.QName(parent).namespace
-    tag = f"{{{ns}}}unexpected-element" if ns and rng.random() < 0.7 else \
-        "{urn:example:other}unexpected-element"
+    tag = (
+        f"{{{ns}}}unexpected-element"
+        if ns and rng.random() < 0.7
+        else "{urn:example:other}unexpected-element"
+    )
     child = etree.Element(tag)
     child.text = "x"
     kids = _children(parent)

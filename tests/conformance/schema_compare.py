@@ -145,9 +145,15 @@ def describe_global(kind: str, comp: Any) -> Desc:
     if kind == "elements":
         e = comp
         return (
-            "element", e.name, e.nillable, e.default, e.fixed, e.abstract,
+            "element",
+            e.name,
+            e.nillable,
+            e.default,
+            e.fixed,
+            e.abstract,
             getattr(getattr(e, "substitution_group", None), "name", e.substitution_group),
-            _complex_body(e.type, seen) if (e.type.parent is not None and not e.type.is_simple())
+            _complex_body(e.type, seen)
+            if (e.type.parent is not None and not e.type.is_simple())
             else _type(e.type, seen),
             _identities(e),
         )
@@ -200,8 +206,12 @@ def compare(info: SchemaInfo) -> list[str]:
         for name in sorted(set(m) - set(o)):
             problems.append(f"{kind} {name}: not in the official schema")
         for name in sorted(set(o) & set(m)):
-            _diff(f"{kind} {name}", describe_global(kind, o[name]), describe_global(kind, m[name]),
-                  problems)
+            _diff(
+                f"{kind} {name}",
+                describe_global(kind, o[name]),
+                describe_global(kind, m[name]),
+                problems,
+            )
     return problems
 
 

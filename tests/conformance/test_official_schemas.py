@@ -44,8 +44,10 @@ def test_schema_components_match_official(info: namespaces.SchemaInfo) -> None:
 
 def test_structural_agreement_figure(figures: Callable[[str], None]) -> None:
     identical = sum(1 for info in namespaces.SCHEMAS if not compare(info))
-    figures(f"schemas structurally identical to the official ones: {identical}/"
-            f"{len(namespaces.SCHEMAS)}")
+    figures(
+        f"schemas structurally identical to the official ones: {identical}/"
+        f"{len(namespaces.SCHEMAS)}"
+    )
     assert identical == len(namespaces.SCHEMAS)
 
 

@@ -26,14 +26,22 @@ from ewp_client.error_response import render_error_response
 from ewp_client.errors import HttpSignatureError
 from ewp_client.namespaces import (
     CLIAUTH_HTTPSIG_NS,
+    ECHO_API,
     ECHO_ENTRY_NS,
+    IIA_APPROVAL_CNR_API,
     IIA_APPROVAL_CNR_ENTRY_NS,
+    IIA_CNR_API,
     IIA_CNR_ENTRY_NS,
+    IIAS_API,
+    IIAS_APPROVAL_API,
     IIAS_APPROVAL_V2_ENTRY_NS,
     IIAS_V7_ENTRY_NS,
     LA_CNR_ENTRY_NS,
     LAS_ENTRY_NS,
+    OMOBILITY_LA_CNR_API,
+    OMOBILITY_LAS_API,
     SRVAUTH_HTTPSIG_NS,
+    ApiVersion,
 )
 from ewp_client.registry import (
     ApiEntry,
@@ -73,32 +81,54 @@ def key(n: int) -> SigningKey:
     return SigningKey(generate_private_key(2048))
 
 
-def _entry(name: str, ns: str, version: str, props: Iterable[tuple[str, str]]) -> ApiEntry:
+def _entry(api: ApiVersion, ns: str, props: Iterable[tuple[str, str]]) -> ApiEntry:
     return ApiEntry(
-        name=name, namespace=ns, version=version, properties=tuple(props), http_security=HTTPSIG
+        name=api.name,
+        namespace=ns,
+        version=api.version,
+        properties=tuple(props),
+        http_security=HTTPSIG,
     )
 
 
 def partner_apis(base: str, *, max_ids: int = 3) -> tuple[ApiEntry, ...]:
-    """The APIs a partner host implements, under ``base``."""
+    """The APIs a partner host implements, under ``base``, in the versions the client speaks."""
     return (
-        _entry("echo", ECHO_ENTRY_NS, "2.0.1", [("url", f"{base}/echo")]),
-        _entry("iias", IIAS_V7_ENTRY_NS, "7.0.0", [
-            ("get-url", f"{base}/iias/get"), ("index-url", f"{base}/iias/index"),
-            ("stats-url", f"{base}/iias/stats"), ("max-iia-ids", str(max_ids)),
-        ]),
-        _entry("iias-approval", IIAS_APPROVAL_V2_ENTRY_NS, "2.0.0", [
-            ("url", f"{base}/iias-approval"), ("max-iia-ids", str(max_ids)),
-        ]),
-        _entry("iia-cnr", IIA_CNR_ENTRY_NS, "3.0.0", [("url", f"{base}/iia-cnr")]),
-        _entry("iia-approval-cnr", IIA_APPROVAL_CNR_ENTRY_NS, "2.0.0",
-               [("url", f"{base}/iia-approval-cnr")]),
-        _entry("omobility-las", LAS_ENTRY_NS, "1.2.0", [
-            ("get-url", f"{base}/las/get"), ("index-url", f"{base}/las/index"),
-            ("update-url", f"{base}/las/update"), ("stats-url", f"{base}/las/stats"),
-            ("max-omobility-ids", str(max_ids)),
-        ]),
-        _entry("omobility-la-cnr", LA_CNR_ENTRY_NS, "1.1.0", [("url", f"{base}/la-cnr")]),
+        _entry(ECHO_API, ECHO_ENTRY_NS, [("url", f"{base}/echo")]),
+        _entry(
+            IIAS_API,
+            IIAS_V7_ENTRY_NS,
+            [
+                ("get-url", f"{base}/iias/get"),
+                ("index-url", f"{base}/iias/index"),
+                ("stats-url", f"{base}/iias/stats"),
+                ("max-iia-ids", str(max_ids)),
+            ],
+        ),
+        _entry(
+            IIAS_APPROVAL_API,
+            IIAS_APPROVAL_V2_ENTRY_NS,
+            [
+                ("url", f"{base}/iias-approval"),
+                ("max-iia-ids", str(max_ids)),
+            ],
+        ),
+        _entry(IIA_CNR_API, IIA_CNR_ENTRY_NS, [("url", f"{base}/iia-cnr")]),
+        _entry(
+            IIA_APPROVAL_CNR_API, IIA_APPROVAL_CNR_ENTRY_NS, [("url", f"{base}/iia-approval-cnr")]
+        ),
+        _entry(
+            OMOBILITY_LAS_API,
+            LAS_ENTRY_NS,
+            [
+                ("get-url", f"{base}/las/get"),
+                ("index-url", f"{base}/las/index"),
+                ("update-url", f"{base}/las/update"),
+                ("stats-url", f"{base}/las/stats"),
+                ("max-omobility-ids", str(max_ids)),
+            ],
+        ),
+        _entry(OMOBILITY_LA_CNR_API, LA_CNR_ENTRY_NS, [("url", f"{base}/la-cnr")]),
     )
 
 
@@ -197,12 +227,20 @@ def make_network(
     ours, theirs = key(1), key(partner_key)
     apis = partner_apis(PARTNER_BASE, max_ids=max_ids)
     if echo_url is not None:
-        apis = (_entry("echo", ECHO_ENTRY_NS, "2.0.1", [("url", echo_url)]), *apis[1:])
+        apis = (_entry(ECHO_API, ECHO_ENTRY_NS, [("url", echo_url)]), *apis[1:])
     hosts = [
-        Host(apis=partner_apis(US_BASE, max_ids=max_ids), hei_ids=(US,),
-             client_keys=(ours.key_id,), server_keys=(ours.key_id,)),
-        Host(apis=apis, hei_ids=(PARTNER,),
-             client_keys=(theirs.key_id,), server_keys=(theirs.key_id,)),
+        Host(
+            apis=partner_apis(US_BASE, max_ids=max_ids),
+            hei_ids=(US,),
+            client_keys=(ours.key_id,),
+            server_keys=(ours.key_id,),
+        ),
+        Host(
+            apis=apis,
+            hei_ids=(PARTNER,),
+            client_keys=(theirs.key_id,),
+            server_keys=(theirs.key_id,),
+        ),
     ]
     heis = [
         Hei(id=US, names=(LocalizedName(text="University A", lang="en"),)),
