@@ -3,7 +3,10 @@
 Since EWP Dashboard 5.0, changing the mobility dates is a minor amendment (edit
 in place and notify the partner), while changing Table A needs a new
 changes-proposal that the student and the sending HEI sign and the receiving
-HEI approves. This script does both to the LA in ``examples/data``.
+HEI approves. This script does both to the LA in ``examples/data``: the
+proposal comes from the two versions of the LA, the approved one and the
+edited one. A change that gives no reason is reported with a warning (the
+spec says a reason SHOULD be given); the second try gives one.
 
 Run: ``python examples/la_amendment.py``
 """
@@ -11,21 +14,37 @@ Run: ``python examples/la_amendment.py``
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from ewp_client.codec import decode, encode
-from ewp_client.models import Credit, LaComponent, LasGetResponse, LearningAgreement, Signature
-from ewp_client.ola import ComponentTables, build_changes_proposal, classify_amendment
+from ewp_client.models import (
+    ComponentList,
+    Credit,
+    LaComponent,
+    LasGetResponse,
+    LearningAgreement,
+    ReasonCode,
+    Signature,
+)
+from ewp_client.ola import (
+    ChangeReason,
+    MissingReasonWarning,
+    changes_proposal_between,
+    classify_amendment,
+)
 
 DATA = Path(__file__).parent / "data" / "la-get-response.xml"
 
 
 def show(title: str, before: LearningAgreement, after: LearningAgreement) -> None:
     report = classify_amendment(before, after)
-    print(f"{title}: {report.kind.value}"
-          f" ({'re-validation needed' if report.requires_revalidation else 'no new signatures'})")
+    print(
+        f"{title}: {report.kind.value}"
+        f" ({'re-validation needed' if report.requires_revalidation else 'no new signatures'})"
+    )
     for change in report.changes:
         print(f"  table {change.table.value}: {change.path}: {change.before!r} -> {change.after!r}")
 
@@ -38,20 +57,33 @@ def main() -> None:
     later = dataclasses.replace(la, start_date=la.start_date + timedelta(days=14))
     show("mobility starts two weeks later", la, later)
 
-    tables = ComponentTables.of(la.first_version)
+    # The edited LA: one course more in Table A (a component list iterates like a tuple).
+    studied = la.first_version.components_studied
     ects = Credit(scheme="ects", value=Decimal(5))
     extra = LaComponent(title="Machine Learning", credits=(ects,))
-    studied = (*tables.components_studied, extra)
-    wanted = dataclasses.replace(tables, components_studied=studied)
+    rows = ComponentList(components=(*(studied or ()), extra))
+    edited = dataclasses.replace(
+        la, first_version=dataclasses.replace(la.first_version, components_studied=rows)
+    )
     now = datetime.now(UTC).replace(microsecond=0)
-    proposal = build_changes_proposal(
-        la.first_version,
-        wanted,
-        student_signature=Signature(signer_name="The Student", timestamp=now),
-        sending_hei_signature=Signature(
-            signer_name="Sending Coordinator", signer_position="Erasmus coordinator",
-            signer_email="coordinator@sending.example.org", timestamp=now,
-        ),
+    student = Signature(signer_name="The Student", timestamp=now)
+    coordinator = Signature(
+        signer_name="Sending Coordinator",
+        signer_position="Erasmus coordinator",
+        signer_email="coordinator@sending.example.org",
+        timestamp=now,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingReasonWarning)
+        changes_proposal_between(
+            la, edited, student_signature=student, sending_hei_signature=coordinator
+        )
+    for warning in caught:
+        print(f"without a reason: {warning.category.__name__}: {warning.message}")
+
+    reasons = {extra: ChangeReason(ReasonCode.EXTENDING_MOBILITY)}
+    proposal = changes_proposal_between(
+        la, edited, student_signature=student, sending_hei_signature=coordinator, reasons=reasons
     )
     changed = dataclasses.replace(la, changes_proposal=proposal)
     show("a course added to Table A", la, changed)
