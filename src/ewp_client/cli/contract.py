@@ -210,7 +210,7 @@ class Parser(argparse.ArgumentParser):
         raise CommandError(message, prog=self.prog)
 
 
-class DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
+class DefaultsFormatter(argparse.HelpFormatter):
     """Adds ``(default: X)`` to an option's help unless the help already names it.
 
     Unlike ``argparse.ArgumentDefaultsHelpFormatter`` it leaves out defaults

@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
         description="Print the lower-case hex SHA-256 of the DER public key: the keyId EWP "
         "signatures and the Registry use. FILE may be a PEM public or private key, a PEM "
         "certificate, DER, or base64 DER as in manifests ('-' for stdin). "
-        "Exit status: 0 printed, 2 unreadable.",
+        "Exit status: 0 printed, 2 unreadable or no usable key.",
     )
     fingerprint.add_argument("file", metavar="FILE", help="key or certificate ('-' for stdin)")
     add_json_flag(fingerprint)

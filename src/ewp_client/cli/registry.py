@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
         run_show,
         help="summarize a catalogue: hosts, HEIs, APIs, keys",
         description="Download (or read) a catalogue and list what it holds. "
-        "Exit status: 0 read, 2 unreadable.",
+        "Exit status: 0 read, 2 bad arguments or no usable catalogue.",
     )
     _add_source(show)
     add_json_flag(show)
