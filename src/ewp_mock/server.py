@@ -10,8 +10,10 @@ written in two pieces (headers, then body) on a keep-alive connection waits
 for the client's delayed ACK (about 40 ms on Linux) before its body leaves:
 Nagle's algorithm. asyncio sets the option itself only on sockets created
 with ``proto=IPPROTO_TCP``, which :func:`bind_socket` does; the protocol
-uvicorn runs sets it as well, so a socket made elsewhere (``proto=0``, as
-``socket.socket()`` makes them) is served the same way.
+uvicorn runs here (:data:`NODELAY_HTTP_PROTOCOL`) sets it as well, so a socket
+made elsewhere (``proto=0``, as ``socket.socket()`` or gunicorn make them) is
+served the same way. Started by uvicorn's own command, the mock gets it with
+``uvicorn --factory ewp_mock:create_app --http ewp_mock.server:NODELAY_HTTP_PROTOCOL``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from ewp_client.errors import ConfigError
 
-__all__ = ["MockServer", "bind_socket", "set_tcp_nodelay"]
+__all__ = ["NODELAY_HTTP_PROTOCOL", "MockServer", "bind_socket", "set_tcp_nodelay"]
 
 _TCP_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
 

@@ -1,0 +1,204 @@
+"""Load on a real mock node over loopback, with ``TCP_NODELAY`` on (as served) and off (before).
+
+The mock runs in this process (uvicorn in a thread, 127.0.0.1); the load comes
+from a separate process: an asyncio client holding ``--clients`` keep-alive
+connections, each sending its next request as soon as the previous answer is
+complete, for ``--duration`` seconds. Two kinds of request:
+
+* signed: an Echo GET signed by an admitted client key (a fresh ``X-Request-Id``
+  and signature per request, asking for a signed answer, which the mock signs);
+* unsigned: the node's Registry catalogue (``/catalogue-v1.xml``), the baseline.
+
+"off" serves a ``proto=0`` listening socket (as ``socket.socket()`` makes it,
+and as the mock did before) with ``MockServer(tcp_nodelay=False)``: accepted
+connections keep Nagle's algorithm, which is what the fix removed. Each run
+prints requests/s, p50/p99 latency and errors (any non-200 answer or broken
+connection; must be 0), then the ratios on/off measured in the same run.
+
+Run: ``python benchmarks/bench_mock_load.py [--duration 10] [--clients 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from _common import ROOT
+
+from ewp_client.security import RequestSigner, SigningKey, generate_private_key, private_key_pem
+from ewp_mock import MockConfig, MockServer, bind_socket, create_app, node_of_app
+
+CLIENT_HEI: Final = "load.example.org"
+ECHO_TARGET: Final = "/ewp/echo?echo=load"
+CATALOGUE_TARGET: Final = "/catalogue-v1.xml"
+
+
+# ----------------------------------------------------------------- the load process
+
+
+@dataclass
+class Tally:
+    latencies: list[float]
+    errors: int = 0
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response with a Content-Length body; returns its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+def _request(target: str, authority: str, signer: RequestSigner | None) -> bytes:
+    headers = [("Host", authority)]
+    if signer is not None:
+        headers += signer.sign(method="GET", target=target, body=b"", headers=headers).headers
+    lines = [f"GET {target} HTTP/1.1", *(f"{n}: {v}" for n, v in headers), "", ""]
+    return "\r\n".join(lines).encode("latin-1")
+
+
+async def _one_client(
+    port: int, target: str, signer: RequestSigner | None, until: float, tally: Tally
+) -> None:
+    authority = f"127.0.0.1:{port}"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            start = time.perf_counter()
+            writer.write(_request(target, authority, signer))
+            status = await _read_response(reader)
+            tally.latencies.append(time.perf_counter() - start)
+            if status != 200:
+                tally.errors += 1
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        tally.errors += 1
+    finally:
+        writer.close()
+
+
+async def _load(port: int, kind: str, key_file: str, clients: int, duration: float) -> Tally:
+    signer = RequestSigner(SigningKey.from_pem(Path(key_file).read_bytes()))
+    target = ECHO_TARGET if kind == "signed" else CATALOGUE_TARGET
+    tally = Tally(latencies=[])
+    until = time.perf_counter() + duration
+    await asyncio.gather(
+        *(
+            _one_client(port, target, signer if kind == "signed" else None, until, tally)
+            for _ in range(clients)
+        )
+    )
+    return tally
+
+
+def run_load_process(args: argparse.Namespace) -> None:
+    """The client side: print one JSON object (latencies in seconds, errors)."""
+    started = time.perf_counter()
+    tally = asyncio.run(_load(args.port, args.kind, args.key, args.clients, args.duration))
+    elapsed = time.perf_counter() - started
+    json.dump(
+        {"latencies": tally.latencies, "errors": tally.errors, "elapsed": elapsed}, sys.stdout
+    )
+
+
+# ---------------------------------------------------------------------- the driver
+
+
+@dataclass(frozen=True)
+class Figure:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _listening_socket(nodelay: bool) -> socket.socket:
+    if nodelay:
+        return bind_socket("127.0.0.1", 0)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto=0: the "before"
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def measure(nodelay: bool, kind: str, clients: int, duration: float) -> Figure:
+    client_key = SigningKey(generate_private_key())
+    sock = _listening_socket(nodelay)
+    port = sock.getsockname()[1]
+    app = create_app(MockConfig(host="127.0.0.1", port=port))
+    node_of_app(app).register_client(client_key.public_key, [CLIENT_HEI])
+    with tempfile.TemporaryDirectory() as tmp, MockServer(app, sock, tcp_nodelay=nodelay):
+        key_file = Path(tmp) / "client.pem"
+        key_file.write_bytes(private_key_pem(client_key.private_key))
+        command = [
+            sys.executable, __file__, "--load", "--port", str(port), "--kind", kind,
+            "--key", str(key_file), "--clients", str(clients), "--duration", str(duration),
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=True, cwd=ROOT, timeout=duration + 60
+        )
+    result = json.loads(done.stdout)
+    latencies = sorted(result["latencies"])
+    if not latencies:
+        return Figure(0.0, float("nan"), float("nan"), result["errors"])
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return Figure(
+        requests_per_second=len(latencies) / result["elapsed"],
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=p99 * 1000,
+        errors=result["errors"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    parser.add_argument("--clients", type=int, default=10, help="concurrent connections")
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=["signed", "unsigned"], help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        run_load_process(args)
+        return
+    print(f"mock on 127.0.0.1, {args.clients} keep-alive clients, {args.duration:g} s per run")
+    print(f"{'kind':9} {'TCP_NODELAY':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    figures: dict[tuple[str, bool], Figure] = {}
+    for kind in ("signed", "unsigned"):
+        for nodelay in (False, True):
+            figure = measure(nodelay, kind, args.clients, args.duration)
+            figures[kind, nodelay] = figure
+            print(
+                f"{kind:9} {'on' if nodelay else 'off (before)':12} "
+                f"{figure.requests_per_second:8.1f} {figure.p50_ms:8.2f} {figure.p99_ms:8.2f} "
+                f"{figure.errors:7d}",
+                flush=True,
+            )
+    for kind in ("signed", "unsigned"):
+        on, off = figures[kind, True], figures[kind, False]
+        print(
+            f"{kind}: on/off throughput {on.requests_per_second / off.requests_per_second:.1f}x, "
+            f"p50 {off.p50_ms / on.p50_ms:.1f}x lower"
+        )
+    if any(f.errors for f in figures.values()):
+        sys.exit("errors during the load: the figures above do not count")
+
+
+if __name__ == "__main__":
+    main()
