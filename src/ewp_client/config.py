@@ -12,6 +12,8 @@ wins), so that the CLI and services are configured the same way::
     ca-bundle = "/etc/ssl/certs/ca-certificates.crt"
     timeout = 30
     connect-timeout = 10
+    deadline = 120                         # seconds one exchange may take in all
+    max-response-size = 67108864           # bytes (64 MiB), as received and decoded
     log-personal-data = false
 
     [proxies]
@@ -24,9 +26,13 @@ wins), so that the CLI and services are configured the same way::
 
 Environment variables: ``EWP_CONFIG`` (the file), ``EWP_HEI_IDS`` (comma
 separated), ``EWP_PRIVATE_KEY``, ``EWP_PUBLIC_KEY``, ``EWP_CA_BUNDLE``,
-``EWP_TIMEOUT``, ``EWP_CONNECT_TIMEOUT``, ``EWP_PROXY`` (all traffic),
+``EWP_TIMEOUT``, ``EWP_CONNECT_TIMEOUT``, ``EWP_DEADLINE``,
+``EWP_MAX_RESPONSE_SIZE``, ``EWP_PROXY`` (all traffic),
 ``EWP_LOG_PERSONAL_DATA``, ``EWP_REGISTRY`` (the source),
 ``EWP_REGISTRY_CACHE_DIR``, ``EWP_REGISTRY_MAX_STALE_AGE``.
+
+:data:`FILE_KEYS`, :data:`REGISTRY_KEYS` and :data:`ENV_VARS` are what the
+reader accepts; ``docs/configuration.md`` documents each (a test keeps them in step).
 """
 
 from __future__ import annotations
@@ -44,12 +50,48 @@ import httpx
 from .errors import ConfigError
 from .registry.cache import DEVELOPMENT_CATALOGUE_URL, PRODUCTION_CATALOGUE_URL, CachePolicy
 from .registry.client import resolve_source
+from .security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
+from .security.keys import SigningKey, key_id, load_public_key
 
 #: Registry names accepted wherever a Registry source is configured.
 REGISTRY_ALIASES: Final[Mapping[str, str]] = {
     "production": PRODUCTION_CATALOGUE_URL,
     "development": DEVELOPMENT_CATALOGUE_URL,
 }
+
+#: The keys of the configuration file's top level.
+FILE_KEYS: Final = (
+    "hei-ids",
+    "private-key",
+    "public-key",
+    "ca-bundle",
+    "timeout",
+    "connect-timeout",
+    "deadline",
+    "max-response-size",
+    "proxies",
+    "log-personal-data",
+    "registry",
+)
+#: The keys of the configuration file's ``[registry]`` table.
+REGISTRY_KEYS: Final = ("source", "cache-dir", "max-stale-age")
+#: Every environment variable the reader looks at.
+ENV_VARS: Final = (
+    "EWP_CONFIG",
+    "EWP_HEI_IDS",
+    "EWP_PRIVATE_KEY",
+    "EWP_PUBLIC_KEY",
+    "EWP_CA_BUNDLE",
+    "EWP_TIMEOUT",
+    "EWP_CONNECT_TIMEOUT",
+    "EWP_DEADLINE",
+    "EWP_MAX_RESPONSE_SIZE",
+    "EWP_PROXY",
+    "EWP_LOG_PERSONAL_DATA",
+    "EWP_REGISTRY",
+    "EWP_REGISTRY_CACHE_DIR",
+    "EWP_REGISTRY_MAX_STALE_AGE",
+)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -76,7 +118,32 @@ class ClientConfig:
     connect_timeout: float = 10.0
     ca_bundle: Path | None = None
     proxies: Mapping[str, str] = field(default_factory=dict)
+    deadline: float = DEFAULT_DEADLINE
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     log_personal_data: bool = False
+
+    def signing_key(self) -> SigningKey | None:
+        """The key that signs our requests, read from ``private_key`` (``None`` when unset).
+
+        When ``public_key`` is set too it must be the private key's public half
+        (a deployment that publishes one key and signs with another is refused
+        here rather than by every partner). Raises :class:`ConfigError`.
+        """
+        if self.private_key is None:
+            if self.public_key is not None:
+                raise ConfigError(f"public-key {self.public_key} is set but private-key is not")
+            return None
+        key = SigningKey.from_pem(_read_key(self.private_key, "private-key"))
+        if self.public_key is not None:
+            public = load_public_key(
+                _read_key(self.public_key, "public-key"), source=str(self.public_key)
+            )
+            if key_id(public) != key.key_id:
+                raise ConfigError(
+                    f"public-key {self.public_key} (keyId {key_id(public)}) is not the public "
+                    f"half of private-key {self.private_key} (keyId {key.key_id})"
+                )
+        return key
 
     def http_client_options(self) -> dict[str, Any]:
         """Keyword arguments for :class:`httpx.Client` / :class:`httpx.AsyncClient`."""
@@ -148,22 +215,11 @@ def _from_file(path: Path) -> ClientConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     base = path.resolve().parent
-    known = {
-        "hei-ids",
-        "private-key",
-        "public-key",
-        "ca-bundle",
-        "timeout",
-        "connect-timeout",
-        "proxies",
-        "log-personal-data",
-        "registry",
-    }
-    _reject_unknown(path, "", data, known)
+    _reject_unknown(path, "", data, set(FILE_KEYS))
     reg = data.get("registry", {})
     if not isinstance(reg, dict):
         raise ConfigError(f"{path}: [registry] must be a table")
-    _reject_unknown(path, "registry.", reg, {"source", "cache-dir", "max-stale-age"})
+    _reject_unknown(path, "registry.", reg, set(REGISTRY_KEYS))
     proxies = data.get("proxies", {})
     if not isinstance(proxies, dict) or not all(isinstance(v, str) for v in proxies.values()):
         raise ConfigError(f"{path}: [proxies] must map URL patterns to proxy URLs")
@@ -179,6 +235,10 @@ def _from_file(path: Path) -> ClientConfig:
         ca_bundle=_path(data.get("ca-bundle"), base, "ca-bundle"),
         timeout=_seconds("timeout", data.get("timeout", 30.0)),
         connect_timeout=_seconds("connect-timeout", data.get("connect-timeout", 10.0)),
+        deadline=_seconds("deadline", data.get("deadline", DEFAULT_DEADLINE)),
+        max_response_size=_bytes(
+            "max-response-size", data.get("max-response-size", DEFAULT_MAX_RESPONSE_SIZE)
+        ),
         proxies=dict(proxies),
         log_personal_data=_flag("log-personal-data", data.get("log-personal-data", False)),
         registry=RegistryConfig(
@@ -201,9 +261,15 @@ def _from_env(config: ClientConfig, env: Mapping[str, str]) -> ClientConfig:
     ):
         if env.get(var):
             changes[attr] = Path(env[var]).expanduser()
-    for var, attr in (("EWP_TIMEOUT", "timeout"), ("EWP_CONNECT_TIMEOUT", "connect_timeout")):
+    for var, attr in (
+        ("EWP_TIMEOUT", "timeout"),
+        ("EWP_CONNECT_TIMEOUT", "connect_timeout"),
+        ("EWP_DEADLINE", "deadline"),
+    ):
         if var in env:
             changes[attr] = _seconds(var, env[var])
+    if "EWP_MAX_RESPONSE_SIZE" in env:
+        changes["max_response_size"] = _bytes("EWP_MAX_RESPONSE_SIZE", env["EWP_MAX_RESPONSE_SIZE"])
     if env.get("EWP_PROXY"):
         changes["proxies"] = {"all://": env["EWP_PROXY"]}
     if "EWP_LOG_PERSONAL_DATA" in env:
@@ -251,6 +317,22 @@ def _seconds(name: str, value: Any) -> float:
     if not seconds > 0 or seconds == float("inf"):
         raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
     return seconds
+
+
+def _bytes(name: str, value: Any) -> int:
+    text = str(value).strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text.isdigit():
+        text = int(text)
+    if isinstance(text, bool) or not isinstance(text, int) or text < 1:
+        raise ConfigError(f"{name} must be a positive whole number of bytes, not {value!r}")
+    return text
+
+
+def _read_key(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{name} {path}: cannot read: {exc.strerror or exc}") from exc
 
 
 def _flag(name: str, value: Any) -> bool:

@@ -42,6 +42,8 @@ the message, so that callers and tests can act on them.
     │   ├── CatalogueKeyError .................. a published key is unusable (key_id)
     │   └── NoEndpointError .................... no endpoint of API X for HEI Y
     ├── TransportError ......................... network failure talking to a partner
+    │   ├── ResponseTooLargeError .............. body over the size limit (limit, bytes_read, url)
+    │   └── DeadlineExceededError .............. exchange over its deadline (deadline, bytes_read, url)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
     │   ├── Unauthorized (401)
@@ -83,6 +85,7 @@ __all__ = [
     "ClockSkewError",
     "ConfigError",
     "DateError",
+    "DeadlineExceededError",
     "DigestError",
     "DtdForbiddenError",
     "EditConflict",
@@ -114,6 +117,7 @@ __all__ = [
     "ReplayError",
     "RequestIdError",
     "ResponseBindingError",
+    "ResponseTooLargeError",
     "ResponseSignatureError",
     "SchemaValidationError",
     "SignatureMismatchError",
@@ -408,6 +412,41 @@ class NoEndpointError(RegistryError):
 
 class TransportError(EwpError):
     """The partner could not be reached (DNS, TLS, timeout, connection reset)."""
+
+
+class ResponseTooLargeError(TransportError):
+    """A partner's response body went over the client's size limit; reading stopped there.
+
+    ``limit`` is the limit in bytes; ``bytes_read`` how many bytes had been
+    counted when the client stopped (bytes as received, or, when ``decoded``,
+    bytes after undoing ``Content-Encoding``: a gzip bomb stops here);
+    ``url`` the endpoint (without query). Never retried: the same partner
+    would send the same body again.
+    """
+
+    def __init__(
+        self, message: str, *, limit: int, bytes_read: int, url: str, decoded: bool = False
+    ):
+        super().__init__(message)
+        self.limit = limit
+        self.bytes_read = bytes_read
+        self.url = url
+        self.decoded = decoded
+
+
+class DeadlineExceededError(TransportError):
+    """One exchange with a partner (connect, headers, body) went over its wall-clock deadline.
+
+    ``deadline`` is the allowed time in seconds, ``bytes_read`` how many body
+    bytes had arrived by then, ``url`` the endpoint (without query). A slow
+    partner cannot stretch a call past it by sending a byte now and then.
+    """
+
+    def __init__(self, message: str, *, deadline: float, bytes_read: int, url: str):
+        super().__init__(message)
+        self.deadline = deadline
+        self.bytes_read = bytes_read
+        self.url = url
 
 
 class PartnerError(EwpError):

@@ -59,15 +59,20 @@ def test_a_body_httpx_cannot_decode_is_a_transport_error(tmp_path: Path) -> None
     def broken_gzip(request: httpx.Request) -> httpx.Response:
         raw = b"this is not gzip"
         headers = [("Content-Type", "text/xml"), ("Content-Encoding", "gzip")]
-        headers += list(signer.sign(
-            request_headers=request.headers.multi_items(), headers=headers, body=raw
-        ))
+        headers += list(
+            signer.sign(request_headers=request.headers.multi_items(), headers=headers, body=raw)
+        )
         return httpx.Response(200, headers=headers, stream=httpx.ByteStream(raw))
 
     sleeps = Sleeps()
     http = httpx.Client(transport=httpx.MockTransport(broken_gzip))
-    client = EwpClient(RegistryClient(net.catalogue_path), key=net.our_key, http=http,
-                       sleep=sleeps, retry=RetryPolicy(attempts=2))
+    client = EwpClient(
+        RegistryClient(net.catalogue_path),
+        key=net.our_key,
+        http=http,
+        sleep=sleeps,
+        retry=RetryPolicy(attempts=2),
+    )
     with client, pytest.raises(TransportError, match="DecodingError"):
         client.call(ECHO)
     assert sleeps == [0.5]  # a read: tried again once
@@ -88,7 +93,7 @@ async def test_async_client_refreshes_the_catalogue_for_a_rotated_server_key(
 
     catalogue = AsyncRegistryClient(
         "https://registry.example/catalogue-v1.xml",
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(registry)),
+        http=httpx.AsyncClient(transport=httpx.MockTransport(registry)),
         clock=lambda: now[0],
     )
     http = httpx.AsyncClient(transport=AsyncPartner(new.partner(echo_handler)))

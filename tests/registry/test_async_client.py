@@ -98,8 +98,9 @@ async def test_concurrent_unknown_keys_share_one_forced_refresh(registry, client
 async def test_server_key_for_endpoint(registry, client, clock):
     registry.publish(network_xml())
     served = await client.find_api("alpha.example", "iias", major=6)
-    assert await client.is_server_key_for(key_id(2), served)
-    assert not await client.is_server_key_for(key_id(3), served)
+    catalogue = await client.catalogue()
+    assert catalogue.is_server_key_for(key_id(2), served.entry.urls["get-url"])
+    assert not catalogue.is_server_key_for(key_id(3), served.entry.urls["get-url"])
 
 
 async def test_disk_copy_is_shared_with_the_sync_client(registry, clock, tmp_path):

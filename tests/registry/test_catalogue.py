@@ -6,7 +6,7 @@ import pytest
 
 from ewp_client.errors import NoEndpointError
 from ewp_client.namespaces import CLIAUTH_NONE_NS, IIAS_API, SRVAUTH_HTTPSIG_NS
-from ewp_client.registry import Host, build_catalogue, parse_catalogue
+from ewp_client.registry import Catalogue, Host, build_catalogue, parse_catalogue
 
 from .helpers import ANONYMOUS_ONLY, echo, iias, key_id, network, network_xml, public_key
 
@@ -129,14 +129,30 @@ def test_key_ids_match_exactly_lower_case(catalogue):
 
 
 def test_server_key_counts_only_for_the_host_that_serves_the_endpoint(catalogue):
-    alpha_iias = catalogue.find_api("alpha-arts.example", "iias", major=7)
-    beta_iias = catalogue.find_api("beta.example", "iias", major=7)
+    alpha_iias = catalogue.find_api("alpha-arts.example", "iias", major=7).entry.urls["get-url"]
+    beta_iias = catalogue.find_api("beta.example", "iias", major=7).entry.urls["get-url"]
     assert catalogue.is_server_key_for(key_id(2), alpha_iias)
+    assert catalogue.is_server_key_for(key_id(2), alpha_iias + "?iia_id=1"), "query ignored"
     assert not catalogue.is_server_key_for(key_id(3), alpha_iias)
     assert catalogue.is_server_key_for(key_id(3), beta_iias)
     assert not catalogue.is_server_key_for(key_id(1), alpha_iias), "client key of the same host"
-    assert catalogue.is_server_key_for(key_id(2), alpha_iias.entry)
-    assert catalogue.is_server_key_for(key_id(2), alpha_iias.host)
+    assert not catalogue.is_server_key_for(key_id(2), "https://unknown.example/iias/get")
+
+
+def test_one_lookup_answers_whether_a_key_signs_for_an_endpoint():
+    """``Catalogue.is_server_key_for(key_id, url)`` is the only such question in the API."""
+    import inspect
+
+    from ewp_client.registry import AsyncRegistryClient, RegistryClient
+    from ewp_client.registry import resolver as resolver_module
+    from ewp_client.security.resolver import KeyResolver
+
+    params = list(inspect.signature(Catalogue.is_server_key_for).parameters)
+    assert params == ["self", "key_id", "endpoint"]
+    assert list(inspect.signature(KeyResolver.is_server_key_for).parameters) == params
+    assert not hasattr(RegistryClient, "is_server_key_for")
+    assert not hasattr(AsyncRegistryClient, "is_server_key_for")
+    assert not hasattr(resolver_module, "server_key_for_url")
 
 
 def test_other_ids_map_to_schac_ids(catalogue):

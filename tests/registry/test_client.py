@@ -215,13 +215,16 @@ def test_known_key_needs_no_refresh(registry, client, clock):
 
 def test_rotated_server_key_is_found_after_a_forced_refresh(registry, client, clock):
     registry.publish(network_xml())
-    served = client.find_api("beta.example", "iias", major=7)
-    assert not client.is_server_key_for(key_id(4), served)  # too soon to refresh
+    served = client.find_api("beta.example", "iias", major=7).entry.urls["get-url"]
+    assert not client.catalogue().is_server_key_for(key_id(4), served)
+    assert not client.refresh_for_unknown().is_server_key_for(key_id(4), served)  # too soon
     # Beta starts signing responses with key 4 (and the catalogue says so).
     registry.publish(network_xml(beta_key=4))
     clock.advance(61)
-    assert client.is_server_key_for(key_id(4), served)
-    assert not client.is_server_key_for(key_id(2), served), "Alpha's key never signs for Beta"
+    fresh = client.refresh_for_unknown()
+    assert fresh.is_server_key_for(key_id(4), served)
+    assert not fresh.is_server_key_for(key_id(2), served), "Alpha's key never signs for Beta"
+    assert len(registry.requests) == 2
 
 
 def test_forced_refresh_while_registry_down_answers_from_the_copy(registry, client, clock):

@@ -48,7 +48,8 @@ def test_official_example_key_lookups(official_example):
     assert key is not None
     assert key_fingerprint(key.der) == key_id_
     assert key.hei_ids == {"uw.edu.pl"}
-    assert cat.is_server_key_for(key_id_, cat.find_api("uw.edu.pl", "echo", major=2))
+    echo = cat.find_api("uw.edu.pl", "echo", major=2)
+    assert cat.is_server_key_for(key_id_, echo.entry.urls["url"])
 
 
 def test_official_example_survives_our_rendering(official_example):

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import KeyNotAuthorizedError, PartnerError, UnknownKeyError
+from ..errors import DeadlineExceededError, PartnerError
 from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
+from ..security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
 from .base import Answer, BaseClient, EwpCall
 from .retry import RetryPolicy
 
+if TYPE_CHECKING:
+    from ..config import ClientConfig
+
 
 class AsyncEwpClient(BaseClient):
-    """The async twin of :class:`~ewp_client.client.EwpClient`."""
+    """The async twin of :class:`~ewp_client.client.EwpClient`.
+
+    A response signed with a key the catalogue copy does not know yet is
+    checked again after an awaited catalogue refresh, inside the auth flow
+    (:meth:`~ewp_client.security.EwpAuth.async_auth_flow`). The deadline of an
+    exchange is enforced with ``asyncio.timeout``.
+    """
 
     def __init__(
         self,
@@ -27,6 +38,10 @@ class AsyncEwpClient(BaseClient):
         verify_responses: bool = True,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
+        hei_ids: Sequence[str] = (),
+        log_personal_data: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(
@@ -34,15 +49,56 @@ class AsyncEwpClient(BaseClient):
             resolver=CatalogueKeyResolver(registry),
             verify_responses=verify_responses,
             retry=retry,
+            max_response_size=max_response_size,
+            deadline=deadline,
+            hei_ids=hei_ids,
+            log_personal_data=log_personal_data,
+            arefresh_keys=registry.refresh_for_unknown,
         )
         self.registry = registry
         self._own_http = http is None
+        self._own_registry = False
         self.http = http or httpx.AsyncClient(timeout=timeout)
         self._sleep = sleep
+
+    @classmethod
+    def from_config(
+        cls,
+        config: ClientConfig | None = None,
+        *,
+        registry: AsyncRegistryClient | None = None,
+        http: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> AsyncEwpClient:
+        """See :meth:`EwpClient.from_config <ewp_client.client.EwpClient.from_config>`."""
+        from ..config import load_config
+
+        config = load_config() if config is None else config
+        key = config.signing_key()
+        own_registry = registry is None
+        registry = registry if registry is not None else AsyncRegistryClient.from_config(config)
+        own_http = http is None
+        if http is None:
+            http = httpx.AsyncClient(**config.async_http_client_options())
+        client = cls(
+            registry,
+            key=key,
+            http=http,
+            hei_ids=config.hei_ids,
+            log_personal_data=config.log_personal_data,
+            max_response_size=config.max_response_size,
+            deadline=config.deadline,
+            **options,
+        )
+        client._own_http = own_http
+        client._own_registry = own_registry
+        return client
 
     async def aclose(self) -> None:
         if self._own_http:
             await self.http.aclose()
+        if self._own_registry:
+            await self.registry.aclose()
 
     async def __aenter__(self) -> AsyncEwpClient:
         return self
@@ -54,25 +110,6 @@ class AsyncEwpClient(BaseClient):
         hosted = self.locate(await self.registry.catalogue(), call)
         return hosted.entry.max_ids_of(parameter)
 
-    async def _verified_after_refresh(
-        self, error: UnknownKeyError | KeyNotAuthorizedError
-    ) -> httpx.Response:
-        """The response whose key the catalogue did not know, verified again after a refresh.
-
-        The sync client's resolver refreshes the catalogue (once, rate limited)
-        while verifying; here the refresh is awaited and the same response is
-        checked again, so the partner is not asked twice. Raises ``error`` when
-        it cannot be checked again, the new check's error when it fails again.
-        """
-        again = error.retry_verification
-        if again is None:
-            raise error
-        await self.registry.refresh_for_unknown()
-        response = again()
-        if not isinstance(response, httpx.Response):
-            raise error
-        return response
-
     async def call(self, call: EwpCall) -> Answer:
         """Send ``call`` (retrying as its kind allows) and return the validated answer."""
         hosted = self.locate(await self.registry.catalogue(), call)
@@ -80,13 +117,15 @@ class AsyncEwpClient(BaseClient):
         failures = 0
         while True:
             request = self.build_request(call, url)
+            budget = self.start_exchange(request, url, self.http.timeout)
             try:
                 try:
-                    response = await self.http.send(request, auth=self.auth)
-                except (UnknownKeyError, KeyNotAuthorizedError) as exc:
-                    response = await self._verified_after_refresh(exc)
+                    async with asyncio.timeout(budget.remaining()):
+                        response = await self.http.send(request, auth=self.auth)
+                except TimeoutError as exc:
+                    raise budget.exceeded() from exc
                 return self.handle_response(call, url, response)
-            except (httpx.RequestError, PartnerError) as exc:
+            except (httpx.RequestError, PartnerError, DeadlineExceededError) as exc:
                 failures += 1
-                delay = self.next_delay(call, url, failures, exc)
+                delay = self.next_delay(call, url, failures, self.overdue(budget, exc))
             await self._sleep(delay)

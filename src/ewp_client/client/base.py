@@ -6,6 +6,11 @@ Registry names, and turns the partner's answer into a validated XML tree or a
 typed error. :class:`~ewp_client.client.EwpClient` and
 :class:`~ewp_client.client.AsyncEwpClient` only add the sending.
 
+Every exchange is bounded (:class:`~ewp_client.security.httpx_auth.ReadBudget`):
+the body may not exceed ``max_response_size`` bytes, as received or decoded,
+and connecting, the headers and the body together may not take longer than
+``deadline`` seconds, however the partner spaces its bytes.
+
 The per-API modules build their reads with :func:`read_call` and
 :func:`unique_batches`, answer malformed requests with :func:`bad_request`,
 and their sync and async operations share :class:`PartnerApi`.
@@ -14,7 +19,7 @@ and their sync and async operations share :class:`PartnerApi`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Generic, TypeVar
 from urllib.parse import urlencode
@@ -26,6 +31,7 @@ from ..error_response import partner_error
 from ..errors import (
     BadRequest,
     ConfigError,
+    DeadlineExceededError,
     NoEndpointError,
     PartnerError,
     RegistryError,
@@ -35,6 +41,7 @@ from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
+from ..security.httpx_auth import BUDGET, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
@@ -48,6 +55,10 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 #: Above this many characters of query string, reads are sent as POST forms
 #: (servers may limit GET query strings; the spec advises POST for long lists).
 MAX_GET_QUERY_LENGTH: Final = 2000
+
+#: What a retry may be decided on: a transport failure, a partner's error status,
+#: or the exchange's deadline passing.
+Failure = httpx.RequestError | PartnerError | DeadlineExceededError
 
 ClientT = TypeVar("ClientT")
 
@@ -114,14 +125,87 @@ class BaseClient:
         resolver: KeyResolver | None,
         verify_responses: bool = True,
         retry: RetryPolicy | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
+        hei_ids: Sequence[str] = (),
+        log_personal_data: bool = False,
+        refresh_keys: Callable[[], object] | None = None,
+        arefresh_keys: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        if isinstance(max_response_size, bool) or max_response_size < 1:
+            raise ConfigError(
+                f"max_response_size must be a positive number of bytes, not {max_response_size!r}"
+            )
+        if deadline is not None and not 0 < deadline < float("inf"):
+            raise ConfigError(f"deadline must be a positive number of seconds, not {deadline!r}")
         self.key = key
         self.retry = retry or RetryPolicy()
+        self.max_response_size = max_response_size
+        self.deadline = deadline
+        #: The HEIs we act for (SCHAC ids); see :meth:`our_hei`.
+        self.hei_ids = tuple(hei_ids)
+        #: The one switch that lets partner text (which may quote students' data) into logs.
+        self.log_personal_data = log_personal_data
         signer = RequestSigner(key) if key is not None else None
         verifier = ResponseVerifier(resolver) if verify_responses and resolver else None
         if verify_responses and resolver is None:
             raise ConfigError("verifying partners' response signatures needs a key resolver")
-        self.auth = EwpAuth(signer, verifier)
+        self.auth = EwpAuth(
+            signer,
+            verifier,
+            max_response_size=max_response_size,
+            refresh_keys=refresh_keys,
+            arefresh_keys=arefresh_keys,
+        )
+
+    def our_hei(self, hei_id: str | None = None) -> str:
+        """The HEI we act for in a call: ``hei_id``, or the only one configured.
+
+        A ``hei_id`` outside the configured ``hei_ids`` (when some are
+        configured) is a :class:`ConfigError`: our key would not speak for it.
+        """
+        if hei_id is None:
+            if len(self.hei_ids) != 1:
+                raise ConfigError(
+                    "name the HEI you act for: the client is configured for "
+                    f"{len(self.hei_ids)} HEIs ({', '.join(self.hei_ids) or 'none'})"
+                )
+            return self.hei_ids[0]
+        if self.hei_ids and hei_id.lower() not in {h.lower() for h in self.hei_ids}:
+            raise ConfigError(
+                f"{hei_id!r} is not among the HEIs this client acts for ({', '.join(self.hei_ids)})"
+            )
+        return hei_id
+
+    def start_exchange(
+        self, request: httpx.Request, url: str, timeout: httpx.Timeout
+    ) -> ReadBudget:
+        """The budget of one exchange, starting now, attached to ``request``.
+
+        httpx's own timeouts (per connect, per read) are capped by the time
+        left, so no single wait outlives the deadline.
+        """
+        budget = ReadBudget.start(
+            max_size=self.max_response_size, deadline=self.deadline, url=url.partition("?")[0]
+        )
+        request.extensions[BUDGET] = budget
+        left = budget.remaining()
+        if left is not None:
+            request.extensions["timeout"] = {
+                phase: left if limit is None else min(limit, left)
+                for phase, limit in timeout.as_dict().items()
+            }
+        return budget
+
+    @staticmethod
+    def overdue(budget: ReadBudget, error: Failure) -> Failure:
+        """``error``, or the deadline error when the exchange failed because its time ran out
+        (a watchdog closed the connection, or a capped httpx timeout fired)."""
+        if isinstance(error, httpx.RequestError) and budget.expired():
+            exceeded = budget.exceeded()
+            exceeded.__cause__ = error
+            return exceeded
+        return error
 
     @staticmethod
     def endpoint_url(hosted: HostedApi, call: EwpCall) -> str:
@@ -151,14 +235,16 @@ class BaseClient:
 
     @staticmethod
     def _build_request(call: EwpCall, url: str) -> httpx.Request:
-        headers = {"Accept": "text/xml, application/xml"}
+        # Only the encodings whose decoded size the client can bound while reading.
+        headers = {"Accept": "text/xml, application/xml", "Accept-Encoding": "gzip, deflate"}
         if call.body is not None:
             headers["Content-Type"] = XML_CONTENT_TYPE
             return httpx.Request("POST", url, content=call.body, headers=headers)
         if call.method == "POST":
             headers["Content-Type"] = FORM_CONTENT_TYPE
-            return httpx.Request("POST", url, content=urlencode(call.params).encode(),
-                                 headers=headers)
+            return httpx.Request(
+                "POST", url, content=urlencode(call.params).encode(), headers=headers
+            )
         return httpx.Request("GET", with_query(url, urlencode(call.params)), headers=headers)
 
     @staticmethod
@@ -176,13 +262,12 @@ class BaseClient:
             verified=_verified(response),
         )
 
-    def next_delay(
-        self, call: EwpCall, url: str, failures: int, error: httpx.RequestError | PartnerError
-    ) -> float:
+    def next_delay(self, call: EwpCall, url: str, failures: int, error: Failure) -> float:
         """Seconds to wait before trying ``call`` again after its ``failures``-th failure.
 
         When the call is not to be tried again, raises what the caller sees:
-        the partner's error itself, or a transport failure as :class:`TransportError`.
+        the partner's error itself, or a transport failure as :class:`TransportError`
+        (:class:`DeadlineExceededError` when the exchange ran out of time).
         """
         delay = self.retry_delay(call, failures, error)
         if delay is not None:
@@ -197,9 +282,19 @@ class BaseClient:
             return None
         if not self.retry.may_retry(call.kind, failures):
             return None
-        # Only the kind of failure: a partner's error body may quote personal data.
+        # Only the kind of failure: a partner's error body may quote personal data,
+        # unless the deployment lets it into its logs (``log_personal_data``).
         status = error.status if isinstance(error, PartnerError) else type(error).__name__
-        log.info("%s call failed (%s), retry %d", call.api.name, status, failures)
+        if self.log_personal_data and isinstance(error, PartnerError):
+            log.info(
+                "%s call failed (%s: %s), retry %d",
+                call.api.name,
+                status,
+                error.developer_message,
+                failures,
+            )
+        else:
+            log.info("%s call failed (%s), retry %d", call.api.name, status, failures)
         return self.retry.delay(failures)
 
     @staticmethod

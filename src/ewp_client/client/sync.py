@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import PartnerError
+from ..errors import DeadlineExceededError, PartnerError
 from ..registry.client import RegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
+from ..security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from .base import Answer, BaseClient, EwpCall
 from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ..config import ClientConfig
 
 
 class EwpClient(BaseClient):
@@ -20,8 +28,18 @@ class EwpClient(BaseClient):
 
     ``key`` signs our requests (HTTP Signature client authentication). Partner
     responses are verified against the Registry's server keys unless
-    ``verify_responses`` is off. Pass ``http`` to bring your own ``httpx.Client``
-    (proxies, CA bundle, transports in tests).
+    ``verify_responses`` is off; a response signed with a key our catalogue
+    copy does not know yet makes the client refresh the catalogue once (rate
+    limited) and check the response again. Pass ``http`` to bring your own
+    ``httpx.Client`` (proxies, CA bundle, transports in tests).
+
+    Each exchange is bounded: a body over ``max_response_size`` bytes (as
+    received or decoded) raises :class:`~ewp_client.errors.ResponseTooLargeError`,
+    never retried; an exchange longer than ``deadline`` seconds (connect,
+    headers, body) raises :class:`~ewp_client.errors.DeadlineExceededError`,
+    retried like a timeout. ``hei_ids`` are the HEIs we act for
+    (:meth:`~BaseClient.our_hei`); ``log_personal_data`` lets partner text into
+    the logs. :meth:`from_config` builds all of it from the configuration.
     """
 
     def __init__(
@@ -33,22 +51,73 @@ class EwpClient(BaseClient):
         verify_responses: bool = True,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
+        hei_ids: Sequence[str] = (),
+        log_personal_data: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(
             key=key,
-            resolver=CatalogueKeyResolver(registry, refresh_unknown=True),
+            resolver=CatalogueKeyResolver(registry),
             verify_responses=verify_responses,
             retry=retry,
+            max_response_size=max_response_size,
+            deadline=deadline,
+            hei_ids=hei_ids,
+            log_personal_data=log_personal_data,
+            refresh_keys=registry.refresh_for_unknown,
         )
         self.registry = registry
         self._own_http = http is None
+        self._own_registry = False
         self.http = http or httpx.Client(timeout=timeout)
         self._sleep = sleep
+
+    @classmethod
+    def from_config(
+        cls,
+        config: ClientConfig | None = None,
+        *,
+        registry: RegistryClient | None = None,
+        http: httpx.Client | None = None,
+        **options: Any,
+    ) -> EwpClient:
+        """A client as the configuration says (:func:`~ewp_client.config.load_config` when
+        ``config`` is not given): its key, HEIs, Registry, timeouts, CA bundle,
+        proxies, limits and the personal-data switch.
+
+        ``registry`` and ``http`` replace the ones the configuration would make
+        (they are then not closed with the client); ``options`` are passed on
+        (``retry``, ``verify_responses``, ``sleep``...).
+        """
+        from ..config import load_config
+
+        config = load_config() if config is None else config
+        key = config.signing_key()
+        own_registry = registry is None
+        registry = registry if registry is not None else RegistryClient.from_config(config)
+        own_http = http is None
+        http = http if http is not None else httpx.Client(**config.http_client_options())
+        client = cls(
+            registry,
+            key=key,
+            http=http,
+            hei_ids=config.hei_ids,
+            log_personal_data=config.log_personal_data,
+            max_response_size=config.max_response_size,
+            deadline=config.deadline,
+            **options,
+        )
+        client._own_http = own_http
+        client._own_registry = own_registry
+        return client
 
     def close(self) -> None:
         if self._own_http:
             self.http.close()
+        if self._own_registry:
+            self.registry.close()
 
     def __enter__(self) -> EwpClient:
         return self
@@ -67,10 +136,70 @@ class EwpClient(BaseClient):
         failures = 0
         while True:
             request = self.build_request(call, url)
+            budget = self.start_exchange(request, url, self.http.timeout)
             try:
-                response = self.http.send(request, auth=self.auth)
+                with _Watchdog(request, budget):
+                    response = self.http.send(request, auth=self.auth)
                 return self.handle_response(call, url, response)
-            except (httpx.RequestError, PartnerError) as exc:
+            except (httpx.RequestError, PartnerError, DeadlineExceededError) as exc:
                 failures += 1
-                delay = self.next_delay(call, url, failures, exc)
+                delay = self.next_delay(call, url, failures, self.overdue(budget, exc))
             self._sleep(delay)
+
+
+#: httpcore trace events that hand over a new connection's network stream.
+_NEW_STREAM_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+
+
+class _Watchdog:
+    """Shuts the exchange's connection down when its deadline passes.
+
+    A blocking read cannot be interrupted otherwise: httpx's timeouts apply
+    per read, so a partner sending a byte now and then would never trip them.
+    The connection is learnt from httpcore's ``trace`` extension when it is
+    opened, or from the response once the headers are in; the blocked read
+    then fails, and the client reports :class:`DeadlineExceededError`. A
+    partner dripping its *headers* over a reused keep-alive connection is
+    bounded per read only (the connection is not known before the headers).
+    """
+
+    def __init__(self, request: httpx.Request, budget: ReadBudget) -> None:
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._done = False
+        left = budget.remaining()
+        self._timer = None if left is None else threading.Timer(left, self._fire)
+        if self._timer is not None:
+            self._timer.daemon = True
+            request.extensions["trace"] = self._trace
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in _NEW_STREAM_EVENTS:
+            self.budget.network_stream = info.get("return_value")
+
+    def __enter__(self) -> _Watchdog:
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if not self._done:
+                _shut_down(self.budget.network_stream)
+
+
+def _shut_down(stream: object) -> None:
+    """Shut the socket under an httpcore network stream down (through a duplicate descriptor,
+    so that a TLS object in use by the reading thread is left alone)."""
+    get_extra_info = getattr(stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if callable(get_extra_info) else None
+    if not isinstance(sock, socket.socket) or sock.fileno() < 0:
+        return
+    with contextlib.suppress(OSError), socket.fromfd(sock.fileno(), sock.family, sock.type) as dup:
+        dup.shutdown(socket.SHUT_RDWR)

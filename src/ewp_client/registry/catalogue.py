@@ -17,7 +17,7 @@ import httpx
 
 from ..errors import NoEndpointError
 from ..namespaces import CLIAUTH_HTTPSIG_NS, ApiVersion
-from .model import ApiEntry, ClientKey, Hei, Host, HostedApi
+from .model import ClientKey, Hei, Host, HostedApi
 
 
 def _normalize_other_id(type_: str, value: str) -> tuple[str, str]:
@@ -235,20 +235,18 @@ class Catalogue:
         """Whether any host lists ``key_id`` as a server credential."""
         return key_id in self._index.server_keys
 
-    def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
-        """Whether ``key_id`` may sign responses of the host that serves ``served_by``.
+    def is_server_key_for(self, key_id: str, endpoint: str) -> bool:
+        """Whether ``key_id`` may sign responses from ``endpoint`` (a URL; query ignored).
 
-        Only the host where the endpoint was found counts, as the catalogue schema
-        requires; another host claiming the same URL does not lend its keys. An
-        :class:`ApiEntry` alone is resolved to the host(s) that list it. The key's
-        material must be published too.
+        The one answer to this question, for the client verifying a partner's
+        response and for the mock: the key must be a server credential of the
+        host publishing the endpoint (:meth:`hosts_publishing`), and its material
+        published. When several hosts publish the same URL the key must belong
+        to every one of them: the catalogue forbids lending one host's keys to
+        another that claims the same URL, and the URL does not say which host
+        answered.
         """
         if key_id not in self.binaries:
             return False
-        if isinstance(served_by, HostedApi):
-            hosts: Iterable[Host] = (served_by.host,)
-        elif isinstance(served_by, Host):
-            hosts = (served_by,)
-        else:
-            hosts = (h for h in self.hosts if served_by in h.apis)
-        return any(key_id in host.server_keys for host in hosts)
+        hosts = self.hosts_publishing(endpoint)
+        return bool(hosts) and all(key_id in host.server_keys for host in hosts)

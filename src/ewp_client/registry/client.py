@@ -8,6 +8,8 @@ queueing behind a slow Registry; only callers that have no usable copy wait.
 Key lookups (:meth:`RegistryClient.client_key` and friends) refresh once before
 answering "unknown", because a partner's new key is often used before our copy
 shows it; :attr:`CachePolicy.forced_refresh_interval` bounds how often that happens.
+Whether a key may sign a partner's responses is the catalogue's one answer,
+:meth:`Catalogue.is_server_key_for`, asked by signature verification.
 
 The source may be an ``https://`` URL, a ``file://`` URL or a path; a file is
 re-read when its modification time or size changes.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +34,7 @@ from ..namespaces import CLIAUTH_HTTPSIG_NS, ApiVersion
 from .cache import PRODUCTION_CATALOGUE_URL, CachedCatalogue, CachePolicy, CatalogueCache
 from .catalogue import Catalogue
 from .disk import DiskCache
-from .model import ApiEntry, ClientKey, Host, HostedApi
+from .model import ClientKey, HostedApi
 from .parse import parse_catalogue
 
 if TYPE_CHECKING:
@@ -59,6 +62,23 @@ def resolve_source(source: str | Path) -> str:
             f"unsupported Registry address {source!r} (use https://, file:// or a path)"
         )
     return Path(source).expanduser().resolve().as_uri()
+
+
+_HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
+
+
+def _renamed(http: _HttpT | None, http_client: _HttpT | None) -> _HttpT | None:
+    """``http``, or the deprecated ``http_client`` given instead (with a warning)."""
+    if http_client is None:
+        return http
+    warnings.warn(
+        "the Registry clients' http_client=... is deprecated: use http=..., as for EwpClient",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if http is not None:
+        raise ConfigError("give http or http_client (its deprecated name), not both")
+    return http_client
 
 
 def _file_path(url: str) -> Path | None:
@@ -138,39 +158,33 @@ class _RegistryClientBase:
             raise RegistryUnavailableError(f"the Registry answered HTTP {fetched.status}")
         return None
 
-    @staticmethod
-    def _rebind(fresh: Catalogue, served_by: HostedApi | Host | ApiEntry) -> Host | None:
-        """The host of a refreshed catalogue serving the same entry, when exactly one does."""
-        entry = served_by.entry if isinstance(served_by, HostedApi) else served_by
-        if isinstance(entry, Host):
-            return None
-        hosts = [h for h in fresh.hosts if entry in h.apis]
-        return hosts[0] if len(hosts) == 1 else None
-
 
 class RegistryClient(_RegistryClientBase):
     """Thread-safe caching client of the Registry catalogue.
 
-    ``http_client`` lets the caller share an :class:`httpx.Client` (it is then
-    not closed by :meth:`close`); otherwise one is made from ``timeout``,
-    ``verify`` and ``proxy``. ``clock`` returns wall-clock seconds (tests inject one).
+    ``http`` lets the caller share an :class:`httpx.Client` (it is then not
+    closed by :meth:`close`; ``http_client`` is its deprecated older name);
+    otherwise one is made from ``timeout``, ``verify`` and ``proxy``. ``clock``
+    returns wall-clock seconds (tests inject one).
     """
 
     def __init__(
         self,
         url: str | Path = PRODUCTION_CATALOGUE_URL,
         *,
-        http_client: httpx.Client | None = None,
+        http: httpx.Client | None = None,
         timeout: float | httpx.Timeout = 30.0,
         verify: Any = True,
         proxy: str | None = None,
         policy: CachePolicy | None = None,
         cache_dir: Path | None = None,
         clock: Clock = time.time,
+        http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
+        http = _renamed(http, http_client)
+        self._owns_http = http is None
+        self._http = http or httpx.Client(
             timeout=timeout, verify=verify, proxy=proxy, follow_redirects=True
         )
         self._lock = threading.Lock()
@@ -179,7 +193,7 @@ class RegistryClient(_RegistryClientBase):
     def from_config(cls, config: ClientConfig, *, clock: Clock = time.time) -> RegistryClient:
         return cls(
             config.registry.url,
-            http_client=httpx.Client(**config.http_client_options(), follow_redirects=True),
+            http=httpx.Client(**config.http_client_options(), follow_redirects=True),
             policy=config.registry.policy,
             cache_dir=config.registry.cache_dir,
             clock=clock,
@@ -312,21 +326,6 @@ class RegistryClient(_RegistryClientBase):
     def is_server_key(self, key_id: str) -> bool:
         return self._ask_twice(lambda catalogue: catalogue.is_server_key(key_id) or None) is True
 
-    def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
-        """See :meth:`Catalogue.is_server_key_for`; refreshes once before saying ``False``.
-
-        After a refresh the endpoint is looked up again in the new catalogue and
-        counts only when exactly one host lists the same entry.
-        """
-        current = self.catalogue()
-        if current.is_server_key_for(key_id, served_by):
-            return True
-        fresh = self.refresh_for_unknown()
-        if fresh is current:
-            return False
-        host = self._rebind(fresh, served_by)
-        return host is not None and fresh.is_server_key_for(key_id, host)
-
 
 class AsyncRegistryClient(_RegistryClientBase):
     """Task-safe caching client for asyncio; the same behaviour as :class:`RegistryClient`.
@@ -339,17 +338,19 @@ class AsyncRegistryClient(_RegistryClientBase):
         self,
         url: str | Path = PRODUCTION_CATALOGUE_URL,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http: httpx.AsyncClient | None = None,
         timeout: float | httpx.Timeout = 30.0,
         verify: Any = True,
         proxy: str | None = None,
         policy: CachePolicy | None = None,
         cache_dir: Path | None = None,
         clock: Clock = time.time,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
+        http = _renamed(http, http_client)
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(
             timeout=timeout, verify=verify, proxy=proxy, follow_redirects=True
         )
         self._lock = asyncio.Lock()
@@ -358,9 +359,7 @@ class AsyncRegistryClient(_RegistryClientBase):
     def from_config(cls, config: ClientConfig, *, clock: Clock = time.time) -> AsyncRegistryClient:
         return cls(
             config.registry.url,
-            http_client=httpx.AsyncClient(
-                **config.async_http_client_options(), follow_redirects=True
-            ),
+            http=httpx.AsyncClient(**config.async_http_client_options(), follow_redirects=True),
             policy=config.registry.policy,
             cache_dir=config.registry.cache_dir,
             clock=clock,
@@ -484,14 +483,3 @@ class AsyncRegistryClient(_RegistryClientBase):
     async def is_server_key(self, key_id: str) -> bool:
         found = await self._ask_twice(lambda catalogue: catalogue.is_server_key(key_id) or None)
         return found is True
-
-    async def is_server_key_for(self, key_id: str, served_by: HostedApi | Host | ApiEntry) -> bool:
-        """See :meth:`RegistryClient.is_server_key_for`."""
-        current = await self.catalogue()
-        if current.is_server_key_for(key_id, served_by):
-            return True
-        fresh = await self.refresh_for_unknown()
-        if fresh is current:
-            return False
-        host = self._rebind(fresh, served_by)
-        return host is not None and fresh.is_server_key_for(key_id, host)

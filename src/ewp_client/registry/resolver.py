@@ -1,16 +1,17 @@
 """The Registry catalogue as the ``KeyResolver`` of HTTP Signature verification.
 
 Signature verification asks three questions: is this ``keyId`` a client key
-(and for which HEIs), what is the key, and may it sign responses of the host
-serving this endpoint URL. :class:`CatalogueKeyResolver` answers them from a
-catalogue held in memory, as the protocol requires.
+(and for which HEIs), what is the key, and may it sign responses from this
+endpoint URL (:meth:`Catalogue.is_server_key_for`, the one place that answers
+it). :class:`CatalogueKeyResolver` answers them from a catalogue held in
+memory, as the protocol requires.
 
-With a sync :class:`RegistryClient` and ``refresh_unknown=True`` it refreshes
-the catalogue once (rate limited, see :class:`CachePolicy`) before answering
-"unknown" -- blocking I/O, so only where blocking is fine (a sync server, a
-worker thread). Async code keeps ``refresh_unknown`` off and awaits
-:meth:`AsyncRegistryClient.refresh_for_unknown` when verification raised
-:class:`~ewp_client.errors.UnknownKeyError`, then verifies again.
+The EWP clients refresh the catalogue themselves when a response's key is
+unknown, inside their auth flow (:class:`~ewp_client.security.EwpAuth`). A
+sync server may instead build the resolver over a :class:`RegistryClient`
+with ``refresh_unknown=True``: it then refreshes the catalogue once (rate
+limited, see :class:`CachePolicy`) before answering "unknown" -- blocking I/O,
+so only where blocking is fine (a sync server, a worker thread).
 """
 
 from __future__ import annotations
@@ -22,17 +23,6 @@ from ..security.resolver import KeyInfo
 from .catalogue import Catalogue
 from .client import AsyncRegistryClient, RegistryClient
 from .model import load_rsa_public_key
-
-
-def server_key_for_url(catalogue: Catalogue, key_id: str, endpoint: str) -> bool:
-    """Whether ``key_id`` is a server key of the host publishing ``endpoint`` (query ignored).
-
-    When several hosts publish the same URL the key must belong to every one of
-    them: the catalogue forbids lending one host's keys to another that claims
-    the same URL, and with only the URL we cannot tell which host it came from.
-    """
-    hosts = catalogue.hosts_publishing(endpoint)
-    return bool(hosts) and all(catalogue.is_server_key_for(key_id, h) for h in hosts)
 
 
 class CatalogueKeyResolver:
@@ -89,7 +79,8 @@ class CatalogueKeyResolver:
             return None
 
     def is_server_key_for(self, key_id: str, endpoint: str) -> bool:
-        if server_key_for_url(self._catalogue(), key_id, endpoint):
+        """See :meth:`Catalogue.is_server_key_for`."""
+        if self._catalogue().is_server_key_for(key_id, endpoint):
             return True
         fresh = self._refreshed()
-        return fresh is not None and server_key_for_url(fresh, key_id, endpoint)
+        return fresh is not None and fresh.is_server_key_for(key_id, endpoint)

@@ -1,11 +1,19 @@
 """One ``httpx.Auth`` that signs EWP requests and verifies partners' signed responses.
 
-The protocol work is one generator, :meth:`EwpAuth.auth_flow`, shared by
-``httpx.Client`` and ``httpx.AsyncClient``. The sync and async drivers differ
-only in how they read the response: the Digest must be checked against the raw
-bytes as received, before httpx undoes any ``Content-Encoding``, so they read
-the raw stream, keep it for the flow, and re-buffer it so that
-``response.content`` still gives the decoded body.
+The protocol work is I/O-free and shared: :meth:`EwpAuth.prepare` signs a
+request, :meth:`EwpAuth.check` verifies the answer. :meth:`EwpAuth.auth_flow`
+is the plain generator over the two. The sync and async drivers
+(:meth:`EwpAuth.sync_auth_flow`, :meth:`EwpAuth.async_auth_flow`, httpx's
+documented place for I/O in an auth flow) add the I/O:
+
+- they read the body themselves, bounded (:class:`ReadBudget`): the Digest must
+  be checked against the raw bytes as received, before httpx undoes any
+  ``Content-Encoding``, so they read the raw stream, keep it for the check, and
+  re-buffer it so that ``response.content`` still gives the decoded body;
+- when the signing key is not in the catalogue copy (a partner's new key is
+  often used before our copy shows it), they refresh the catalogue once,
+  through ``refresh_keys`` / ``arefresh_keys``, and check the same response
+  again: the partner is not asked twice.
 
 After a successful check the :class:`~ewp_client.security.VerifyResult` is in
 ``response.extensions["ewp_verified"]`` and, unless ``strip_unsigned_headers``
@@ -14,24 +22,56 @@ is off, headers the partner did not sign are removed from the response.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+import time
+import zlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from dataclasses import dataclass
 from typing import Final
 
 import httpx
 
-from ..errors import KeyNotAuthorizedError, UnknownKeyError
+from ..errors import (
+    DeadlineExceededError,
+    KeyNotAuthorizedError,
+    ResponseTooLargeError,
+    UnknownKeyError,
+)
+from ..xml.parser import DEFAULT_MAX_BYTES
 from .algorithm import RSA_SHA256
 from .digest import SHA256
 from .request_id import new_request_id
 from .request_signer import RequestSigner
 from .response_verifier import ResponseVerifier, SentRequest
 
-__all__ = ["RAW_BODY", "VERIFIED", "EwpAuth"]
+__all__ = [
+    "BUDGET",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "RAW_BODY",
+    "VERIFIED",
+    "EwpAuth",
+    "ReadBudget",
+]
 
 #: ``response.extensions`` key of the raw (still content-encoded) body bytes.
 RAW_BODY: Final = "ewp_raw_body"
 #: ``response.extensions`` key of the :class:`VerifyResult` of a verified response.
 VERIFIED: Final = "ewp_verified"
+#: ``request.extensions`` key of the exchange's :class:`ReadBudget` (set by the EWP clients).
+BUDGET: Final = "ewp_budget"
+
+#: The default size limit of a response body, as received and after content decoding.
+#: The same as the XML parser's: a larger body would be refused after downloading it
+#: anyway, and the largest real EWP answers (an IIAs index of a big university, a
+#: batch of LAs) are a few MiB.
+DEFAULT_MAX_RESPONSE_SIZE: Final = DEFAULT_MAX_BYTES
+#: Seconds one exchange with a partner may take, from connecting to the last
+#: byte of the body. Generous for EWP's largest real answers (a few MiB; even
+#: 64 MiB, the size limit, arrives in time at 0.6 MiB/s) and for partners slow
+#: to build an IIAs index, yet a partner dripping bytes cannot hold a call longer.
+DEFAULT_DEADLINE: Final = 120.0
+
+_KEY_ERRORS = (UnknownKeyError, KeyNotAuthorizedError)
 
 
 class EwpAuth(httpx.Auth):
@@ -39,6 +79,12 @@ class EwpAuth(httpx.Auth):
 
     Either may be ``None``: without a signer the request still gets an
     ``X-Request-Id`` and ``Accept-Signature`` so the response can be bound to it.
+    Response bodies are read within the request's :class:`ReadBudget` (in
+    ``request.extensions["ewp_budget"]``), or within ``max_response_size``
+    bytes when the request has none. ``refresh_keys`` (sync) and
+    ``arefresh_keys`` (async) refresh the key catalogue when a response is
+    signed with a key it does not know yet (e.g.
+    :meth:`~ewp_client.registry.RegistryClient.refresh_for_unknown`).
     """
 
     requires_request_body = True
@@ -50,43 +96,21 @@ class EwpAuth(httpx.Auth):
         verifier: ResponseVerifier | None = None,
         *,
         strip_unsigned_headers: bool = True,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        refresh_keys: Callable[[], object] | None = None,
+        arefresh_keys: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.signer = signer
         self.verifier = verifier
         self.strip_unsigned_headers = strip_unsigned_headers
+        self.max_response_size = max_response_size
+        self.refresh_keys = refresh_keys
+        self.arefresh_keys = arefresh_keys
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        sent = self._prepare(request)
-        response = yield request
-        if self.verifier is None:
-            return
-        items = response.headers.multi_items()
-        if not self.verifier.needs_verification(response.status_code, items):
-            return
-        verifier = self.verifier
-        raw = response.extensions.get(RAW_BODY)
+    # ------------------------------------------------------------ I/O-free
 
-        def verify() -> httpx.Response:
-            result = verifier.verify(
-                request=sent,
-                endpoint=str(request.url.copy_with(query=None, fragment=None)),
-                headers=items,
-                body=raw if isinstance(raw, bytes) else response.content,
-            )
-            response.extensions[VERIFIED] = result
-            if self.strip_unsigned_headers:
-                covered = set(result.covered)
-                for name in {n.lower() for n, _ in items} - covered:
-                    del response.headers[name]
-            return response
-
-        try:
-            verify()
-        except (UnknownKeyError, KeyNotAuthorizedError) as exc:
-            exc.retry_verification = verify
-            raise
-
-    def _prepare(self, request: httpx.Request) -> SentRequest:
+    def prepare(self, request: httpx.Request) -> SentRequest:
+        """Sign ``request`` in place (or give it an ``X-Request-Id``); what the answer must echo."""
         target = request.url.raw_path.decode("ascii")
         if self.signer is not None:
             signed = self.signer.sign(
@@ -106,63 +130,304 @@ class EwpAuth(httpx.Auth):
             request.headers.setdefault("Want-Digest", SHA256)
         return SentRequest(request_id=request_id, target=f"{request.method.lower()} {target}")
 
+    def needs_check(self, response: httpx.Response) -> bool:
+        """Whether :meth:`check` has anything to verify (an unsigned error may pass unverified)."""
+        if self.verifier is None:
+            return False
+        return self.verifier.needs_verification(
+            response.status_code, response.headers.multi_items()
+        )
+
+    def check(self, request: httpx.Request, sent: SentRequest, response: httpx.Response) -> None:
+        """Verify ``response`` to ``request`` (its body already read); raises the typed error."""
+        if self.verifier is None or not self.needs_check(response):
+            return
+        items = response.headers.multi_items()
+        raw = response.extensions.get(RAW_BODY)
+        result = self.verifier.verify(
+            request=sent,
+            endpoint=str(request.url.copy_with(query=None, fragment=None)),
+            headers=items,
+            body=raw if isinstance(raw, bytes) else response.content,
+        )
+        response.extensions[VERIFIED] = result
+        if self.strip_unsigned_headers:
+            covered = set(result.covered)
+            for name in {n.lower() for n, _ in items} - covered:
+                del response.headers[name]
+
+    def budget(self, request: httpx.Request) -> ReadBudget:
+        """The request's budget, or one of ``max_response_size`` bytes and no deadline."""
+        found = request.extensions.get(BUDGET)
+        if isinstance(found, ReadBudget):
+            return found
+        url = str(request.url.copy_with(query=None, fragment=None))
+        return ReadBudget(max_size=self.max_response_size, url=url)
+
+    # ------------------------------------------------------------ drivers
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Sign, send, verify; no body reading of its own and no catalogue refresh."""
+        sent = self.prepare(request)
+        response = yield request
+        self.check(request, sent, response)
+
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         request.read()
-        flow = self.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = yield request
-            response.extensions[RAW_BODY] = _read_raw(response)
-            try:
-                request = flow.send(response)
-            except StopIteration:
-                break
+        sent = self.prepare(request)
+        response = yield request
+        reader = _BodyReader(response, self.budget(request))
+        if reader.in_memory():
+            response.extensions[RAW_BODY] = reader.replay()
+        else:
+            for chunk in response.iter_raw():
+                reader.take(chunk)
+            response.extensions[RAW_BODY] = reader.finish()
+            response.read()
+        try:
+            self.check(request, sent, response)
+        except _KEY_ERRORS:
+            if self.refresh_keys is None:
+                raise
+            self.refresh_keys()
+            self.check(request, sent, response)
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
-        flow = self.auth_flow(request)
-        request = next(flow)
-        while True:
-            response = yield request
-            response.extensions[RAW_BODY] = await _aread_raw(response)
-            try:
-                request = flow.send(response)
-            except StopIteration:
-                break
+        sent = self.prepare(request)
+        response = yield request
+        reader = _BodyReader(response, self.budget(request))
+        if reader.in_memory():
+            response.extensions[RAW_BODY] = await reader.areplay()
+        else:
+            async for chunk in response.aiter_raw():
+                reader.take(chunk)
+            response.extensions[RAW_BODY] = reader.finish()
+            await response.aread()
+        try:
+            self.check(request, sent, response)
+        except _KEY_ERRORS:
+            if self.arefresh_keys is None:
+                raise
+            await self.arefresh_keys()
+            self.check(request, sent, response)
 
 
-def _read_raw(response: httpx.Response) -> bytes:
-    stream = response.stream
-    if not isinstance(stream, httpx.SyncByteStream):
-        raise TypeError("a sync client gave an async response stream")
-    if response.is_stream_consumed:
-        # Built from in-memory content (e.g. MockTransport): the stream replays its bytes.
-        return b"".join(stream)
-    raw = b"".join(response.iter_raw())
-    _rebuffer(response, raw)
-    response.read()
-    return raw
+# --------------------------------------------------------------- bounded bodies
 
 
-async def _aread_raw(response: httpx.Response) -> bytes:
-    stream = response.stream
-    if response.is_stream_consumed:
+@dataclass(slots=True, kw_only=True)
+class ReadBudget:
+    """What one exchange with a partner may take: body size and wall-clock time.
+
+    ``max_size`` bounds the body as received and after content decoding;
+    ``deadline`` (seconds, ``None``: none) runs from :meth:`start` and covers
+    connecting, the headers and the body. ``bytes_read`` counts the body bytes
+    received so far; ``url`` names the endpoint in errors (give it without
+    query: a query may carry identifiers). ``network_stream`` is the
+    connection's stream once known, for a watchdog that closes it at the deadline.
+    """
+
+    max_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    deadline: float | None = None
+    url: str = ""
+    expires_at: float | None = None
+    bytes_read: int = 0
+    network_stream: object | None = None
+
+    @classmethod
+    def start(cls, *, max_size: int, deadline: float | None, url: str) -> ReadBudget:
+        """A budget whose deadline starts now (``time.monotonic``)."""
+        expires = None if deadline is None else time.monotonic() + deadline
+        return cls(max_size=max_size, deadline=deadline, url=url, expires_at=expires)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (0 when past it); ``None`` without a deadline."""
+        if self.expires_at is None:
+            return None
+        return max(0.0, self.expires_at - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and time.monotonic() >= self.expires_at
+
+    def exceeded(self) -> DeadlineExceededError:
+        """The error of this exchange having run out of time."""
+        return DeadlineExceededError(
+            f"{self.url}: no complete answer within the {self.deadline or 0:g} s deadline "
+            f"({self.bytes_read} body bytes received)",
+            deadline=self.deadline or 0.0,
+            bytes_read=self.bytes_read,
+            url=self.url,
+        )
+
+    def too_large(self, size: int, *, decoded: bool = False) -> ResponseTooLargeError:
+        """The error of a body of (at least) ``size`` bytes."""
+        what = "decodes to more than" if decoded else "is larger than"
+        return ResponseTooLargeError(
+            f"{self.url}: the response body {what} the limit of {self.max_size} bytes "
+            f"(stopped after {size})",
+            limit=self.max_size,
+            bytes_read=size,
+            url=self.url,
+            decoded=decoded,
+        )
+
+
+#: Raw bytes fed to the inflater at a time, and the most it may output at a time:
+#: what counting a body's decoded size holds in memory, whatever the body.
+_INFLATE_STEP: Final = 64 * 1024
+
+
+class _DecodedSize:
+    """Counts the bytes a body decodes to, keeping none of them, as httpx would decode it.
+
+    Handles exactly what httpx decodes: no ``Content-Encoding``, ``identity``,
+    ``gzip`` or ``deflate`` (zlib-wrapped, or raw as some servers send it);
+    values httpx does not know are ignored, as httpx ignores them. ``br`` and
+    ``zstd`` (which we never ask for) and stacked encodings are refused, since
+    httpx would inflate them whole in memory.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.size = 0
+        codings = [
+            value.strip().lower()
+            for value in response.headers.get_list("content-encoding", split_commas=True)
+        ]
+        refused = [c for c in codings if c in ("br", "zstd")]
+        used = [c for c in codings if c in ("gzip", "deflate")]
+        if refused or len(used) > 1:
+            raise self._error(f"Content-Encoding {', '.join(codings)} is not one we accept")
+        self.coding = used[0] if used else None
+        self._first = True
+        self._inflater = self._new_inflater()
+
+    def _new_inflater(self, wbits: int | None = None) -> zlib._Decompress | None:
+        if self.coding is None:
+            return None
+        if wbits is None:
+            wbits = zlib.MAX_WBITS | 16 if self.coding == "gzip" else zlib.MAX_WBITS
+        return zlib.decompressobj(wbits)
+
+    def _error(self, message: str) -> httpx.DecodingError:
+        return httpx.DecodingError(message, request=self.response.request)
+
+    def feed(self, data: bytes, limit: int) -> None:
+        """Count what ``data`` decodes to; stops as soon as the count passes ``limit``."""
+        inflater = self._inflater
+        if inflater is None:
+            self.size += len(data)
+            return
+        first, self._first = self._first, False
+        try:
+            self._inflate(inflater, data, limit)
+        except zlib.error as exc:
+            if not (first and self.coding == "deflate" and self.size == 0):
+                raise self._error(str(exc)) from exc
+            # A raw deflate stream without the zlib wrapper, as httpx also accepts.
+            self._inflater = self._new_inflater(-zlib.MAX_WBITS)
+            self.feed(data, limit)
+
+    def _inflate(self, inflater: zlib._Decompress, data: bytes, limit: int) -> None:
+        view = memoryview(data)
+        for start in range(0, len(view), _INFLATE_STEP):
+            pending = bytes(view[start : start + _INFLATE_STEP])
+            while not inflater.eof:
+                out = inflater.decompress(pending, _INFLATE_STEP)
+                self.size += len(out)
+                if self.size > limit:
+                    return
+                pending = inflater.unconsumed_tail
+                if not pending and len(out) < _INFLATE_STEP:
+                    break
+
+
+class _BodyReader:
+    """Reads one response body within its :class:`ReadBudget`, keeping the raw bytes.
+
+    Raises :class:`ResponseTooLargeError` as soon as the bytes received, or
+    what they decode to, pass the limit (a declared ``Content-Length`` over it
+    is refused before reading), and :class:`DeadlineExceededError` when the
+    deadline passes between two chunks. Memory: the raw bytes, and once they
+    are known to decode within the limit, the decoded body.
+    """
+
+    def __init__(self, response: httpx.Response, budget: ReadBudget) -> None:
+        self.response = response
+        self.budget = budget
+        self.chunks: list[bytes] = []
+        self._decoded: _DecodedSize | None = None
+        stream = response.extensions.get("network_stream")
+        if stream is not None:
+            budget.network_stream = stream
+        if budget.expired():
+            raise budget.exceeded()
+
+    def in_memory(self) -> bool:
+        """Whether the body was built in memory (``httpx.MockTransport``) and is already read."""
+        return self.response.is_stream_consumed
+
+    def _check_sizes(self, raw: bytes) -> bytes:
+        budget = self.budget
+        budget.bytes_read = len(raw)
+        if len(raw) > budget.max_size:
+            raise budget.too_large(len(raw))
+        if len(self.response.content) > budget.max_size:
+            raise budget.too_large(len(self.response.content), decoded=True)
+        return raw
+
+    def replay(self) -> bytes:
+        stream = self.response.stream
+        if not isinstance(stream, httpx.SyncByteStream):
+            raise TypeError("a sync client gave an async response stream")
+        return self._check_sizes(b"".join(stream))
+
+    async def areplay(self) -> bytes:
+        stream = self.response.stream
         if isinstance(stream, httpx.AsyncByteStream):
-            return b"".join([chunk async for chunk in stream])
+            return self._check_sizes(b"".join([chunk async for chunk in stream]))
         if isinstance(stream, httpx.SyncByteStream):
-            return b"".join(stream)
-    raw = b"".join([chunk async for chunk in response.aiter_raw()])
-    _rebuffer(response, raw)
-    await response.aread()
-    return raw
+            return self._check_sizes(b"".join(stream))
+        raise TypeError("a response stream that is neither sync nor async")
 
+    def _counter(self) -> _DecodedSize:
+        """The decoded-size counter, made (headers checked) when the first chunk arrives."""
+        if self._decoded is None:
+            self._check_declared_length()
+            self._decoded = _DecodedSize(self.response)
+        return self._decoded
 
-def _rebuffer(response: httpx.Response, raw: bytes) -> None:
-    """Put the raw bytes back as the response's stream so httpx decodes them as usual."""
-    response.stream = httpx.ByteStream(raw)
-    response.is_stream_consumed = False
-    response.is_closed = False
+    def _check_declared_length(self) -> None:
+        declared = self.response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > self.budget.max_size:
+            raise self.budget.too_large(0)
+
+    def take(self, chunk: bytes) -> None:
+        """One chunk as received: checked against the deadline and both size limits."""
+        budget = self.budget
+        decoded = self._counter()
+        if budget.expired():
+            raise budget.exceeded()
+        budget.bytes_read += len(chunk)
+        if budget.bytes_read > budget.max_size:
+            raise budget.too_large(budget.bytes_read)
+        decoded.feed(chunk, budget.max_size)
+        if decoded.size > budget.max_size:
+            raise budget.too_large(decoded.size, decoded=True)
+        self.chunks.append(chunk)
+
+    def finish(self) -> bytes:
+        """The raw body; the response's stream replays it, for httpx to decode as usual."""
+        self._counter()  # an empty body still gets its headers checked
+        raw = b"".join(self.chunks)
+        self.chunks.clear()
+        response = self.response
+        response.stream = httpx.ByteStream(raw)
+        response.is_stream_consumed = False
+        response.is_closed = False
+        return raw
