@@ -12,6 +12,7 @@ from ewp_client.errors import ConfigError
 from ewp_client.models import EchoEntry, Manifest
 from ewp_client.namespaces import ECHO_API
 from ewp_client.registry import parse_catalogue
+from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import public_key_pem
 from ewp_client.xml import validate
 from ewp_mock import MockConfig, create_app, node_of_app
@@ -27,7 +28,10 @@ async def test_the_catalogue_validates_and_lists_host_heis_and_keys(
     catalogue = parse_catalogue(response.content)
     echo = catalogue.find_api("mock.example.org", ECHO_API)
     assert echo.entry.url == f"{BASE}/ewp/echo"
-    assert catalogue.is_server_key_for(key(1).key_id, echo)
+    # Asked as signature verification asks it: may this key sign answers from this URL?
+    resolver = CatalogueKeyResolver(catalogue)
+    assert resolver.is_server_key_for(key(1).key_id, echo.entry.url)
+    assert not resolver.is_server_key_for(key(2).key_id, echo.entry.url)
     client = catalogue.client_key(key(3).key_id)
     assert client is not None
     assert client.hei_ids == frozenset({CLIENT_HEI})
