@@ -21,8 +21,10 @@ DATA = Path(__file__).parent / "data" / "iia-get-response.xml"
 def main() -> None:
     document = DATA.read_bytes()
     (result,) = verify_iia_hashes(document)
-    print(f"IIA {result.iia_id}: iia-hash {result.sha256} "
-          f"(valid for approval: {result.valid_for_approval})")
+    print(
+        f"IIA {result.iia_id}: iia-hash {result.sha256} "
+        f"(valid for approval: {result.valid_for_approval})"
+    )
     print(f"text hashed: {result.text_to_hash[:100]}...")
 
     renamed = document.replace(b"Ada Coordinator", b"Grace Coordinator")

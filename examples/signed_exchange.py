@@ -56,15 +56,19 @@ def main() -> None:
         request_headers=headers, headers=response_headers, body=answer
     )
     checked = ResponseVerifier(keys).verify(
-        request=SentRequest.from_signature(signed), endpoint=ENDPOINT,
-        headers=response_headers, body=answer,
+        request=SentRequest.from_signature(signed),
+        endpoint=ENDPOINT,
+        headers=response_headers,
+        body=answer,
     )
     print(f"client: response verified, covering {', '.join(checked.covered)}")
 
     try:
         ResponseVerifier(keys).verify(
-            request=SentRequest.from_signature(signed), endpoint=ENDPOINT,
-            headers=response_headers, body=answer.replace(b"...", b"!!!"),
+            request=SentRequest.from_signature(signed),
+            endpoint=ENDPOINT,
+            headers=response_headers,
+            body=answer.replace(b"...", b"!!!"),
         )
     except HttpSignatureError as exc:
         print(f"client, after a proxy changed the body: {type(exc).__name__}: {exc}")

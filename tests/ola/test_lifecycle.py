@@ -200,7 +200,8 @@ def test_a_pending_identity_change_survives_reloading_the_served_la() -> None:
     renamed = dataclasses.replace(state.la.student, family_name="Byron")
     proposed = state.propose(
         ComponentTables(components_studied=(A1,), components_recognized=(B1,)),
-        **SIGS, student=renamed,
+        **SIGS,
+        student=renamed,
     ).state
     assert proposed.proposal_id is not None
     rejected = proposed.comment(proposed.proposal_id, "keep Geometry", RECEIVING).state
@@ -226,9 +227,13 @@ def test_a_pending_identity_change_survives_reloading_the_served_la() -> None:
 )
 def test_amend_never_touches_signatures_or_the_proposal_id(edit: str) -> None:
     renamed = dataclasses.replace(row("Algebra"), title="Algebra I")
-    pending = approved().propose(
-        ComponentTables(components_studied=(renamed, A2), components_recognized=(B1,)), **SIGS
-    ).state
+    pending = (
+        approved()
+        .propose(
+            ComponentTables(components_studied=(renamed, A2), components_recognized=(B1,)), **SIGS
+        )
+        .state
+    )
     la = pending.la
     assert la.first_version is not None
     assert la.changes_proposal is not None
@@ -238,17 +243,14 @@ def test_amend_never_touches_signatures_or_the_proposal_id(edit: str) -> None:
             la, first_version=dataclasses.replace(la.first_version, receiving_hei_signature=None)
         ),
         "proposal signature": dataclasses.replace(
-            la, changes_proposal=dataclasses.replace(
-                la.changes_proposal, sending_hei_signature=forged
-            )
+            la,
+            changes_proposal=dataclasses.replace(la.changes_proposal, sending_hei_signature=forged),
         ),
         "proposal id": dataclasses.replace(
             la, changes_proposal=dataclasses.replace(la.changes_proposal, id="other")
         ),
         "signature only": dataclasses.replace(
-            la, first_version=dataclasses.replace(
-                la.first_version, student_signature=forged
-            )
+            la, first_version=dataclasses.replace(la.first_version, student_signature=forged)
         ),
     }[edit]
     minor = dataclasses.replace(edited, start_date=date(2026, 2, 20))

@@ -186,12 +186,17 @@ def _lexical_variant(proposal: ChangesProposal, offset: timezone) -> ChangesProp
     def table(rows: ComponentList | None) -> ComponentList | None:
         if rows is None:
             return None
-        return ComponentList(components=tuple(
-            dataclasses.replace(c, credits=tuple(
-                dataclasses.replace(k, value=_padded(k.value)) for k in c.credits
-            ))
-            for c in rows.components
-        ))
+        return ComponentList(
+            components=tuple(
+                dataclasses.replace(
+                    c,
+                    credits=tuple(
+                        dataclasses.replace(k, value=_padded(k.value)) for k in c.credits
+                    ),
+                )
+                for c in rows.components
+            )
+        )
 
     def signed(sig: Signature) -> Signature:
         return dataclasses.replace(sig, timestamp=sig.timestamp.astimezone(offset))
