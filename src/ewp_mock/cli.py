@@ -55,9 +55,6 @@ __all__ = ["build_parser", "main"]
 DEMO_CLIENT_HEI: Final = "demo-client.example.org"
 DEMO_ECHOES: Final = ("hello", "zażółć gęślą jaźń", "")
 
-#: The kind of a failure for a key file that holds no usable key.
-NOT_A_KEY: Final = "not-a-key"
-
 
 def _port(text: str) -> int:
     try:
@@ -155,8 +152,8 @@ def _signing_key(path: Path | None, option: str) -> SigningKey:
     data = _read(path, label)
     try:
         return SigningKey(load_private_key(data))
-    except EwpError as exc:  # whatever the key loader refuses: no usable key in the file
-        raise CommandError(str(exc), kind=NOT_A_KEY, file=label) from exc
+    except EwpError as exc:
+        raise CommandError.of(exc, file=label) from exc
 
 
 def _admissions(specs: Sequence[str]) -> list[tuple[str, rsa.RSAPublicKey, list[str]]]:
@@ -172,7 +169,7 @@ def _admissions(specs: Sequence[str]) -> list[tuple[str, rsa.RSAPublicKey, list[
         try:
             key = load_public_key(data)
         except EwpError as exc:
-            raise CommandError(str(exc), kind=NOT_A_KEY, file=label) from exc
+            raise CommandError.of(exc, file=label) from exc
         admissions.append((label, key, hei_ids))
     return admissions
 

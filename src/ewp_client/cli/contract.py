@@ -38,6 +38,8 @@ from ..errors import (
     IiaError,
     IiaHashError,
     IiaNotHashableError,
+    KeyFileError,
+    KeyFormatError,
     LearningAgreementError,
     MalformedXmlError,
     NoEndpointError,
@@ -77,6 +79,8 @@ KINDS: Final[tuple[tuple[type[EwpError], str, int], ...]] = (
     (HttpSignatureError, "signature", NEGATIVE),
     (TransportError, "transport", USAGE),
     (PartnerError, "partner", USAGE),
+    (KeyFormatError, "not-a-key", USAGE),
+    (KeyFileError, "unwritable", USAGE),
     (ConfigError, "config", USAGE),
     (EwpError, "error", USAGE),
 )
@@ -84,7 +88,7 @@ KINDS: Final[tuple[tuple[type[EwpError], str, int], ...]] = (
 Handler = Callable[[argparse.Namespace], int]
 
 # lxml repeats the position at the end of its messages; the prefix already gives the line.
-_POSITION_SUFFIX = re.compile(r",? line \d+, column \d+$")
+_POSITION_SUFFIX = re.compile(r",? line \d+(?:, column \d+)?$")
 
 
 class CommandError(Exception):
@@ -120,6 +124,8 @@ class CommandError(Exception):
         message = str(exc)
         if isinstance(exc, MalformedXmlError):
             message = _POSITION_SUFFIX.sub("", message)
+        if file and message.startswith(file):  # the file is the prefix already: say it once
+            message = message[len(file) :].lstrip(":").strip()
         return cls(
             message,
             kind=kind,

@@ -12,21 +12,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import EwpError
+from ..errors import EwpError, KeyFileError
 from ..security.keys import (
     MIN_GENERATED_BITS,
     generate_private_key,
     key_id,
     load_public_key,
-    private_key_pem,
     public_key_der,
-    public_key_pem,
+    write_private_key,
+    write_public_key,
 )
 from ._common import add_command, add_command_group, add_json_flag, emit, fail, read_input
-from .contract import OK, CommandError
-
-#: The kind of a failure for a file that holds no usable key.
-NOT_A_KEY = "not-a-key"
+from .contract import OK, UNWRITABLE, CommandError
 
 PRIVATE_FILE = "private-key.pem"
 PUBLIC_FILE = "public-key.pem"
@@ -77,27 +74,42 @@ def _describe(public: Any) -> dict[str, Any]:
     }
 
 
+def _refuse_existing(private_path: Path, public_path: Path) -> None:
+    """Refuse before generating (which may take long) when a key file is already there."""
+    existing = [p.name for p in (private_path, public_path) if os.path.lexists(p)]
+    if existing:
+        raise CommandError(
+            f"refusing to overwrite {', '.join(existing)} (use --force)",
+            kind=UNWRITABLE,
+            file=str(private_path.parent),
+        )
+
+
+def _write_pair(out: Path, private_path: Path, public_path: Path, key: Any, force: bool) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError.unwritable(str(out), exc) from exc
+    try:
+        write_private_key(private_path, key, overwrite=force)
+        write_public_key(public_path, key, overwrite=force)
+    except KeyFileError as exc:
+        error = fail(exc, exc.path)
+        if exc.reason == "exists":
+            error.message += " (use --force)"
+        raise error from exc
+
+
 def run_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     private_path, public_path = out / PRIVATE_FILE, out / PUBLIC_FILE
     if not args.force:
-        existing = [p.name for p in (private_path, public_path) if p.exists()]
-        if existing:
-            raise CommandError(
-                f"refusing to overwrite {', '.join(existing)} (use --force)", file=str(out)
-            )
+        _refuse_existing(private_path, public_path)
     try:
         key = generate_private_key(args.bits)
     except EwpError as exc:
         raise fail(exc, None) from exc
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_key_pem(key))
-        public_path.write_bytes(public_key_pem(key))
-    except OSError as exc:
-        raise CommandError.unwritable(str(out), exc) from exc
+    _write_pair(out, private_path, public_path, key, args.force)
     report = {
         **_describe(key.public_key()),
         "private_key": str(private_path),
@@ -119,8 +131,8 @@ def run_fingerprint(args: argparse.Namespace) -> int:
     data = read_input(args.file)
     try:
         public = load_public_key(data)
-    except EwpError as exc:  # whatever the key loader refuses: no usable key in the file
-        raise CommandError(str(exc), kind=NOT_A_KEY, file=args.file) from exc
+    except EwpError as exc:
+        raise fail(exc, args.file) from exc
     report = {"file": args.file, **_describe(public)}
     emit(args, report, [report["key_id"]])
     return OK
