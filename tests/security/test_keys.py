@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ed448
+from cryptography.hazmat.primitives.asymmetric import dsa, ed448, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ewp_client.cli import main
 from ewp_client.errors import (
@@ -40,7 +42,7 @@ from ewp_client.security import (
     public_key_der,
     public_key_pem,
 )
-from ewp_client.security.keys import write_private_key, write_public_key
+from ewp_client.security.keys import load_der_public_key, write_private_key, write_public_key
 
 
 @pytest.fixture(scope="module")
@@ -394,3 +396,68 @@ def test_a_directory_or_a_missing_directory_is_a_key_file_error(
         with pytest.raises(KeyFileError) as caught:
             write_private_key(tmp_path / "missing" / "k.pem", pair.private_key, overwrite=overwrite)
         assert caught.value.reason == "os-error"
+
+
+def test_key_material_openssl_refuses_is_a_key_format_error() -> None:
+    """Found by mutation: an Ed448 private key labelled Ed25519 (OpenSSL "key setup failed")."""
+    pkcs8 = ed448.Ed448PrivateKey.generate().private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    relabelled = pkcs8.replace(_ED448_OID, b"\x06\x03\x2b\x65\x70")
+    with pytest.raises(KeyFormatError):
+        load_private_key(relabelled)
+    with pytest.raises(KeyFormatError):
+        load_public_key(pem("PRIVATE KEY", relabelled))
+
+
+def _seed_keys() -> list[bytes]:
+    """Valid keys of several algorithms in every encoding a loader reads."""
+    rsa_key = generate_private_key()
+    seeds = [_certificate(SigningKey(rsa_key))]
+    others = (ed448.Ed448PrivateKey.generate(), dsa.generate_private_key(1024))
+    for private in (rsa_key, *others):
+        for encoding in (serialization.Encoding.DER, serialization.Encoding.PEM):
+            seeds.append(
+                private.public_key().public_bytes(
+                    encoding, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+            seeds.append(
+                private.private_bytes(
+                    encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+    return seeds
+
+
+SEEDS = _seed_keys()
+
+
+@st.composite
+def _mutated_keys(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        kind = draw(st.sampled_from(["set", "cut", "insert", "relabel"]))
+        if kind == "set" and at < len(data):
+            data[at] = draw(st.integers(0, 255))
+        elif kind == "cut":
+            del data[at : at + draw(st.integers(1, 16))]
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif (oid := data.find(b"\x06\x03\x2b\x65")) >= 0:  # another Edwards/Montgomery OID
+            data[oid + 4] = draw(st.integers(0x6E, 0x72))
+    return bytes(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.one_of(_mutated_keys(), st.binary(max_size=300)))
+def test_loaders_return_an_rsa_key_or_raise_key_format_error(data: bytes) -> None:
+    for load in (load_public_key, load_private_key, load_der_public_key):
+        try:
+            key = load(data)
+        except KeyFormatError:
+            continue
+        assert isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey)

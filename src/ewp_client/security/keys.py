@@ -7,7 +7,8 @@ must also work with smaller published test keys.
 
 Key bytes often come from elsewhere (a partner's file, a catalogue), so every
 loader turns whatever the cryptography library raises on them (``ValueError``,
-``TypeError``, ``UnsupportedAlgorithm`` for an algorithm it does not know) into
+``TypeError``, ``UnsupportedAlgorithm`` for an algorithm it does not know,
+``InternalError`` when OpenSSL refuses the key material) into
 :class:`~ewp_client.errors.KeyFormatError`. Key files are written with a fixed
 mode whatever the umask or an earlier file said, never through a symbolic link
 (:func:`write_private_key`).
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -110,8 +111,9 @@ def private_key_pem(key: rsa.RSAPrivateKey, password: bytes | None = None) -> by
     )
 
 
-#: What the cryptography library raises on key bytes it cannot use.
-_CRYPTOGRAPHY_ERRORS: Final = (ValueError, TypeError, UnsupportedAlgorithm)
+#: What the cryptography library raises on key bytes it cannot use. ``InternalError``:
+#: OpenSSL refusing key material the ASN.1 parsed fine (an Ed448 key labelled Ed25519).
+_CRYPTOGRAPHY_ERRORS: Final = (ValueError, TypeError, UnsupportedAlgorithm, InternalError)
 _OID: Final = re.compile(r"\d+(?:\.\d+)+")
 
 
