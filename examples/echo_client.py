@@ -34,7 +34,7 @@ async def main() -> None:
     node_of_app(app).register_client(our_key.public_key, [US])  # what the Registry would do
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
-        registry = AsyncRegistryClient(f"{BASE}/catalogue-v1.xml", http_client=http)
+        registry = AsyncRegistryClient(f"{BASE}/catalogue-v1.xml", http=http)
         async with AsyncEwpClient(registry, key=our_key, http=http) as client:
             echo = AsyncEchoClient(client)
             answer = await echo.echo(DEFAULT_HEI, ["hello", "world"])

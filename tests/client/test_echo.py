@@ -88,7 +88,7 @@ def bridge(app: object) -> BlockingAsgi:
 
 def sync_client(transport: httpx.BaseTransport, signing_key: SigningKey) -> EwpClient:
     http = httpx.Client(transport=transport)
-    return EwpClient(RegistryClient(CATALOGUE, http_client=http), key=signing_key, http=http)
+    return EwpClient(RegistryClient(CATALOGUE, http=http), key=signing_key, http=http)
 
 
 @pytest.fixture
@@ -158,9 +158,7 @@ async def test_async_echo_over_the_asgi_transport(app: object) -> None:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with (
         httpx.AsyncClient(transport=transport) as http,
-        AsyncEwpClient(
-            AsyncRegistryClient(CATALOGUE, http_client=http), key=key(3), http=http
-        ) as client,
+        AsyncEwpClient(AsyncRegistryClient(CATALOGUE, http=http), key=key(3), http=http) as client,
     ):
         echo = AsyncEchoClient(client)
         assert await echo.echo(DEFAULT_HEI, ["x", "y"]) == EchoResponse(
