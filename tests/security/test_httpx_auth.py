@@ -8,6 +8,7 @@ client must see a verified response, or a typed error naming the fault.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from ewp_client.errors import (
     UnknownKeyError,
     UnsignedResponseError,
 )
+from ewp_client.registry import AsyncRegistryClient, CachePolicy, RegistryClient
+from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
     VERIFIED,
     EwpAuth,
@@ -29,6 +32,7 @@ from ewp_client.security import (
     SigningKey,
     VerifyResult,
 )
+from tests.support.network import PARTNER_BASE, AsyncPartner, Network, make_network
 
 from .conftest import CLIENT_HEIS
 from .partner import Partner, serve
@@ -232,3 +236,88 @@ def test_digest_computed_before_gzip_is_caught_on_loopback(
     partner.mode = "digest-before-gzip"
     with httpx.Client(auth=auth, base_url=base) as client, pytest.raises(DigestError, match="gzip"):
         client.post("/ewp/echo", data={"echo": "a"})
+
+
+# ------------------------------------------------- unknown response keys: refresh in the flow
+
+
+def _rotated_partner(tmp_path: Path) -> tuple[Network, Network, list[bytes], list[int]]:
+    """The partner's old catalogue entry, its new one (server key 5), what the Registry
+    serves (a list to append to) and a counter of Registry fetches."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old = make_network(tmp_path / "old")
+    new = make_network(tmp_path / "new", partner_key=5)
+    return old, new, [old.catalogue_path.read_bytes()], [0]
+
+
+async def test_async_flow_refreshes_the_catalogue_for_an_unknown_key_and_checks_again(
+    tmp_path: Path,
+) -> None:
+    old, new, served, fetches = _rotated_partner(tmp_path)
+    now = [1000.0]
+
+    async def registry_answer(request: httpx.Request) -> httpx.Response:
+        fetches[0] += 1
+        return httpx.Response(200, content=served[-1], headers={"Cache-Control": "max-age=3600"})
+
+    registry = AsyncRegistryClient(
+        "https://registry.example/catalogue-v1.xml",
+        http=httpx.AsyncClient(transport=httpx.MockTransport(registry_answer)),
+        clock=lambda: now[0],
+    )
+    await registry.catalogue()  # a fresh copy, from before the rotation
+    served.append(new.catalogue_path.read_bytes())
+    now[0] += 300
+    auth = EwpAuth(
+        RequestSigner(old.our_key),
+        ResponseVerifier(CatalogueKeyResolver(registry)),
+        arefresh_keys=registry.refresh_for_unknown,
+    )
+    transport = AsyncPartner(new.partner(lambda r: httpx.Response(200, content=b"<ok/>")))
+    async with httpx.AsyncClient(transport=transport, auth=auth) as http:
+        response = await http.get(f"{PARTNER_BASE}/echo")
+    assert response.extensions[VERIFIED].key_id == new.partner_key.key_id
+    assert fetches == [2]  # the first copy, and one refresh
+    assert len(new.requests) == 1  # the same response checked again, the partner asked once
+    await registry.aclose()
+
+
+async def test_async_flow_without_a_refresh_reports_the_unknown_key(tmp_path: Path) -> None:
+    old, new, _, _ = _rotated_partner(tmp_path)
+    registry = AsyncRegistryClient(old.catalogue_path)
+    await registry.catalogue()
+    auth = EwpAuth(RequestSigner(old.our_key), ResponseVerifier(CatalogueKeyResolver(registry)))
+    transport = AsyncPartner(new.partner(lambda r: httpx.Response(200, content=b"<ok/>")))
+    async with httpx.AsyncClient(transport=transport, auth=auth) as http:
+        with pytest.raises(UnknownKeyError) as info:
+            await http.get(f"{PARTNER_BASE}/echo")
+    assert info.value.key_id == new.partner_key.key_id
+    assert not hasattr(info.value, "retry_verification") or info.value.retry_verification is None
+
+
+@pytest.mark.parametrize("refresh", [True, False], ids=["refresh", "no-refresh"])
+def test_sync_flow_refreshes_the_catalogue_for_an_unknown_key(
+    tmp_path: Path, refresh: bool
+) -> None:
+    old, new, _, _ = _rotated_partner(tmp_path)
+    now = [1000.0]
+    policy = CachePolicy(min_ttl=600, forced_refresh_interval=60)  # still fresh after 61 s
+    registry = RegistryClient(old.catalogue_path, clock=lambda: now[0], policy=policy)
+    registry.catalogue()
+    old.catalogue_path.write_bytes(new.catalogue_path.read_bytes())  # the Registry now says so
+    now[0] += 61
+    auth = EwpAuth(
+        RequestSigner(old.our_key),
+        ResponseVerifier(CatalogueKeyResolver(registry)),
+        refresh_keys=registry.refresh_for_unknown if refresh else None,
+    )
+    transport = new.partner(lambda r: httpx.Response(200, content=b"<ok/>"))
+    with httpx.Client(transport=transport, auth=auth) as http:
+        if not refresh:
+            with pytest.raises(UnknownKeyError):
+                http.get(f"{PARTNER_BASE}/echo")
+            return
+        response = http.get(f"{PARTNER_BASE}/echo")
+    assert response.extensions[VERIFIED].key_id == new.partner_key.key_id
+    assert len(new.requests) == 1
