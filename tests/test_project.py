@@ -84,7 +84,6 @@ def _pyproject() -> dict[str, Any]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-@pytest.mark.xfail(strict=True, reason="until pyproject.toml pins ruff (issue #10); then drop this")
 def test_ruff_is_the_pinned_version() -> None:
     """``ruff format`` output changes between releases: the check means something only pinned."""
     (pin,) = [
@@ -116,11 +115,6 @@ def test_wheel_metadata_version_is_the_package_version() -> None:
     assert _hatchling_metadata()["version"] == ewp_client.__version__
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until pyproject.toml and ewp_client/__init__.py read _version.py (issue #10); "
-    "then drop this",
-)
 def test_the_version_is_written_once() -> None:
     """``src/ewp_client/_version.py`` holds it; the metadata and the package read it from there."""
     project = _pyproject()
