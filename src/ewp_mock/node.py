@@ -73,7 +73,9 @@ class MockNode:
 
         ``public_key`` is a key object or its bytes (PEM, DER, base64 DER, a
         certificate). Registering a key again adds HEIs to it. Raises
-        :class:`ConfigError` for a key shorter than ``config.min_client_key_bits``.
+        :class:`ConfigError` for a key shorter than ``config.min_client_key_bits``,
+        :class:`~ewp_client.errors.KeyFormatError` (a ``ConfigError``) for bytes
+        that hold no RSA key, whatever their algorithm.
         """
         key = public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(
             public_key
