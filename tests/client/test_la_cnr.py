@@ -28,7 +28,7 @@ from ewp_client.client.la_cnr import (
 )
 from ewp_client.codec import decode
 from ewp_client.error_response import render_error_response
-from ewp_client.errors import BadRequest, PartnerServerError
+from ewp_client.errors import BadRequest, ConfigError, PartnerServerError
 from ewp_client.models import IncomingLaStats, LaCnrResponse, LaCnrStatsResponse
 from ewp_client.namespaces import LA_CNR_ENTRY_NS
 from ewp_client.registry import (
@@ -228,3 +228,12 @@ async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
 async def test_async_incoming_stats(net: Network) -> None:
     stats = await async_cnr_client(net, ReceivingHei(), AsyncSleeps()).stats(PARTNER)
     assert stats.academic_years == STATS
+
+
+def test_notify_as_a_hei_the_client_does_not_act_for_is_refused(net: Network) -> None:
+    partner = ReceivingHei()
+    client = LaCnrClient(net.client(partner, hei_ids=[US]))
+    with pytest.raises(ConfigError, match="not among"):
+        client.notify(PARTNER, "stranger.example", ["om-1"])
+    assert net.requests == []
+    assert client.notify(PARTNER, US, ["om-1"]) == 1

@@ -124,10 +124,13 @@ class LaCnrClient:
     ) -> int:
         """Notify ``receiving_hei_id`` that these LAs changed; returns the requests sent.
 
+        ``sending_hei_id`` is ours: when the client is configured with the HEIs
+        it acts for (``hei_ids``), another is a :class:`~ewp_client.errors.ConfigError`.
         Each request is retried until the partner answers 200 (or the retry
         policy's attempts run out: then the last error is raised, and the
         notifications of later batches are not sent).
         """
+        sending_hei_id = self.client.our_hei(sending_hei_id)
         max_ids = self.client.max_ids(receiving_hei_id, _locator(receiving_hei_id), _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
         for call in calls:
@@ -150,6 +153,7 @@ class AsyncLaCnrClient:
         self, receiving_hei_id: str, sending_hei_id: str, omobility_ids: Sequence[str]
     ) -> int:
         """Notify ``receiving_hei_id`` that these LAs changed; returns the requests sent."""
+        sending_hei_id = self.client.our_hei(sending_hei_id)
         locator = _locator(receiving_hei_id)
         max_ids = await self.client.max_ids(receiving_hei_id, locator, _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
