@@ -33,7 +33,6 @@ from ewp_client.errors import EwpError
 from ewp_client.models import EchoResponse
 from ewp_client.namespaces import ECHO_API
 from ewp_client.registry import RegistryClient
-from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
     SigningKey,
     generate_private_key,
@@ -276,11 +275,11 @@ def _echo_once(
     signed_by = parse_authorization(seen.authorization).key_id
     say(f"{method} {answer.url}: request signed with key {signed_by}")
     response_key = parse_signature_params(seen.signature or "").key_id
-    resolver = CatalogueKeyResolver(registry.catalogue())
+    catalogue = registry.catalogue()
     checks = {
         "request signed with the admitted client key": signed_by == client_key.key_id,
         "response signed with the mock's server key": response_key == config.server_key.key_id,
-        "that key is the catalogue's server key for the endpoint": resolver.is_server_key_for(
+        "that key is the catalogue's server key for the endpoint": catalogue.is_server_key_for(
             response_key, answer.url
         ),
     }

@@ -111,7 +111,7 @@ def _load(args: argparse.Namespace) -> tuple[str, Catalogue]:
         http,
         RegistryClient(
             url,
-            http_client=http,
+            http=http,
             policy=config.registry.policy,
             cache_dir=config.registry.cache_dir,
         ) as client,
