@@ -155,7 +155,7 @@ class ResponseSigningMiddleware:
                 "client %s went away before sending the whole request body (%s %s); not answered",
                 _client(scope),
                 scope.get("method", "?"),
-                scope.get("path", "?"),
+                _raw_path(scope),
             )
             return
         except Exception:
@@ -193,3 +193,9 @@ def _client(scope: Scope) -> str:
     """The peer address of ``scope`` as ``host:port`` (``unknown`` when the server gave none)."""
     client = scope.get("client")
     return f"{client[0]}:{client[1]}" if client else "unknown"
+
+
+def _raw_path(scope: Scope) -> str:
+    """The path as received (percent-encoded, no query), escaped so it stays on one log line."""
+    raw = bytes(scope.get("raw_path") or scope.get("path", "?").encode("utf-8"))
+    return raw.decode("latin-1").encode("unicode_escape").decode("ascii")
