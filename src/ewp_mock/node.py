@@ -77,8 +77,8 @@ class MockNode:
         :class:`~ewp_client.errors.KeyFormatError` (a ``ConfigError``) for bytes
         that hold no RSA key, whatever their algorithm.
         """
-        key = public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(
-            public_key
+        key = (
+            public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(public_key)
         )
         if key.key_size < self.config.min_client_key_bits:
             raise ConfigError(
