@@ -309,7 +309,10 @@ def test_help_shows_every_meaningful_default() -> None:
     for _main, parser in LEAVES:
         formatter = parser._get_formatter()
         for action in parser._actions:
-            if action.option_strings and action.default not in (None, False, [], SUPPRESS):
+            meaningful = not (
+                action.default is None or action.default is False or action.default == []
+            )
+            if action.option_strings and meaningful and action.default != SUPPRESS:
                 shown = formatter._expand_help(action)  # the option's help as --help prints it
                 assert f"default: {action.default}" in shown, f"{parser.prog} {shown}"
 

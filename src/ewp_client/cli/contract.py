@@ -226,11 +226,7 @@ class DefaultsFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         default = action.default
-        if (
-            "default" in text
-            or default in (None, False, [], argparse.SUPPRESS)
-            or not action.option_strings
-        ):
+        if "default" in text or not action.option_strings or says_nothing(default):
             return text
         return f"{text} (default: %(default)s)"
 
@@ -246,6 +242,11 @@ def command_parser(parser: argparse.ArgumentParser, prog: str) -> argparse.Argum
                 if found.prog == prog:
                     return found
     return parser
+
+
+def says_nothing(default: object) -> bool:
+    """Whether an option's default goes without saying: none, off, empty (``0`` is said)."""
+    return default is None or default is False or default == [] or default == argparse.SUPPRESS
 
 
 def add_version(parser: argparse.ArgumentParser, version: str) -> None:
