@@ -264,7 +264,6 @@ KNOWN_FIGURES_THAT_CANNOT_FAIL = [
     "tests/codec/test_directory_examples.py: {len(full)}/{len(full)}",
     "tests/iia/test_example_scenario.py: {agreeing}/2",
     "tests/iia/test_hash_conformance.py: {int(ok)}/1",
-    "tests/ola/test_example_scenario.py: {replayed}/12",
 ]
 
 

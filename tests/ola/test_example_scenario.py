@@ -107,30 +107,33 @@ def test_scenario_replays_through_the_lifecycle(
     lc = SendingLa.draft(header())
     ours: dict[str, str] = {}  # the example's arbitrary ids -> the ids we derive
     replayed = 0
-    for step in steps:
-        if step.action is None:
-            assert step.changes_proposal is not None or step.first_version is not None
-            if step.changes_proposal is not None and step.changes_proposal.id not in ours:
-                lc = _propose(lc, step.changes_proposal, step.first_version)
-                assert lc.proposal_id is not None
-                ours[step.changes_proposal.id] = lc.proposal_id
-            _assert_served(lc, step)
-        else:
-            assert step.proposal_id is not None
-            assert step.signature is not None
-            current = ours[step.proposal_id]
-            assert lc.proposal_id == current, f"{step.name} answers the pending proposal"
-            if step.action == "approve":
-                lc = lc.approve(current, step.signature).state
+    try:
+        for step in steps:
+            if step.action is None:
+                assert step.changes_proposal is not None or step.first_version is not None
+                if step.changes_proposal is not None and step.changes_proposal.id not in ours:
+                    lc = _propose(lc, step.changes_proposal, step.first_version)
+                    assert lc.proposal_id is not None
+                    ours[step.changes_proposal.id] = lc.proposal_id
+                _assert_served(lc, step)
             else:
-                assert step.comment is not None
-                lc = lc.comment(current, step.comment, step.signature).state
-                assert lc.rejection is not None
-                assert lc.rejection.comment == step.comment
-        assert lc.status is EXPECTED_STATUS[step.number], step.name
-        replayed += 1
-    figures(f"OLA example scenario steps replayed: {replayed}/12")
-    assert replayed == 12
+                assert step.proposal_id is not None
+                assert step.signature is not None
+                current = ours[step.proposal_id]
+                assert lc.proposal_id == current, f"{step.name} answers the pending proposal"
+                if step.action == "approve":
+                    lc = lc.approve(current, step.signature).state
+                else:
+                    assert step.comment is not None
+                    lc = lc.comment(current, step.comment, step.signature).state
+                    assert lc.rejection is not None
+                    assert lc.rejection.comment == step.comment
+            assert lc.status is EXPECTED_STATUS[step.number], step.name
+            replayed += 1
+    finally:
+        figures(f"OLA example scenario steps replayed: {replayed}/{len(steps)}")
+    assert len(steps) == 12
+    assert replayed == len(steps)
 
 
 def test_scenario_proposals_are_cumulative_and_replace_the_old_id(steps: list[Step]) -> None:
