@@ -66,4 +66,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(f"invalid request parameters: {exc}", status=400)
-

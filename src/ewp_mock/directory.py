@@ -72,9 +72,7 @@ def manifest_url(config: MockConfig, hei_id: str) -> str:
     return config.url(MANIFEST_PATH.format(hei_id=hei_id))
 
 
-def manifest_for(
-    config: MockConfig, hei_id: str, entries: Sequence[ManifestEntry]
-) -> Manifest:
+def manifest_for(config: MockConfig, hei_id: str, entries: Sequence[ManifestEntry]) -> Manifest:
     """The Discovery manifest of the host serving ``hei_id``: its APIs, HEI and keys."""
     discovery = DiscoveryEntry(version=DISCOVERY_API.version, url=manifest_url(config, hei_id))
     return Manifest(
@@ -115,8 +113,14 @@ def catalogue_host(manifest: Manifest) -> tuple[Host, tuple[Hei, ...], tuple[byt
         admin_emails=host.admin_emails,
         admin_provider=host.admin_provider,
     )
-    heis = () if hei is None else (
-        Hei(id=hei.id, names=tuple(LocalizedName(text=n.value, lang=n.lang) for n in hei.names)),
+    heis = (
+        ()
+        if hei is None
+        else (
+            Hei(
+                id=hei.id, names=tuple(LocalizedName(text=n.value, lang=n.lang) for n in hei.names)
+            ),
+        )
     )
     return result, heis, client_ders + server_ders
 

@@ -31,7 +31,10 @@ def key(n: int) -> SigningKey:
 
 def make_config(**overrides: object) -> MockConfig:
     settings: dict[str, object] = {
-        "base_url": BASE, "server_key": key(1), "client_key": key(2), **overrides
+        "base_url": BASE,
+        "server_key": key(1),
+        "client_key": key(2),
+        **overrides,
     }
     return MockConfig(**settings)  # type: ignore[arg-type]
 

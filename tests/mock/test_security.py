@@ -40,7 +40,11 @@ def sign(
 ) -> RequestSignature:
     headers = [("Content-Type", FORM)] if body else []
     return RequestSigner(signing_key or key(3)).sign(
-        method=method, target=target, body=body, headers=headers, host=host,
+        method=method,
+        target=target,
+        body=body,
+        headers=headers,
+        host=host,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -54,7 +58,9 @@ def wire_headers(signed: RequestSignature, body: bytes = b"") -> dict[str, str]:
 
 def verify_answer(app: FastAPI, signed: SentRequest, response: httpx.Response) -> VerifyResult:
     return verifier(app).verify(
-        request=signed, endpoint=ECHO_URL, headers=response.headers.multi_items(),
+        request=signed,
+        endpoint=ECHO_URL,
+        headers=response.headers.multi_items(),
         body=response.content,
     )
 
@@ -141,8 +147,9 @@ async def test_replay_protection_can_be_turned_off(http: httpx.AsyncClient) -> N
     node_of_app(app).register_client(key(3).public_key, [CLIENT_HEI])
     signed = sign()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
-        statuses = [(await c.get("/ewp/echo", headers=wire_headers(signed))).status_code
-                    for _ in range(2)]
+        statuses = [
+            (await c.get("/ewp/echo", headers=wire_headers(signed))).status_code for _ in range(2)
+        ]
     assert statuses == [200, 200]
 
 
@@ -220,8 +227,11 @@ async def test_a_post_whose_content_type_is_not_signed_is_still_read(
     # The spec makes clients sign (request-target), host, date, digest, x-request-id only.
     body = b"echo=a&echo=b"
     signed = RequestSigner(key(3), also_sign=()).sign(
-        method="POST", target="/ewp/echo", body=body,
-        headers=[("Content-Type", FORM)], host="mock.test",
+        method="POST",
+        target="/ewp/echo",
+        body=body,
+        headers=[("Content-Type", FORM)],
+        host="mock.test",
     )
     assert "content-type" not in signed.covered
     response = await http.post("/ewp/echo", content=body, headers=wire_headers(signed, body))
