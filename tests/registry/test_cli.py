@@ -70,7 +70,9 @@ def test_show_unreachable_registry_exits_2(capsys, registry):
     status = main(["registry", "show", "--url", registry.url, "--json"])
     captured = capsys.readouterr()
     assert status == 2
-    assert "503" in json.loads(captured.out)["error"]  # --json: still one JSON document
+    error = json.loads(captured.out)["error"]  # --json: still one JSON document
+    assert error["kind"] == "registry-unavailable"
+    assert "503" in error["message"]
     assert "503" in captured.err
 
 

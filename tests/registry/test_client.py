@@ -330,3 +330,24 @@ def test_local_file_is_reread_only_when_it_changes(tmp_path, clock):
         path.write_bytes(network_xml(rotated=True))
         clock.advance(60)
         assert c.catalogue().client_key(key_id(4)) is not None
+
+
+def test_http_is_the_argument_and_http_client_its_deprecated_name(registry, clock):
+    import httpx
+
+    from ewp_client.errors import ConfigError
+
+    registry.publish(network_xml())
+    shared = httpx.Client()
+    with RegistryClient(registry.url, http=shared, clock=clock) as client:
+        assert client.catalogue().hei("beta.example") is not None
+    assert not shared.is_closed, "a shared client is not closed with the Registry client"
+    with pytest.warns(DeprecationWarning, match="http="):
+        old = RegistryClient(registry.url, http_client=shared, clock=clock)
+    assert old.catalogue().hei("beta.example") is not None
+    with (
+        pytest.raises(ConfigError, match="not both"),
+        pytest.warns(DeprecationWarning, match="http="),
+    ):
+        RegistryClient(registry.url, http=shared, http_client=shared)
+    shared.close()

@@ -160,3 +160,33 @@ def test_bad_proxy_settings_are_config_errors(proxies):
         ClientConfig(proxies=proxies).http_client_options()
     with pytest.raises(ConfigError, match="proxy"):
         ClientConfig(proxies=proxies).async_http_client_options()
+
+
+def test_limits_default_to_the_parser_limit_and_two_minutes():
+    config = load_config(env={})
+    assert config.max_response_size == 64 * 1024 * 1024
+    assert config.deadline == 120.0
+
+
+def test_limits_from_the_file_and_the_environment(tmp_path):
+    path = write(tmp_path, "deadline = 30\nmax-response-size = 1048576\n")
+    config = load_config(path, env={})
+    assert (config.deadline, config.max_response_size) == (30.0, 1048576)
+    config = load_config(path, env={"EWP_DEADLINE": "5", "EWP_MAX_RESPONSE_SIZE": "2048"})
+    assert (config.deadline, config.max_response_size) == (5.0, 2048)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "name"),
+    [
+        ("max-response-size = 0\n", {}, "max-response-size"),
+        ("max-response-size = 1.5\n", {}, "max-response-size"),
+        ("max-response-size = true\n", {}, "max-response-size"),
+        ("deadline = -1\n", {}, "deadline"),
+        ("", {"EWP_MAX_RESPONSE_SIZE": "64MiB"}, "EWP_MAX_RESPONSE_SIZE"),
+        ("", {"EWP_DEADLINE": "soon"}, "EWP_DEADLINE"),
+    ],
+)
+def test_unusable_limits_are_config_errors(tmp_path, text, env, name):
+    with pytest.raises(ConfigError, match=name):
+        load_config(write(tmp_path, text), env=env)
