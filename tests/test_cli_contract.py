@@ -35,6 +35,13 @@ import ewp_client
 from ewp_client.cli import build_parser as build_ewp_parser
 from ewp_client.cli import main as ewp_main
 from ewp_client.codec import encode
+from ewp_client.errors import (
+    ConfigError,
+    EwpError,
+    IiaHashError,
+    SignatureMismatchError,
+    TransportError,
+)
 from ewp_client.models import IiasGetResponse, LasGetResponse
 from ewp_client.namespaces import ECHO_NS
 from ewp_client.security import generate_private_key, public_key_pem
@@ -365,3 +372,45 @@ def test_python_m_ewp_mock_help() -> None:
     assert proc.stdout.startswith("usage: ewp-mock")
     assert "serve" in proc.stdout
     assert "demo" in proc.stdout
+
+
+# ------------------------------------------------------- every library error
+
+
+class _FutureConfigError(ConfigError):
+    """A ConfigError subclass the CLI has never heard of (as new ones keep coming)."""
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "status"),
+    [
+        (_FutureConfigError("unknown key algorithm"), "config", 2),
+        (TransportError("connection reset"), "transport", 2),
+        (SignatureMismatchError("the signature does not verify"), "signature", 1),
+        (
+            IiaHashError("declared and computed differ", iia_id="A", declared="0", computed="1"),
+            "hash-mismatch",
+            1,
+        ),
+        (EwpError("something else"), "error", 2),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v),
+)
+def test_any_library_error_keeps_the_contract(
+    error: EwpError,
+    kind: str,
+    status: int,
+    inputs: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def raising(*_args: object, **_kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr("ewp_client.cli.iia.compute_iia_hashes", raising)
+    file = inputs["iia"]
+    assert ewp_main(["iia", "verify", "--json", file]) == status
+    captured = capsys.readouterr()
+    _error_entry(json.loads(captured.out), file, kind)
+    assert json.loads(captured.out)["error"]["message"] == str(error)
+    assert captured.err == f"{file}: {error}\n"
