@@ -7,6 +7,7 @@ document and its error shape) are in :mod:`ewp_client.cli.contract`.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "emit",
     "emit_json",
     "fail",
+    "quoted",
     "read_input",
 ]
 
@@ -79,3 +81,8 @@ def emit(args: argparse.Namespace, document: Any, lines: Iterable[str]) -> None:
         return
     for line in lines:
         print(line)
+
+
+def quoted(value: str | None) -> str:
+    """A value in double quotes (JSON's escapes, never a Python repr), or ``(absent)``."""
+    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)

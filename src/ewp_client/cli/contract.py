@@ -49,6 +49,7 @@ from ..errors import (
     SchemaValidationError,
     TransportError,
     UnknownDocumentError,
+    Violation,
     XmlError,
     XmlRefusedError,
 )
@@ -168,7 +169,7 @@ def kind_of(exc: EwpError) -> tuple[str, int]:
     raise AssertionError("EwpError closes the table")  # pragma: no cover
 
 
-def sorted_violations(exc: SchemaValidationError) -> list[Any]:
+def sorted_violations(exc: SchemaValidationError) -> list[Violation]:
     """The violations by line (unknown lines last), then in the order reported."""
     return sorted(exc.violations, key=lambda v: (v.line is None, v.line or 0))
 

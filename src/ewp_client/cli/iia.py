@@ -24,7 +24,6 @@ names the file it is about (:mod:`ewp_client.cli.contract`).
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -42,6 +41,7 @@ from ._common import (
     emit,
     emit_json,
     fail,
+    quoted,
     read_input,
 )
 from .contract import NEGATIVE, OK, CommandError, Handler, report
@@ -193,7 +193,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if not results:
         print(f"{name}: no <iia> to verify")
     for result, verdict, hint_list in zip(results, verdicts, hints, strict=True):
-        where = f"{name}:{result.line}: IIA {_shown(result.iia_id)}"
+        where = f"{name}:{result.line}: IIA {quoted(result.iia_id)}"
         if not result.valid_for_approval:
             print(f"{where}: not valid for approval (not-yet-defined or v6-value in the response)")
         if verdict == "match":
@@ -275,15 +275,10 @@ def run_diff(args: argparse.Namespace) -> int:
         lines = [
             f"iia-hash before: {result.hash_before} ({args.before})",
             f"iia-hash after:  {result.hash_after} ({args.after})",
-            *(f"{d.path}: {_shown(d.before)} -> {_shown(d.after)}" for d in result.differences),
+            *(f"{d.path}: {quoted(d.before)} -> {quoted(d.after)}" for d in result.differences),
         ]
     emit(args, document, lines)
     return OK if result.hashes_agree else NEGATIVE
-
-
-def _shown(value: str | None) -> str:
-    """A value in quotes (JSON's, not Python's), or ``(absent)``."""
-    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------- compare
@@ -328,7 +323,7 @@ def run_compare(args: argparse.Namespace) -> int:
     }
     lines = ["the copies agree"] if result.agree else []
     lines += [
-        f"{d.path}: ours {_shown(d.ours)}, theirs {_shown(d.theirs)}" for d in result.differences
+        f"{d.path}: ours {quoted(d.ours)}, theirs {quoted(d.theirs)}" for d in result.differences
     ]
     emit(args, document, lines)
     return OK if result.agree else NEGATIVE

@@ -7,7 +7,6 @@ Each FILE is either an OMobility LAs ``get`` response holding exactly one
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, Final
 
@@ -27,6 +26,7 @@ from ._common import (
     emit,
     emit_json,
     fail,
+    quoted,
     read_input,
 )
 from .contract import NEGATIVE, OK, CommandError
@@ -109,11 +109,6 @@ def load_la(path: str) -> LearningAgreement:
     return response.las[0]
 
 
-def _shown(value: str | None) -> str:
-    """A value in quotes (JSON's, not Python's), or ``(absent)``."""
-    return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
-
-
 def run_classify(args: argparse.Namespace) -> int:
     before = load_la(args.before)
     after = load_la(args.after)
@@ -129,7 +124,7 @@ def run_classify(args: argparse.Namespace) -> int:
     print(report.kind.value)
     for c in report.changes:
         mark = " (re-validation)" if c.requires_revalidation else ""
-        print(f"  [{c.table.value}] {c.path}: {_shown(c.before)} -> {_shown(c.after)}{mark}")
+        print(f"  [{c.table.value}] {c.path}: {quoted(c.before)} -> {quoted(c.after)}{mark}")
     return status
 
 
