@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_public_api_is_sorted_and_complete() -> None:
     names = ewp_client.__all__
     assert names == sorted(names, key=lambda n: (n[0].islower(), n))
-    public = {n for n in vars(ewp_client) if not n.startswith("_")}
+    public = {n for n in dir(ewp_client) if not n.startswith("_")}
     modules = {n for n in public if type(getattr(ewp_client, n)).__name__ == "module"}
     assert set(names) == public - modules
 

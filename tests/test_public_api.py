@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ewp_client
 import ewp_client.errors
 from tests.support.network import PARTNER, make_network
@@ -126,3 +128,25 @@ def test_importing_the_package_leaves_the_web_framework_out() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
+
+
+def test_importing_the_package_defers_the_http_stack_until_a_client_is_named() -> None:
+    """``import ewp_client`` (every ``ewp`` command pays it) loads errors and XML only."""
+    code = (
+        "import json, sys, ewp_client; "
+        "heavy = {'httpx', 'cryptography', 'asyncio', 'ewp_client.codec'}; "
+        "before = sorted(heavy & set(sys.modules)); "
+        "ewp_client.EwpClient; "
+        "print(json.dumps([before, sorted(heavy & set(sys.modules))]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    before, after = json.loads(proc.stdout)
+    assert before == []
+    assert after == ["asyncio", "cryptography", "ewp_client.codec", "httpx"]
+
+
+def test_lazy_names_are_listed_and_unknown_names_raise_attribute_error() -> None:
+    assert set(ewp_client.__all__) <= set(dir(ewp_client))
+    with pytest.raises(AttributeError, match="no_such_name"):
+        ewp_client.no_such_name  # noqa: B018

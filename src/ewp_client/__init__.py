@@ -9,14 +9,9 @@ lives in the subpackages (``models``, ``codec``, ``iia``, ``ola``, ``security``.
 Importing this package does not import the mock partner's web framework.
 """
 
+import typing as _typing
+
 from ._version import __version__ as __version__
-from .client import AsyncEwpClient, EwpClient, RetryPolicy
-from .client.echo import AsyncEchoClient, EchoClient
-from .client.iia_approval import AsyncIiaApprovalClient, IiaApprovalClient
-from .client.iia_cnr import AsyncIiaCnrClient, IiaCnrClient
-from .client.iias import AsyncIiasClient, IiasClient
-from .client.la_cnr import AsyncLaCnrClient, LaCnrClient
-from .client.las import AsyncLasClient, LasClient, Signer
 from .errors import (
     AlreadyApplied,
     ApprovalRefusedError,
@@ -75,9 +70,60 @@ from .errors import (
     XmlTooDeepError,
     XmlTooLargeError,
 )
-from .registry import AsyncRegistryClient, RegistryClient
-from .security import SigningKey
 from .xml import ParserLimits, is_valid, parse_xml, validate
+
+if _typing.TYPE_CHECKING:
+    from .client import AsyncEwpClient, EwpClient, RetryPolicy
+    from .client.echo import AsyncEchoClient, EchoClient
+    from .client.iia_approval import AsyncIiaApprovalClient, IiaApprovalClient
+    from .client.iia_cnr import AsyncIiaCnrClient, IiaCnrClient
+    from .client.iias import AsyncIiasClient, IiasClient
+    from .client.la_cnr import AsyncLaCnrClient, LaCnrClient
+    from .client.las import AsyncLasClient, LasClient, Signer
+    from .registry import AsyncRegistryClient, RegistryClient
+    from .security import SigningKey
+
+#: The clients, the Registry client and the signing key pull in httpx, asyncio,
+#: cryptography and every model; they are imported on first use (PEP 562), so
+#: ``import ewp_client`` (and every ``ewp`` command) stays as cheap as the
+#: errors and the XML layer. Each name maps to the module that defines it.
+_LAZY: dict[str, str] = {
+    "AsyncEchoClient": ".client.echo",
+    "AsyncEwpClient": ".client",
+    "AsyncIiaApprovalClient": ".client.iia_approval",
+    "AsyncIiaCnrClient": ".client.iia_cnr",
+    "AsyncIiasClient": ".client.iias",
+    "AsyncLaCnrClient": ".client.la_cnr",
+    "AsyncLasClient": ".client.las",
+    "AsyncRegistryClient": ".registry",
+    "EchoClient": ".client.echo",
+    "EwpClient": ".client",
+    "IiaApprovalClient": ".client.iia_approval",
+    "IiaCnrClient": ".client.iia_cnr",
+    "IiasClient": ".client.iias",
+    "LaCnrClient": ".client.la_cnr",
+    "LasClient": ".client.las",
+    "RegistryClient": ".registry",
+    "RetryPolicy": ".client",
+    "Signer": ".client.las",
+    "SigningKey": ".security",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "AlreadyApplied",
