@@ -43,7 +43,7 @@ the message, so that callers and tests can act on them.
     │   └── NoEndpointError .................... no endpoint of API X for HEI Y
     ├── TransportError ......................... network failure talking to a partner
     │   ├── ResponseTooLargeError .............. body over the size limit (limit, bytes_read, url)
-    │   └── DeadlineExceededError .............. exchange over its deadline (deadline, bytes_read, url)
+    │   └── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
     │   ├── Unauthorized (401)
@@ -117,8 +117,8 @@ __all__ = [
     "ReplayError",
     "RequestIdError",
     "ResponseBindingError",
-    "ResponseTooLargeError",
     "ResponseSignatureError",
+    "ResponseTooLargeError",
     "SchemaValidationError",
     "SignatureMismatchError",
     "StaleProposalError",
