@@ -1,0 +1,148 @@
+"""The harness itself: its oracle, budget, shrinker, mutations and CLI contract can all fail."""
+
+from __future__ import annotations
+
+import re
+import time
+from random import Random
+
+import pytest
+from lxml import etree
+
+from ewp_client.errors import MalformedXmlError
+
+from . import engine, messages, mutations
+from .seeds import keys
+from .targets import ContractViolation, FuzzInput, Target, check_cli_contract
+
+DOC = b"<r><a>1</a><b x='2'>text</b><c><d>2024-01-01</d></c></r>"
+SETTINGS = engine.Settings(sizes=mutations.SHORT_RUN)
+
+
+def _constant(data: bytes) -> Target:
+    return Target("planted", lambda rng, sizes: FuzzInput("doc", (), data), lambda case: None)
+
+
+def _planted(run: object) -> Target:
+    target = _constant(DOC)
+    target.run = run  # type: ignore[assignment]
+    return target
+
+
+def _raise_key_error(case: FuzzInput) -> None:
+    if b"BOOM" in case.data:
+        raise KeyError("planted")
+    raise MalformedXmlError("fine")
+
+
+def test_an_ewp_error_is_not_a_finding() -> None:
+    def rejected(case: FuzzInput) -> None:
+        raise MalformedXmlError("no")
+
+    report = engine.run([_planted(rejected)], inputs_per_target=3, seed="s", settings=SETTINGS)
+    assert report.findings == {}
+    assert report.rejected == {"planted": 3}
+
+
+def test_any_other_exception_is_one_finding_per_type_and_place() -> None:
+    def broken(case: FuzzInput) -> None:
+        raise KeyError("planted")
+
+    report = engine.run([_planted(broken)], inputs_per_target=4, seed="s", settings=SETTINGS)
+    (finding,) = report.findings.values()
+    assert finding.error_type == "builtins.KeyError"
+    assert re.search(r"tests/fuzz/test_harness\.py:\d+ in broken", finding.location)
+    assert finding.count == 4
+    assert report.non_ewp_exceptions == 4
+
+
+def test_a_hang_is_stopped_at_the_budget_and_reported() -> None:
+    def hang(case: FuzzInput) -> None:
+        while True:
+            time.sleep(0.01)
+
+    settings = engine.Settings(sizes=mutations.SHORT_RUN, budget=0.2, slow_after=0.1)
+    report = engine.run([_planted(hang)], inputs_per_target=1, seed="s", settings=settings)
+    (finding,) = report.findings.values()
+    assert finding.kind == "timeout"
+    assert [s.target for s in report.slow] == ["planted"]
+
+
+def test_a_finding_is_shrunk_to_what_still_raises_it() -> None:
+    big = b"<r>" + b"<a>filler</a>" * 50 + b"<b>BOOM</b>" + b"<c>x</c>" * 50 + b"</r>"
+    target = Target("planted", lambda rng, sizes: FuzzInput("doc", (), big), _raise_key_error)
+    settings = engine.Settings(sizes=mutations.SHORT_RUN, shrink_attempts=500)
+    report = engine.run([target], inputs_per_target=1, seed="s", settings=settings)
+    (finding,) = report.findings.values()
+    assert b"BOOM" in finding.example.data
+    assert len(finding.example.data) < 40
+
+
+def test_inputs_are_made_again_from_seed_target_and_index() -> None:
+    def make(index: int) -> bytes:
+        rng = engine.input_rng("seed", "validate", index)
+        return mutations.mutate_document(DOC, rng, mutations.LONG_RUN)[0]
+
+    assert make(7) == make(7)
+    assert len({make(i) for i in range(20)}) > 10
+
+
+@pytest.mark.parametrize("mutation", mutations.ALL_MUTATIONS, ids=lambda m: m.__name__)
+def test_every_mutation_changes_the_document(mutation: mutations.Mutation) -> None:
+    changed = {mutation(DOC, Random(i), mutations.SHORT_RUN) != DOC for i in range(20)}
+    assert True in changed
+
+
+def test_attribute_flood_and_deep_nesting_reach_their_sizes() -> None:
+    sizes = mutations.Sizes(flood=2_000, depth=300)
+    flooded = mutations._xml(mutations._attribute_flood)
+    counts = set()
+    for i in range(40):
+        root = etree.fromstring(flooded(DOC, Random(i), sizes))
+        counts.add(max(len(e.attrib) for e in root.iter()))
+    assert max(counts) >= 2_000
+    nested = mutations._xml(mutations._deep_nesting)
+    depths = set()
+    for i in range(40):
+        root = etree.fromstring(nested(DOC, Random(i), sizes), etree.XMLParser(huge_tree=True))
+        depths.add(max(len(list(e.iterancestors())) for e in root.iter()))
+    assert max(depths) > 256
+
+
+def test_reencoding_keeps_the_text_in_another_encoding() -> None:
+    outputs = [mutations.reencode(DOC, Random(i), mutations.SHORT_RUN) for i in range(30)]
+    assert any(o.startswith((b"\xff\xfe", b"\xfe\xff")) for o in outputs)
+    assert any(b"\x00\x00\x00" in o for o in outputs)  # UTF-32
+
+
+def test_an_unmutated_signed_request_verifies() -> None:
+    from ewp_client.security import RequestVerifier
+
+    from .targets import _resolver
+
+    fuzz_keys = keys()
+    request = messages.signed_request(fuzz_keys.client)
+    result = RequestVerifier(_resolver(fuzz_keys)).verify(
+        method=request.method,
+        target=request.target,
+        headers=request.headers,
+        body=request.body,
+        host=messages.HOST,
+        now=messages.NOW,
+    )
+    assert result.body == messages.BODY
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "out"),
+    [
+        (["validate", "--json", "f"], 0, "not json"),
+        (["validate", "--json", "f"], 0, '{"a": 1}\n{"b": 2}'),
+        (["validate", "f"], 3, ""),
+        (["validate", "f"], 0, "Traceback (most recent call last):"),
+    ],
+)
+def test_the_cli_contract_is_checked(argv: list[str], status: int, out: str) -> None:
+    with pytest.raises(ContractViolation):
+        check_cli_contract(argv, status, out, "")
+    check_cli_contract(argv, 1, '{"ok": true}', "")

@@ -1,0 +1,150 @@
+"""Every distinct fuzz finding, reduced to a minimal input: each must now be an ``EwpError``.
+
+Each test names the finding as the fuzzer reported it (exception type and the
+place it was raised) and the run that found it. Documents are written here,
+not copied from the reference pack; where a test needs an official example it
+reads it from ``../shared/ewp-reference`` and skips when that is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+import ewp_client
+from ewp_client.codec import decode
+from ewp_client.errors import EwpError, SchemaValidationError
+from ewp_client.models import EchoResponse, LasGetResponse
+from ewp_client.registry import parse_catalogue
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import generate_private_key, load_public_key
+from tests.conformance import reference
+
+from .targets import check_cli_contract, run_cli
+
+ECHO_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-echo/tree/stable-v2"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _example(relative: str) -> bytes:
+    path = reference.EXAMPLES / relative
+    if not path.is_file():
+        pytest.skip(reference.MISSING_REASON)
+    return path.read_bytes()
+
+
+# ---------------------------------------------------------------------------
+# Finding: xmlschema.exceptions.XMLSchemaKeyError at xmlschema/validators/
+# builders.py in __getitem__, escaping ewp_client/xml/validate.py in diagnose
+# (targets validate, decode, ola_classify, cli; runs try2, old1, short-run).
+
+UNKNOWN_XSI_TYPE = (
+    f'<response xmlns="{ECHO_NS}" xmlns:xsi="{XSI_NS}" xmlns:n="urn:x">'
+    '<hei-id xsi:type="n:T">x</hei-id></response>'
+).encode()
+
+
+def test_an_unresolvable_xsi_type_is_a_schema_violation() -> None:
+    with pytest.raises(SchemaValidationError) as caught:
+        ewp_client.validate(UNKNOWN_XSI_TYPE)
+    assert caught.value.violations
+    assert not ewp_client.is_valid(UNKNOWN_XSI_TYPE)
+
+
+def test_an_unresolvable_xsi_type_fails_decoding_with_a_schema_violation() -> None:
+    with pytest.raises(SchemaValidationError):
+        decode(UNKNOWN_XSI_TYPE, EchoResponse)
+
+
+def test_ewp_validate_json_reports_an_unresolvable_xsi_type(tmp_path: Path) -> None:
+    file = tmp_path / "echo.xml"
+    file.write_bytes(UNKNOWN_XSI_TYPE)
+    argv = ["validate", "--json", str(file)]
+    status, out, err = run_cli(argv)
+    check_cli_contract(argv, status, out, err)
+    assert status == 1
+    (report,) = json.loads(out)
+    assert report["valid"] is False
+    assert "xsi:type" in report["errors"][0]["message"]
+
+
+# ---------------------------------------------------------------------------
+# Finding: cryptography.exceptions.UnsupportedAlgorithm at
+# ewp_client/security/keys.py in _public_from (targets keys, cli) and at
+# ewp_client/registry/model.py in load_rsa_public_key (target catalogue):
+# a SubjectPublicKeyInfo whose algorithm OID cryptography does not know.
+
+
+def _unknown_algorithm_der() -> bytes:
+    der = (
+        generate_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    rsa_oid = bytes.fromhex("2a864886f70d010101")  # 1.2.840.113549.1.1.1
+    return der.replace(rsa_oid, bytes.fromhex("2a864886f70d01017f"))  # ...1.1.127
+
+
+def test_a_key_of_an_unknown_algorithm_is_an_ewp_error() -> None:
+    der = _unknown_algorithm_der()
+    for form in (der, base64.b64encode(der)):
+        with pytest.raises(EwpError):
+            load_public_key(form)
+
+
+def test_ewp_keys_fingerprint_reports_a_key_of_an_unknown_algorithm(tmp_path: Path) -> None:
+    file = tmp_path / "key.der"
+    file.write_bytes(_unknown_algorithm_der())
+    argv = ["keys", "fingerprint", "--json", str(file)]
+    status, out, err = run_cli(argv)
+    check_cli_contract(argv, status, out, err)
+    assert status == 2
+
+
+def test_a_catalogue_key_of_an_unknown_algorithm_is_not_a_usable_key() -> None:
+    catalogue_xml = _example("registry-v1/catalogue-example.xml")
+    der = _unknown_algorithm_der()
+    fingerprint = hashlib.sha256(der).hexdigest()
+    planted, count = re.subn(
+        rb'(<rsa-public-key\s+sha-256=")[0-9a-f]*("\s*>)[^<]*(<)',
+        rb"\g<1>" + fingerprint.encode() + rb"\g<2>" + base64.b64encode(der) + rb"\g<3>",
+        catalogue_xml,
+        count=1,
+    )
+    assert count == 1
+    resolver = CatalogueKeyResolver(parse_catalogue(planted))
+    assert resolver.public_key(fingerprint) is None
+    assert resolver.client_key(fingerprint) is None
+
+
+# ---------------------------------------------------------------------------
+# Finding: builtins.OverflowError ("year overflow") at elementpath/datatypes/
+# datetime.py in __init__, escaping ewp_client/xml/validate.py in diagnose
+# (target ola_classify, run try2): libxml2 accepts the year 99999999999 in an
+# xs:date, so only an otherwise invalid document reaches the diagnostics.
+
+HUGE_YEAR = b"<birth-date>99999999999-01-01</birth-date>"
+
+
+def _la_with_huge_year(extra: bytes) -> bytes:
+    document = _example("omobility-las-v1/get-response-example.xml")
+    document, count = re.subn(rb"<birth-date>[^<]*</birth-date>", HUGE_YEAR, document, count=1)
+    assert count == 1
+    return document.replace(b"</la>", extra + b"</la>", 1)
+
+
+def test_a_year_past_python_dates_in_an_invalid_document_is_a_schema_violation() -> None:
+    with pytest.raises(SchemaValidationError):
+        ewp_client.validate(_la_with_huge_year(b"<bogus/>"))
+
+
+def test_a_year_past_python_dates_fails_decoding_with_an_ewp_error() -> None:
+    for extra in (b"", b"<bogus/>"):
+        with pytest.raises(EwpError):
+            decode(_la_with_huge_year(extra), LasGetResponse)
