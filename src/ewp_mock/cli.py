@@ -27,11 +27,9 @@ from ewp_client.cli.contract import (
     add_version,
     run,
 )
-from ewp_client.client import EwpCall, EwpClient
-from ewp_client.codec import decode
+from ewp_client.client import EwpClient
+from ewp_client.client.echo import EchoMethod, echo_call, read_echo_answer
 from ewp_client.errors import EwpError
-from ewp_client.models import EchoResponse
-from ewp_client.namespaces import ECHO_API
 from ewp_client.registry import RegistryClient
 from ewp_client.security import (
     SigningKey,
@@ -259,18 +257,11 @@ def _echo_once(
     client_key: SigningKey,
     registry: RegistryClient,
     config: MockConfig,
-    method: str,
+    method: EchoMethod,
     seen: _Wire,
 ) -> bool:
     hei = config.hei_ids[0]
-    call = EwpCall(
-        api=ECHO_API,
-        hei_id=hei,
-        endpoint="url",
-        method=method,
-        params=tuple(("echo", value) for value in DEMO_ECHOES),
-    )
-    answer = client.call(call)
+    answer = client.call(echo_call(hei, DEMO_ECHOES, method=method))
     # What went over the wire, as the client's event hooks saw it (before verification).
     signed_by = parse_authorization(seen.authorization).key_id
     say(f"{method} {answer.url}: request signed with key {signed_by}")
@@ -284,7 +275,7 @@ def _echo_once(
         ),
     }
     say(f"  response verified (signature and digest) with key {response_key}")
-    echo = decode(answer.tree, EchoResponse)
+    echo = read_echo_answer(answer)
     say(f"  echo values: {list(echo.echoes)}; HEIs covered: {list(echo.hei_ids)}")
     checks["echo values returned in order"] = echo.echoes == DEMO_ECHOES
     checks["HEIs covered by the client key"] = echo.hei_ids == (DEMO_CLIENT_HEI,)
