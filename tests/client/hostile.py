@@ -101,6 +101,7 @@ def serve_hostile() -> Iterator[HostilePartner]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 64 * 1024  # head and body in one segment unless flushed in between
 
         def handle(self) -> None:
             try:
@@ -133,13 +134,14 @@ def serve_hostile() -> Iterator[HostilePartner]:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()
             else:
-                self.wfile.write(head.encode())
+                self.wfile.write(head.encode())  # flushed with the first chunk
             for chunk in answer.chunks():
                 if answer.pause and state.stop.wait(answer.pause):
                     return
                 self.wfile.write(chunk)
                 self.wfile.flush()
                 state.bytes_sent += len(chunk)
+            self.wfile.flush()
 
         def log_message(self, format: str, *args: object) -> None:
             return
