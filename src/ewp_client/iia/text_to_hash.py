@@ -82,8 +82,25 @@ _ANY_HEI_ID: Final = "{*}hei-id"
 
 # The elements that carry at least one attribute (namespace declarations are not
 # attributes in XPath). In an IIA they are few, so one pass in libxml2 to find
-# them is cheaper than asking every element.
-_attribute_owners = etree.XPath("//@*/..")
+# them is cheaper than asking every element. Written as a test on each element,
+# not as "//@*/..": libxml2 merges the parents of the attributes into a node-set
+# checking each against all found so far, O(n²) for n attributes of one element.
+_attribute_owners = etree.XPath("//*[@*]")
+_attribute_values = etree.XPath("@*", smart_strings=False)
+
+
+def attributes(element: etree._Element) -> list[tuple[str, str]]:
+    """``element``'s attributes as ``(name, value)`` in document order, in linear time.
+
+    lxml's ``items()`` and ``values()`` look each value up by name again, a
+    scan of the attribute list per attribute (O(n²) for n attributes of one
+    element); ``keys()`` and an XPath read of the values walk the list once,
+    in the same order.
+    """
+    values = _attribute_values(element)
+    if not isinstance(values, list):
+        return []
+    return list(zip(element.keys(), (str(v) for v in values), strict=True))
 
 
 class FieldKind(Enum):
@@ -183,7 +200,7 @@ class DocumentMarkers:
         for owner in owners:
             if not isinstance(owner, etree._Element):
                 continue
-            for name, value in owner.items():
+            for name, value in attributes(owner):
                 if name == NOT_YET_DEFINED:
                     valid = valid and value not in _TRUE
                 elif name == V6_VALUE:
@@ -393,7 +410,7 @@ def _element(
             return
         if name not in _YEARS:
             label = prefix + name
-            for key, value in element.items():
+            for key, value in attributes(element):
                 if key not in _UNWRITTEN_ATTRIBUTES:
                     out.append(f"_@{label}.{local_name(key)}={value}@_")
         if name == ISCED_CODE:
@@ -435,11 +452,6 @@ def _year_pieces(mobility: etree._Element, years: Years) -> list[str]:
         f"_{year}={single_value([e for name, e in years if name == year], mobility)}_"
         for year in (FIRST_YEAR, LAST_YEAR)
     ]
-
-
-def year_fields(mobility: etree._Element, years: Years) -> list[Field]:
-    """The two academic-year fields the kit appends after each v7 mobility."""
-    return [field_of(p) for p in _year_pieces(mobility, years)]
 
 
 def hashed_pieces(

@@ -14,10 +14,11 @@ nothing.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict
 
 from lxml import etree
 
@@ -46,18 +47,42 @@ class ParserLimits:
 DEFAULT_LIMITS: Final = ParserLimits()
 
 
+class _Options(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+    remove_blank_text: bool
+    collect_ids: bool
+
+
+#: The options of every parser that reads partner bytes: no DTD, no entity, no network.
+_HARDENED: Final[_Options] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+    "collect_ids": False,
+}
+
+
 def _new_parser(*, keep_comments: bool = True) -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        remove_comments=not keep_comments,
-        remove_pis=not keep_comments,
-        collect_ids=False,
+        remove_comments=not keep_comments, remove_pis=not keep_comments, **_HARDENED
     )
+
+
+def validating_parser(schema: etree.XMLSchema) -> etree.XMLParser:
+    """A new hardened parser that also validates against ``schema`` as it reads (SAX mode)."""
+    return etree.XMLParser(schema=schema, **_HARDENED)
+
+
+def validating_pull_parser(schema: etree.XMLSchema) -> etree.XMLPullParser:
+    """:func:`validating_parser` reporting ``start`` and ``end`` events as it reads."""
+    return etree.XMLPullParser(events=("start", "end"), schema=schema, **_HARDENED)
 
 
 class _Parsers(threading.local):
@@ -124,15 +149,8 @@ def _check_depth(tree: etree._ElementTree, limit: int) -> None:
         raise XmlTooDeepError(f"elements nest deeper than {limit} levels", limit=limit, line=line)
 
 
-def parse_xml(
-    data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS, keep_comments: bool = True
-) -> etree._ElementTree:
-    """Parse untrusted XML bytes into a tree, or raise a typed :class:`MalformedXmlError`.
-
-    With ``keep_comments=False`` comments and processing instructions are left
-    out of the tree (text on either side of one joins up), for readers to whom
-    they mean nothing, such as the iia-hash.
-    """
+def screen(data: bytes | bytearray | memoryview, limits: ParserLimits = DEFAULT_LIMITS) -> bytes:
+    """The checks made before libxml2 sees a byte: type, size, emptiness and DOCTYPE."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"parse_xml() takes bytes, not {type(data).__name__}")
     data = bytes(data)
@@ -145,22 +163,11 @@ def parse_xml(
     if not data.strip():
         raise MalformedXmlError("the document is empty", line=1, column=1)
     refuse_doctype(data)
-    try:
-        parser = _parsers.keeping if keep_comments else _parsers.stripping
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        message = str(exc.msg) if exc.msg else str(exc)
-        if "depth" in message.lower():
-            raise XmlTooDeepError(
-                f"elements nest deeper than {limits.max_depth} levels ({message})",
-                limit=min(limits.max_depth, DEFAULT_MAX_DEPTH),
-                line=line,
-            ) from exc
-        raise MalformedXmlError(
-            f"not well-formed XML: {message}", line=line, column=column
-        ) from exc
-    tree = root.getroottree()
+    return data
+
+
+def check_tree(tree: etree._ElementTree, limits: ParserLimits = DEFAULT_LIMITS) -> None:
+    """The checks made on a tree libxml2 built from partner bytes: no DOCTYPE, the depth limit."""
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # Only reached by an encoding the prolog scan misread: refuse all the same.
         raise DtdForbiddenError(
@@ -169,4 +176,81 @@ def parse_xml(
             line=1,
         )
     _check_depth(tree, limits.max_depth)
+
+
+def syntax_error(exc: etree.XMLSyntaxError, limits: ParserLimits) -> MalformedXmlError:
+    """The typed error for a document libxml2 found not well-formed."""
+    line, column = exc.position if exc.position else (None, None)
+    message = str(exc.msg) if exc.msg else str(exc)
+    if "depth" in message.lower():
+        return XmlTooDeepError(
+            f"elements nest deeper than {limits.max_depth} levels ({message})",
+            limit=min(limits.max_depth, DEFAULT_MAX_DEPTH),
+            line=line,
+        )
+    return MalformedXmlError(f"not well-formed XML: {message}", line=line, column=column)
+
+
+def parse_xml(
+    data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS, keep_comments: bool = True
+) -> etree._ElementTree:
+    """Parse untrusted XML bytes into a tree, or raise a typed :class:`MalformedXmlError`.
+
+    With ``keep_comments=False`` comments and processing instructions are left
+    out of the tree (text on either side of one joins up), for readers to whom
+    they mean nothing, such as the iia-hash.
+    """
+    data = screen(data, limits)
+    try:
+        parser = _parsers.keeping if keep_comments else _parsers.stripping
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise syntax_error(exc, limits) from exc
+    tree = root.getroottree()
+    check_tree(tree, limits)
     return tree
+
+
+#: What the library accepts as a document: partner bytes, or a tree or element already parsed.
+Document = bytes | bytearray | memoryview | etree._Element | etree._ElementTree
+
+
+def as_tree(
+    document: Document, *, limits: ParserLimits = DEFAULT_LIMITS, keep_comments: bool = True
+) -> etree._ElementTree:
+    """The one way from a document to a tree: what every reader of partner XML starts with.
+
+    Bytes are parsed with :func:`parse_xml` (``keep_comments`` applies to them);
+    a tree is used as it is; an element stands for the document it roots: its
+    own tree when it is a root, else a copy of its subtree (so that nothing
+    outside it is read or changed).
+    """
+    if isinstance(document, etree._ElementTree):
+        return document
+    if isinstance(document, etree._Element):
+        if document.getparent() is None:
+            return document.getroottree()
+        return etree.ElementTree(copy.deepcopy(document))
+    return parse_xml(bytes(document), limits=limits, keep_comments=keep_comments)
+
+
+def root_tag(data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS) -> str:
+    """The root element's tag (``{namespace}local``), read without parsing the rest.
+
+    ``data`` must have passed :func:`screen`. The bytes are fed in growing
+    pieces until the root starts, so the cost is that of the prolog and the
+    root's start tag. Bytes that end or break before a root element raise
+    what :func:`parse_xml` raises for them.
+    """
+    peek = etree.XMLPullParser(events=("start",), **_HARDENED)
+    offset, size = 0, 256
+    try:
+        while offset < len(data):
+            peek.feed(data[offset : offset + size])
+            offset, size = offset + size, size * 2
+            for _event, element in peek.read_events():
+                return str(element.tag)
+    except etree.XMLSyntaxError:
+        pass
+    parse_xml(data, limits=limits)  # raises the typed error for these bytes
+    raise MalformedXmlError("not well-formed XML: no root element", line=1, column=1)

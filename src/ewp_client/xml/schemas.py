@@ -1,4 +1,4 @@
-"""Where the bundled schemas live, and their compiled (libxml2) form, cached.
+"""Where the bundled schemas live, and their compiled (libxml2) form, cached per thread.
 
 The schemas ship inside the wheel as ``ewp_client/_schemas``; in a source
 checkout (editable install) they are the repository's top-level ``schemas/``.
@@ -15,9 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import ConfigError
-from ..namespaces import SCHEMA_BY_NAMESPACE, SCHEMAS, SchemaInfo
-
-_lock = threading.Lock()
+from ..namespaces import SCHEMA_BY_NAMESPACE, SchemaInfo
 
 
 @functools.cache
@@ -45,15 +43,21 @@ def schema_for(namespace: str) -> SchemaInfo | None:
     return SCHEMA_BY_NAMESPACE.get(namespace)
 
 
-def compiled(info: SchemaInfo) -> etree.XMLSchema:
-    """libxml2's compiled validator for ``info``, built once per process."""
-    with _lock:
-        return _compile(info.key)
+class _Validators(threading.local):
+    """The compiled schemas of one thread: lxml keeps an error log in each, so none is shared."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, etree.XMLSchema] = {}
 
 
-@functools.cache
-def _compile(key: str) -> etree.XMLSchema:
-    info = next(s for s in SCHEMAS if s.key == key)
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    doc = etree.parse(str(schema_path(info)), parser)
-    return etree.XMLSchema(doc)
+_validators = _Validators()
+
+
+def validator(info: SchemaInfo) -> etree.XMLSchema:
+    """libxml2's compiled validator for ``info``, built once per thread (no lock is ever held)."""
+    found = _validators.by_key.get(info.key)
+    if found is None:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        found = etree.XMLSchema(etree.parse(str(schema_path(info)), parser))
+        _validators.by_key[info.key] = found
+    return found

@@ -1,43 +1,55 @@
-"""Validate EWP documents against the bundled schemas, offline.
+"""Validate EWP documents against the bundled schemas, offline, in time linear in their size.
 
-The verdict comes from libxml2 (through lxml) with the schema compiled once per
-thread and cached: that is as fast as validating gets in Python. libxml2 stops
-at the first error of a content model and its messages are terse, so when a
-document is invalid we compute the diagnostics a second time with xmlschema on
-the same bundled schemas, which lists every violation with its line, element
-path and the rule broken. Valid documents never pay for that.
+The verdict comes from libxml2 (through lxml), validating *as it parses*
+(SAX mode): one pass over the bytes builds the tree and checks it, with the
+schema compiled once per thread (:func:`~.schemas.validator`); no lock is
+held, and lxml releases the GIL while libxml2 works.
+
+Why not validate the parsed tree: for every error on a tree, lxml records
+the node's XPath, which libxml2 computes by walking all its preceding
+siblings, so ``n`` invalid siblings (10,000 empty ``<iia/>``) cost ``O(n²)``
+before the first message can be read. In SAX mode errors carry no node, and
+so no location either; the diagnostics find it (:mod:`.diagnostics`).
+
+An invalid document is reported with its first ``max_violations``
+violations (sorted by line) and the count of all of them up to
+``count_limit`` (:data:`DEFAULT_COUNT_LIMIT`): then validation stops and the
+count is marked as a lower bound, which bounds both the time and the memory a
+hostile document can make the error log take.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import threading
-from typing import Any
+from typing import Final
 
 from lxml import etree
 
-from ..errors import SchemaValidationError, UnknownDocumentError, Violation
-from ..namespaces import SCHEMAS, SchemaInfo
-from .parser import DEFAULT_LIMITS, ParserLimits, parse_xml
-from .schemas import schema_for, schema_path
+from ..errors import SchemaValidationError, UnknownDocumentError
+from ..namespaces import SchemaInfo
+from .diagnostics import CHUNK, Verdict, locate
+from .parser import (
+    DEFAULT_LIMITS,
+    Document,
+    ParserLimits,
+    as_tree,
+    check_tree,
+    parse_xml,
+    root_tag,
+    screen,
+    validating_parser,
+)
+from .paths import local_name
+from .schemas import schema_for, validator
 
-_local = threading.local()
-
-Document = bytes | etree._Element | etree._ElementTree
-
-
-def _validator(info: SchemaInfo) -> etree.XMLSchema:
-    """The compiled schema for ``info``; one per thread, as lxml keeps an error log per object."""
-    cache: dict[str, etree.XMLSchema] | None = getattr(_local, "validators", None)
-    if cache is None:
-        cache = _local.validators = {}
-    validator = cache.get(info.key)
-    if validator is None:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        validator = etree.XMLSchema(etree.parse(str(schema_path(info)), parser))
-        cache[info.key] = validator
-    return validator
+#: Violations listed by default in a :class:`SchemaValidationError`.
+DEFAULT_MAX_VIOLATIONS: Final = 50
+#: Violations counted by default; beyond, validation stops and ``total`` is a lower bound.
+#: Each one costs libxml2 and lxml a formatted message and a log entry (a few
+#: microseconds, many times what validating an element costs), so counting every
+#: one of 20,000 would make reporting a document dearer than validating it.
+DEFAULT_COUNT_LIMIT: Final = 500
+#: An upper bound of the schema errors one chunk can add (each needs a few bytes).
+_MAX_ERRORS_PER_CHUNK: Final = CHUNK // 2
 
 
 def _split(tag: str) -> tuple[str | None, str]:
@@ -49,7 +61,11 @@ def _split(tag: str) -> tuple[str | None, str]:
 
 def schema_of(root: etree._Element) -> SchemaInfo:
     """The bundled schema for ``root``'s namespace, or :class:`UnknownDocumentError`."""
-    namespace, local = _split(root.tag) if isinstance(root.tag, str) else (None, "?")
+    return _schema_for_tag(root.tag if isinstance(root.tag, str) else "?")
+
+
+def _schema_for_tag(tag: str) -> SchemaInfo:
+    namespace, local = _split(tag)
     info = schema_for(namespace) if namespace is not None else None
     if info is None:
         where = f"namespace {namespace!r}" if namespace else "no namespace"
@@ -59,12 +75,96 @@ def schema_of(root: etree._Element) -> SchemaInfo:
     return info
 
 
-def _as_tree(document: Document, limits: ParserLimits) -> etree._ElementTree:
-    if isinstance(document, etree._ElementTree):
-        return document
-    if isinstance(document, etree._Element):
-        return document.getroottree()
-    return parse_xml(document, limits=limits)
+def _schema_errors(log: etree._ListErrorLog) -> list[etree._LogEntry]:
+    return [
+        e
+        for e in log
+        if e.domain == etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR
+    ]
+
+
+def _parse_errors(log: etree._ListErrorLog) -> bool:
+    return any(
+        e.domain != etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR for e in log
+    )
+
+
+def check(
+    data: bytes, info: SchemaInfo, *, limits: ParserLimits, wanted: int, count_limit: int
+) -> Verdict:
+    """Parse and validate ``data`` (already screened) in one pass: the verdict and its counts.
+
+    The bytes go to libxml2 in chunks of :data:`~.diagnostics.CHUNK`; for
+    the first ``wanted`` errors the chunks they arrived in are noted, for
+    :func:`~.diagnostics.locate` to find them again.
+    """
+    parser = validating_parser(validator(info))
+    flagged: list[int] = []
+    counted = 0
+    next_count = 0
+    chunks = range(0, len(data), CHUNK)
+    try:
+        for index, offset in enumerate(chunks):
+            parser.feed(data[offset : offset + CHUNK])
+            if index < next_count:
+                continue
+            before, counted = counted, len(parser.feed_error_log)
+            if before < wanted and counted > before:
+                flagged.append(index)  # it holds some of the first ``wanted`` errors
+            if counted >= max(count_limit, wanted) or (counted and not wanted):
+                return Verdict(None, counted, False, tuple(flagged))
+            # Reading the log copies it: once past ``wanted``, read it seldom enough
+            # to stay linear, yet before the chunks fed could pass the limit.
+            ahead = (count_limit - counted) // _MAX_ERRORS_PER_CHUNK
+            next_count = index + (1 if counted < max(wanted, 1) else max(1, ahead))
+        try:
+            root = parser.close()
+        except etree.XMLSyntaxError:
+            root = None
+    except etree.XMLSyntaxError:
+        root = None
+        log = parser.feed_error_log
+        if _parse_errors(log) or not _schema_errors(log):
+            parse_xml(data, limits=limits)  # raises the typed error for these bytes
+        return Verdict(None, len(_schema_errors(log)), False, tuple(flagged))
+    log = parser.feed_error_log
+    if root is not None and not _schema_errors(log):
+        tree = root.getroottree()
+        check_tree(tree, limits)
+        return Verdict(tree, 0, True, ())
+    if _parse_errors(log) or not _schema_errors(log):
+        parse_xml(data, limits=limits)  # raises the typed error for these bytes
+    errors = len(_schema_errors(log))
+    if counted < min(errors, wanted):
+        flagged.append(len(chunks))  # the rest came when the document was closed
+    return Verdict(None, errors, True, tuple(flagged))
+
+
+def _prepare(
+    document: Document, schema: SchemaInfo | None, limits: ParserLimits
+) -> tuple[bytes, SchemaInfo, etree._ElementTree | None]:
+    """The bytes to validate, their schema, and the caller's tree when one was given.
+
+    A tree is validated through its serialisation, so that its errors cost
+    what a document's do (see the module docstring).
+    """
+    if isinstance(document, etree._Element | etree._ElementTree):
+        tree = as_tree(document, limits=limits)
+        root = tree.getroot()
+        info = schema if schema is not None else schema_of(root)
+        return etree.tostring(root, with_tail=False), info, tree
+    data = screen(document, limits)
+    info = schema if schema is not None else _schema_for_known(data, limits)
+    return data, info, None
+
+
+def _schema_for_known(data: bytes, limits: ParserLimits) -> SchemaInfo:
+    tag = root_tag(data, limits=limits)
+    try:
+        return _schema_for_tag(tag)
+    except UnknownDocumentError:
+        parse_xml(data, limits=limits)  # a document that is not XML says so first
+        raise
 
 
 def validate(
@@ -72,30 +172,39 @@ def validate(
     *,
     schema: SchemaInfo | None = None,
     limits: ParserLimits = DEFAULT_LIMITS,
+    max_violations: int = DEFAULT_MAX_VIOLATIONS,
+    count_limit: int = DEFAULT_COUNT_LIMIT,
 ) -> etree._ElementTree:
     """Validate an EWP document and return its parsed tree.
 
     ``document`` is raw bytes (parsed with the hardened parser) or an lxml
-    element/tree. The schema is chosen by the root element's namespace unless
-    ``schema`` is given. Raises :class:`~ewp_client.errors.MalformedXmlError`
-    (or a subclass) for bytes that are not acceptable XML,
+    element/tree (an element is validated as the root of a document; a tree
+    given is the tree returned). The schema is chosen by the root element's
+    namespace unless ``schema`` is given. Raises
+    :class:`~ewp_client.errors.MalformedXmlError` (or a subclass) for bytes
+    that are not acceptable XML,
     :class:`~ewp_client.errors.UnknownDocumentError` when no bundled schema
     declares the root, and :class:`~ewp_client.errors.SchemaValidationError`
-    listing every violation otherwise.
+    with the first ``max_violations`` violations (sorted by line), their
+    ``total`` and how many ``more`` there are; counting stops at
+    ``count_limit`` (``total_is_exact`` is then false).
     """
-    tree = _as_tree(document, limits)
-    root = tree.getroot()
-    info = schema if schema is not None else schema_of(root)
-    validator = _validator(info)
-    if validator.validate(tree):
-        return tree
-    fast_log = [
-        Violation(line=e.line or None, path=e.path or "/", message=e.message)
-        for e in validator.error_log
-    ]
-    violations = diagnose(tree, info) or fast_log
-    _, local = _split(root.tag) if isinstance(root.tag, str) else (None, "?")
-    raise SchemaValidationError(violations, namespace=info.namespace, root=local)
+    if max_violations < 1:
+        raise ValueError("max_violations must be at least 1")
+    data, info, given = _prepare(document, schema, limits)
+    verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
+    if verdict.tree is not None:
+        return given if given is not None else verdict.tree
+    violations = locate(data, validator(info), verdict, max_violations, given)
+    root = given.getroot() if given is not None else None
+    tag = str(root.tag) if root is not None else root_tag(data, limits=limits)
+    raise SchemaValidationError(
+        violations,
+        namespace=info.namespace,
+        root=local_name(tag),
+        total=verdict.total,
+        total_is_exact=verdict.complete,
+    )
 
 
 def is_valid(
@@ -109,63 +218,8 @@ def is_valid(
     No diagnostics are computed. Bytes that are not acceptable XML still raise
     :class:`~ewp_client.errors.MalformedXmlError`.
     """
-    tree = _as_tree(document, limits)
     try:
-        info = schema if schema is not None else schema_of(tree.getroot())
+        data, info, _ = _prepare(document, schema, limits)
     except UnknownDocumentError:
         return False
-    return bool(_validator(info).validate(tree))
-
-
-@functools.cache
-def _xmlschema(key: str) -> Any:
-    import xmlschema
-
-    info = next(s for s in SCHEMAS if s.key == key)
-    return xmlschema.XMLSchema10(str(schema_path(info)), allow="local", defuse="always")
-
-
-_diag_lock = threading.Lock()
-
-
-def diagnose(tree: etree._ElementTree, info: SchemaInfo) -> list[Violation]:
-    """Every violation xmlschema finds in ``tree``, with line, path and reason."""
-    with _diag_lock:
-        schema = _xmlschema(info.key)
-        errors = list(schema.iter_errors(tree))
-    prefixes = {ns: p for p, ns in tree.getroot().nsmap.items() if ns}
-    out: list[Violation] = []
-    for error in errors:
-        line = _line_of(error)
-        reason = _readable(error.reason or error.message, prefixes)
-        out.append(Violation(line=line, path=error.path or "/", message=reason))
-    return out
-
-
-def _line_of(error: Any) -> int | None:
-    """The source line of the offending element: the child an error names, else the element."""
-    elem = getattr(error, "elem", None)
-    if elem is None:
-        return None
-    index = getattr(error, "index", None)
-    if isinstance(index, int):
-        children = [c for c in elem if isinstance(c.tag, str)]
-        if 0 <= index < len(children):
-            elem = children[index]
-    line = getattr(elem, "sourceline", None)
-    return line if isinstance(line, int) else None
-
-
-_CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
-
-
-def _readable(text: str, prefixes: dict[str, str | None]) -> str:
-    """One line, with ``{namespace}name`` shown as the document's own ``prefix:name``."""
-
-    def short(m: re.Match[str]) -> str:
-        prefix = prefixes.get(m[1], "?")
-        if prefix is None:
-            return m[2]
-        return f"{prefix}:{m[2]}" if prefix != "?" else m[0]
-
-    return _CLARK.sub(short, " ".join(text.split()))
+    return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
