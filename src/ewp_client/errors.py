@@ -19,7 +19,7 @@ the message, so that callers and tests can act on them.
     │   │       └── XmlTooDeepError ............ nesting over the depth limit
     │   ├── UnknownDocumentError ............... root namespace has no bundled schema
     │   │   └── UnexpectedDocumentError ........ a known document, not the one expected
-    │   └── SchemaValidationError .............. violations: tuple[Violation, ...]
+    │   └── SchemaValidationError .............. violations (the first N), total, more
     ├── HttpSignatureError ..................... status: the HTTP status a server answers
     │   ├── MissingSignatureError (401) ........ no ``Authorization: Signature``
     │   ├── MalformedSignatureError (400) ...... unparsable Signature / Authorization
@@ -259,16 +259,38 @@ class Violation:
 
 
 class SchemaValidationError(XmlError):
-    """The document is well-formed but breaks its schema; ``violations`` lists every rule broken."""
+    """The document is well-formed but breaks its schema.
 
-    def __init__(self, violations: Sequence[Violation], *, namespace: str | None, root: str):
+    ``violations`` lists the first rules broken (at most the ``max_violations``
+    the validator was given), sorted by line; ``total`` counts every violation
+    found (``None``: as many as listed) and ``more`` those not listed. A
+    validator that stopped counting on a huge document sets
+    ``total_is_exact`` to ``False``: ``total`` is then a lower bound.
+    """
+
+    def __init__(
+        self,
+        violations: Sequence[Violation],
+        *,
+        namespace: str | None,
+        root: str,
+        total: int | None = None,
+        total_is_exact: bool = True,
+    ):
         self.violations = tuple(violations)
         self.namespace = namespace
         self.root = root
+        self.total = max(total if total is not None else 0, len(self.violations))
+        self.total_is_exact = total_is_exact
         first = str(self.violations[0]) if self.violations else "invalid"
-        more = len(self.violations) - 1
-        suffix = f" (and {more} more)" if more > 0 else ""
+        more = self.total - 1
+        suffix = f" (and {more}{'' if total_is_exact else '+'} more)" if more > 0 else ""
         super().__init__(f"<{root}> is not valid: {first}{suffix}")
+
+    @property
+    def more(self) -> int:
+        """How many violations were counted but not listed in ``violations``."""
+        return self.total - len(self.violations)
 
 
 # --------------------------------------------------------------- HTTP Signatures
