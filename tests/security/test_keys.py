@@ -27,11 +27,17 @@ from ewp_client.errors import (
     KeyFileError,
     KeyFormatError,
     RegistryError,
+    UnknownKeyError,
 )
 from ewp_client.registry import Host, build_catalogue, parse_catalogue, render_catalogue
 from ewp_client.registry.model import load_rsa_public_key
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
+    RequestSigner,
+    RequestVerifier,
+    ResponseSigner,
+    ResponseVerifier,
+    SentRequest,
     SigningKey,
     generate_private_key,
     key_fingerprint,
@@ -461,3 +467,42 @@ def test_loaders_return_an_rsa_key_or_raise_key_format_error(data: bytes) -> Non
         except KeyFormatError:
             continue
         assert isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey)
+
+
+def test_signatures_naming_a_published_key_of_a_made_up_algorithm_are_unknown_key_errors(
+    pair: SigningKey,
+) -> None:
+    """The whole path: a request and a response signed under such a keyId are refused as 403."""
+    made_up = made_up_algorithm_spki()
+    kid = key_fingerprint(made_up)
+    endpoint = "https://partner.example.org/ewp/echo"
+    host = Host(
+        apis=(),
+        hei_ids=("uni.example.org",),
+        client_keys=(kid,),
+        server_keys=(kid,),
+    )
+    resolver = CatalogueKeyResolver(build_catalogue([host], public_keys=[made_up]))
+    impostor = SigningKey(pair.private_key, key_id=kid)  # an RSA signature claiming that keyId
+    signed = RequestSigner(impostor).sign(
+        method="GET", target="/ewp/echo", body=b"", host="partner.example.org"
+    )
+    with pytest.raises(UnknownKeyError) as caught:
+        RequestVerifier(resolver).verify(
+            method="GET",
+            target="/ewp/echo",
+            headers=signed.headers,  # Host included
+            body=b"",
+            host="partner.example.org",
+        )
+    assert (caught.value.key_id, caught.value.status) == (kid, 403)
+    answer = ResponseSigner(impostor).sign(
+        request_headers=signed.headers, headers=(("Content-Type", "text/xml"),), body=b"<x/>"
+    )
+    with pytest.raises(UnknownKeyError):
+        ResponseVerifier(resolver).verify(
+            request=SentRequest.from_signature(signed),
+            endpoint=endpoint,
+            headers=(("Content-Type", "text/xml"), *answer),
+            body=b"<x/>",
+        )
