@@ -1,0 +1,125 @@
+"""Bounded diagnostics: the first N violations located, the rest counted, no thread held up."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ewp_client import SchemaValidationError, validate
+from ewp_client.codec import decode
+from ewp_client.models import IiasGetResponse
+from ewp_client.namespaces import ECHO_NS, IIAS_V7_GET_NS
+from ewp_client.xml import diagnostics
+
+ROOT = f'<iias-get-response xmlns="{IIAS_V7_GET_NS}">'
+ECHO_OK = f'<response xmlns="{ECHO_NS}"><hei-id>uni.example.org</hei-id></response>'.encode()
+
+
+def empty_iias(n: int) -> bytes:
+    return (ROOT + "\n<iia/>" * n + "\n</iias-get-response>").encode()
+
+
+def test_the_first_violations_are_listed_and_the_rest_counted() -> None:
+    with pytest.raises(SchemaValidationError) as info:
+        validate(empty_iias(120), max_violations=7)
+    err = info.value
+    assert len(err.violations) == 7
+    assert (err.total, err.more, err.total_is_exact) == (120, 113, True)
+    assert [v.line for v in err.violations] == list(range(2, 9))  # one <iia/> a line
+    assert [v.path for v in err.violations] == [f"/iias-get-response/iia[{i}]" for i in range(1, 8)]
+    assert err.violations[0].message == (
+        "<iia>: a required child element is missing; expected <partner>"
+    )
+    assert "(and 119 more)" in str(err)
+
+
+def test_counting_stops_at_the_limit_and_says_so() -> None:
+    with pytest.raises(SchemaValidationError) as info:
+        validate(empty_iias(5_000), max_violations=3, count_limit=100)
+    err = info.value
+    assert len(err.violations) == 3
+    assert err.total_is_exact is False
+    assert 100 <= err.total < 5_000
+    assert str(err).endswith("+ more)")
+
+
+def test_many_undeclared_attributes_are_all_counted() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(300))
+    with pytest.raises(SchemaValidationError) as info:
+        validate(f"{ROOT}<iia {attributes}/></iias-get-response>".encode())
+    err = info.value
+    assert len(err.violations) == 50
+    assert err.total == 301  # 300 attributes, and the missing <partner>
+    assert err.violations[0].message == "<iia>: attribute 'a0' is not allowed"
+
+
+def test_a_value_of_the_wrong_type_reads_as_a_sentence() -> None:
+    document = f"""<response xmlns="{ECHO_NS}"><hei-id>uni.example.org</hei-id>
+<bogus>June 2019</bogus></response>""".encode()
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document)
+    (violation,) = info.value.violations
+    assert violation.line == 2
+    assert "<class" not in violation.message
+    assert "{" not in violation.message
+
+
+def test_an_unresolvable_xsi_type_is_a_violation() -> None:
+    document = (
+        f'{ROOT[:-1]} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<iia xsi:type="foo:Bar"/></iias-get-response>'
+    ).encode()
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document)
+    assert any("foo:Bar" in v.message for v in info.value.violations)
+    with pytest.raises(SchemaValidationError):
+        decode(document, IiasGetResponse)
+
+
+def test_a_tree_is_validated_with_its_own_lines() -> None:
+    from lxml import etree
+
+    tree = etree.fromstring(empty_iias(3)).getroottree()
+    with pytest.raises(SchemaValidationError) as info:
+        validate(tree)
+    assert [v.line for v in info.value.violations] == [2, 3, 4]
+
+
+def test_another_thread_validates_while_diagnostics_are_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The diagnostics pass is paused half-way; a second thread validates meanwhile."""
+    paused, resume = threading.Event(), threading.Event()
+    original = diagnostics._Reader.new_errors
+
+    def pausing(self: diagnostics._Reader, limit: int) -> list[str]:
+        if threading.current_thread().name == "diagnosing":
+            paused.set()
+            resume.wait()
+        return original(self, limit)
+
+    monkeypatch.setattr(diagnostics._Reader, "new_errors", pausing)
+    outcome: list[BaseException] = []
+
+    def diagnose() -> None:
+        try:
+            validate(empty_iias(100))
+        except SchemaValidationError as exc:
+            outcome.append(exc)
+
+    first = threading.Thread(target=diagnose, name="diagnosing")
+    first.start()
+    try:
+        assert paused.wait(60)
+        second_done = threading.Event()
+        second = threading.Thread(target=lambda: (validate(ECHO_OK), second_done.set()))
+        second.start()
+        second.join(60)
+        assert second_done.is_set()  # finished while the first is still mid-diagnostics
+        assert not outcome
+    finally:
+        resume.set()
+        first.join(60)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], SchemaValidationError)
