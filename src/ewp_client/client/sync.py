@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -161,16 +163,14 @@ class _Watchdog:
     then fails, and the client reports :class:`DeadlineExceededError`. A
     partner dripping its *headers* over a reused keep-alive connection is
     bounded per read only (the connection is not known before the headers).
+    One thread (:data:`_WATCHDOGS`) watches every exchange's deadline.
     """
 
     def __init__(self, request: httpx.Request, budget: ReadBudget) -> None:
         self.budget = budget
-        self._lock = threading.Lock()
-        self._done = False
-        left = budget.remaining()
-        self._timer = None if left is None else threading.Timer(left, self._fire)
-        if self._timer is not None:
-            self._timer.daemon = True
+        self.lock = threading.Lock()
+        self.done = False
+        if budget.expires_at is not None:
             request.extensions["trace"] = self._trace
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
@@ -178,20 +178,61 @@ class _Watchdog:
             self.budget.network_stream = info.get("return_value")
 
     def __enter__(self) -> _Watchdog:
-        if self._timer is not None:
-            self._timer.start()
+        if self.budget.expires_at is not None:
+            _WATCHDOGS.watch(self.budget.expires_at, self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
+        with self.lock:
+            self.done = True
 
-    def _fire(self) -> None:
-        with self._lock:
-            if not self._done:
+    def fire(self) -> None:
+        with self.lock:
+            if not self.done:
+                self.done = True
                 _shut_down(self.budget.network_stream)
+
+
+class _Watchdogs:
+    """One daemon thread firing the watchdogs whose deadline has passed, soonest first.
+
+    Finished exchanges are dropped lazily (``done``), so watching costs a heap
+    push rather than a thread per exchange.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, expires_at: float, watchdog: _Watchdog) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (expires_at, next(self._order), watchdog))
+            if self._thread is None or not self._thread.is_alive():  # first use, or after fork
+                self._thread = threading.Thread(
+                    target=self._run, name="ewp-deadline-watchdog", daemon=True
+                )
+                self._thread.start()
+            if self._heap[0][2] is watchdog:  # the soonest deadline now: wake up earlier
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                left = self._heap[0][0] - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                heapq.heappop(self._heap)[2].fire()
+
+
+_WATCHDOGS = _Watchdogs()
 
 
 def _shut_down(stream: object) -> None:
