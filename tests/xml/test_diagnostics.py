@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from ewp_client.codec import decode
 from ewp_client.models import IiasGetResponse
 from ewp_client.namespaces import ECHO_NS, IIAS_V7_GET_NS
 from ewp_client.xml import diagnostics
+from tests.conformance import reference
 
 ROOT = f'<iias-get-response xmlns="{IIAS_V7_GET_NS}">'
 ECHO_OK = f'<response xmlns="{ECHO_NS}"><hei-id>uni.example.org</hei-id></response>'.encode()
@@ -123,3 +125,21 @@ def test_another_thread_validates_while_diagnostics_are_under_way(
         first.join(60)
     assert len(outcome) == 1
     assert isinstance(outcome[0], SchemaValidationError)
+
+
+@pytest.mark.skipif(not reference.available(), reason=reference.MISSING_REASON)
+def test_a_bad_year_month_reads_as_the_type_it_should_be() -> None:
+    example = reference.EXAMPLES / "omobility-las-v1" / "get-response-example.xml"
+    data = example.read_bytes()
+    bad = re.sub(
+        rb"<start-year-month>[^<]*</start-year-month>",
+        b"<start-year-month>June 2019</start-year-month>",
+        data,
+        count=1,
+    )
+    with pytest.raises(SchemaValidationError) as info:
+        validate(bad)
+    (violation,) = info.value.violations
+    assert violation.message == "<start-year-month>: 'June 2019' is not a valid xs:gYearMonth"
+    assert violation.path == "/omobility-las-get-response/la[1]/start-year-month[1]"
+    assert violation.line == data[: data.index(b"<start-year-month>")].count(b"\n") + 1
