@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 from ewp_client.errors import ConfigError
 from ewp_client.security import MIN_CLOCK_SKEW, SigningKey, generate_private_key
 
-__all__ = ["DEFAULT_HEI", "MIN_CLIENT_KEY_BITS", "MockConfig"]
+__all__ = ["DEFAULT_HEI", "DEFAULT_MAX_REQUEST_BYTES", "MIN_CLIENT_KEY_BITS", "MockConfig"]
 
 #: The HEI a mock serves when none is named.
 DEFAULT_HEI: Final = "mock.example.org"
 #: Client keys shorter than this are refused when a client is admitted.
 MIN_CLIENT_KEY_BITS: Final = 2048
+#: Request bodies over this many bytes are refused (413) before they are read in full.
+DEFAULT_MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024
 
 
 def _new_key() -> SigningKey:
@@ -35,6 +37,7 @@ class MockConfig:
     ``server_key`` signs responses, ``client_key`` is the node's own client
     credential (published, used when the mock calls partners). ``clock_skew``
     follows the :mod:`ewp_client.security` policy (never below its floor).
+    ``max_request_bytes`` bounds what one request may make the node hold.
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -47,6 +50,7 @@ class MockConfig:
     clock_skew: float = MIN_CLOCK_SKEW
     min_client_key_bits: int = MIN_CLIENT_KEY_BITS
     admin_email: str = "admin@mock.example.org"
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
@@ -66,6 +70,8 @@ class MockConfig:
             raise ConfigError(
                 f"min_client_key_bits {self.min_client_key_bits} is below {MIN_CLIENT_KEY_BITS}"
             )
+        if self.max_request_bytes < 1:
+            raise ConfigError(f"max_request_bytes {self.max_request_bytes} must be positive")
         for role, key in (("server", self.server_key), ("client", self.client_key)):
             if key.private_key.key_size < MIN_CLIENT_KEY_BITS:
                 raise ConfigError(

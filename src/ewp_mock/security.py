@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Final, cast
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,9 +78,13 @@ def _headers(scope: Scope) -> HeaderList:
 
 
 async def verified_request(request: Request) -> VerifyResult:
-    """Verify the request's HTTP Signature; raises :class:`HttpSignatureError` when it fails."""
+    """Verify the request's HTTP Signature; raises :class:`HttpSignatureError` when it fails.
+
+    A body over the node's ``max_request_bytes`` is refused with a 413 as soon
+    as its ``Content-Length`` says so, or once that many bytes have arrived.
+    """
     node = node_of(request)
-    body = await request.body()
+    body = await _bounded_body(request, node.config.max_request_bytes)
     return node.request_verifier().verify(
         method=request.method,
         target=request_target(request.scope),
@@ -87,6 +92,24 @@ async def verified_request(request: Request) -> VerifyResult:
         body=body,
         host=node.config.authority,
     )
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"the request body is larger than this node accepts ({limit} bytes)")
 
 
 #: A route parameter typed ``SignedRequest`` makes the route require client authentication.

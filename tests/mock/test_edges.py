@@ -19,12 +19,12 @@ from fastapi import FastAPI
 
 from ewp_client.codec import decode
 from ewp_client.error_response import parse_error_response
-from ewp_client.errors import BadRequest, KeyFormatError
+from ewp_client.errors import BadRequest, ConfigError, KeyFormatError
 from ewp_client.models import EchoResponse
 from ewp_mock import MockConfig, MockServer, bind_socket, create_app, node_of_app
 from ewp_mock.cli import main
 from ewp_mock.security import error_response
-from tests.mock.conftest import CLIENT_HEI, auth, key
+from tests.mock.conftest import BASE, CLIENT_HEI, auth, key, make_config
 from tests.security.test_keys import MADE_UP, made_up_algorithm_spki, pem
 
 # ------------------------------------------------------------ unrepresentable values
@@ -228,3 +228,70 @@ def test_serve_admit_of_an_unknown_algorithm_exits_2_without_traceback(
     assert str(odd) in err
     assert MADE_UP in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ request bodies
+
+
+@pytest.fixture
+def small_app() -> FastAPI:
+    app = create_app(make_config(max_request_bytes=100))
+    node_of_app(app).register_client(key(3).public_key, [CLIENT_HEI])
+    return app
+
+
+async def test_a_body_over_the_limit_is_413_and_one_at_it_is_answered(small_app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=small_app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+        at_limit = {"echo": "x" * 95}  # "echo=" + 95 bytes
+        ok = await http.post("/ewp/echo", data=at_limit, auth=auth(small_app))
+        assert ok.status_code == 200
+        over = await http.post("/ewp/echo", data={"echo": "x" * 96}, auth=auth(small_app))
+        assert over.status_code == 413
+        developer = parse_error_response(over.content).developer or ""
+        assert "100 bytes" in developer
+
+
+@pytest.mark.parametrize(
+    ("declared", "chunks_read"),
+    [(b"1000000000", 0), (None, 11)],  # Content-Length says it; or 11 chunks of 10 bytes pass 100
+    ids=["content-length", "streamed"],
+)
+async def test_an_endless_body_is_413_without_reading_past_the_limit(
+    small_app: FastAPI, declared: bytes | None, chunks_read: int
+) -> None:
+    received: list[int] = []
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        received.append(1)
+        return {"type": "http.request", "body": b"x" * 10, "more_body": True}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    headers = [(b"host", b"mock.test")]
+    if declared is not None:
+        headers.append((b"content-length", declared))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/ewp/echo",
+        "raw_path": b"/ewp/echo",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("mock.test", 80),
+    }
+    await small_app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert len(received) == chunks_read
+
+
+def test_max_request_bytes_must_be_positive() -> None:
+    with pytest.raises(ConfigError):
+        make_config(max_request_bytes=0)
