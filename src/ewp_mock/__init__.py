@@ -5,12 +5,13 @@ admits a client key; :class:`MockServer` runs it with uvicorn in a thread.
 """
 
 from .app import create_app, node_of_app
-from .config import DEFAULT_HEI, MIN_CLIENT_KEY_BITS, MockConfig
+from .config import DEFAULT_HEI, DEFAULT_MAX_REQUEST_BYTES, MIN_CLIENT_KEY_BITS, MockConfig
 from .node import MockNode, PublishedCatalogue
 from .server import MockServer, bind_socket
 
 __all__ = [
     "DEFAULT_HEI",
+    "DEFAULT_MAX_REQUEST_BYTES",
     "MIN_CLIENT_KEY_BITS",
     "MockConfig",
     "MockNode",
