@@ -51,8 +51,11 @@ def echo_handler(request: httpx.Request) -> httpx.Response:
         params = parse_qsl(request.content.decode())
     else:
         params = list(request.url.params.multi_items())
-    return httpx.Response(200, content=echo_body(*(v for k, v in params if k == "echo")),
-                          headers={"Content-Type": "text/xml"})
+    return httpx.Response(
+        200,
+        content=echo_body(*(v for k, v in params if k == "echo")),
+        headers={"Content-Type": "text/xml"},
+    )
 
 
 @pytest.fixture
@@ -84,8 +87,9 @@ def test_get_call_is_signed_verified_and_validated(net: Network) -> None:
 
 
 def test_post_sends_form_encoded_parameters(net: Network) -> None:
-    call = EwpCall(api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST",
-                   params=(("echo", "x y"),))
+    call = EwpCall(
+        api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST", params=(("echo", "x y"),)
+    )
     with client(net, echo_handler) as c:
         answer = c.call(call)
     sent = net.requests[0]
@@ -96,8 +100,10 @@ def test_post_sends_form_encoded_parameters(net: Network) -> None:
 
 def test_response_signature_is_checked_and_recorded(net: Network) -> None:
     transport = net.partner(echo_handler)
-    with httpx.Client(transport=transport) as http, \
-            EwpClient(net.registry(), key=net.our_key, http=http) as c:
+    with (
+        httpx.Client(transport=transport) as http,
+        EwpClient(net.registry(), key=net.our_key, http=http) as c,
+    ):
         request = c.build_request(ECHO, f"{PARTNER_BASE}/echo")
         response = http.send(request, auth=c.auth)
     assert response.extensions[VERIFIED].key_id == net.partner_key.key_id
@@ -130,8 +136,10 @@ def test_error_response_becomes_typed_error_with_messages(net: Network) -> None:
 
 
 def test_bad_request_with_a_non_xml_body_still_types_the_error(net: Network) -> None:
-    with client(net, lambda r: httpx.Response(400, content=b"oops")) as c, \
-            pytest.raises(BadRequest) as info:
+    with (
+        client(net, lambda r: httpx.Response(400, content=b"oops")) as c,
+        pytest.raises(BadRequest) as info,
+    ):
         c.call(ECHO)
     assert info.value.developer_message is None
     assert "oops" in str(info.value)
@@ -153,9 +161,15 @@ def test_reads_are_retried_on_5xx_with_backoff(net: Network) -> None:
 
 def test_reads_give_up_after_the_last_attempt(net: Network) -> None:
     sleeps = Sleeps()
-    with client(net, lambda r: httpx.Response(502), sleep=sleeps,
-                retry=RetryPolicy(attempts=3, backoff=1)) as c, \
-            pytest.raises(PartnerServerError) as info:
+    with (
+        client(
+            net,
+            lambda r: httpx.Response(502),
+            sleep=sleeps,
+            retry=RetryPolicy(attempts=3, backoff=1),
+        ) as c,
+        pytest.raises(PartnerServerError) as info,
+    ):
         c.call(ECHO)
     assert info.value.status == 502
     assert len(net.requests) == 3
@@ -163,17 +177,27 @@ def test_reads_give_up_after_the_last_attempt(net: Network) -> None:
 
 
 def test_501_is_not_retried(net: Network) -> None:
-    with client(net, lambda r: httpx.Response(501), sleep=Sleeps()) as c, \
-            pytest.raises(NotImplementedByPartner):
+    with (
+        client(net, lambda r: httpx.Response(501), sleep=Sleeps()) as c,
+        pytest.raises(NotImplementedByPartner),
+    ):
         c.call(ECHO)
     assert len(net.requests) == 1
 
 
 def test_updates_are_never_retried(net: Network) -> None:
-    update = EwpCall(api=OMOBILITY_LAS_API, hei_id=PARTNER, endpoint="update-url",
-                     method="POST", body=b"<x/>", kind=CallKind.UPDATE)
-    with client(net, lambda r: httpx.Response(503), sleep=Sleeps()) as c, \
-            pytest.raises(PartnerServerError):
+    update = EwpCall(
+        api=OMOBILITY_LAS_API,
+        hei_id=PARTNER,
+        endpoint="update-url",
+        method="POST",
+        body=b"<x/>",
+        kind=CallKind.UPDATE,
+    )
+    with (
+        client(net, lambda r: httpx.Response(503), sleep=Sleeps()) as c,
+        pytest.raises(PartnerServerError),
+    ):
         c.call(update)
     assert len(net.requests) == 1
     assert net.requests[0].headers["Content-Type"].startswith("text/xml")
@@ -185,8 +209,9 @@ def test_notifications_are_retried_until_200(net: Network) -> None:
     def cnr(request: httpx.Request) -> httpx.Response:
         return echo_handler(request) if next(answers) == 200 else httpx.Response(500)
 
-    call = EwpCall(api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST",
-                   kind=CallKind.NOTIFY)
+    call = EwpCall(
+        api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST", kind=CallKind.NOTIFY
+    )
     with client(net, cnr, sleep=Sleeps(), retry=RetryPolicy(attempts=5)) as c:
         c.call(call)
     assert len(net.requests) == 4
@@ -197,16 +222,20 @@ def test_transport_failures_become_transport_error(net: Network) -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     sleeps = Sleeps()
-    with client(net, down, sleep=sleeps, retry=RetryPolicy(attempts=2)) as c, \
-            pytest.raises(TransportError, match="ConnectError"):
+    with (
+        client(net, down, sleep=sleeps, retry=RetryPolicy(attempts=2)) as c,
+        pytest.raises(TransportError, match="ConnectError"),
+    ):
         c.call(ECHO)
     assert sleeps == [0.5]
 
 
 def test_invalid_partner_xml_is_a_schema_error(net: Network) -> None:
     bad = f"<response xmlns='{ECHO_NS}'><echo>x</echo><hei-id>{PARTNER}</hei-id></response>"
-    with client(net, lambda r: httpx.Response(200, content=bad.encode())) as c, \
-            pytest.raises(SchemaValidationError):
+    with (
+        client(net, lambda r: httpx.Response(200, content=bad.encode())) as c,
+        pytest.raises(SchemaValidationError),
+    ):
         c.call(ECHO)
 
 
@@ -225,8 +254,11 @@ def test_missing_endpoint_element_is_no_endpoint(net: Network) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"method": "PUT"}, {"method": "GET", "body": b"<x/>"},
-     {"method": "POST", "body": b"<x/>", "params": (("a", "b"),)}],
+    [
+        {"method": "PUT"},
+        {"method": "GET", "body": b"<x/>"},
+        {"method": "POST", "body": b"<x/>", "params": (("a", "b"),)},
+    ],
 )
 def test_malformed_calls_are_config_errors(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError):

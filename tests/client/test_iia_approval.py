@@ -82,8 +82,7 @@ def approval_client(net: Network, partner: ApprovingHei, **kw: object) -> IiaApp
 
 
 def asked(net: Network) -> list[list[str]]:
-    return [[v for k, v in parse_qsl(r.url.query.decode()) if k == "iia_id"]
-            for r in net.requests]
+    return [[v for k, v in parse_qsl(r.url.query.decode()) if k == "iia_id"] for r in net.requests]
 
 
 def test_get_is_batched_by_max_iia_ids_and_merged(net: Network) -> None:
@@ -106,12 +105,19 @@ def test_status_tells_current_older_and_none(net: Network) -> None:
     status = approval_client(net, partner).status(PARTNER, current)
     older = compute_iia_hashes(ours("o-2", months="4"))[0].sha256
     assert status == {
-        "o-1": PartnerApproval(iia_id="o-1", state=ApprovalState.CURRENT,
-                               current_hash=current["o-1"], approved_hash=current["o-1"]),
-        "o-2": PartnerApproval(iia_id="o-2", state=ApprovalState.OLDER,
-                               current_hash=current["o-2"], approved_hash=older),
-        "o-3": PartnerApproval(iia_id="o-3", state=ApprovalState.NONE,
-                               current_hash=current["o-3"]),
+        "o-1": PartnerApproval(
+            iia_id="o-1",
+            state=ApprovalState.CURRENT,
+            current_hash=current["o-1"],
+            approved_hash=current["o-1"],
+        ),
+        "o-2": PartnerApproval(
+            iia_id="o-2",
+            state=ApprovalState.OLDER,
+            current_hash=current["o-2"],
+            approved_hash=older,
+        ),
+        "o-3": PartnerApproval(iia_id="o-3", state=ApprovalState.NONE, current_hash=current["o-3"]),
     }
     assert older != current["o-2"]
 
@@ -126,9 +132,10 @@ def test_status_reads_our_served_copies_directly(net: Network) -> None:
 
 def test_an_approval_without_iia_id_is_a_schema_validation_error(net: Network) -> None:
     partner = ApprovingHei()
-    partner.body = (f'<iias-approval-response xmlns="{IIAS_APPROVAL_V2_NS}"><approval>'
-                    f"<iia-hash>{'a' * 64}</iia-hash></approval></iias-approval-response>"
-                    ).encode()
+    partner.body = (
+        f'<iias-approval-response xmlns="{IIAS_APPROVAL_V2_NS}"><approval>'
+        f"<iia-hash>{'a' * 64}</iia-hash></approval></iias-approval-response>"
+    ).encode()
     with pytest.raises(SchemaValidationError) as info:
         approval_client(net, partner).get(PARTNER, ["o-1"])
     assert "iia-id" in str(info.value)
@@ -165,10 +172,10 @@ def test_the_partner_serves_only_its_records_for_the_ids_asked() -> None:
     other = ApprovalRecord(partner_hei_id="west.example.org", iia_id="o-2", iia_hash="d" * 64)
     partner = ApprovingHei(record, other)
     request = httpx.Request("GET", f"{PARTNER_BASE}/iias-approval?iia_id=o-1&iia_id=o-2")
-    assert partner(request).content == render_approval_response([record], ["o-1"],
-                                                                caller_hei_id=US)
-    too_many = httpx.Request("GET", f"{PARTNER_BASE}/iias-approval?iia_id=1&iia_id=2&iia_id=3&"
-                             "iia_id=4")
+    assert partner(request).content == render_approval_response([record], ["o-1"], caller_hei_id=US)
+    too_many = httpx.Request(
+        "GET", f"{PARTNER_BASE}/iias-approval?iia_id=1&iia_id=2&iia_id=3&iia_id=4"
+    )
     assert partner(too_many).status_code == 400
 
 
@@ -188,8 +195,11 @@ async def test_async_get_and_status(net: Network) -> None:
     assert asked(net) == [["o-1", "o-2"], ["o-3"]]
     status = await client.status(PARTNER, {"o-1": "f" * 64})
     assert status["o-1"] == PartnerApproval(
-        iia_id="o-1", state=ApprovalState.OLDER, current_hash="f" * 64,
-        approved_hash=compute_iia_hashes(document)[0].sha256)
+        iia_id="o-1",
+        state=ApprovalState.OLDER,
+        current_hash="f" * 64,
+        approved_hash=compute_iia_hashes(document)[0].sha256,
+    )
 
 
 async def test_async_400_is_a_bad_request(net: Network) -> None:

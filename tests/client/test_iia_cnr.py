@@ -77,8 +77,10 @@ def cnr_client(net: Network, partner: ListeningHei, **kw: object) -> IiaCnrClien
 def test_notify_posts_one_iia_id_per_request(net: Network) -> None:
     partner = ListeningHei()
     assert cnr_client(net, partner).notify(PARTNER, ["o-1", "o-2", "o-1"]) == 2
-    assert partner.changed == [IiaCnrNotification(iia_id="o-1", notifier_hei_id=US),
-                               IiaCnrNotification(iia_id="o-2", notifier_hei_id=US)]
+    assert partner.changed == [
+        IiaCnrNotification(iia_id="o-1", notifier_hei_id=US),
+        IiaCnrNotification(iia_id="o-2", notifier_hei_id=US),
+    ]
     first = net.requests[0]
     assert (first.method, str(first.url)) == ("POST", f"{PARTNER_BASE}/iia-cnr")
     assert first.headers["Content-Type"] == "application/x-www-form-urlencoded"
@@ -132,10 +134,12 @@ def test_notifications_are_notify_calls() -> None:
 
 
 @pytest.mark.parametrize("read", [read_iia_cnr, read_approval_cnr])
-@pytest.mark.parametrize("params", [[], [("iia_id", "")], [("iia_id", "a"), ("iia_id", "b")],
-                                    [("notifier_hei_id", "x")]])
+@pytest.mark.parametrize(
+    "params", [[], [("iia_id", "")], [("iia_id", "a"), ("iia_id", "b")], [("notifier_hei_id", "x")]]
+)
 def test_a_notification_without_exactly_one_iia_id_is_a_400(
-        read: object, params: list[tuple[str, str]]) -> None:
+    read: object, params: list[tuple[str, str]]
+) -> None:
     with pytest.raises(BadRequest, match="exactly one non-empty iia_id") as info:
         read(params)  # type: ignore[operator]
     assert info.value.status == 400
@@ -145,13 +149,15 @@ def test_unknown_parameters_are_ignored() -> None:
     params = [("iia_id", "x-1"), ("notifier_hei_id", "legacy.example.org")]
     assert read_iia_cnr(params) == IiaCnrNotification(iia_id="x-1")
     assert read_approval_cnr(params, approving_hei_id=PARTNER) == IiaApprovalCnrNotification(
-        iia_id="x-1", approving_hei_id=PARTNER)
+        iia_id="x-1", approving_hei_id=PARTNER
+    )
 
 
 def test_the_answers_are_the_empty_documents() -> None:
     assert decode(render_iia_cnr_response(), IiaCnrResponse) == IiaCnrResponse()
-    assert decode(render_approval_cnr_response(), IiaApprovalCnrResponse) == \
-        IiaApprovalCnrResponse()
+    assert (
+        decode(render_approval_cnr_response(), IiaApprovalCnrResponse) == IiaApprovalCnrResponse()
+    )
 
 
 def test_a_400_from_our_own_listener_is_served() -> None:
@@ -181,4 +187,3 @@ async def test_async_notify_and_notify_approval(net: Network) -> None:
 async def test_async_400_is_a_bad_request(net: Network) -> None:
     with pytest.raises(BadRequest):
         await async_client(net, ListeningHei(400)).notify_approval(RECORD)
-

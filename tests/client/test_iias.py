@@ -45,8 +45,12 @@ from tests.iia.served_copies import copy_of, declared_hashes, with_declared_hash
 from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
 
 CET = timezone(timedelta(hours=1))
-STATS = IiasStatsResponse(iia_fetchable=40, iia_local_unapproved_partner_approved=3,
-                          iia_local_approved_partner_unapproved=5, iia_both_approved=30)
+STATS = IiasStatsResponse(
+    iia_fetchable=40,
+    iia_local_unapproved_partner_approved=3,
+    iia_local_approved_partner_unapproved=5,
+    iia_both_approved=30,
+)
 
 
 def theirs(iia_id: str, our_id: str | None = "ours-1", **options: object) -> Iia:
@@ -97,8 +101,9 @@ def net(tmp_path: Path) -> Network:
     return make_network(tmp_path, max_ids=3)
 
 
-def iias_client(net: Network, partner: ServingHei, *, sign: bool = True,
-                **kw: object) -> IiasClient:
+def iias_client(
+    net: Network, partner: ServingHei, *, sign: bool = True, **kw: object
+) -> IiasClient:
     return IiasClient(net.client(partner, sign=sign, **kw))
 
 
@@ -136,8 +141,7 @@ def test_get_of_no_ids_sends_nothing(net: Network) -> None:
 def test_long_get_goes_as_a_post_form(net: Network) -> None:
     ids = [c * 64 for c in "xyz"]
     assert [c.method for c in get_calls(PARTNER, ids, max_ids=3)] == ["GET"]
-    assert [c.method for c in get_calls(PARTNER, ids, max_ids=3,
-                                        max_query_length=200)] == ["POST"]
+    assert [c.method for c in get_calls(PARTNER, ids, max_ids=3, max_query_length=200)] == ["POST"]
     client = iias_client(net, ServingHei(*(theirs(i) for i in ids)))
     client.max_query_length = 200
     assert [c.iia_id for c in client.get(PARTNER, ids)] == ids
@@ -157,8 +161,7 @@ def test_a_copy_fetched_alone_is_approved_with_its_hash(net: Network) -> None:
     copy = client.get_one(PARTNER, "t-1")
     assert copy is not None
     record = copy.approve(our_iia_id="ours-1")
-    assert (record.partner_hei_id, record.iia_id, record.our_iia_id) == (PARTNER, "t-1",
-                                                                        "ours-1")
+    assert (record.partner_hei_id, record.iia_id, record.our_iia_id) == (PARTNER, "t-1", "ours-1")
     assert record.iia_hash == copy.hash.sha256 == copy.iia.iia_hash
     assert [form(r) for r in net.requests] == [[("iia_id", "t-1")]]
 
@@ -186,8 +189,7 @@ def test_an_unmapped_copy_is_not_approved(net: Network) -> None:
     assert info.value.reason == "unmapped"
 
 
-def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(
-        net: Network) -> None:
+def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(net: Network) -> None:
     partner = ServingHei(theirs("t-1"), theirs("t-2", not_yet_defined=True))
     client = iias_client(net, partner)
     batch = {c.iia_id: c for c in client.get(PARTNER, ["t-1", "t-2"])}
@@ -206,12 +208,15 @@ def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(
 def test_index_sends_every_filter(net: Network) -> None:
     client = iias_client(net, ServingHei(index=("t-1", "t-2")))
     since = datetime(2025, 10, 1, 8, 30, tzinfo=CET)
-    assert client.index(PARTNER, receiving_academic_year_id=["2025/2026", "2026/2027"],
-                        modified_since=since) == ("t-1", "t-2")
+    assert client.index(
+        PARTNER, receiving_academic_year_id=["2025/2026", "2026/2027"], modified_since=since
+    ) == ("t-1", "t-2")
     assert paths(net) == ["GET index"]
-    assert form(net.requests[0]) == [("receiving_academic_year_id", "2025/2026"),
-                                     ("receiving_academic_year_id", "2026/2027"),
-                                     ("modified_since", "2025-10-01T08:30:00+01:00")]
+    assert form(net.requests[0]) == [
+        ("receiving_academic_year_id", "2025/2026"),
+        ("receiving_academic_year_id", "2026/2027"),
+        ("modified_since", "2025-10-01T08:30:00+01:00"),
+    ]
 
 
 def test_index_without_filters_has_no_query(net: Network) -> None:
@@ -272,8 +277,9 @@ def test_400_is_a_bad_request_and_not_retried(net: Network) -> None:
 def test_an_invalid_copy_is_a_schema_validation_error(net: Network) -> None:
     def drop_language_skill(document: bytes) -> bytes:
         tree = parse_xml(document)
-        skill = tree.getroot().find(".//{*}student-studies-mobility-spec/"
-                                    "{*}recommended-language-skill")
+        skill = tree.getroot().find(
+            ".//{*}student-studies-mobility-spec/{*}recommended-language-skill"
+        )
         assert skill is not None
         skill.getparent().remove(skill)  # type: ignore[union-attr]
         return etree.tostring(tree)
@@ -297,11 +303,14 @@ def test_read_iia_ids_takes_each_id_once() -> None:
     assert read_iia_ids(params, max_ids=3) == ("a", "b")
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ([], "at least one iia_id"),
-    ([("iia_id", "")], "at least one iia_id"),
-    ([("iia_id", "a"), ("iia_id", "b"), ("iia_id", "c")], "more than max-iia-ids"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ([], "at least one iia_id"),
+        ([("iia_id", "")], "at least one iia_id"),
+        ([("iia_id", "a"), ("iia_id", "b"), ("iia_id", "c")], "more than max-iia-ids"),
+    ],
+)
 def test_read_iia_ids_answers_400(params: list[tuple[str, str]], message: str) -> None:
     with pytest.raises(BadRequest, match=message) as info:
         read_iia_ids(params, max_ids=2)
@@ -313,8 +322,7 @@ def test_rendered_get_answer_declares_the_kits_hashes_and_decodes() -> None:
     results = compute_iia_hashes(document)
     assert declared_hashes(document) == [r.sha256 for r in results]
     assert len(set(declared_hashes(document))) == 2
-    assert [i.iia_hash for i in decode(document, IiasGetResponse).iias] == \
-        declared_hashes(document)
+    assert [i.iia_hash for i in decode(document, IiasGetResponse).iias] == declared_hashes(document)
 
 
 def test_stamping_refuses_an_iia_without_an_iia_hash_element() -> None:
@@ -354,8 +362,10 @@ async def test_async_get_one_index_and_stats(net: Network) -> None:
     assert await client.get_one(PARTNER, "t-2") is None
     since = datetime(2025, 1, 2, tzinfo=UTC)
     assert await client.index(PARTNER, "2025/2026", modified_since=since) == ("t-1",)
-    assert form(net.requests[2]) == [("receiving_academic_year_id", "2025/2026"),
-                                     ("modified_since", "2025-01-02T00:00:00+00:00")]
+    assert form(net.requests[2]) == [
+        ("receiving_academic_year_id", "2025/2026"),
+        ("modified_since", "2025-01-02T00:00:00+00:00"),
+    ]
     assert await client.stats(PARTNER) == STATS
 
 

@@ -54,16 +54,22 @@ from tests.support.network import (
 )
 
 STATS = (
-    IncomingLaStats(receiving_academic_year_id="2025/2026", la_incoming_total=40,
-                    la_incoming_some_version_approved=31,
-                    la_incoming_latest_version_approved=28,
-                    la_incoming_latest_version_rejected=2,
-                    la_incoming_latest_version_awaiting=10),
-    IncomingLaStats(receiving_academic_year_id="2026/2027", la_incoming_total=3,
-                    la_incoming_some_version_approved=0,
-                    la_incoming_latest_version_approved=0,
-                    la_incoming_latest_version_rejected=0,
-                    la_incoming_latest_version_awaiting=3),
+    IncomingLaStats(
+        receiving_academic_year_id="2025/2026",
+        la_incoming_total=40,
+        la_incoming_some_version_approved=31,
+        la_incoming_latest_version_approved=28,
+        la_incoming_latest_version_rejected=2,
+        la_incoming_latest_version_awaiting=10,
+    ),
+    IncomingLaStats(
+        receiving_academic_year_id="2026/2027",
+        la_incoming_total=3,
+        la_incoming_some_version_approved=0,
+        la_incoming_latest_version_approved=0,
+        la_incoming_latest_version_rejected=0,
+        la_incoming_latest_version_awaiting=3,
+    ),
 )
 
 
@@ -71,9 +77,14 @@ def apis(base: str, max_ids: int) -> tuple[ApiEntry, ...]:
     entries = []
     for entry in partner_apis(base):
         if entry.namespace == LA_CNR_ENTRY_NS:
-            entry = dataclasses.replace(entry, properties=(
-                ("url", f"{base}/la-cnr"), ("stats-url", f"{base}/la-cnr/stats"),
-                ("max-omobility-ids", str(max_ids))))
+            entry = dataclasses.replace(
+                entry,
+                properties=(
+                    ("url", f"{base}/la-cnr"),
+                    ("stats-url", f"{base}/la-cnr/stats"),
+                    ("max-omobility-ids", str(max_ids)),
+                ),
+            )
         entries.append(entry)
     return tuple(entries)
 
@@ -82,14 +93,23 @@ def apis(base: str, max_ids: int) -> tuple[ApiEntry, ...]:
 def net(tmp_path: Path) -> Network:
     ours, theirs = key(1), key(2)
     hosts = [
-        Host(apis=apis(US_BASE, 2), hei_ids=(US,),
-             client_keys=(ours.key_id,), server_keys=(ours.key_id,)),
-        Host(apis=apis(PARTNER_BASE, 2), hei_ids=(PARTNER,),
-             client_keys=(theirs.key_id,), server_keys=(theirs.key_id,)),
+        Host(
+            apis=apis(US_BASE, 2),
+            hei_ids=(US,),
+            client_keys=(ours.key_id,),
+            server_keys=(ours.key_id,),
+        ),
+        Host(
+            apis=apis(PARTNER_BASE, 2),
+            hei_ids=(PARTNER,),
+            client_keys=(theirs.key_id,),
+            server_keys=(theirs.key_id,),
+        ),
     ]
     heis = [Hei(id=h, names=(LocalizedName(text=h, lang="en"),)) for h in (US, PARTNER)]
     catalogue = build_catalogue(
-        hosts, heis=heis, public_keys=[public_key_der(k.public_key) for k in (ours, theirs)])
+        hosts, heis=heis, public_keys=[public_key_der(k.public_key) for k in (ours, theirs)]
+    )
     path = tmp_path / "catalogue.xml"
     path.write_bytes(render_catalogue(catalogue))
     return Network(catalogue_path=path, our_key=ours, partner_key=theirs)
@@ -142,8 +162,9 @@ def test_notify_is_retried_with_backoff_until_200(net: Network) -> None:
 
 
 def test_notify_gives_up_after_the_policy_attempts(net: Network) -> None:
-    client = cnr_client(net, ReceivingHei(500, 500, 500), sleep=Sleeps(),
-                        retry=RetryPolicy(attempts=3))
+    client = cnr_client(
+        net, ReceivingHei(500, 500, 500), sleep=Sleeps(), retry=RetryPolicy(attempts=3)
+    )
     with pytest.raises(PartnerServerError) as info:
         client.notify(PARTNER, US, ["om-1", "om-2", "om-3"])
     assert info.value.developer_message == "failure 500"
@@ -178,22 +199,33 @@ def test_notify_calls_without_ids_send_nothing() -> None:
 
 
 def test_read_notification_ignores_unknown_parameters() -> None:
-    notification = read_notification([("omobility_id", "b"), ("sending_hei_id", US),
-                                       ("foo", "bar"), ("omobility_id", "a"),
-                                       ("omobility_id", "b")])
+    notification = read_notification(
+        [
+            ("omobility_id", "b"),
+            ("sending_hei_id", US),
+            ("foo", "bar"),
+            ("omobility_id", "a"),
+            ("omobility_id", "b"),
+        ]
+    )
     assert notification == LaCnrNotification(sending_hei_id=US, omobility_ids=("b", "a"))
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [([("omobility_id", "a")], "sending_hei_id"),
-     ([("sending_hei_id", US), ("sending_hei_id", PARTNER), ("omobility_id", "a")],
-      "sending_hei_id"),
-     ([("sending_hei_id", US)], "omobility_id"),
-     ([("sending_hei_id", US), ("omobility_id", "")], "omobility_id")],
+    [
+        ([("omobility_id", "a")], "sending_hei_id"),
+        (
+            [("sending_hei_id", US), ("sending_hei_id", PARTNER), ("omobility_id", "a")],
+            "sending_hei_id",
+        ),
+        ([("sending_hei_id", US)], "omobility_id"),
+        ([("sending_hei_id", US), ("omobility_id", "")], "omobility_id"),
+    ],
 )
-def test_read_notification_refuses_bad_requests(params: list[tuple[str, str]],
-                                                message: str) -> None:
+def test_read_notification_refuses_bad_requests(
+    params: list[tuple[str, str]], message: str
+) -> None:
     with pytest.raises(BadRequest, match=message) as info:
         read_notification(params)
     assert info.value.status == 400
@@ -210,16 +242,14 @@ def test_rendered_answers_are_schema_valid_documents() -> None:
 # ------------------------------------------------------------------- async twin
 
 
-def async_cnr_client(net: Network, partner: ReceivingHei, sleeps: AsyncSleeps
-                     ) -> AsyncLaCnrClient:
+def async_cnr_client(net: Network, partner: ReceivingHei, sleeps: AsyncSleeps) -> AsyncLaCnrClient:
     return AsyncLaCnrClient(net.async_client(partner, sleep=sleeps))
 
 
 async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
     partner = ReceivingHei(502)
     sleeps = AsyncSleeps()
-    assert await async_cnr_client(net, partner, sleeps).notify(PARTNER, US,
-                                                               ["a", "b", "c"]) == 2
+    assert await async_cnr_client(net, partner, sleeps).notify(PARTNER, US, ["a", "b", "c"]) == 2
     assert sleeps == [0.5]
     assert [n.omobility_ids for n in partner.notified] == [("a", "b"), ("c",)]
     assert len(net.requests) == 3

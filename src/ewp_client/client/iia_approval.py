@@ -56,18 +56,22 @@ def approval_calls(
     exceed ``max_query_length`` (then a POST form).
     """
     return [
-        read_call(IIAS_APPROVAL_API, hei_id, "url", [("iia_id", i) for i in batch],
-                  max_query_length)
+        read_call(
+            IIAS_APPROVAL_API, hei_id, "url", [("iia_id", i) for i in batch], max_query_length
+        )
         for batch in unique_batches(our_iia_ids, max_ids)
     ]
 
 
 def merge_approval_answers(answers: Iterable[Answer]) -> IiasApprovalResponse:
     """The approvals of every answer, in the order received, as one response."""
-    return IiasApprovalResponse(approvals=tuple(
-        approval for answer in answers
-        for approval in decode(answer.tree, IiasApprovalResponse).approvals
-    ))
+    return IiasApprovalResponse(
+        approvals=tuple(
+            approval
+            for answer in answers
+            for approval in decode(answer.tree, IiasApprovalResponse).approvals
+        )
+    )
 
 
 def _locator(hei_id: str) -> EwpCall:
@@ -82,8 +86,9 @@ class IiaApprovalClient(PartnerApi[EwpClient]):
         if not our_iia_ids:
             return IiasApprovalResponse()
         max_ids = self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
-        calls = approval_calls(hei_id, our_iia_ids, max_ids=max_ids,
-                               max_query_length=self.max_query_length)
+        calls = approval_calls(
+            hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
+        )
         return merge_approval_answers(self.client.call(call) for call in calls)
 
     def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:
@@ -103,8 +108,9 @@ class AsyncIiaApprovalClient(PartnerApi[AsyncEwpClient]):
         if not our_iia_ids:
             return IiasApprovalResponse()
         max_ids = await self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
-        calls = approval_calls(hei_id, our_iia_ids, max_ids=max_ids,
-                               max_query_length=self.max_query_length)
+        calls = approval_calls(
+            hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
+        )
         return merge_approval_answers([await self.client.call(call) for call in calls])
 
     async def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:

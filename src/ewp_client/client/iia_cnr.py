@@ -78,17 +78,30 @@ def notify_calls(partner_hei_id: str, iia_ids: Sequence[str]) -> list[EwpCall]:
     Ids repeated in ``iia_ids`` are sent once, in first-seen order.
     """
     return [
-        EwpCall(api=IIA_CNR_API, hei_id=partner_hei_id, endpoint="url", method="POST",
-                params=(("iia_id", i),), kind=CallKind.NOTIFY, validate=False)
+        EwpCall(
+            api=IIA_CNR_API,
+            hei_id=partner_hei_id,
+            endpoint="url",
+            method="POST",
+            params=(("iia_id", i),),
+            kind=CallKind.NOTIFY,
+            validate=False,
+        )
         for i in dict.fromkeys(iia_ids)
     ]
 
 
 def approval_notify_call(record: ApprovalRecord) -> EwpCall:
     """The IIA Approval CNR POST announcing our approval ``record`` to the copy's owner."""
-    return EwpCall(api=IIA_APPROVAL_CNR_API, hei_id=record.partner_hei_id, endpoint="url",
-                   method="POST", params=(("iia_id", record.iia_id),), kind=CallKind.NOTIFY,
-                   validate=False)
+    return EwpCall(
+        api=IIA_APPROVAL_CNR_API,
+        hei_id=record.partner_hei_id,
+        endpoint="url",
+        method="POST",
+        params=(("iia_id", record.iia_id),),
+        kind=CallKind.NOTIFY,
+        validate=False,
+    )
 
 
 # -------------------------------------------------------------- receiving side
@@ -101,8 +114,9 @@ def _single_iia_id(params: Iterable[tuple[str, str]]) -> str:
     return ids[0]
 
 
-def read_iia_cnr(params: Iterable[tuple[str, str]], *,
-                 notifier_hei_id: str | None = None) -> IiaCnrNotification:
+def read_iia_cnr(
+    params: Iterable[tuple[str, str]], *, notifier_hei_id: str | None = None
+) -> IiaCnrNotification:
     """The IIA CNR in a request's form parameters.
 
     Raises :class:`~ewp_client.errors.BadRequest` (answer 400) unless there is
@@ -112,11 +126,13 @@ def read_iia_cnr(params: Iterable[tuple[str, str]], *,
     return IiaCnrNotification(iia_id=_single_iia_id(params), notifier_hei_id=notifier_hei_id)
 
 
-def read_approval_cnr(params: Iterable[tuple[str, str]], *,
-                      approving_hei_id: str | None = None) -> IiaApprovalCnrNotification:
+def read_approval_cnr(
+    params: Iterable[tuple[str, str]], *, approving_hei_id: str | None = None
+) -> IiaApprovalCnrNotification:
     """The IIA Approval CNR in a request's form parameters (400 as :func:`read_iia_cnr`)."""
-    return IiaApprovalCnrNotification(iia_id=_single_iia_id(params),
-                                      approving_hei_id=approving_hei_id)
+    return IiaApprovalCnrNotification(
+        iia_id=_single_iia_id(params), approving_hei_id=approving_hei_id
+    )
 
 
 def render_iia_cnr_response() -> bytes:

@@ -101,11 +101,13 @@ class IiaCopy:
         """Whether the declared ``iia-hash`` is the one the kit computes."""
         return self.hash.matches_declared is True
 
-    def approve(self, *, our_iia_id: str | None = None,
-                pdf_file: str | None = None) -> ApprovalRecord:
+    def approve(
+        self, *, our_iia_id: str | None = None, pdf_file: str | None = None
+    ) -> ApprovalRecord:
         """Our approval of this copy (see :func:`ewp_client.iia.approval.check_approvable`)."""
-        return approve(self.hash, partner_hei_id=self.hei_id, our_iia_id=our_iia_id,
-                       pdf_file=pdf_file)
+        return approve(
+            self.hash, partner_hei_id=self.hei_id, our_iia_id=our_iia_id, pdf_file=pdf_file
+        )
 
 
 # ------------------------------------------------------------------- requests
@@ -141,8 +143,11 @@ def index_call(
     Academic years are written ``2024/2025``; ``modified_since`` must be
     timezone-aware.
     """
-    years = ([receiving_academic_year_id] if isinstance(receiving_academic_year_id, str)
-             else list(receiving_academic_year_id or ()))
+    years = (
+        [receiving_academic_year_id]
+        if isinstance(receiving_academic_year_id, str)
+        else list(receiving_academic_year_id or ())
+    )
     params = [("receiving_academic_year_id", year) for year in years]
     if modified_since is not None:
         if modified_since.tzinfo is None or modified_since.utcoffset() is None:
@@ -169,12 +174,10 @@ def copies_of(document: bytes | etree._ElementTree) -> tuple[IiaCopy, ...]:
     tree = parse_xml(document) if isinstance(document, bytes) else document
     response = decode(tree, IiasGetResponse)
     hashes = compute_iia_hashes(tree)
-    return tuple(IiaCopy(iia, result)
-                 for iia, result in zip(response.iias, hashes, strict=True))
+    return tuple(IiaCopy(iia, result) for iia, result in zip(response.iias, hashes, strict=True))
 
 
-def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]
-                      ) -> tuple[IiaCopy, ...]:
+def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]) -> tuple[IiaCopy, ...]:
     """The copies of every ``get`` answer, in the order of ``iia_ids``.
 
     Partners answer in any order; a copy nobody asked for (which a partner
@@ -188,8 +191,9 @@ def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]
 # -------------------------------------------------------------- serving side
 
 
-def read_iia_ids(params: Iterable[tuple[str, str]], *, max_ids: int | None = None
-                 ) -> tuple[str, ...]:
+def read_iia_ids(
+    params: Iterable[tuple[str, str]], *, max_ids: int | None = None
+) -> tuple[str, ...]:
     """The ``iia_id`` values of a ``get`` (or IIA Approval) request, repeated ones once.
 
     Raises :class:`~ewp_client.errors.BadRequest` (answer 400) when there is
@@ -256,14 +260,14 @@ class IiasClient(PartnerApi[EwpClient]):
         if not iia_ids:
             return ()
         max_ids = self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
-        calls = get_calls(hei_id, iia_ids, max_ids=max_ids,
-                          max_query_length=self.max_query_length)
+        calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
         return merge_get_answers([self.client.call(call) for call in calls], iia_ids)
 
     def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
         """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
-        copies = merge_get_answers([self.client.call(call) for call in
-                                    get_calls(hei_id, [iia_id], max_ids=1)], [iia_id])
+        copies = merge_get_answers(
+            [self.client.call(call) for call in get_calls(hei_id, [iia_id], max_ids=1)], [iia_id]
+        )
         return next((c for c in copies if c.iia_id == iia_id), None)
 
     def index(
@@ -273,8 +277,12 @@ class IiasClient(PartnerApi[EwpClient]):
         modified_since: datetime | None = None,
     ) -> tuple[str, ...]:
         """The partner's ids of the agreements it lets us fetch, filtered as given."""
-        call = index_call(hei_id, receiving_academic_year_id=receiving_academic_year_id,
-                          modified_since=modified_since, max_query_length=self.max_query_length)
+        call = index_call(
+            hei_id,
+            receiving_academic_year_id=receiving_academic_year_id,
+            modified_since=modified_since,
+            max_query_length=self.max_query_length,
+        )
         return decode(self.client.call(call).tree, IiasIndexResponse).iia_ids
 
     def stats(self, hei_id: str) -> IiasStatsResponse:
@@ -290,16 +298,13 @@ class AsyncIiasClient(PartnerApi[AsyncEwpClient]):
         if not iia_ids:
             return ()
         max_ids = await self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
-        calls = get_calls(hei_id, iia_ids, max_ids=max_ids,
-                          max_query_length=self.max_query_length)
+        calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
         return merge_get_answers([await self.client.call(call) for call in calls], iia_ids)
 
     async def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
         """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
-        answers = [await self.client.call(call)
-                   for call in get_calls(hei_id, [iia_id], max_ids=1)]
-        return next((c for c in merge_get_answers(answers, [iia_id]) if c.iia_id == iia_id),
-                    None)
+        answers = [await self.client.call(call) for call in get_calls(hei_id, [iia_id], max_ids=1)]
+        return next((c for c in merge_get_answers(answers, [iia_id]) if c.iia_id == iia_id), None)
 
     async def index(
         self,
@@ -308,8 +313,12 @@ class AsyncIiasClient(PartnerApi[AsyncEwpClient]):
         modified_since: datetime | None = None,
     ) -> tuple[str, ...]:
         """The partner's ids of the agreements it lets us fetch, filtered as given."""
-        call = index_call(hei_id, receiving_academic_year_id=receiving_academic_year_id,
-                          modified_since=modified_since, max_query_length=self.max_query_length)
+        call = index_call(
+            hei_id,
+            receiving_academic_year_id=receiving_academic_year_id,
+            modified_since=modified_since,
+            max_query_length=self.max_query_length,
+        )
         return decode((await self.client.call(call)).tree, IiasIndexResponse).iia_ids
 
     async def stats(self, hei_id: str) -> IiasStatsResponse:
