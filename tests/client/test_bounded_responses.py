@@ -10,7 +10,9 @@ traced allocations against the configured limit.
 from __future__ import annotations
 
 import gc
+import gzip
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,8 +92,6 @@ def bomb(status: int, *, sign: bool) -> Answer:
 
 
 def test_the_bomb_really_inflates_to_a_gibibyte() -> None:
-    import zlib
-
     inflater, total = zlib.decompressobj(31), 0
     data = gzip_bomb()
     for start in range(0, len(data), MIB):
@@ -262,3 +262,37 @@ def test_limits_must_be_positive(tmp_path: Path, kwargs: dict[str, object], mess
     net = make_network(tmp_path)
     with pytest.raises(ConfigError, match=message):
         EwpClient(net.registry(), key=net.our_key, **kwargs)  # type: ignore[arg-type]
+
+
+def _deflate_raw(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", _deflate_raw),  # without the zlib wrapper, as some servers send it
+        ("identity", lambda b: b),
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "identity"],
+)
+def test_compressed_answers_within_the_limit_are_decoded_and_verified(
+    net: Network, partner: HostilePartner, encoding: str, encode: object
+) -> None:
+    body = encode(echo_body("a", "b"))  # type: ignore[operator]
+    headers = [XML, ("Content-Encoding", encoding), ("Content-Length", str(len(body)))]
+    partner.answer = Answer(200, headers, slices(body, 7), sign=True)
+    with client(net) as c:
+        answer = c.call(ECHO)
+    assert answer.verified is not None  # the Digest matched the bytes as received
+    assert [e.text for e in answer.tree.getroot()[1:]] == ["a", "b"]
+
+
+def test_only_encodings_the_client_can_bound_are_asked_for(tmp_path: Path) -> None:
+    net = make_network(tmp_path)
+    with net.client(lambda r: httpx.Response(200, content=echo_body())) as c:
+        c.call(ECHO)
+    assert net.requests[0].headers["Accept-Encoding"] == "gzip, deflate"
