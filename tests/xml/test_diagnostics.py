@@ -24,7 +24,7 @@ def empty_iias(n: int) -> bytes:
 
 def test_the_first_violations_are_listed_and_the_rest_counted() -> None:
     with pytest.raises(SchemaValidationError) as info:
-        validate(empty_iias(120), max_violations=7)
+        validate(empty_iias(120), max_violations=7, count_limit=1_000)
     err = info.value
     assert len(err.violations) == 7
     assert (err.total, err.more, err.total_is_exact) == (120, 113, True)
@@ -143,3 +143,11 @@ def test_a_bad_year_month_reads_as_the_type_it_should_be() -> None:
     assert violation.message == "<start-year-month>: 'June 2019' is not a valid xs:gYearMonth"
     assert violation.path == "/omobility-las-get-response/la[1]/start-year-month[1]"
     assert violation.line == data[: data.index(b"<start-year-month>")].count(b"\n") + 1
+
+
+def test_a_violation_found_at_the_very_end_is_located() -> None:
+    with pytest.raises(SchemaValidationError) as info:
+        validate(f"{ROOT}<iia>\n</iia></iias-get-response>".encode())
+    (violation,) = info.value.violations
+    assert (violation.line, violation.path) == (1, "/iias-get-response/iia[1]")
+    assert violation.message == "<iia>: a required child element is missing; expected <partner>"

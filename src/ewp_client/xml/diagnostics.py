@@ -17,11 +17,12 @@ the document, and no process-wide lock.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from lxml import etree
 
@@ -30,9 +31,18 @@ from .messages import element_named, readable
 from .parser import validating_pull_parser
 from .paths import counterpart, element_path
 
-#: Bytes given to libxml2 at a time; errors are first placed to the chunk.
-CHUNK: Final = 4096
+#: Bytes given to libxml2 at a time: errors are first placed to the chunk they came in.
+MIN_CHUNK: Final = 512
+MAX_CHUNK: Final = 64 * 1024
 _ITEM: Final = re.compile(rb"[^>]*>|[^>]+")
+
+
+class Range(NamedTuple):
+    """Bytes ``data[start:end]`` fed to libxml2 in one go, and whether errors came then."""
+
+    start: int
+    end: int
+    has_errors: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +50,16 @@ class Verdict:
     """What the validating pass found.
 
     ``tree`` is the parsed document when it is valid. Otherwise ``total`` counts
-    the schema errors (all of them when ``complete``), and ``chunks`` are the
-    indexes of the chunks holding the first errors wanted (one past the last
-    chunk: the errors that came when the parser was closed).
+    the schema errors (all of them when ``complete``); ``ranges`` are the
+    chunks fed, up to the last that brought one of the errors wanted, and
+    ``at_close`` says that some of those came only when the parser was closed.
     """
 
     tree: etree._ElementTree | None
     total: int
     complete: bool
-    chunks: tuple[int, ...]
+    ranges: tuple[Range, ...]
+    at_close: bool
 
 
 Event = tuple[str, etree._Element]
@@ -89,13 +100,14 @@ class _Reader:
         log = self.parser.feed_error_log
         if len(log) == self.seen:
             return []
-        fresh = list(log)[self.seen :]
+        fresh = itertools.islice(log, self.seen, None)
         self.seen = len(log)
-        return [
+        schema_errors = (
             e.message
             for e in fresh
             if e.domain == etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR
-        ][:limit]
+        )
+        return list(itertools.islice(schema_errors, limit))
 
     def current(self) -> etree._Element | None:
         """The element being read: the last one started, or the parent of the last one ended."""
@@ -136,26 +148,26 @@ def locate(
     """
     reader = _Reader(schema)
     found: list[tuple[str, etree._Element | None]] = []
-    noted = set(verdict.chunks)
-    last_noted = max(noted, default=-1)
-    for index, offset in enumerate(range(0, len(data), CHUNK)):
-        if index > last_noted or len(found) >= wanted:
+    if verdict.complete:
+        wanted = min(wanted, verdict.total)  # all there are: stop at the last one
+    for start, end, has_errors in verdict.ranges:
+        if len(found) >= wanted:
             break
-        chunk = data[offset : offset + CHUNK]
-        if index not in noted:
-            reader.skip(chunk)
+        # Fed as the verdict pass fed them, libxml2 reaches the same state at each
+        # range's end: the errors come in the same ranges.
+        if not has_errors:
+            reader.skip(data[start:end])
             continue
-        for item in _ITEM.findall(chunk):
+        for item in _ITEM.findall(data, start, end):
             events = reader.feed(item)
             fresh = reader.new_errors(wanted - len(found))
             found += [(m, _subject(m, events, reader.current())) for m in fresh]
             if len(found) >= wanted:
                 break
-    else:
-        if len(found) < wanted:
-            events = reader.close()
-            fresh = reader.new_errors(wanted - len(found))
-            found += [(m, _subject(m, events, reader.current())) for m in fresh]
+    if len(found) < wanted and verdict.at_close:
+        events = reader.close()
+        fresh = reader.new_errors(wanted - len(found))
+        found += [(m, _subject(m, events, reader.current())) for m in fresh]
     return _violations(found[:wanted], given)
 
 

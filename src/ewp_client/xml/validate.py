@@ -26,7 +26,7 @@ from lxml import etree
 
 from ..errors import SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
-from .diagnostics import CHUNK, Verdict, locate
+from .diagnostics import MAX_CHUNK, MIN_CHUNK, Range, Verdict, locate
 from .parser import (
     DEFAULT_LIMITS,
     Document,
@@ -47,9 +47,7 @@ DEFAULT_MAX_VIOLATIONS: Final = 50
 #: Each one costs libxml2 and lxml a formatted message and a log entry (a few
 #: microseconds, many times what validating an element costs), so counting every
 #: one of 20,000 would make reporting a document dearer than validating it.
-DEFAULT_COUNT_LIMIT: Final = 500
-#: An upper bound of the schema errors one chunk can add (each needs a few bytes).
-_MAX_ERRORS_PER_CHUNK: Final = CHUNK // 2
+DEFAULT_COUNT_LIMIT: Final = 100
 
 
 def _split(tag: str) -> tuple[str | None, str]:
@@ -94,29 +92,29 @@ def check(
 ) -> Verdict:
     """Parse and validate ``data`` (already screened) in one pass: the verdict and its counts.
 
-    The bytes go to libxml2 in chunks of :data:`~.diagnostics.CHUNK`; for
-    the first ``wanted`` errors the chunks they arrived in are noted, for
-    :func:`~.diagnostics.locate` to find them again.
+    The bytes go to libxml2 in chunks, small where errors come, doubling
+    (up to :data:`~.diagnostics.MAX_CHUNK`) while none does, and the error
+    count is read after each. The chunks up to the one bringing the
+    ``wanted``-th error are kept (:attr:`Verdict.ranges`), for
+    :func:`~.diagnostics.locate` to find those errors again.
     """
     parser = validating_parser(validator(info))
-    flagged: list[int] = []
+    ranges: list[Range] = []
     counted = 0
-    next_count = 0
-    chunks = range(0, len(data), CHUNK)
+    size = MIN_CHUNK
+    offset = 0
+    limit = max(count_limit, wanted)
     try:
-        for index, offset in enumerate(chunks):
-            parser.feed(data[offset : offset + CHUNK])
-            if index < next_count:
-                continue
+        while offset < len(data):
+            end = min(offset + size, len(data))
+            parser.feed(data[offset:end])
             before, counted = counted, len(parser.feed_error_log)
-            if before < wanted and counted > before:
-                flagged.append(index)  # it holds some of the first ``wanted`` errors
-            if counted >= max(count_limit, wanted) or (counted and not wanted):
-                return Verdict(None, counted, False, tuple(flagged))
-            # Reading the log copies it: once past ``wanted``, read it seldom enough
-            # to stay linear, yet before the chunks fed could pass the limit.
-            ahead = (count_limit - counted) // _MAX_ERRORS_PER_CHUNK
-            next_count = index + (1 if counted < max(wanted, 1) else max(1, ahead))
+            if before < wanted:
+                ranges.append(Range(offset, end, counted > before))
+            if counted >= limit or (counted and not wanted):
+                return Verdict(None, counted, False, _up_to_last_error(ranges), False)
+            size = MIN_CHUNK if counted > before else min(2 * size, MAX_CHUNK)
+            offset = end
         try:
             root = parser.close()
         except etree.XMLSyntaxError:
@@ -126,18 +124,22 @@ def check(
         log = parser.feed_error_log
         if _parse_errors(log) or not _schema_errors(log):
             parse_xml(data, limits=limits)  # raises the typed error for these bytes
-        return Verdict(None, len(_schema_errors(log)), False, tuple(flagged))
+        return Verdict(None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False)
     log = parser.feed_error_log
-    if root is not None and not _schema_errors(log):
+    errors = len(_schema_errors(log))
+    if root is not None and not errors:
         tree = root.getroottree()
         check_tree(tree, limits)
-        return Verdict(tree, 0, True, ())
-    if _parse_errors(log) or not _schema_errors(log):
+        return Verdict(tree, 0, True, (), False)
+    if not errors or _parse_errors(log):
         parse_xml(data, limits=limits)  # raises the typed error for these bytes
-    errors = len(_schema_errors(log))
-    if counted < min(errors, wanted):
-        flagged.append(len(chunks))  # the rest came when the document was closed
-    return Verdict(None, errors, True, tuple(flagged))
+    at_close = counted < min(errors, wanted)  # the rest came when the document was closed
+    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close)
+
+
+def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
+    last = max((i for i, r in enumerate(ranges) if r.has_errors), default=-1)
+    return tuple(ranges[: last + 1])
 
 
 def _prepare(
