@@ -1,9 +1,9 @@
 """XML <-> model codec: one decoder, one encoder, one cached context.
 
-Decoding parses bytes with the hardened parser (:func:`ewp_client.xml.parse_xml`),
-checks that the root element is the one the model class declares, validates
-the document against its bundled schema (:func:`ewp_client.xml.validate`) and
-then maps elements and attributes onto the model's fields. Encoding does the
+Decoding checks that the root element is the one the model class declares,
+parses and validates the document against its bundled schema in one pass
+(:func:`ewp_client.xml.validate`, hardened as :func:`ewp_client.xml.parse_xml`)
+and then maps elements and attributes onto the model's fields. Encoding does the
 reverse, with the root's namespace as default namespace and a stable prefix
 for every other one (:mod:`._prefixes`); :func:`encode` validates what it
 wrote unless told not to.
@@ -55,14 +55,15 @@ How to add a message type
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from lxml import etree
 
 from ..errors import UnexpectedDocumentError
-from ..xml import DEFAULT_LIMITS, ParserLimits, parse_xml, validate
+from ..xml import DEFAULT_LIMITS, Document, ParserLimits, as_tree, validate
+from ..xml.parser import root_tag as document_root_tag
+from ..xml.parser import screen
 from ._context import class_spec, root_qname
 from ._decode import decode_node
 from ._encode import encode_node
@@ -83,8 +84,6 @@ __all__ = [
 
 M = TypeVar("M")
 
-Document = bytes | etree._Element | etree._ElementTree
-
 
 @dataclass(frozen=True, slots=True)
 class Decoded(Generic[M]):
@@ -99,14 +98,17 @@ def root_tag(model: type) -> str:
     return root_qname(model)
 
 
-def _as_tree(document: Document, limits: ParserLimits) -> etree._ElementTree:
-    if isinstance(document, etree._ElementTree):
-        return document
-    if isinstance(document, etree._Element):
-        if document.getparent() is None:
-            return document.getroottree()
-        return etree.ElementTree(copy.deepcopy(document))
-    return parse_xml(document, limits=limits)
+def _check_root(tag: str, model: type) -> None:
+    expected = root_qname(model)
+    if tag != expected:
+        namespace = tag[1:].partition("}")[0] if tag.startswith("{") else None
+        raise UnexpectedDocumentError(
+            f"expected <{local_name(expected)}> of {model.__name__}, "
+            f"got <{local_name(tag)}> in namespace {namespace!r}",
+            namespace=namespace,
+            root=local_name(tag),
+            expected=local_name(expected),
+        )
 
 
 def decode_with_warnings(
@@ -123,29 +125,22 @@ def decode_with_warnings(
     not ``model``'s root element, and
     :class:`~ewp_client.errors.SchemaValidationError` for an invalid document
     (with ``tolerate_unknown_enums=False``, unknown values of growable
-    enumerations included).
+    enumerations included). Bytes are parsed and validated in one pass.
     """
     cls: type = model
     class_spec(cls)
-    tree = _as_tree(document, limits)
-    root = tree.getroot()
-    expected = root_qname(cls)
-    if root.tag != expected:
-        tag = str(root.tag)
-        namespace = tag[1:].partition("}")[0] if tag.startswith("{") else None
-        raise UnexpectedDocumentError(
-            f"expected <{local_name(expected)}> of {model.__name__}, "
-            f"got <{local_name(tag)}> in namespace {namespace!r}",
-            namespace=namespace,
-            root=local_name(tag),
-            expected=local_name(expected),
-        )
-    if tolerate_unknown_enums:
-        warnings = validate_tolerating_growable(tree, cls)
+    source: bytes | etree._ElementTree
+    if isinstance(document, etree._Element | etree._ElementTree):
+        source = as_tree(document, limits=limits)
+        _check_root(str(source.getroot().tag), cls)
     else:
-        validate(tree)
-        warnings = ()
-    return Decoded(model=decode_node(root, model), warnings=warnings)
+        source = screen(document, limits)
+        _check_root(document_root_tag(source, limits=limits), cls)
+    if tolerate_unknown_enums:
+        tree, warnings = validate_tolerating_growable(source, cls, limits=limits)
+    else:
+        tree, warnings = validate(source, limits=limits), ()
+    return Decoded(model=decode_node(tree.getroot(), model), warnings=warnings)
 
 
 def decode(
@@ -177,6 +172,7 @@ def encode(model: object, *, validate_output: bool = True, pretty: bool = False)
     root = encode_node(model)
     if pretty:
         etree.indent(root)
-    if validate_output:
-        validate(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if validate_output:  # the bytes written, so that violations give their lines
+        validate(data, limits=ParserLimits(max_bytes=max(len(data), DEFAULT_LIMITS.max_bytes)))
+    return data

@@ -23,7 +23,7 @@ def _text(node: etree._Element) -> str:
 def _leaf(raw: str, spec: FieldSpec, where: etree._Element) -> Any:
     try:
         return from_text(raw, spec.types[0], growable=spec.growable)
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:  # a value Python cannot hold (year 0, ...)
         raise violation_error(where, f"{spec.name}: {exc}") from exc
 
 

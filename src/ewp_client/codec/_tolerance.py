@@ -26,7 +26,7 @@ from typing import cast
 from lxml import etree
 
 from ..errors import SchemaValidationError
-from ..xml import validate
+from ..xml import DEFAULT_LIMITS, ParserLimits, as_tree, validate
 from ._context import class_spec, reachable_classes, root_qname
 from ._paths import element_path, local_name
 
@@ -100,13 +100,13 @@ def _unknown_values(
 
 
 def validate_tolerating_growable(
-    tree: etree._ElementTree, cls: type
-) -> tuple[UnknownEnumWarning, ...]:
-    """Validate ``tree``; unknown values of growable enumerations become warnings."""
+    document: bytes | etree._ElementTree, cls: type, *, limits: ParserLimits = DEFAULT_LIMITS
+) -> tuple[etree._ElementTree, tuple[UnknownEnumWarning, ...]]:
+    """Validate ``document`` and return its tree; unknown growable values become warnings."""
     try:
-        validate(tree)
-        return ()
+        return validate(document, limits=limits), ()
     except SchemaValidationError:
+        tree = as_tree(document, limits=limits)  # bytes: parsed again, on this path only
         hits = _unknown_values(tree.getroot(), _growables(cls))
         if not hits:
             raise
@@ -124,7 +124,7 @@ def validate_tolerating_growable(
         elif (parent := target.getparent()) is not None:
             parent.remove(target)
     validate(neutral)
-    return tuple(
+    warnings = tuple(
         UnknownEnumWarning(
             line=elem.sourceline,
             path=element_path(elem),
@@ -134,3 +134,4 @@ def validate_tolerating_growable(
         )
         for elem, g, value in hits
     )
+    return tree, warnings

@@ -93,8 +93,9 @@ def partner_iia_ids(result: IiaHash) -> tuple[str, ...]:
     return tuple(
         f.value
         for f in result.fields
-        if f.kind is FieldKind.ELEMENT and f.label.startswith(_PARTNER_ID_LABEL)
-        and f.label[len(_PARTNER_ID_LABEL):].isdigit()
+        if f.kind is FieldKind.ELEMENT
+        and f.label.startswith(_PARTNER_ID_LABEL)
+        and f.label[len(_PARTNER_ID_LABEL) :].isdigit()
     )
 
 
@@ -152,29 +153,55 @@ def check_approvable(
     if len(ids) < 2 or not all(i.strip() for i in ids):
         missing = [n for n, i in enumerate(ids, start=1) if not i.strip()]
         where = f"partner {missing[0]} has no iia-id" if missing else "it has no second partner"
-        raise _refuse(f"IIA {name!r} is not mapped: {where}; copies must be mapped (both "
-                      "iia-ids present) before either is approved", UNMAPPED, name)
+        raise _refuse(
+            f"IIA {name!r} is not mapped: {where}; copies must be mapped (both "
+            "iia-ids present) before either is approved",
+            UNMAPPED,
+            name,
+        )
     if our_iia_id is not None and ids[1] != our_iia_id:
-        raise _refuse(f"IIA {name!r} is mapped to our iia-id {ids[1]!r}, not to {our_iia_id!r}",
-                      UNMAPPED, name)
+        raise _refuse(
+            f"IIA {name!r} is mapped to our iia-id {ids[1]!r}, not to {our_iia_id!r}",
+            UNMAPPED,
+            name,
+        )
     if result.version != 7:
-        raise _refuse(f"IIA {name!r} is served with IIAs v{result.version}: it is approved "
-                      "with IIA Approval v1, not v2", NOT_VALID_FOR_APPROVAL, name)
+        raise _refuse(
+            f"IIA {name!r} is served with IIAs v{result.version}: it is approved "
+            "with IIA Approval v1, not v2",
+            NOT_VALID_FOR_APPROVAL,
+            name,
+        )
     if not result.valid_for_approval:
-        raise _refuse(f"IIA {name!r} is not valid for approval: its response still carries "
-                      "not-yet-defined or v6-value markers", NOT_VALID_FOR_APPROVAL, name)
+        raise _refuse(
+            f"IIA {name!r} is not valid for approval: its response still carries "
+            "not-yet-defined or v6-value markers",
+            NOT_VALID_FOR_APPROVAL,
+            name,
+        )
     if result.declared_hash is None:
-        raise _refuse(f"IIA {name!r} declares no iia-hash; computed {result.sha256}",
-                      HASH_MISMATCH, name, result)
+        raise _refuse(
+            f"IIA {name!r} declares no iia-hash; computed {result.sha256}",
+            HASH_MISMATCH,
+            name,
+            result,
+        )
     if result.declared_hash != result.sha256:
         cause = IiaHashError(
             f"IIA {name!r} declares iia-hash {result.declared_hash} but its text hashes "
             f"to {result.sha256}",
-            iia_id=name, declared=result.declared_hash, computed=result.sha256,
+            iia_id=name,
+            declared=result.declared_hash,
+            computed=result.sha256,
             text_to_hash=result.text_to_hash,
         )
-        raise _refuse(f"IIA {name!r}: the declared iia-hash {result.declared_hash} is not the "
-                      f"computed {result.sha256}", HASH_MISMATCH, name, result) from cause
+        raise _refuse(
+            f"IIA {name!r}: the declared iia-hash {result.declared_hash} is not the "
+            f"computed {result.sha256}",
+            HASH_MISMATCH,
+            name,
+            result,
+        ) from cause
     return result
 
 
@@ -250,9 +277,9 @@ def approval_response(
     the last one is the approval in force.
     """
     ours = {r.iia_id: r for r in records if r.partner_hei_id == caller_hei_id}
-    return IiasApprovalResponse(approvals=tuple(
-        ours[i].approval() for i in dict.fromkeys(iia_ids) if i in ours
-    ))
+    return IiasApprovalResponse(
+        approvals=tuple(ours[i].approval() for i in dict.fromkeys(iia_ids) if i in ours)
+    )
 
 
 def render_approval_response(
@@ -318,15 +345,23 @@ def approval_status(
         found = by_id.get(iia_id, [])
         match = next((a for a in found if a.iia_hash == current), None)
         if match is not None:
-            status[iia_id] = PartnerApproval(iia_id=iia_id, state=ApprovalState.CURRENT,
-                                             current_hash=current, approved_hash=match.iia_hash,
-                                             pdf_file=match.pdf_file)
+            status[iia_id] = PartnerApproval(
+                iia_id=iia_id,
+                state=ApprovalState.CURRENT,
+                current_hash=current,
+                approved_hash=match.iia_hash,
+                pdf_file=match.pdf_file,
+            )
         elif found:
-            status[iia_id] = PartnerApproval(iia_id=iia_id, state=ApprovalState.OLDER,
-                                             current_hash=current,
-                                             approved_hash=found[0].iia_hash,
-                                             pdf_file=found[0].pdf_file)
+            status[iia_id] = PartnerApproval(
+                iia_id=iia_id,
+                state=ApprovalState.OLDER,
+                current_hash=current,
+                approved_hash=found[0].iia_hash,
+                pdf_file=found[0].pdf_file,
+            )
         else:
-            status[iia_id] = PartnerApproval(iia_id=iia_id, state=ApprovalState.NONE,
-                                             current_hash=current)
+            status[iia_id] = PartnerApproval(
+                iia_id=iia_id, state=ApprovalState.NONE, current_hash=current
+            )
     return status

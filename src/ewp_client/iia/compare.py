@@ -48,7 +48,7 @@ from ..models.iia import (
     StudentMobilitySpecification,
     SubjectArea,
 )
-from .hash import Document
+from ..xml import Document
 
 __all__ = ["Disagreement", "IiaComparison", "compare_copies", "compare_iias", "select_copy"]
 

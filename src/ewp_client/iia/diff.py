@@ -41,7 +41,8 @@ from difflib import SequenceMatcher
 from typing import Final
 
 from ..errors import IiaError
-from .hash import Document, IiaHash, compute_iia_hashes
+from ..xml import Document
+from .hash import IiaHash, compute_iia_hashes
 from .text_to_hash import FieldKind, HashedField
 
 __all__ = ["FieldChange", "IiaDiff", "diff_iia_hashes", "diff_iias", "field_paths", "select_iia"]

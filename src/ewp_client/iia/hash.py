@@ -34,7 +34,7 @@ from lxml import etree
 
 from ..errors import ConfigError, IiaHashError, UnknownDocumentError
 from ..namespaces import IIAS_V6_GET_NS, IIAS_V7_GET_NS
-from ..xml.parser import parse_xml
+from ..xml.parser import Document, as_tree
 from .text_to_hash import (
     DocumentMarkers,
     Field,
@@ -50,8 +50,6 @@ from .v6_hash import hashed_fields_v6
 GET_RESPONSE: Final = "iias-get-response"
 #: The kit version for each IIAs get-response namespace.
 KIT_VERSIONS: Final[dict[str, int]] = {IIAS_V7_GET_NS: 7, IIAS_V6_GET_NS: 6}
-
-Document = bytes | etree._Element | etree._ElementTree
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +97,15 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _root(xml: Document) -> etree._Element:
-    if isinstance(xml, etree._ElementTree):
-        return xml.getroot()
+def document_root(xml: Document) -> etree._Element:
+    """The root of the document ``xml`` is, or belongs to: the kit always reads it whole.
+
+    Bytes are parsed with the hardened parser, comments and processing
+    instructions left out (the kit's values skip them).
+    """
     if isinstance(xml, etree._Element):
-        return xml.getroottree().getroot()
-    return parse_xml(xml, keep_comments=False).getroot()
+        xml = xml.getroottree()
+    return as_tree(xml, keep_comments=False).getroot()
 
 
 def kit_version(root: etree._Element) -> int:
@@ -131,7 +132,7 @@ def compute_iia_hashes(xml: Document, *, version: int | None = None) -> list[Iia
     namespace and anything but an IIAs v7 or v6 get response is refused with
     :class:`UnknownDocumentError`.
     """
-    root = _root(xml)
+    root = document_root(xml)
     if version is None:
         version = kit_version(root)
     elif version not in (6, 7):
@@ -181,6 +182,7 @@ def verify_iia_hashes(xml: Document) -> list[IiaHash]:
 __all__ = [
     "IiaHash",
     "compute_iia_hashes",
+    "document_root",
     "kit_version",
     "sha256_hex",
     "verify_iia_hashes",

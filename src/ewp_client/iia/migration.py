@@ -23,9 +23,15 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..errors import UnexpectedDocumentError
-from ..xml.parser import parse_xml
+from ..xml import Document
 from .diff import FieldChange, diff_iia_hashes, select_iia
-from .hash import GET_RESPONSE, Document, IiaHash, compute_iia_hashes, kit_version
+from .hash import (
+    GET_RESPONSE,
+    IiaHash,
+    compute_iia_hashes,
+    document_root,
+    kit_version,
+)
 
 __all__ = ["V6ApprovalCheck", "check_v6_approval", "v6_approval_hash"]
 
@@ -51,17 +57,9 @@ class V6ApprovalCheck:
         return self.approval_hash == self.current_hash
 
 
-def _root(xml: Document) -> etree._Element:
-    if isinstance(xml, etree._ElementTree):
-        return xml.getroot()
-    if isinstance(xml, etree._Element):
-        return xml.getroottree().getroot()
-    return parse_xml(xml).getroot()
-
-
 def _hashes(xml: Document, version: int, what: str) -> list[IiaHash]:
     """The kit's results for ``xml``, which must be an IIAs get response of ``version``."""
-    root = _root(xml)
+    root = document_root(xml)
     if kit_version(root) != version:
         qname = etree.QName(root)
         raise UnexpectedDocumentError(
