@@ -95,8 +95,11 @@ def test_hash_unusable_input_exits_2_and_still_reports_the_others(
     path = files.get(which, files["one"].parent / "does-not-exist.xml")
     assert main(["iia", "hash", "--json", str(files["one"]), str(path)]) == 2
     captured = capsys.readouterr()
-    assert [r["file"] for r in json.loads(captured.out)] == [str(files["one"])]
-    assert str(path) in captured.err
+    good, failed = json.loads(captured.out)
+    assert good["file"] == str(files["one"])
+    assert failed["file"] == str(path)
+    assert set(failed["error"]) == {"kind", "message", "line"}
+    assert captured.err.startswith(str(path))
 
 
 def test_verify_match_exits_0(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,5 +145,7 @@ def test_verify_unusable_input_exits_2(
     path = files.get(which, files["one"].parent / "does-not-exist.xml")
     assert main(["iia", "verify", "--json", str(path)]) == 2
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["exit_status"] == 2  # --json: still one JSON document
+    document = json.loads(captured.out)  # --json: still one JSON document
+    assert document["file"] == str(path)
+    assert document["error"]["kind"] in {"malformed-xml", "wrong-document", "unreadable"}
     assert str(path) in captured.err
