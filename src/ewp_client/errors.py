@@ -69,7 +69,7 @@ with ``raise ... from``; nothing below this tree leaks out of the public API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -297,16 +297,9 @@ class SchemaValidationError(XmlError):
 
 
 class HttpSignatureError(EwpError):
-    """An HTTP Signature check failed. ``status`` is what an EWP server answers for it.
-
-    ``retry_verification``, when set (by :class:`~ewp_client.security.EwpAuth`
-    on a response whose key the catalogue did not know), checks the same
-    response again and returns it: what an async client calls after awaiting
-    a catalogue refresh, as a partner's new key may be newer than its copy.
-    """
+    """An HTTP Signature check failed. ``status`` is what an EWP server answers for it."""
 
     status: int = 400
-    retry_verification: Callable[[], object] | None = None
 
 
 class MissingSignatureError(HttpSignatureError):
