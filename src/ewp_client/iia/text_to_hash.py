@@ -80,12 +80,12 @@ _YEARS: Final = frozenset({FIRST_YEAR, LAST_YEAR})
 _ANY_IIA_ID: Final = "{*}" + IIA_ID
 _ANY_HEI_ID: Final = "{*}hei-id"
 
-# The elements that carry at least one attribute (namespace declarations are not
-# attributes in XPath). In an IIA they are few, so one pass in libxml2 to find
-# them is cheaper than asking every element. Written as a test on each element,
-# not as "//@*/..": libxml2 merges the parents of the attributes into a node-set
-# checking each against all found so far, O(n²) for n attributes of one element.
-_attribute_owners = etree.XPath("//*[@*]")
+# Every attribute of the document (namespace declarations are not attributes in
+# XPath). In an IIA they are few, so one pass in libxml2 to find them is cheaper
+# than asking every element. Not "//@*/..": libxml2 merges the parents into a
+# node-set checking each against all found so far, O(n²) for n attributes of
+# one element; the owners are collected from the attributes instead.
+_all_attributes = etree.XPath("//@*")
 _attribute_values = etree.XPath("@*", smart_strings=False)
 
 
@@ -192,26 +192,31 @@ class DocumentMarkers:
 
     @classmethod
     def of(cls, root: etree._Element) -> DocumentMarkers:
-        owners = _attribute_owners(root)
-        if not isinstance(owners, list) or not owners:
+        found = _all_attributes(root)
+        if not isinstance(found, list) or not found:
             return _NO_MARKERS
+        owners: dict[etree._Element, None] = {}
         terminated = False
         valid = True
-        for owner in owners:
-            if not isinstance(owner, etree._Element):
+        for attribute in found:
+            if not isinstance(attribute, etree._ElementUnicodeResult):
                 continue
-            for name, value in attributes(owner):
-                if name == NOT_YET_DEFINED:
-                    valid = valid and value not in _TRUE
-                elif name == V6_VALUE:
-                    valid = valid and not value
-                elif (
-                    value in _TRUE
-                    and local_name(name) == TERMINATED
-                    and local_name(owner.tag) == COOPERATION_CONDITIONS
-                ):
-                    terminated = True
-        return cls(terminated, valid, frozenset(o for o in owners if isinstance(o, etree._Element)))
+            owner = attribute.getparent()
+            if owner is None:
+                continue
+            owners[owner] = None
+            name, value = str(attribute.attrname), str(attribute)
+            if name == NOT_YET_DEFINED:
+                valid = valid and value not in _TRUE
+            elif name == V6_VALUE:
+                valid = valid and not value
+            elif (
+                value in _TRUE
+                and local_name(name) == TERMINATED
+                and local_name(owner.tag) == COOPERATION_CONDITIONS
+            ):
+                terminated = True
+        return cls(terminated, valid, frozenset(owners))
 
 
 _NO_MARKERS: Final = DocumentMarkers(False, True)
