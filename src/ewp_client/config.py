@@ -50,7 +50,7 @@ import httpx
 from .errors import ConfigError
 from .registry.cache import DEVELOPMENT_CATALOGUE_URL, PRODUCTION_CATALOGUE_URL, CachePolicy
 from .registry.client import resolve_source
-from .security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
+from .security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
 from .security.keys import SigningKey, key_id, load_public_key
 
 #: Registry names accepted wherever a Registry source is configured.

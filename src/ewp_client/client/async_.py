@@ -12,7 +12,7 @@ from ..errors import DeadlineExceededError, PartnerError
 from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
-from ..security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
+from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
 from .base import Answer, BaseClient, EwpCall
 from .retry import RetryPolicy
 

@@ -41,7 +41,8 @@ from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
-from ..security.httpx_auth import BUDGET, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
+from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
+from ..security.httpx_auth import BUDGET
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate

@@ -17,7 +17,7 @@ from ..errors import DeadlineExceededError, PartnerError
 from ..registry.client import RegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
-from ..security.httpx_auth import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
+from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from .base import Answer, BaseClient, EwpCall
 from .retry import RetryPolicy
 

@@ -7,9 +7,10 @@ through a :class:`KeyResolver`. :class:`EwpAuth` wires the client side into http
 """
 
 from .algorithm import RSA_SHA256, sign_rsa_sha256, verify_rsa_sha256
+from .body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from .dates import check_date, format_http_date, parse_http_date
 from .digest import SHA256, digest_header, parse_digest, sha256_base64, verify_digest
-from .httpx_auth import RAW_BODY, VERIFIED, EwpAuth
+from .httpx_auth import BUDGET, RAW_BODY, VERIFIED, EwpAuth
 from .keys import (
     MIN_GENERATED_BITS,
     SigningKey,
@@ -39,7 +40,10 @@ from .signature_params import (
 from .signing_string import REQUEST_TARGET, combine_headers, request_target, signing_string
 
 __all__ = [
+    "BUDGET",
     "CHALLENGE_HEADERS",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "MIN_CLOCK_SKEW",
     "MIN_GENERATED_BITS",
     "RAW_BODY",
@@ -53,6 +57,7 @@ __all__ = [
     "KeyInfo",
     "KeyResolver",
     "NonceStore",
+    "ReadBudget",
     "RequestSignature",
     "RequestSigner",
     "RequestVerifier",
