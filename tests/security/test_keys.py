@@ -506,3 +506,29 @@ def test_signatures_naming_a_published_key_of_a_made_up_algorithm_are_unknown_ke
             headers=(("Content-Type", "text/xml"), *answer),
             body=b"<x/>",
         )
+
+
+def test_cli_generate_force_over_a_0644_key_leaves_0600(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "private-key.pem").write_bytes(b"old key")
+    (tmp_path / "private-key.pem").chmod(0o644)
+    assert main(["keys", "generate", "--out", str(tmp_path), "--force", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    private = tmp_path / "private-key.pem"
+    assert _mode(private) == 0o600
+    assert report["key_id"] == key_id(load_private_key(private.read_bytes()))
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_cli_generate_never_writes_through_a_symlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], force: list[str]
+) -> None:
+    out = tmp_path / "keys"
+    out.mkdir()
+    target = tmp_path / "elsewhere.pem"
+    (out / "private-key.pem").symlink_to(target)  # dangling
+    assert main(["keys", "generate", "--out", str(out), *force]) == 2
+    assert "private-key.pem" in capsys.readouterr().err
+    assert not target.exists()
+    assert (out / "private-key.pem").is_symlink()
