@@ -29,6 +29,22 @@ def element_named(message: str) -> str | None:
     return m["element"] if m else None
 
 
+#: Values longer than this are shown cut, with their length: a partner's
+#: megabyte of text has no place in a message.
+SHOWN_VALUE: Final = 60
+#: A long value quoted, or left unclosed where libxml2 cut its own message short.
+_LONG_QUOTED: Final = re.compile(rf"'([^']{{{SHOWN_VALUE + 1},}})(?:'|$)")
+#: The longest message shown, whatever libxml2 wrote.
+LONGEST_MESSAGE: Final = 500
+
+
+def _value(value: str) -> str:
+    """``value`` quoted, cut to :data:`SHOWN_VALUE` characters when longer."""
+    if len(value) <= SHOWN_VALUE:
+        return repr(value)
+    return f"{value[:SHOWN_VALUE]!r}... ({len(value):,} characters)"
+
+
 def _names(listed: str, short: Callable[[str], str]) -> str:
     names = [name.strip() for name in listed.split(",") if name.strip()]
     return ", ".join(f"<{short(name)}>" for name in names)
@@ -68,24 +84,24 @@ _RULES: Final[tuple[Rule, ...]] = (
         re.compile(
             r"'(.*)' is not a valid value of the (?:atomic|list|union) type '([^']*)'\.$", re.S
         ),
-        lambda m, s: f"{m[1]!r} is not a valid {s(m[2])}",
+        lambda m, s: f"{_value(m[1])} is not a valid {s(m[2])}",
     ),
     (
         re.compile(r"'(.*)' is not a valid value of the local (?:atomic|list|union) type\.$", re.S),
-        lambda m, s: f"{m[1]!r} is not a valid value here",
+        lambda m, s: f"{_value(m[1])} is not a valid value here",
     ),
     (
         re.compile(
             r"\[facet 'enumeration'\] The value '(.*)' is not an element of the set \{(.*)\}\.$",
             re.S,
         ),
-        lambda m, s: f"{m[1]!r} is not one of {m[2]}",
+        lambda m, s: f"{_value(m[1])} is not one of {m[2]}",
     ),
     (
         re.compile(
             r"\[facet 'pattern'\] The value '(.*)' is not accepted by the pattern '(.*)'\.$", re.S
         ),
-        lambda m, s: f"{m[1]!r} does not match the pattern {m[2]!r}",
+        lambda m, s: f"{_value(m[1])} does not match the pattern {m[2]!r}",
     ),
     (
         re.compile(r"\[facet '\w+'\] " + _FACET_LENGTH.pattern + "$"),
@@ -118,13 +134,13 @@ _RULES: Final[tuple[Rule, ...]] = (
             r"The QName value '([^']*)' of the xsi:type attribute does not resolve to a "
             r"type definition\.$"
         ),
-        lambda m, s: f"xsi:type {m[1]!r} names no type of the schema",
+        lambda m, s: f"xsi:type {_value(m[1])} names no type of the schema",
     ),
     (
         re.compile(
             r"The QName value '([^']*)' has no corresponding namespace declaration in scope\.$"
         ),
-        lambda m, s: f"the prefix of {m[1]!r} is not declared",
+        lambda m, s: f"the prefix of {_value(m[1])} is not declared",
     ),
 )
 
@@ -133,9 +149,16 @@ def readable(message: str, prefixes: Mapping[str, str | None]) -> str:
     """``message`` (one libxml2 schema error) as one readable line.
 
     ``prefixes`` maps each namespace of the document to the prefix it is
-    written with there (``None`` for the default namespace).
+    written with there (``None`` for the default namespace). Long values are
+    cut (:data:`SHOWN_VALUE`), and so is the whole (:data:`LONGEST_MESSAGE`).
     """
+    text = _sentence(message, prefixes)
+    if len(text) > LONGEST_MESSAGE:
+        text = f"{text[:LONGEST_MESSAGE]}... ({len(text):,} characters)"
+    return text
 
+
+def _sentence(message: str, prefixes: Mapping[str, str | None]) -> str:
     def short(name: str) -> str:
         m = _CLARK.fullmatch(name)
         if m is None:
@@ -151,7 +174,7 @@ def readable(message: str, prefixes: Mapping[str, str | None]) -> str:
     text = " ".join(message.split())
     subject = _SUBJECT.match(text)
     if subject is None:
-        return shorten_all(text).rstrip(".")
+        return _LONG_QUOTED.sub(lambda m: _value(m[1]), shorten_all(text).rstrip("."))
     rest = subject["rest"]
     for pattern, render in _RULES:
         m = pattern.match(rest)
@@ -160,6 +183,7 @@ def readable(message: str, prefixes: Mapping[str, str | None]) -> str:
             break
     else:
         rest = shorten_all(rest).rstrip(".")
+    rest = _LONG_QUOTED.sub(lambda m: _value(m[1]), rest)
     where = f"<{short(subject['element'])}>"
     if subject["attribute"] and subject["attribute"] not in rest:
         where += f" attribute {short(subject['attribute'])!r}"
