@@ -13,15 +13,20 @@ from .digest import SHA256, digest_header, parse_digest, sha256_base64, verify_d
 from .httpx_auth import BUDGET, RAW_BODY, VERIFIED, EwpAuth
 from .keys import (
     MIN_GENERATED_BITS,
+    PRIVATE_KEY_MODE,
+    PUBLIC_KEY_MODE,
     SigningKey,
     generate_private_key,
     key_fingerprint,
     key_id,
+    load_der_public_key,
     load_private_key,
     load_public_key,
     private_key_pem,
     public_key_der,
     public_key_pem,
+    write_private_key,
+    write_public_key,
 )
 from .policy import MIN_CLOCK_SKEW, InMemoryNonceStore, NonceStore, VerificationPolicy
 from .request_id import check_request_id, new_request_id
@@ -46,6 +51,8 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
     "MIN_CLOCK_SKEW",
     "MIN_GENERATED_BITS",
+    "PRIVATE_KEY_MODE",
+    "PUBLIC_KEY_MODE",
     "RAW_BODY",
     "REQUEST_TARGET",
     "RSA_SHA256",
@@ -77,6 +84,7 @@ __all__ = [
     "generate_private_key",
     "key_fingerprint",
     "key_id",
+    "load_der_public_key",
     "load_private_key",
     "load_public_key",
     "new_request_id",
@@ -94,4 +102,6 @@ __all__ = [
     "verify_digest",
     "verify_rsa_sha256",
     "wants_signed_response",
+    "write_private_key",
+    "write_public_key",
 ]
