@@ -3,7 +3,7 @@
 Prints the inputs run per target, every non-``EwpError`` exception (count,
 deduplicated by type and the place it was raised, with a shrunk reproducer
 and its traceback), inputs stopped at the time budget, memory findings and
-slow inputs. Exit status 0 when no finding, 1 otherwise, 2 when the reference
+slow inputs. Exit status 0 when no finding and no slow input, 1 otherwise, 2 when the reference
 pack is missing. See ``tests/fuzz/README.md``.
 """
 
@@ -51,7 +51,7 @@ def _limit_memory(mib: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _print_report(report: engine.Report, wall: float) -> None:
+def _print_report(report: engine.Report, wall: float, slow_after: float) -> None:
     print(f"seed {report.seed!r}: {report.total_inputs} inputs in {wall:.0f} s")
     print(f"{'target':<20}{'inputs':>9}{'EwpError':>10}{'findings':>10}{'s/input':>10}")
     for name, count in report.inputs.items():
@@ -75,7 +75,7 @@ def _print_report(report: engine.Report, wall: float) -> None:
         print("   " + finding.example.describe().replace("\n", "\n   "))
         if len(finding.example.data) <= 400:
             print(f"   input: {finding.example.data!r}")
-    print(f"\nslow inputs (over the threshold): {len(report.slow)}")
+    print(f"\nslow inputs (findings: over {slow_after} s): {len(report.slow)}")
     for slow in sorted(report.slow, key=lambda s: -s.seconds)[:30]:
         first = slow.description.splitlines()[0]
         print(f"  {slow.seconds:6.2f} s  {slow.target}:{slow.index}  {first}")
@@ -156,12 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for target in targets.values():
             target.close()
-    _print_report(report, wall)
+    _print_report(report, wall, args.slow_after)
     if args.save:
         engine.save_findings(report, args.save)
     if args.json:
         args.json.write_text(json.dumps(_summary(report, wall), indent=2), encoding="utf-8")
-    return 1 if report.findings else 0
+    return 1 if report.findings or report.slow else 0
 
 
 if __name__ == "__main__":

@@ -114,6 +114,8 @@ def locate(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, ContractViolation):
         return f"contract: {str(exc).split(':', 1)[0]}", ""
     frames = _frames(exc.__traceback__)
+    if isinstance(exc, InputTimeout) and len(frames) > 1:
+        frames.pop()  # the timer's handler: the place is where the input was stopped
     if not frames:
         return "?", "?"
     last = frames[-1]

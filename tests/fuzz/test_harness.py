@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 from random import Random
 
 import pytest
@@ -146,3 +149,20 @@ def test_the_cli_contract_is_checked(argv: list[str], status: int, out: str) -> 
     with pytest.raises(ContractViolation):
         check_cli_contract(argv, status, out, "")
     check_cli_contract(argv, 1, '{"ok": true}', "")
+
+
+def test_the_coverage_guided_run_starts_and_finishes_when_atheris_is_installed(
+    fuzz_targets: dict[str, Target],  # skips without the reference pack
+) -> None:
+    pytest.importorskip("atheris", reason="atheris is optional (pip install atheris)")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.guided", "parse_xml", "-atheris_runs=20"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Done 20 runs" in done.stderr or "Done 20 in" in done.stderr
