@@ -8,7 +8,8 @@ Oracle: a target may raise an :class:`~ewp_client.errors.EwpError`; any other
 exception is a finding, deduplicated by exception type and the place it was
 raised (the innermost frame). With a time budget, an input that runs longer is
 stopped (:class:`InputTimeout`) and is a finding too; inputs slower than
-``slow_after`` seconds are listed. With a memory threshold, an input during
+``slow_after`` seconds are listed. Times are the process's CPU time, so that a
+busy machine does not make inputs look slow. With a memory threshold, an input during
 which the process's peak RSS grows by more than that is a finding.
 """
 
@@ -135,23 +136,35 @@ def _qualified(exc: BaseException) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+#: A stalled input (sleeping, waiting) is stopped after this many budgets of wall time.
+WALL_FACTOR = 6
+
+
 @contextlib.contextmanager
 def _budget(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`InputTimeout` in the main thread after ``seconds`` (no-op without one)."""
+    """Raise :class:`InputTimeout` after ``seconds`` of CPU time (or ``WALL_FACTOR`` times
+    that of wall time) in the main thread; a no-op without a budget.
+
+    CPU time, so that a busy shared machine does not turn fair inputs into findings.
+    """
     if seconds is None or threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        raise InputTimeout(f"over the budget of {seconds} s")
+        clock = "CPU" if signum == signal.SIGPROF else "wall"
+        raise InputTimeout(f"over the budget of {seconds} s ({clock} time)")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = {n: signal.signal(n, expire) for n in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _peak_rss_mib() -> float:
@@ -162,7 +175,7 @@ def _peak_rss_mib() -> float:
 class Outcome:
     """What one input did: nothing, an EwpError, or a finding's exception."""
 
-    seconds: float
+    seconds: float  # CPU time of the process
     rejected: bool = False
     error: BaseException | None = None
     rss_growth_mib: float = 0.0
@@ -171,17 +184,17 @@ class Outcome:
 def execute(target: Target, case: FuzzInput, *, budget: float | None = None) -> Outcome:
     """Run one input under the oracle."""
     before = _peak_rss_mib()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         with _budget(budget):
             target.run(case)
     except EwpError:
-        return Outcome(time.perf_counter() - start, rejected=True)
+        return Outcome(time.process_time() - start, rejected=True)
     except (Exception, InputTimeout) as exc:
-        return Outcome(time.perf_counter() - start, error=exc)
+        return Outcome(time.process_time() - start, error=exc)
     finally:
         etree.clear_error_log()
-    return Outcome(time.perf_counter() - start, rss_growth_mib=_peak_rss_mib() - before)
+    return Outcome(time.process_time() - start, rss_growth_mib=_peak_rss_mib() - before)
 
 
 @dataclass(frozen=True)

@@ -59,16 +59,30 @@ def test_any_other_exception_is_one_finding_per_type_and_place() -> None:
     assert report.non_ewp_exceptions == 4
 
 
-def test_a_hang_is_stopped_at_the_budget_and_reported() -> None:
-    def hang(case: FuzzInput) -> None:
+def test_a_busy_hang_is_stopped_at_the_cpu_budget_and_reported_where_it_spun() -> None:
+    def spin(case: FuzzInput) -> None:
+        while True:
+            pass
+
+    settings = engine.Settings(sizes=mutations.SHORT_RUN, budget=0.2, slow_after=0.1)
+    report = engine.run([_planted(spin)], inputs_per_target=1, seed="s", settings=settings)
+    (finding,) = report.findings.values()
+    assert finding.kind == "timeout"
+    assert "in spin" in finding.location
+    assert "CPU time" in finding.message
+    assert [s.target for s in report.slow] == ["planted"]
+
+
+def test_a_stalled_input_is_stopped_by_the_wall_clock() -> None:
+    def stall(case: FuzzInput) -> None:
         while True:
             time.sleep(0.01)
 
-    settings = engine.Settings(sizes=mutations.SHORT_RUN, budget=0.2, slow_after=0.1)
-    report = engine.run([_planted(hang)], inputs_per_target=1, seed="s", settings=settings)
+    settings = engine.Settings(sizes=mutations.SHORT_RUN, budget=0.05, slow_after=0.1)
+    report = engine.run([_planted(stall)], inputs_per_target=1, seed="s", settings=settings)
     (finding,) = report.findings.values()
     assert finding.kind == "timeout"
-    assert [s.target for s in report.slow] == ["planted"]
+    assert "wall time" in finding.message
 
 
 def test_a_finding_is_shrunk_to_what_still_raises_it() -> None:
