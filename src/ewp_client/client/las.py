@@ -103,7 +103,7 @@ class Signer:
     The spec requires name, position and e-mail on every signature other than
     the student's. ``timestamp`` must be timezone-aware: it is what tells our
     decision apart when the client re-reads the LA after a failure, so keep
-    the :class:`Signer` (or the request, see :func:`update_request_of`) to
+    the :class:`Signer` (or the request, :attr:`LaUpdateError.update_request`) to
     resend the same decision.
     """
 
