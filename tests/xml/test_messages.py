@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ewp_client.namespaces import ADDRESS_NS
 from ewp_client.xml.messages import LONGEST_MESSAGE, readable
 
 NS = "urn:example:ns"
@@ -50,3 +51,13 @@ def test_an_unknown_message_keeps_its_words_within_the_longest_shown() -> None:
     text = readable(message, PREFIXES)
     assert text.startswith("<a>: Something new happened to b.")
     assert len(text) < LONGEST_MESSAGE + 40
+
+
+def test_a_namespace_the_document_does_not_declare_is_named_by_its_schema() -> None:
+    message = (
+        f"Element '{{{NS}}}a': This element is not expected. "
+        f"Expected is ( {{{ADDRESS_NS}}}street-address )."
+    )
+    assert (
+        readable(message, PREFIXES) == "<a>: not expected here; expected <address:street-address>"
+    )

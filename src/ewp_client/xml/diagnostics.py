@@ -52,7 +52,8 @@ class Verdict:
     ``tree`` is the parsed document when it is valid. Otherwise ``total`` counts
     the schema errors (all of them when ``complete``); ``ranges`` are the
     chunks fed, up to the last that brought one of the errors wanted, and
-    ``at_close`` says that some of those came only when the parser was closed.
+    ``at_close`` says that some of those came only when the parser was closed;
+    ``names`` are the elements those errors name.
     """
 
     tree: etree._ElementTree | None
@@ -60,6 +61,7 @@ class Verdict:
     complete: bool
     ranges: tuple[Range, ...]
     at_close: bool
+    names: frozenset[str]
 
 
 Event = tuple[str, etree._Element]
@@ -68,8 +70,8 @@ Event = tuple[str, etree._Element]
 class _Reader:
     """A validating pull parser fed by hand, remembering the last element it reported."""
 
-    def __init__(self, schema: etree.XMLSchema) -> None:
-        self.parser = validating_pull_parser(schema)
+    def __init__(self, schema: etree.XMLSchema, tags: frozenset[str]) -> None:
+        self.parser = validating_pull_parser(schema, tags)
         self.last: Event | None = None
         self.seen = 0
 
@@ -146,7 +148,7 @@ def locate(
     ``given`` is the caller's tree when ``data`` is its serialisation: the
     lines are then that tree's (its elements' ``sourceline``).
     """
-    reader = _Reader(schema)
+    reader = _Reader(schema, verdict.names)
     found: list[tuple[str, etree._Element | None]] = []
     if verdict.complete:
         wanted = min(wanted, verdict.total)  # all there are: stop at the last one

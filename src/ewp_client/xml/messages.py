@@ -5,7 +5,9 @@ and words its messages for its own developers (``Element '{urn:x}iia':
 Missing child element(s). Expected is ( {urn:x}partner ).``). A violation
 shows instead the names as the document writes them (its own prefixes, none
 for its default namespace) and a sentence about the element:
-``<iia>: a required child element is missing; expected <partner>``.
+``<iia>: a required child element is missing; expected <partner>``. A
+namespace the document does not declare is named by its bundled schema's key
+(``<address:street-address>``).
 
 Messages of a shape not recognised here keep libxml2's wording, with the names
 shortened the same way, so nothing libxml2 says is ever lost.
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Final
+
+from ..namespaces import SCHEMA_BY_NAMESPACE
 
 _CLARK: Final = re.compile(r"\{([^}]*)\}([\w.*-]+)")
 _SUBJECT: Final = re.compile(
@@ -163,8 +167,9 @@ def _sentence(message: str, prefixes: Mapping[str, str | None]) -> str:
         m = _CLARK.fullmatch(name)
         if m is None:
             return name
-        if m[1] not in prefixes:
-            return name
+        if m[1] not in prefixes:  # not declared in the document: the schema's key says which
+            info = SCHEMA_BY_NAMESPACE.get(m[1])
+            return f"{info.key}:{m[2]}" if info is not None else name
         prefix = prefixes[m[1]]
         return m[2] if prefix is None else f"{prefix}:{m[2]}"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final, TypedDict
 
@@ -80,9 +81,17 @@ def validating_parser(schema: etree.XMLSchema) -> etree.XMLParser:
     return etree.XMLParser(schema=schema, **_HARDENED)
 
 
-def validating_pull_parser(schema: etree.XMLSchema) -> etree.XMLPullParser:
-    """:func:`validating_parser` reporting ``start`` and ``end`` events as it reads."""
-    return etree.XMLPullParser(events=("start", "end"), schema=schema, **_HARDENED)
+def validating_pull_parser(
+    schema: etree.XMLSchema, tags: Collection[str] | None = None
+) -> etree.XMLPullParser:
+    """:func:`validating_parser` reporting ``start`` and ``end`` events as it reads.
+
+    With ``tags`` (``{namespace}local`` names), only elements so named are
+    reported: libxml2 reads the others without a Python object being made.
+    """
+    return etree.XMLPullParser(
+        events=("start", "end"), tag=list(tags) if tags else None, schema=schema, **_HARDENED
+    )
 
 
 class _Parsers(threading.local):

@@ -20,6 +20,7 @@ hostile document can make the error log take.
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
 from lxml import etree
@@ -27,6 +28,7 @@ from lxml import etree
 from ..errors import SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import MAX_CHUNK, MIN_CHUNK, Range, Verdict, locate
+from .messages import element_named
 from .parser import (
     DEFAULT_LIMITS,
     Document,
@@ -100,6 +102,7 @@ def check(
     """
     parser = validating_parser(validator(info))
     ranges: list[Range] = []
+    names: set[str] = set()
     counted = 0
     size = MIN_CHUNK
     offset = 0
@@ -108,11 +111,15 @@ def check(
         while offset < len(data):
             end = min(offset + size, len(data))
             parser.feed(data[offset:end])
-            before, counted = counted, len(parser.feed_error_log)
+            log = parser.feed_error_log
+            before, counted = counted, len(log)
             if before < wanted:
                 ranges.append(Range(offset, end, counted > before))
+                names.update(_subjects(log, before, wanted))
             if counted >= limit or (counted and not wanted):
-                return Verdict(None, counted, False, _up_to_last_error(ranges), False)
+                return Verdict(
+                    None, counted, False, _up_to_last_error(ranges), False, frozenset(names)
+                )
             size = MIN_CHUNK if counted > before else min(2 * size, MAX_CHUNK)
             offset = end
         try:
@@ -124,17 +131,27 @@ def check(
         log = parser.feed_error_log
         if _parse_errors(log) or not _schema_errors(log):
             parse_xml(data, limits=limits)  # raises the typed error for these bytes
-        return Verdict(None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False)
+        return Verdict(
+            None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False, frozenset()
+        )
     log = parser.feed_error_log
     errors = len(_schema_errors(log))
     if root is not None and not errors:
         tree = root.getroottree()
         check_tree(tree, limits)
-        return Verdict(tree, 0, True, (), False)
+        return Verdict(tree, 0, True, (), False, frozenset())
     if not errors or _parse_errors(log):
         parse_xml(data, limits=limits)  # raises the typed error for these bytes
     at_close = counted < min(errors, wanted)  # the rest came when the document was closed
-    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close)
+    if at_close:
+        names.update(_subjects(log, counted, wanted))
+    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close, frozenset(names))
+
+
+def _subjects(log: etree._ListErrorLog, start: int, stop: int) -> set[str]:
+    """The elements named by the errors ``start`` to ``stop`` of ``log``."""
+    found = (element_named(e.message) for e in itertools.islice(log, start, stop))
+    return {name for name in found if name}
 
 
 def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
