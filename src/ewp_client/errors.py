@@ -10,7 +10,8 @@ the message, so that callers and tests can act on them.
     EwpError
     ├── ConfigError ............................ bad configuration or arguments
     │   ├── KeyFormatError ..................... key bytes unusable (source, algorithm)
-    │   └── KeyFileError ....................... a key file not written safely (path, reason)
+    │   ├── KeyFileError ....................... a key file not written safely (path, reason)
+    │   └── FixtureError ....................... a data fixture file refused (path, problem, line)
     ├── XmlError
     │   ├── MalformedXmlError .................. not well-formed XML (line, column)
     │   │   └── XmlRefusedError ................ refused before parsing (construct)
@@ -61,7 +62,8 @@ the message, so that callers and tests can act on them.
         ├── LaUpdateError ...................... an update failed: the request, the error, the LA
         │   └── AlreadyApplied ................. our approval/comment is already there
         ├── StaleProposalError ................. not the current proposal id (409)
-        └── LifecycleError ..................... a transition the LA lifecycle does not allow
+        ├── LifecycleError ..................... a transition the LA lifecycle does not allow
+        └── UnitContactError ................... no unit contact for that side (ounit_id, side)
 
 Lower-level errors (lxml, httpx, cryptography) are translated in one place each
 with ``raise ... from``; nothing below this tree leaks out of the public API.
@@ -90,6 +92,7 @@ __all__ = [
     "DtdForbiddenError",
     "EditConflict",
     "EwpError",
+    "FixtureError",
     "Forbidden",
     "HostMismatchError",
     "HttpSignatureError",
@@ -125,6 +128,7 @@ __all__ = [
     "TransportError",
     "Unauthorized",
     "UnexpectedDocumentError",
+    "UnitContactError",
     "UnknownDocumentError",
     "UnknownKeyError",
     "UnsignedResponseError",
@@ -173,6 +177,25 @@ class KeyFileError(ConfigError):
         super().__init__(message)
         self.path = path
         self.reason = reason
+
+
+class FixtureError(ConfigError):
+    """A data fixture file (the mock's ``--data`` directory) cannot be loaded.
+
+    ``path`` is the file at fault; ``problem`` one of ``unreadable``,
+    ``malformed`` (not well-formed XML or TOML), ``schema-invalid``,
+    ``wrong-document`` (another document type than the folder holds),
+    ``unknown-hei``, ``unknown-ounit``, ``duplicate-id``, ``invalid-value``
+    (a key or a value the format does not allow, or a state the lifecycle
+    refuses) or ``unwritable`` (when dumping); ``line`` the 1-based line when
+    known.
+    """
+
+    def __init__(self, message: str, *, path: str, problem: str, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
+        self.line = line
 
 
 # --------------------------------------------------------------------------- XML
@@ -655,3 +678,19 @@ class StaleProposalError(LearningAgreementError):
 
 class LifecycleError(LearningAgreementError):
     """The LA lifecycle does not allow this transition in the current state."""
+
+
+class UnitContactError(LearningAgreementError):
+    """An organisational unit names no contact person for that side of a learning agreement.
+
+    ``ounit_id`` is the unit (``None`` when only contacts were given), ``side``
+    ``sending`` or ``receiving``; ``reason`` is ``no-contact`` (no contact
+    serves those students) or ``not-a-person`` (the contacts that do lack a
+    given name, a family name or an email, which an LA's contact person needs).
+    """
+
+    def __init__(self, message: str, *, ounit_id: str | None, side: str, reason: str):
+        super().__init__(message)
+        self.ounit_id = ounit_id
+        self.side = side
+        self.reason = reason
