@@ -47,11 +47,15 @@ the message, so that callers and tests can act on them.
     │   └── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
+    │   │   └── InvalidParameter ............... parameter: the request parameter refused (server)
     │   ├── Unauthorized (401)
     │   ├── Forbidden (403)
     │   ├── NotFound (404)
     │   ├── EditConflict (409) ................. refetch and decide again
     │   ├── NotImplementedByPartner (501)
+    │   ├── MethodNotAllowed (405) ............. method, allowed (server side)
+    │   ├── PayloadTooLarge (413) .............. limit (server side)
+    │   ├── UnsupportedMediaType (415) ......... content_type (server side)
     │   └── PartnerServerError (5xx)
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
@@ -100,6 +104,7 @@ __all__ = [
     "IiaHashError",
     "IiaLifecycleError",
     "IiaNotHashableError",
+    "InvalidParameter",
     "KeyFileError",
     "KeyFormatError",
     "KeyNotAuthorizedError",
@@ -108,6 +113,7 @@ __all__ = [
     "LifecycleError",
     "MalformedSignatureError",
     "MalformedXmlError",
+    "MethodNotAllowed",
     "MissingSignatureError",
     "MissingSignedHeaderError",
     "NoEndpointError",
@@ -115,6 +121,7 @@ __all__ = [
     "NotImplementedByPartner",
     "PartnerError",
     "PartnerServerError",
+    "PayloadTooLarge",
     "RegistryError",
     "RegistryUnavailableError",
     "ReplayError",
@@ -133,6 +140,7 @@ __all__ = [
     "UnknownKeyError",
     "UnsignedResponseError",
     "UnsupportedAlgorithmError",
+    "UnsupportedMediaType",
     "Violation",
     "XmlError",
     "XmlRefusedError",
@@ -534,6 +542,43 @@ class EditConflict(PartnerError):
 
 class NotImplementedByPartner(PartnerError):
     """501: the partner does not implement this operation."""
+
+
+class InvalidParameter(BadRequest):
+    """400 answered by a server: a request parameter breaks its API's rules.
+
+    ``parameter`` names it (``iia_id``, ``modified_since``...), or is ``None``
+    when the request as a whole is unreadable (a body that is not UTF-8).
+    """
+
+    def __init__(self, message: str, *, parameter: str | None, user_message: str | None = None):
+        super().__init__(message, status=400, developer_message=message, user_message=user_message)
+        self.parameter = parameter
+
+
+class MethodNotAllowed(PartnerError):
+    """405 answered by a server: the endpoint does not take ``method`` (``allowed`` it does)."""
+
+    def __init__(self, message: str, *, method: str, allowed: Sequence[str]):
+        super().__init__(message, status=405, developer_message=message)
+        self.method = method
+        self.allowed = tuple(allowed)
+
+
+class PayloadTooLarge(PartnerError):
+    """413 answered by a server: the request body is over ``limit`` bytes (refused unread)."""
+
+    def __init__(self, message: str, *, limit: int):
+        super().__init__(message, status=413, developer_message=message)
+        self.limit = limit
+
+
+class UnsupportedMediaType(PartnerError):
+    """415 answered by a server: a POST body of a ``content_type`` the endpoint does not take."""
+
+    def __init__(self, message: str, *, content_type: str):
+        super().__init__(message, status=415, developer_message=message)
+        self.content_type = content_type
 
 
 class PartnerServerError(PartnerError):
