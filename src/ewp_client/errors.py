@@ -11,7 +11,8 @@ the message, so that callers and tests can act on them.
     ├── ConfigError ............................ bad configuration or arguments
     │   ├── KeyFormatError ..................... key bytes unusable (source, algorithm)
     │   ├── KeyFileError ....................... a key file not written safely (path, reason)
-    │   └── FixtureError ....................... a data fixture file refused (path, problem, line)
+    │   ├── FixtureError ....................... a data fixture file refused (path, problem, line)
+    │   └── StateDirError ...................... mock state directory not writable (path, reason)
     ├── XmlError
     │   ├── MalformedXmlError .................. not well-formed XML (line, column)
     │   │   └── XmlRefusedError ................ refused before parsing (construct)
@@ -132,6 +133,7 @@ __all__ = [
     "SchemaValidationError",
     "SignatureMismatchError",
     "StaleProposalError",
+    "StateDirError",
     "TransportError",
     "Unauthorized",
     "UnexpectedDocumentError",
@@ -204,6 +206,20 @@ class FixtureError(ConfigError):
         self.path = path
         self.problem = problem
         self.line = line
+
+
+class StateDirError(ConfigError):
+    """The mock node's state directory (``--state-dir``) cannot be made or written.
+
+    ``path`` is the directory or the file at fault; ``reason`` one of
+    ``not-a-directory``, ``symlink`` (a symbolic link where a file goes: never
+    written through) or ``os-error`` (the system refused: permissions, disk).
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------- XML
