@@ -32,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         "--memory-mib", type=float, default=512.0, help="peak RSS growth that is a finding"
     )
     p.add_argument(
-        "--max-memory-mib", type=int, default=8192, help="address-space limit of the process"
+        "--max-memory-mib",
+        type=int,
+        default=8192,
+        help="address-space limit of the process (0: none)",
     )
     p.add_argument("--shrink", type=int, default=300, help="attempts to shrink each new finding")
     p.add_argument("--small", action="store_true", help="the short run's sizes (small floods)")
@@ -44,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _limit_memory(mib: int) -> None:
+    if mib <= 0:
+        return
     limit = mib * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:

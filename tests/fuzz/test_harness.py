@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -180,3 +181,36 @@ def test_the_coverage_guided_run_starts_and_finishes_when_atheris_is_installed(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Done 20 runs" in done.stderr or "Done 20 in" in done.stderr
+
+
+def test_the_long_run_command_prints_and_writes_its_summary(
+    fuzz_targets: dict[str, Target], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .__main__ import main
+
+    summary = tmp_path / "summary.json"
+    argv = ["--inputs", "6", "--small", "--target", "parse_xml", "--target", "keys"]
+    status = main([*argv, "--max-memory-mib", "0", "--json", str(summary)])
+    assert status == 0
+    document = json.loads(summary.read_text(encoding="utf-8"))
+    assert document["inputs"] == {"parse_xml": 3, "keys": 3}
+    assert document["total_inputs"] == 6
+    assert document["non_ewp_exceptions"] == 0
+    assert document["findings"] == []
+    out = capsys.readouterr().out
+    assert "non-EwpError exceptions: 0 inputs" in out
+    assert re.search(r"^parse_xml\s+3\s", out, re.MULTILINE)
+
+
+def test_replay_makes_the_same_input_again(
+    fuzz_targets: dict[str, Target], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .__main__ import main
+
+    saved = tmp_path / "input.bin"
+    argv = ["--seed", "x", "--replay", "validate:5", "--max-memory-mib", "0", "--small"]
+    assert main([*argv, "--save", str(saved)]) == 0
+    rng = engine.input_rng("x", "validate", 5)
+    expected = fuzz_targets["validate"].make(rng, mutations.SHORT_RUN)
+    assert saved.read_bytes() == expected.data
+    assert expected.describe().splitlines()[0] in capsys.readouterr().out
