@@ -29,10 +29,10 @@ from lxml import etree
 from ..errors import Violation
 from .messages import element_named, readable
 from .parser import validating_pull_parser
-from .paths import counterpart, element_path
+from .paths import ElementPaths, counterpart
 
 #: Bytes given to libxml2 at a time: errors are first placed to the chunk they came in.
-MIN_CHUNK: Final = 512
+MIN_CHUNK: Final = 256
 MAX_CHUNK: Final = 64 * 1024
 _ITEM: Final = re.compile(rb"[^>]*>|[^>]+")
 
@@ -177,18 +177,22 @@ def _violations(
     found: list[tuple[str, etree._Element | None]], given: etree._ElementTree | None
 ) -> list[Violation]:
     out: list[tuple[int, Violation]] = []
-    prefixes: dict[str, str | None] | None = None
+    prefixes: dict[str, str | None] = {}
+    if found and found[0][1] is not None:
+        prefixes = _prefixes(found[0][1])
+    sentences: dict[str, str] = {}  # floods repeat one message: rewrite it once
+    paths = ElementPaths()
     for order, (message, element) in enumerate(found):
+        text = sentences.get(message)
+        if text is None:
+            text = sentences[message] = readable(message, prefixes)
         if element is None:
-            out.append((order, Violation(line=None, path="/", message=readable(message, {}))))
+            out.append((order, Violation(line=None, path="/", message=text)))
             continue
-        if prefixes is None:
-            prefixes = _prefixes(element)
-        path = element_path(element)
         line = element.sourceline
         if given is not None:
             original = counterpart(element, given.getroot())
             line = original.sourceline if original is not None else None
-        out.append((order, Violation(line=line, path=path, message=readable(message, prefixes))))
+        out.append((order, Violation(line=line, path=paths(element), message=text)))
     out.sort(key=lambda pair: (pair[1].line is None, pair[1].line or 0, pair[0]))
     return [violation for _, violation in out]

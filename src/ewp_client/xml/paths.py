@@ -32,6 +32,44 @@ def element_path(element: etree._Element) -> str:
     return "/" + "/".join(reversed(steps))
 
 
+class ElementPaths:
+    """:func:`element_path` for many elements of one tree, in document order, sharing work.
+
+    Each path is built on its parent's (kept), and a position is counted from
+    the last same-named sibling already placed: n violations among n siblings
+    cost O(n), not O(n²).
+    """
+
+    def __init__(self) -> None:
+        self._paths: dict[etree._Element, str] = {}
+        self._last: dict[tuple[etree._Element, str], tuple[etree._Element, int]] = {}
+
+    def __call__(self, element: etree._Element) -> str:
+        found = self._paths.get(element)
+        if found is not None:
+            return found
+        name = local_name(str(element.tag))
+        parent = element.getparent()
+        if parent is None:
+            path = "/" + name
+        else:
+            path = f"{self(parent)}/{name}[{self._position(element, parent)}]"
+        self._paths[element] = path
+        return path
+
+    def _position(self, element: etree._Element, parent: etree._Element) -> int:
+        tag = str(element.tag)
+        last = self._last.get((parent, tag))
+        count = 1
+        for sibling in element.itersiblings(tag, preceding=True):
+            if last is not None and sibling is last[0]:
+                count += last[1]
+                break
+            count += 1
+        self._last[(parent, tag)] = (element, count)
+        return count
+
+
 def counterpart(element: etree._Element, root: etree._Element) -> etree._Element | None:
     """The element of the tree under ``root`` standing where ``element`` stands in its own tree.
 
