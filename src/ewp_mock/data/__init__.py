@@ -1,0 +1,11 @@
+"""The data a mock node serves: a :class:`Dataset`, the built-in demo data and fixture files.
+
+``demo_dataset()`` gives two HEIs with units, contacts, IIAs and LAs in every
+state; ``load_dataset(dir)`` reads a fixture directory (EWP XML and a TOML
+file, see ``docs/mock-data.md``) and ``dump_dataset(dataset, dir)`` writes one.
+"""
+
+from .dataset import Dataset, HeiData
+from .demo import UNI_A, UNI_B, demo_dataset
+
+__all__ = ["UNI_A", "UNI_B", "Dataset", "HeiData", "demo_dataset"]
