@@ -214,3 +214,15 @@ def test_replay_makes_the_same_input_again(
     expected = fuzz_targets["validate"].make(rng, mutations.SHORT_RUN)
     assert saved.read_bytes() == expected.data
     assert expected.describe().splitlines()[0] in capsys.readouterr().out
+
+
+def test_the_slow_findings_documents_are_what_they_say() -> None:
+    from ewp_client import is_valid
+    from ewp_client.iia import compute_iia_hashes
+
+    from .slow_findings import echo_with_attributes, echo_with_references, iias_with_attributes
+
+    assert is_valid(echo_with_references(10))
+    assert not is_valid(echo_with_attributes(10))
+    (result,) = compute_iia_hashes(iias_with_attributes(10))
+    assert result.iia_id == "1"
