@@ -54,6 +54,18 @@ def test_many_undeclared_attributes_are_all_counted() -> None:
     assert len(err.violations) == 50
     assert err.total == 301  # 300 attributes, and the missing <partner>
     assert err.violations[0].message == "<iia>: attribute 'a0' is not allowed"
+    assert {(v.line, v.path) for v in err.violations} == {(1, "/iias-get-response/iia[1]")}
+
+
+def test_an_attribute_error_goes_to_the_element_carrying_it() -> None:
+    document = f'{ROOT}<iia/>\n<iia x="1"/>\n<iia y="2"/></iias-get-response>'.encode()
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document, max_violations=10)
+    attribute_errors = [v for v in info.value.violations if "attribute" in v.message]
+    assert [(v.line, v.path) for v in attribute_errors] == [
+        (2, "/iias-get-response/iia[2]"),
+        (3, "/iias-get-response/iia[3]"),
+    ]
 
 
 def test_a_value_of_the_wrong_type_reads_as_a_sentence() -> None:

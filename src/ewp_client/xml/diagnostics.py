@@ -27,8 +27,8 @@ from typing import Final, NamedTuple
 from lxml import etree
 
 from ..errors import Violation
-from .messages import element_named, readable
-from .parser import validating_pull_parser
+from .messages import about_an_attribute, element_named, readable
+from .parser import element_reader, validating_pull_parser
 from .paths import ElementPaths, counterpart
 
 #: Bytes given to libxml2 at a time: errors are first placed to the chunk they came in.
@@ -53,7 +53,7 @@ class Verdict:
     the schema errors (all of them when ``complete``); ``ranges`` are the
     chunks fed, up to the last that brought one of the errors wanted, and
     ``at_close`` says that some of those came only when the parser was closed;
-    ``names`` are the elements those errors name.
+    ``messages`` are those errors' (libxml2's words).
     """
 
     tree: etree._ElementTree | None
@@ -61,7 +61,12 @@ class Verdict:
     complete: bool
     ranges: tuple[Range, ...]
     at_close: bool
-    names: frozenset[str]
+    messages: tuple[str, ...]
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The elements the errors wanted are about."""
+        return frozenset(n for n in map(element_named, self.messages) if n is not None)
 
 
 Event = tuple[str, etree._Element]
@@ -136,6 +141,31 @@ def _prefixes(element: etree._Element) -> dict[str, str | None]:
     return {ns: prefix for prefix, ns in root.nsmap.items() if ns}
 
 
+def _only_subject(data: bytes, verdict: Verdict) -> etree._Element | None:
+    """The element all the errors wanted are about, when it is plain to see without libxml2.
+
+    That is an attribute flood: the errors came in one range, are all about
+    attributes of one element name (raised as libxml2 reads a start tag), and
+    only one element so named starts or ends there. A plain parse finds it,
+    where validating again would cost every error again.
+    """
+    flagged = [r for r in verdict.ranges if r.has_errors]
+    names = verdict.names
+    if len(flagged) != 1 or verdict.at_close or len(names) != 1:
+        return None
+    if not all(map(about_an_attribute, verdict.messages)):
+        return None
+    reader = element_reader(names)
+    for start, end, has_errors in verdict.ranges:
+        reader.feed(data[start:end])
+        if not has_errors:
+            deque(reader.read_events(), maxlen=0)
+            continue
+        found = {id(element): element for _event, element in reader.read_events()}
+        return next(iter(found.values())) if len(found) == 1 else None
+    return None
+
+
 def locate(
     data: bytes,
     schema: etree.XMLSchema,
@@ -148,6 +178,9 @@ def locate(
     ``given`` is the caller's tree when ``data`` is its serialisation: the
     lines are then that tree's (its elements' ``sourceline``).
     """
+    subject = _only_subject(data, verdict)
+    if subject is not None:
+        return _violations([(m, subject) for m in verdict.messages[:wanted]], given)
     reader = _Reader(schema, verdict.names)
     found: list[tuple[str, etree._Element | None]] = []
     if verdict.complete:

@@ -49,6 +49,12 @@ def _value(value: str) -> str:
     return f"{value[:SHOWN_VALUE]!r}... ({len(value):,} characters)"
 
 
+def about_an_attribute(message: str) -> bool:
+    """Whether a libxml2 schema message is about an attribute (raised with its start tag)."""
+    m = _SUBJECT.match(message)
+    return m is not None and m["attribute"] is not None
+
+
 def _names(listed: str, short: Callable[[str], str]) -> str:
     names = [name.strip() for name in listed.split(",") if name.strip()]
     return ", ".join(f"<{short(name)}>" for name in names)

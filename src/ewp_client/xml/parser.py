@@ -81,6 +81,11 @@ def validating_parser(schema: etree.XMLSchema) -> etree.XMLParser:
     return etree.XMLParser(schema=schema, **_HARDENED)
 
 
+def element_reader(tags: Collection[str]) -> etree.XMLPullParser:
+    """A hardened pull parser reporting the ``start`` and ``end`` of elements named ``tags``."""
+    return etree.XMLPullParser(events=("start", "end"), tag=list(tags), **_HARDENED)
+
+
 def validating_pull_parser(
     schema: etree.XMLSchema, tags: Collection[str] | None = None
 ) -> etree.XMLPullParser:

@@ -28,7 +28,6 @@ from lxml import etree
 from ..errors import SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import MAX_CHUNK, MIN_CHUNK, Range, Verdict, locate
-from .messages import element_named
 from .parser import (
     DEFAULT_LIMITS,
     Document,
@@ -102,7 +101,7 @@ def check(
     """
     parser = validating_parser(validator(info))
     ranges: list[Range] = []
-    names: set[str] = set()
+    messages: list[str] = []
     counted = 0
     size = MIN_CHUNK
     offset = 0
@@ -115,10 +114,10 @@ def check(
             before, counted = counted, len(log)
             if before < wanted:
                 ranges.append(Range(offset, end, counted > before))
-                names.update(_subjects(log, before, wanted))
+                messages += _messages(log, before, wanted)
             if counted >= limit or (counted and not wanted):
                 return Verdict(
-                    None, counted, False, _up_to_last_error(ranges), False, frozenset(names)
+                    None, counted, False, _up_to_last_error(ranges), False, tuple(messages)
                 )
             size = MIN_CHUNK if counted > before else min(2 * size, MAX_CHUNK)
             offset = end
@@ -131,27 +130,24 @@ def check(
         log = parser.feed_error_log
         if _parse_errors(log) or not _schema_errors(log):
             parse_xml(data, limits=limits)  # raises the typed error for these bytes
-        return Verdict(
-            None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False, frozenset()
-        )
+        return Verdict(None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False, ())
     log = parser.feed_error_log
     errors = len(_schema_errors(log))
     if root is not None and not errors:
         tree = root.getroottree()
         check_tree(tree, limits)
-        return Verdict(tree, 0, True, (), False, frozenset())
+        return Verdict(tree, 0, True, (), False, ())
     if not errors or _parse_errors(log):
         parse_xml(data, limits=limits)  # raises the typed error for these bytes
     at_close = counted < min(errors, wanted)  # the rest came when the document was closed
     if at_close:
-        names.update(_subjects(log, counted, wanted))
-    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close, frozenset(names))
+        messages += _messages(log, counted, wanted)
+    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close, tuple(messages))
 
 
-def _subjects(log: etree._ListErrorLog, start: int, stop: int) -> set[str]:
-    """The elements named by the errors ``start`` to ``stop`` of ``log``."""
-    found = (element_named(e.message) for e in itertools.islice(log, start, stop))
-    return {name for name in found if name}
+def _messages(log: etree._ListErrorLog, start: int, stop: int) -> list[str]:
+    """The messages of the errors ``start`` to ``stop`` of ``log``."""
+    return [e.message for e in itertools.islice(log, start, stop)]
 
 
 def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
