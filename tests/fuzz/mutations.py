@@ -471,6 +471,17 @@ def control_chars(data: bytes, rng: Random, sizes: Sizes) -> bytes:
     return data[:at] + rng.choice(CONTROL_TEXTS).encode("utf-8", "surrogatepass") + data[at:]
 
 
+FRAGMENTS: Final = (b"&amp;", b"&#38;", b"&#x10FFFF;", b"x<!---->", b"<![CDATA[x]]>", b"x<?p?>")
+
+
+def fragmented_text(data: bytes, rng: Random, sizes: Sizes) -> bytes:
+    """A text node in many pieces: references, comments, CDATA sections or PIs, repeated."""
+    spots = [m.end() for m in re.finditer(rb">[^<]", data)] or [len(data)]
+    at = rng.choice(spots) - 1
+    count = int(math.exp(rng.uniform(0, math.log(max(2, sizes.long_text // 5)))))
+    return data[:at] + rng.choice(FRAGMENTS) * count + data[at:]
+
+
 XML_MUTATIONS: Final[tuple[Mutation, ...]] = (
     _xml(_attribute_flood),
     _xml(_child_flood),
@@ -489,6 +500,7 @@ XML_MUTATIONS: Final[tuple[Mutation, ...]] = (
     namespace_swap,
     prefix_swap,
     control_chars,
+    fragmented_text,
 )
 
 #: Mutations that keep most documents schema-valid: values change, structure stays.
@@ -501,6 +513,7 @@ VALUE_MUTATIONS: Final[tuple[Mutation, ...]] = (
     _xml(_duplicate_element),
     _xml(_drop_element),
     control_chars,
+    fragmented_text,
 )
 
 ALL_MUTATIONS: Final = XML_MUTATIONS + BYTE_MUTATIONS
