@@ -95,8 +95,8 @@ def _person(
 ) -> Contact:
     return Contact(
         contact_names=(_text(f"{given} {family}"),),
-        person_given_names=(_text(given),),
-        person_family_names=(_text(family),),
+        person_given_names=(_text(given, None),),
+        person_family_names=(_text(family, None),),
         phone_numbers=() if phone is None else (PhoneNumber(e164=phone),),
         emails=(email,),
         role_descriptions=roles,
