@@ -195,10 +195,11 @@ class FixtureError(ConfigError):
     ``path`` is the file at fault; ``problem`` one of ``unreadable``,
     ``malformed`` (not well-formed XML or TOML), ``schema-invalid``,
     ``wrong-document`` (another document type than the folder holds),
-    ``unknown-hei``, ``unknown-ounit``, ``duplicate-id``, ``invalid-value``
-    (a key or a value the format does not allow, or a state the lifecycle
-    refuses) or ``unwritable`` (when dumping); ``line`` the 1-based line when
-    known.
+    ``unknown-hei``, ``unknown-ounit``, ``unknown-id`` (state given for an
+    IIA or LA no file holds), ``duplicate-id``, ``invalid-value`` (a key or a
+    value the format does not allow, or a state the lifecycle refuses), and
+    when writing ``unwritable`` or ``unsupported`` (data the format cannot
+    express); ``line`` the 1-based line when known.
     """
 
     def __init__(self, message: str, *, path: str, problem: str, line: int | None = None):
