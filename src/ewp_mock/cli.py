@@ -9,28 +9,36 @@ file, e.g. ``--server-key key.pem: cannot read: No such file or directory``.
 from __future__ import annotations
 
 import argparse
+import logging
+import socket
+import ssl
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
 
 from ewp_client import __version__
 from ewp_client.cli.contract import (
     NEGATIVE,
     OK,
+    UNWRITABLE,
     CommandError,
     Parser,
     add_version,
+    emit_json,
     run,
 )
 from ewp_client.client import EwpClient
 from ewp_client.client.echo import EchoMethod, echo_call, read_echo_answer
-from ewp_client.errors import EwpError
-from ewp_client.registry import RegistryClient
+from ewp_client.errors import EwpError, StateDirError
+from ewp_client.namespaces import DISCOVERY_API, ApiVersion
+from ewp_client.registry import Catalogue, RegistryClient
 from ewp_client.security import (
     SigningKey,
     generate_private_key,
@@ -42,15 +50,32 @@ from ewp_client.security import (
 
 from .app import create_app, node_of_app
 from .config import DEFAULT_HEI, MockConfig
+from .exchange_log import ExchangeLog
+from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
 from .server import MockServer, bind_socket, serve_forever
+from .state_dir import (
+    CA_FILE,
+    CATALOGUE_FILE,
+    CLIENT_KEY_FILE,
+    CLIENT_PUBLIC_KEY_FILE,
+    NODE_FILE,
+    SERVER_KEY_FILE,
+    SERVER_PUBLIC_KEY_FILE,
+    TLS_CERTIFICATE_FILE,
+    TLS_KEY_FILE,
+    StateDir,
+)
+from .tls import LocalCa, certificate_hosts, server_context
 
 __all__ = ["build_parser", "main"]
 
 #: The HEI the demo client speaks for.
 DEMO_CLIENT_HEI: Final = "demo-client.example.org"
 DEMO_ECHOES: Final = ("hello", "zażółć gęślą jaźń", "")
+#: ``--log-level`` values.
+LOG_LEVELS: Final = ("debug", "info", "warning", "error")
 
 
 def _port(text: str) -> int:
@@ -61,6 +86,13 @@ def _port(text: str) -> int:
     if not 0 <= port < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
     return port
+
+
+def _log_level(text: str) -> str:
+    level = text.lower()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def build_parser() -> Parser:
@@ -75,9 +107,11 @@ def build_parser() -> Parser:
     serve = sub.add_parser(
         "serve",
         help="serve a mock node until interrupted",
-        description="Serve a mock node (Echo, Discovery, its own Registry catalogue) until "
-        "interrupted. Prints its catalogue URL, its keyIds and the client keys it admitted, "
-        "then 'ready'. Exit status: 0 stopped, 2 a usage error or an unusable key file.",
+        description="Serve a mock node over TLS until SIGTERM or Ctrl-C. Writes the CA "
+        "certificate clients trust, the node's keys and its catalogue into the state "
+        "directory, prints its URLs, keyIds and the client keys it admitted, then 'ready' "
+        "(with --json: one start-up document instead), and logs one line per exchange to "
+        "stderr. Exit status: 0 stopped, 2 a usage error or an unusable file.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one")
@@ -91,9 +125,9 @@ def build_parser() -> Parser:
     serve.add_argument(
         "--base-url",
         metavar="URL",
-        help="the public address clients use, e.g. http://mock:8000 when listening on 0.0.0.0 "
-        "in a container (default: http://HOST:PORT); catalogue, manifests and the signed Host "
-        "follow it",
+        help="the public address clients use, e.g. https://mock:8443 when listening on 0.0.0.0 "
+        "in a container (default: https://HOST:PORT); catalogue, manifests, the signed Host "
+        "and the TLS certificate follow it",
     )
     serve.add_argument(
         "--server-key",
@@ -114,16 +148,52 @@ def build_parser() -> Parser:
         default=[],
         metavar="KEYFILE=HEI[,HEI...]",
         help="admit a client's public key (PEM, DER, certificate or a private key file) "
-        "for these HEIs (repeatable; default: none)",
+        "for these HEIs; KEYFILE= with nothing after '=' admits it for no HEI "
+        "(repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="load the node's data set from the fixture files in DIR; a bad file is refused "
+        "at start (default: the built-in demo data set)",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="write the CA certificate (ca.pem), TLS certificate and key, the node's keys, "
+        "its catalogue and node.json here (made when missing; default: a temporary "
+        "directory, printed, removed at exit)",
+    )
+    serve.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="serve plain HTTP, for quick debugging: the manifests and catalogue then "
+        "announce http:// URLs, which their schemas forbid",
+    )
+    serve.add_argument(
+        "--log-level",
+        type=_log_level,
+        default="info",
+        metavar="LEVEL",
+        help=f"log threshold on stderr, one of {', '.join(LOG_LEVELS)}; 'info' logs one line "
+        "per exchange (default: info)",
+    )
+    serve.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON start-up document (URLs, manifest URLs, keyIds, CA, state "
+        "directory) instead of the lines and 'ready', then keep serving",
     )
     serve.set_defaults(handler=_serve, command_prog=serve.prog)
     demo = sub.add_parser(
         "demo",
         help="start a mock, call its Echo API signed, check, stop",
-        description="Start a mock node on a free loopback port, admit a fresh client key, "
-        "call Echo by GET and POST through EwpClient (Registry lookup, signed request, "
-        "verified response) and check every step. Exit status: 0 all checks passed, 1 a "
-        "check failed.",
+        description="Start a mock node over TLS on a free loopback port (its CA trusted by the "
+        "client), admit a fresh client key, call Echo by GET and POST through EwpClient "
+        "(Registry lookup, signed request, verified response) and check every step. Exit "
+        "status: 0 all checks passed, 1 a check failed.",
     )
     demo.set_defaults(handler=_demo, command_prog=demo.prog)
     return parser
@@ -153,60 +223,253 @@ def _signing_key(path: Path | None, option: str) -> SigningKey:
         raise CommandError.of(exc, file=label) from exc
 
 
-def _admissions(specs: Sequence[str]) -> list[tuple[str, rsa.RSAPublicKey, list[str]]]:
-    """``KEYFILE=HEI[,HEI...]`` options as (label for messages, public key, HEIs)."""
+def _admissions(specs: Sequence[str]) -> list[Admission]:
+    """``KEYFILE=HEI[,HEI...]`` options (``KEYFILE=``: no HEI) as admissions to make."""
     admissions = []
     for spec in specs:
         file, equals, heis = spec.rpartition("=")
-        hei_ids = [h.strip() for h in heis.split(",") if h.strip()]
-        if not equals or not file or not hei_ids:
-            raise CommandError(f"--admit {spec!r}: expected KEYFILE=HEI[,HEI...]")
+        hei_ids = [h.strip() for h in heis.split(",")] if heis else []
+        if not equals or not file or any(not h for h in hei_ids):
+            raise CommandError(f"--admit {spec!r}: expected KEYFILE=HEI[,HEI...] or KEYFILE=")
         label = f"--admit {file}"
         data = _read(Path(file), label)
         try:
             key = load_public_key(data)
         except EwpError as exc:
             raise CommandError.of(exc, file=label) from exc
-        admissions.append((label, key, hei_ids))
+        admissions.append(Admission(label, key, tuple(hei_ids)))
     return admissions
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A client key to admit: the option that named it (for messages), the key, its HEIs."""
+
+    label: str
+    key: rsa.RSAPublicKey
+    hei_ids: tuple[str, ...]
+
+
+def _data_dir(path: Path | None) -> Path | None:
+    if path is not None and not path.is_dir():
+        error: OSError = (
+            NotADirectoryError(20, "Not a directory")
+            if path.exists()
+            else FileNotFoundError(2, "No such file or directory")
+        )
+        raise CommandError.unreadable(f"--data {path}", error)
+    return path
+
+
+def _state_dir(path: Path | None) -> StateDir:
+    try:
+        return StateDir.open(path)
+    except StateDirError as exc:
+        raise _unwritable(exc, path) from exc
+
+
+def _unwritable(exc: StateDirError, state_dir: Path | None) -> CommandError:
+    label = f"--state-dir {state_dir}" if state_dir is not None else "--state-dir"
+    message = str(exc)
+    if state_dir is not None and message.startswith(str(state_dir)):
+        message = message[len(str(state_dir)) :].lstrip("/").strip()
+        message = message.removeprefix(":").strip() or str(exc)
+    return CommandError(message, kind=UNWRITABLE, file=label)
+
+
+def _setup_logging(level: str) -> None:
+    """The node's log lines (one per exchange at ``info``) on stderr."""
+    logger = logging.getLogger("ewp_mock")
+    logger.setLevel(level.upper())
+    if not any(getattr(h, "ewp_mock_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.ewp_mock_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 def _serve(args: argparse.Namespace) -> int:
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
-    sock = bind_socket(args.host, args.port)
-    port = sock.getsockname()[1]
+    data_dir = _data_dir(args.data)
+    state = _state_dir(args.state_dir)
     try:
-        config = MockConfig(
-            hei_ids=tuple(args.heis or (DEFAULT_HEI,)),
-            host=args.host,
-            port=port,
-            base_url=args.base_url,
-            server_key=server_key,
-            client_key=client_key,
+        sock = bind_socket(args.host, args.port)
+        try:
+            started = _start_node(args, state, sock, server_key, client_key, admissions, data_dir)
+        except BaseException:
+            sock.close()
+            raise
+        _announce(started, as_json=args.json)
+        _setup_logging(args.log_level)
+        serve_forever(
+            ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
         )
-        app = create_app(config)
-        node = node_of_app(app)
-        admitted = []
-        for label, key, hei_ids in admissions:
-            try:
-                admitted.append((node.register_client(key, hei_ids), hei_ids))
-            except EwpError as exc:
-                raise CommandError.of(exc, file=label) from exc
-    except (EwpError, CommandError):
-        sock.close()
-        raise
-    print(f"catalogue: {config.url(registry_route.PATH)}")
-    print(f"echo:      {config.url(echo_route.PATH)}")
-    print(f"HEIs:      {', '.join(config.hei_ids)}")
-    print(f"server keyId: {config.server_key.key_id}")
-    print(f"client keyId: {config.client_key.key_id}")
-    for kid, hei_ids in admitted:
-        print(f"admitted:  {kid} for {', '.join(hei_ids)}")
-    print("ready", flush=True)
-    serve_forever(app, sock)
+    finally:
+        state.close()
     return OK
+
+
+def _uvicorn_level(args: argparse.Namespace) -> str:
+    """uvicorn's own messages: its warnings and errors, or more when debugging."""
+    return "debug" if args.log_level == "debug" else "warning"
+
+
+@dataclass(frozen=True)
+class StartedNode:
+    """A node ready to serve: its app, configuration, TLS context and start-up document."""
+
+    app: FastAPI
+    config: MockConfig
+    tls: ssl.SSLContext | None
+    document: dict[str, Any]
+    warnings: tuple[str, ...]
+
+
+def _start_node(
+    args: argparse.Namespace,
+    state: StateDir,
+    sock: socket.socket,
+    server_key: SigningKey,
+    client_key: SigningKey,
+    admissions: Sequence[Admission],
+    data_dir: Path | None,
+) -> StartedNode:
+    config = MockConfig(
+        hei_ids=tuple(args.heis or (DEFAULT_HEI,)),
+        host=args.host,
+        port=sock.getsockname()[1],
+        base_url=args.base_url,
+        server_key=server_key,
+        client_key=client_key,
+        tls=not args.plain_http,
+        data_dir=data_dir,
+    )
+    if config.tls and urlsplit(config.public_url).scheme != "https":
+        raise CommandError(
+            f"--base-url {args.base_url}: the node serves TLS, so its URL starts with "
+            "https:// (or serve plain HTTP with --plain-http)"
+        )
+    app = create_app(config)
+    node = node_of_app(app)
+    admitted = []
+    for admission in admissions:
+        try:
+            kid = node.register_client(admission.key, admission.hei_ids)
+        except EwpError as exc:
+            raise CommandError.of(exc, file=admission.label) from exc
+        admitted.append({"key_id": kid, "hei_ids": list(admission.hei_ids)})
+    try:
+        tls = prepare_tls(config, state)
+        state.write_keys(config.server_key, config.client_key)
+        state.write(CATALOGUE_FILE, node.published.xml)
+    except StateDirError as exc:
+        raise _unwritable(exc, args.state_dir) from exc
+    warnings = () if config.announces_https else (PLAIN_HTTP_WARNING,)
+    document = startup_document(config, node.catalogue, admitted, state, warnings)
+    try:
+        state.write_document(document)
+    except StateDirError as exc:
+        raise _unwritable(exc, args.state_dir) from exc
+    sock.listen(LISTEN_BACKLOG)  # connections wait in the kernel until uvicorn accepts them
+    return StartedNode(app, config, tls, document, warnings)
+
+
+#: What ``--plain-http`` warns about (on stderr, and in the ``--json`` document).
+PLAIN_HTTP_WARNING: Final = (
+    "plain HTTP: the manifests and the catalogue announce http:// URLs, which their schemas "
+    "forbid (https:// only); for quick debugging, not for clients that validate them"
+)
+LISTEN_BACKLOG: Final = 2048
+
+
+def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
+    """A fresh local CA and server certificate written to ``state``; the server's context.
+
+    ``None`` when the node serves plain HTTP (nothing is written then).
+    """
+    if not config.tls:
+        return None
+    ca = LocalCa.create()
+    public_host = urlsplit(config.public_url).hostname
+    server = ca.issue(certificate_hosts(config.host, public_host))
+    state.write_tls(ca, server)
+    return server_context(state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE))
+
+
+def startup_document(
+    config: MockConfig,
+    catalogue: Catalogue,
+    admitted: Sequence[dict[str, Any]],
+    state: StateDir,
+    warnings: Sequence[str],
+) -> dict[str, Any]:
+    """What a client needs to call the node: URLs, keyIds, trust anchor, files."""
+    files = {
+        "ca": CA_FILE,
+        "tls_certificate": TLS_CERTIFICATE_FILE,
+        "tls_key": TLS_KEY_FILE,
+        "server_key": SERVER_KEY_FILE,
+        "server_public_key": SERVER_PUBLIC_KEY_FILE,
+        "client_key": CLIENT_KEY_FILE,
+        "client_public_key": CLIENT_PUBLIC_KEY_FILE,
+        "catalogue": CATALOGUE_FILE,
+        "node": NODE_FILE,
+    }
+    if not config.tls:
+        files = {k: v for k, v in files.items() if not k.startswith(("ca", "tls_"))}
+    return {
+        "url": config.public_url,
+        "tls": config.tls,
+        "catalogue": config.url(registry_route.PATH),
+        "manifests": [
+            {"hei_id": hei, "url": url}
+            for hei in config.hei_ids
+            for url in _api_urls(catalogue, hei, DISCOVERY_API)
+        ],
+        "echo": config.url(echo_route.PATH),
+        "hei_ids": list(config.hei_ids),
+        "server_key_id": config.server_key.key_id,
+        "client_key_id": config.client_key.key_id,
+        "admitted": list(admitted),
+        "ca": str(state.file(CA_FILE)) if config.tls else None,
+        "state_dir": str(state.path),
+        "state_dir_temporary": state.temporary,
+        "files": {k: str(state.file(v)) for k, v in files.items()},
+        "data_dir": None if config.data_dir is None else str(config.data_dir),
+        "warnings": list(warnings),
+    }
+
+
+def _api_urls(catalogue: Catalogue, hei_id: str, api: ApiVersion) -> list[str]:
+    found = catalogue.find_apis(hei_id, api, client_auth=None)
+    return [entry.entry.url for entry in found if entry.entry.url]
+
+
+def _announce(node: StartedNode, *, as_json: bool) -> None:
+    for warning in node.warnings:
+        print(f"ewp-mock serve: warning: {warning}", file=sys.stderr)
+    document = node.document
+    if as_json:
+        emit_json(document)
+        sys.stdout.flush()
+        return
+    print(f"catalogue: {document['catalogue']}")
+    for manifest in document["manifests"]:
+        print(f"manifest {manifest['hei_id']}: {manifest['url']}")
+    print(f"echo:      {document['echo']}")
+    print(f"HEIs:      {', '.join(document['hei_ids'])}")
+    print(f"server keyId: {document['server_key_id']}")
+    print(f"client keyId: {document['client_key_id']}")
+    for entry in document["admitted"]:
+        heis = ", ".join(entry["hei_ids"]) or "no HEI"
+        print(f"admitted:  {entry['key_id']} for {heis}")
+    if document["ca"]:
+        print(f"CA:        {document['ca']}")
+    temporary = " (temporary, removed at exit)" if document["state_dir_temporary"] else ""
+    print(f"state dir: {document['state_dir']}{temporary}")
+    print("ready", flush=True)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -214,41 +477,55 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def run_demo(out: TextIO, *, host: str = "127.0.0.1") -> bool:
-    """Start a mock on a free ``host`` port, call Echo through the full signed path, stop.
+    """Start a mock over TLS on a free ``host`` port, call Echo through the full signed path, stop.
 
-    Prints each step to ``out``; returns whether every check passed.
+    The node's CA goes to a temporary state directory and the client trusts
+    it, as any outside client would. Prints each step to ``out``; returns
+    whether every check passed.
     """
-    sock = bind_socket(host, 0)
-    config = MockConfig(host=host, port=sock.getsockname()[1])
-    app = create_app(config)
-    node = node_of_app(app)
-    with MockServer(app, sock):
-        say = _printer(out)
-        say(f"mock node up at {config.public_url}, serving {', '.join(config.hei_ids)}")
-        client_key = SigningKey(generate_private_key())
-        node.register_client(client_key.public_key, [DEMO_CLIENT_HEI])
-        say(f"client key {client_key.key_id} admitted for {DEMO_CLIENT_HEI}")
-        catalogue_url = config.url(registry_route.PATH)
-        seen = _Wire()
-        http = httpx.Client(
-            timeout=10.0,
-            event_hooks={"request": [seen.on_request], "response": [seen.on_response]},
-        )
-        with (
-            RegistryClient(catalogue_url, timeout=10.0) as registry,
-            EwpClient(registry, key=client_key, http=http) as client,
-        ):
-            say(f"Registry: {catalogue_url} ({len(registry.catalogue().hosts)} hosts)")
-            try:
-                return all(
-                    _echo_once(say, client, client_key, registry, config, method, seen)
-                    for method in ("GET", "POST")
-                )
-            except EwpError as exc:
-                say(f"FAILED: {type(exc).__name__}: {exc}")
-                return False
-            finally:
-                http.close()
+    state = StateDir.open(None)
+    try:
+        sock = bind_socket(host, 0)
+        config = MockConfig(host=host, port=sock.getsockname()[1])
+        app = create_app(config)
+        tls = prepare_tls(config, state)
+        trust = ssl.create_default_context(cafile=str(state.file(CA_FILE)))
+        with MockServer(ExchangeLog(app), sock, tls=tls):
+            return _demo_calls(_printer(out), config, node_of_app(app), trust)
+    finally:
+        state.close()
+
+
+def _demo_calls(
+    say: Callable[[str], None], config: MockConfig, node: MockNode, trust: ssl.SSLContext
+) -> bool:
+    say(f"mock node up at {config.public_url}, serving {', '.join(config.hei_ids)}")
+    client_key = SigningKey(generate_private_key())
+    node.register_client(client_key.public_key, [DEMO_CLIENT_HEI])
+    say(f"client key {client_key.key_id} admitted for {DEMO_CLIENT_HEI}")
+    say("TLS: the client trusts the node's local CA only")
+    catalogue_url = config.url(registry_route.PATH)
+    seen = _Wire()
+    http = httpx.Client(
+        timeout=10.0,
+        verify=trust,
+        event_hooks={"request": [seen.on_request], "response": [seen.on_response]},
+    )
+    with (
+        RegistryClient(catalogue_url, timeout=10.0, verify=trust) as registry,
+        EwpClient(registry, key=client_key, http=http) as client,
+    ):
+        say(f"Registry: {catalogue_url} ({len(registry.catalogue().hosts)} hosts)")
+        try:
+            return all(
+                _echo_once(say, client, client_key, registry, config, method, seen)
+                for method in ("GET", "POST")
+            )
+        except EwpError as exc:
+            say(f"FAILED: {type(exc).__name__}: {exc}")
+            return False
+        finally:
+            http.close()
 
 
 def _echo_once(

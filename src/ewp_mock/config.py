@@ -8,6 +8,7 @@ manifests published for it never change under a client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -32,8 +33,14 @@ def _new_key() -> SigningKey:
 class MockConfig:
     """Settings of one mock partner node.
 
-    ``base_url`` is the public address clients use (``http://host:port`` when
-    not given); its authority is the ``Host`` requests must be signed for.
+    ``base_url`` is the public address clients use (``https://host:port``
+    when not given, ``http://host:port`` when ``tls`` is off); its authority
+    is the ``Host`` requests must be signed for. ``tls`` says whether the node
+    is served over TLS (what :mod:`ewp_mock.tls` and ``ewp-mock serve`` do by
+    default): EWP manifests and catalogues require ``https://`` URLs, so a
+    node announcing ``http://`` ones breaks their schemas. ``data_dir`` is the
+    directory of fixture files the node's data set is loaded from (``None``:
+    the built-in demo data set).
     ``server_key`` signs responses, ``client_key`` is the node's own client
     credential (published, used when the mock calls partners). ``clock_skew``
     follows the :mod:`ewp_client.security` policy (never below its floor).
@@ -44,6 +51,8 @@ class MockConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str | None = None
+    tls: bool = True
+    data_dir: Path | None = None
     server_key: SigningKey = field(default_factory=_new_key)
     client_key: SigningKey = field(default_factory=_new_key)
     replay_protection: bool = True
@@ -85,7 +94,12 @@ class MockConfig:
         if self.base_url is not None:
             return self.base_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def announces_https(self) -> bool:
+        """Whether the URLs the node publishes are ``https://`` (as the EWP schemas require)."""
+        return urlsplit(self.public_url).scheme == "https"
 
     @property
     def authority(self) -> str:

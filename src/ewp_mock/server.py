@@ -14,27 +14,88 @@ uvicorn runs here (:data:`NODELAY_HTTP_PROTOCOL`) sets it as well, so a socket
 made elsewhere (``proto=0``, as ``socket.socket()`` or gunicorn make them) is
 served the same way. Started by uvicorn's own command, the mock gets it with
 ``uvicorn --factory ewp_mock:create_app --http ewp_mock.server:NODELAY_HTTP_PROTOCOL``.
+
+Hostile or broken callers do not take the node down (:class:`ServerLimits`):
+
+* a request must arrive whole (headers and body) within ``request_read_timeout``
+  seconds of the connection's start or of the previous answer on it; a client
+  that stalls or trickles bytes (slowloris) is disconnected then. Time the app
+  spends answering does not count;
+* an idle keep-alive connection is closed after ``keep_alive_timeout``;
+* request heads (request line and headers) over ``max_header_bytes`` are
+  refused, and so is any request HTTP cannot parse: both with a 400 EWP
+  ``error-response``, never a text page or a traceback;
+* at most ``max_connections`` connections are served at once; beyond that a
+  request is answered 503 at once (uvicorn's ``limit_concurrency``);
+* a TLS handshake must finish within asyncio's 60 s (uvicorn does not expose
+  it), and stopping waits at most ``graceful_shutdown`` seconds for answers
+  in progress.
+
+SIGTERM and SIGINT (Ctrl-C) stop a foreground node gracefully and
+:func:`serve_forever` returns: the process exits 0 (uvicorn's own server
+re-raises the signal after stopping, which would end the process by it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
 import socket
+import ssl
 import threading
 import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
+import h11
 import uvicorn
-from fastapi import FastAPI
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ewp_client.error_response import render_error_response
 from ewp_client.errors import ConfigError
 
-__all__ = ["NODELAY_HTTP_PROTOCOL", "MockServer", "bind_socket", "set_tcp_nodelay"]
+from .exchange_log import EXCHANGE_LOGGER
+
+__all__ = [
+    "NODELAY_HTTP_PROTOCOL",
+    "GuardedHttpProtocol",
+    "MockServer",
+    "ServerLimits",
+    "bind_socket",
+    "guarded_protocol",
+    "serve_forever",
+    "set_tcp_nodelay",
+]
+
+log = logging.getLogger("ewp_mock.server")
 
 _TCP_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+
+#: What uvicorn is handed: any ASGI 3 application (the FastAPI app, or it wrapped).
+AsgiApp = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """How long and how much the server waits for and holds per caller (see the module doc)."""
+
+    request_read_timeout: float = 30.0
+    keep_alive_timeout: int = 5
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 512
+    graceful_shutdown: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("request_read_timeout", "keep_alive_timeout", "max_header_bytes"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.max_connections < 1 or self.graceful_shutdown < 0:
+            raise ConfigError("max_connections must be at least 1 and graceful_shutdown >= 0")
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -59,44 +120,170 @@ def set_tcp_nodelay(transport: asyncio.BaseTransport) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _nodelay_protocol(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
-    """``base`` (uvicorn's HTTP protocol) setting ``TCP_NODELAY`` on each connection it gets."""
+class GuardedHttpProtocol(H11Protocol):
+    """uvicorn's h11 protocol with ``TCP_NODELAY``, a request read deadline and EWP 400s.
 
-    def connection_made(self: asyncio.Protocol, transport: asyncio.BaseTransport) -> None:
-        set_tcp_nodelay(transport)
-        base.connection_made(self, transport)
+    Configured by class attributes; :func:`guarded_protocol` makes the subclass
+    for given limits (uvicorn instantiates the class itself).
+    """
 
-    return type(f"NoDelay{base.__name__}", (base,), {"connection_made": connection_made})
+    tcp_nodelay: bool = True
+    request_read_timeout: float = ServerLimits.request_read_timeout
+    _read_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(  # type: ignore[override]
+        self, transport: asyncio.Transport
+    ) -> None:
+        if self.tcp_nodelay:
+            set_tcp_nodelay(transport)
+        super().connection_made(transport)
+        self._arm_read_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_read_deadline()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_read_deadline()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request HTTP cannot parse: a 400 EWP ``error-response``, then the connection closes."""
+        body = render_error_response(f"malformed HTTP request: {msg}")
+        headers = [
+            (b"content-type", b"text/xml; charset=utf-8"),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"connection", b"close"),
+        ]
+        try:
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event) or b"")
+        except h11.LocalProtocolError:
+            pass  # an answer was already under way: closing is all that is left
+        logging.getLogger(EXCHANGE_LOGGER).info(
+            "exchange method=- path=- status=400 key=- verdict=malformed-http "
+            "response=unsigned ms=0.0"
+        )
+        self.transport.close()
+
+    def _arm_read_deadline(self) -> None:
+        self._disarm_read_deadline()
+        self._read_deadline = self.loop.call_later(
+            self.request_read_timeout, self._read_deadline_passed
+        )
+
+    def _disarm_read_deadline(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def _read_deadline_passed(self) -> None:
+        self._read_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):
+            return  # the request is in: the app is answering, which is not the caller's delay
+        log.info(
+            "closing a connection whose request did not arrive within %s s",
+            self.request_read_timeout,
+        )
+        self.transport.close()
 
 
-#: uvicorn's HTTP protocol (h11 or httptools, whichever is installed), with TCP_NODELAY.
-NODELAY_HTTP_PROTOCOL: Final = _nodelay_protocol(AutoHTTPProtocol)
+def guarded_protocol(
+    limits: ServerLimits | None = None, *, tcp_nodelay: bool = True
+) -> type[GuardedHttpProtocol]:
+    """The HTTP protocol class uvicorn runs for ``limits``."""
+    limits = limits or ServerLimits()
+    name = "NoDelayGuardedHttpProtocol" if tcp_nodelay else "GuardedHttpProtocol"
+    attributes = {"tcp_nodelay": tcp_nodelay, "request_read_timeout": limits.request_read_timeout}
+    return type(name, (GuardedHttpProtocol,), attributes)
 
 
-def _uvicorn(app: FastAPI, *, tcp_nodelay: bool = True) -> uvicorn.Server:
-    http: type[asyncio.Protocol] | str = NODELAY_HTTP_PROTOCOL if tcp_nodelay else "auto"
-    return uvicorn.Server(
-        uvicorn.Config(app, http=http, log_level="warning", access_log=False, lifespan="off")
+#: uvicorn's HTTP protocol (h11) with TCP_NODELAY and the default :class:`ServerLimits`.
+NODELAY_HTTP_PROTOCOL: Final = guarded_protocol()
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn's server, except that a stop signal is not raised again once it has stopped."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+def _uvicorn(
+    app: AsgiApp,
+    *,
+    tcp_nodelay: bool = True,
+    tls: ssl.SSLContext | None = None,
+    limits: ServerLimits | None = None,
+    log_level: str = "warning",
+) -> uvicorn.Server:
+    limits = limits or ServerLimits()
+    context_factory = None if tls is None else (lambda _config, _default: tls)
+    config = uvicorn.Config(
+        app,
+        http=guarded_protocol(limits, tcp_nodelay=tcp_nodelay),
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=limits.keep_alive_timeout,
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        limit_concurrency=limits.max_connections,
+        timeout_graceful_shutdown=limits.graceful_shutdown,
+        ssl_context_factory=context_factory,
+        server_header=False,
     )
+    return _Uvicorn(config)
 
 
-def serve_forever(app: FastAPI, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C)."""
-    _uvicorn(app).run(sockets=[sock])
+def serve_forever(
+    app: AsgiApp,
+    sock: socket.socket,
+    *,
+    tls: ssl.SSLContext | None = None,
+    limits: ServerLimits | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``app`` on ``sock`` until SIGTERM or SIGINT (Ctrl-C); then return."""
+    _uvicorn(app, tls=tls, limits=limits, log_level=log_level).run(sockets=[sock])
 
 
 class MockServer:
     """``app`` served on ``sock`` by uvicorn in a background thread; a context manager.
 
-    ``tcp_nodelay=False`` leaves Nagle's algorithm to whatever ``sock``'s
-    protocol makes asyncio do (benchmarks measure what it costs); keep the
-    default otherwise.
+    ``tls`` serves HTTPS with that server context (see :mod:`ewp_mock.tls`);
+    ``limits`` bounds what callers may hold. ``tcp_nodelay=False`` leaves
+    Nagle's algorithm to whatever ``sock``'s protocol makes asyncio do
+    (benchmarks measure what it costs); keep the default otherwise.
     """
 
-    def __init__(self, app: FastAPI, sock: socket.socket, *, tcp_nodelay: bool = True) -> None:
+    def __init__(
+        self,
+        app: AsgiApp,
+        sock: socket.socket,
+        *,
+        tcp_nodelay: bool = True,
+        tls: ssl.SSLContext | None = None,
+        limits: ServerLimits | None = None,
+    ) -> None:
         self.app = app
         self.sock = sock
-        self._server = _uvicorn(app, tcp_nodelay=tcp_nodelay)
+        self._server = _uvicorn(app, tcp_nodelay=tcp_nodelay, tls=tls, limits=limits)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
