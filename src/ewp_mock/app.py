@@ -1,12 +1,15 @@
 """``create_app(config)``: the FastAPI application of one mock partner node.
 
-Layers, outermost first: :class:`~ewp_mock.security.ResponseSigningMiddleware`
-(signs the final bytes of every response), FastAPI's exception handlers (every
-error becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
+Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
+(bounds and verifies the requests to the partner APIs' endpoints, signs the
+final bytes of every response), FastAPI's exception handlers (every error
+becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
 The :class:`~ewp_mock.node.MockNode` is ``app.state.node``.
 """
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,11 +17,12 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from ewp_client.errors import HttpSignatureError, PartnerError
+from ewp_client.server import EwpSignatureMiddleware
 
 from .config import MockConfig
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
-from .security import ResponseSigningMiddleware, error_response
+from .security import error_response
 
 __all__ = ["create_app", "node_of_app"]
 
@@ -37,7 +41,15 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
     app.add_exception_handler(PartnerError, _ewp_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(ResponseSigningMiddleware, signer=node.response_signer)
+    app.add_middleware(
+        EwpSignatureMiddleware,
+        verifier=node.request_verifier,
+        signer=node.response_signer,
+        host=config.authority,
+        max_body_bytes=config.max_request_bytes,
+        routes={path: rules for api in PARTNER_APIS for path, rules in api.endpoints.items()},
+        logger=logging.getLogger("ewp_mock"),
+    )
     return app
 
 

@@ -1,7 +1,7 @@
 """What the mock node publishes about itself: Discovery manifests and a Registry catalogue.
 
 The manifests are the source: one Discovery v6 manifest per served HEI (a v6
-manifest covers at most one HEI), built from :mod:`ewp_client.models`. The
+manifest covers at most one HEI), built by :mod:`ewp_client.server.manifest`. The
 catalogue is derived from them the way the Registry derives its catalogue from
 manifests (one catalogue host per manifest), plus one host per admitted client
 key, so that a client can use the mock as its Registry. Pure functions: the
@@ -13,26 +13,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from ewp_client.codec import encode_element
-from ewp_client.models import (
-    ApisImplemented,
-    ClientAuthHttpSig,
-    ClientCredentials,
-    DiscoveryEntry,
-    HttpSecurityOptions,
-    InstitutionsCovered,
-    Manifest,
-    ManifestHost,
-    RegistryHei,
-    SecurityMethods,
-    ServerAuthHttpSig,
-    ServerCredentials,
-    StringWithOptionalLang,
-)
+from ewp_client.models import ApisImplemented, ClientCredentials, Manifest, ServerCredentials
 from ewp_client.models.manifest_entries import ManifestEntry
-from ewp_client.namespaces import DISCOVERY_API
 from ewp_client.registry import (
     Catalogue,
     Hei,
@@ -44,6 +27,7 @@ from ewp_client.registry import (
 from ewp_client.registry.parse import api_entry as catalogue_api_entry
 from ewp_client.security import public_key_der
 from ewp_client.security.resolver import KeyInfo
+from ewp_client.server.manifest import HTTPSIG_ONLY, build_manifest
 
 from .config import MockConfig
 
@@ -61,12 +45,6 @@ ADMIN_PROVIDER = "ewp_mock"
 #: Where a HEI's manifest is served; ``{hei_id}`` is the HEI.
 MANIFEST_PATH = "/manifests/{hei_id}.xml"
 
-#: Client and server authentication by HTTP Signatures only: what every mock API accepts.
-HTTPSIG_ONLY = HttpSecurityOptions(
-    client_auth_methods=SecurityMethods(methods=(ClientAuthHttpSig(),)),
-    server_auth_methods=SecurityMethods(methods=(ServerAuthHttpSig(),)),
-)
-
 
 def manifest_url(config: MockConfig, hei_id: str) -> str:
     return config.url(MANIFEST_PATH.format(hei_id=hei_id))
@@ -74,22 +52,14 @@ def manifest_url(config: MockConfig, hei_id: str) -> str:
 
 def manifest_for(config: MockConfig, hei_id: str, entries: Sequence[ManifestEntry]) -> Manifest:
     """The Discovery manifest of the host serving ``hei_id``: its APIs, HEI and keys."""
-    discovery = DiscoveryEntry(version=DISCOVERY_API.version, url=manifest_url(config, hei_id))
-    return Manifest(
-        host=ManifestHost(
-            admin_emails=(config.admin_email,),
-            admin_provider=ADMIN_PROVIDER,
-            apis_implemented=ApisImplemented(entries=(discovery, *entries)),
-            institutions_covered=InstitutionsCovered(
-                hei=RegistryHei(id=hei_id, names=(StringWithOptionalLang(value=hei_id, lang="en"),))
-            ),
-            client_credentials_in_use=ClientCredentials(
-                rsa_public_keys=(_b64(config.client_key.public_key),)
-            ),
-            server_credentials_in_use=ServerCredentials(
-                rsa_public_keys=(_b64(config.server_key.public_key),)
-            ),
-        )
+    return build_manifest(
+        hei_id=hei_id,
+        manifest_url=manifest_url(config, hei_id),
+        entries=entries,
+        admin_emails=(config.admin_email,),
+        admin_provider=ADMIN_PROVIDER,
+        client_keys=(config.client_key.public_key,),
+        server_keys=(config.server_key.public_key,),
     )
 
 
@@ -151,11 +121,6 @@ def build_node_catalogue(
             heis.setdefault(hei_id, Hei(id=hei_id, names=(LocalizedName(text=hei_id),)))
         keys.append(public_key_der(client.public_key))
     return build_catalogue(hosts, heis=heis.values(), public_keys=keys)
-
-
-def _b64(key: rsa.RSAPublicKey) -> str:
-    """A public key as manifests publish it: base64 of the DER SubjectPublicKeyInfo."""
-    return base64.b64encode(public_key_der(key)).decode("ascii")
 
 
 def _der(b64: str) -> bytes:

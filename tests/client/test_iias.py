@@ -21,13 +21,7 @@ from ewp_client.client import (
     IiasClient,
     RetryPolicy,
 )
-from ewp_client.client.iias import (
-    get_calls,
-    read_iia_ids,
-    render_get_response,
-    render_index_response,
-    stamp_iia_hashes,
-)
+from ewp_client.client.iias import get_calls
 from ewp_client.codec import decode, encode
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import (
@@ -40,6 +34,12 @@ from ewp_client.errors import (
 )
 from ewp_client.iia import compute_iia_hashes
 from ewp_client.models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
+from ewp_client.server.iias import (
+    read_iia_ids,
+    render_get_response,
+    render_index_response,
+    stamp_iia_hashes,
+)
 from ewp_client.xml import parse_xml
 from tests.iia.served_copies import copy_of, declared_hashes, with_declared_hash
 from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network

@@ -20,12 +20,7 @@ from ewp_client.client import (
     LaCnrNotification,
     RetryPolicy,
 )
-from ewp_client.client.la_cnr import (
-    notify_calls,
-    read_notification,
-    render_incoming_stats,
-    render_notification_response,
-)
+from ewp_client.client.la_cnr import notify_calls
 from ewp_client.codec import decode
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import BadRequest, ConfigError, PartnerServerError
@@ -40,6 +35,11 @@ from ewp_client.registry import (
     render_catalogue,
 )
 from ewp_client.security import public_key_der
+from ewp_client.server.la_cnr import (
+    read_notification,
+    render_incoming_stats,
+    render_notification_response,
+)
 from ewp_client.xml import validate
 from tests.support.network import (
     PARTNER,

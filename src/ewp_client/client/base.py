@@ -12,8 +12,9 @@ and connecting, the headers and the body together may not take longer than
 ``deadline`` seconds, however the partner spaces its bytes.
 
 The per-API modules build their reads with :func:`read_call` and
-:func:`unique_batches`, answer malformed requests with :func:`bad_request`,
-and their sync and async operations share :class:`PartnerApi`.
+:func:`unique_batches`, and their sync and async operations share
+:class:`PartnerApi`. (Answering malformed requests is the server's:
+:func:`ewp_client.server.bad_request`.)
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from lxml import etree
 
 from ..error_response import partner_error
 from ..errors import (
-    BadRequest,
     ConfigError,
     DeadlineExceededError,
     NoEndpointError,
@@ -44,6 +44,7 @@ from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, Signi
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from ..security.httpx_auth import BUDGET
 from ..security.resolver import KeyResolver
+from ..server.answers import bad_request as bad_request  # moved; kept for iia_cnr
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .retry import CallKind, RetryPolicy, retryable_status
@@ -348,11 +349,6 @@ def read_call(
         params=tuple(params),
         kind=CallKind.READ,
     )
-
-
-def bad_request(message: str) -> BadRequest:
-    """The 400 a serving HEI answers to malformed request parameters."""
-    return BadRequest(message, status=400, developer_message=message)
 
 
 class PartnerApi(Generic[ClientT]):

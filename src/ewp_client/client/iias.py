@@ -16,15 +16,14 @@ batch can hash differently from the same IIA fetched alone:
 :meth:`IiasClient.get_one` asks for one id per request, which is the copy to
 approve (:meth:`IiaCopy.approve`).
 
-The serving side is here too: :func:`read_iia_ids` reads the ``iia_id``
-parameters of a ``get`` (or Approval) request, :func:`render_get_response`
-writes a ``get`` answer whose every ``iia-hash`` is the kit's hash of that
-very answer, and :func:`stamp_iia_hashes` does the same for XML written otherwise.
+The serving side (reading ``iia_id`` parameters, writing answers whose
+``iia-hash`` is the kit's hash of that very answer) is in
+:mod:`ewp_client.server.iias`; ``read_iia_ids``, ``render_get_response`` and
+``stamp_iia_hashes`` are still importable from here for existing callers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,21 +31,20 @@ from typing import Final
 
 from lxml import etree
 
-from ..codec import decode, encode
+from ..codec import decode
 from ..errors import ConfigError
 from ..iia.approval import ApprovalRecord, approve
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
 from ..namespaces import IIAS_API
+from ..server.iias import read_iia_ids, render_get_response, stamp_iia_hashes
 from ..xml.parser import parse_xml
-from ..xml.validate import validate
 from .async_ import AsyncEwpClient
 from .base import (
     MAX_GET_QUERY_LENGTH,
     Answer,
     EwpCall,
     PartnerApi,
-    bad_request,
     read_call,
     unique_batches,
 )
@@ -63,16 +61,12 @@ __all__ = [
     "merge_get_answers",
     "read_iia_ids",
     "render_get_response",
-    "render_index_response",
     "stamp_iia_hashes",
     "stats_call",
 ]
 
 #: The manifest parameter limiting how many ids one ``get`` may carry.
 MAX_IIA_IDS: Final = "max-iia-ids"
-
-#: A syntactically valid ``iia-hash`` written before the real one is computed.
-_PLACEHOLDER_HASH: Final = "0" * 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,67 +180,6 @@ def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]) -> tupl
     copies = [copy for answer in answers for copy in copies_of(answer.tree)]
     rank = {iia_id: n for n, iia_id in enumerate(dict.fromkeys(iia_ids))}
     return tuple(sorted(copies, key=lambda c: rank.get(c.iia_id or "", len(rank))))
-
-
-# -------------------------------------------------------------- serving side
-
-
-def read_iia_ids(
-    params: Iterable[tuple[str, str]], *, max_ids: int | None = None
-) -> tuple[str, ...]:
-    """The ``iia_id`` values of a ``get`` (or IIA Approval) request, repeated ones once.
-
-    Raises :class:`~ewp_client.errors.BadRequest` (answer 400) when there is
-    none, or more than ``max_ids`` (the limit the server publishes). Unknown
-    ids are not an error: the answer simply leaves them out.
-    """
-    ids = [value for name, value in params if name == "iia_id" and value]
-    if not ids:
-        raise bad_request("expected at least one iia_id")
-    if max_ids is not None and len(ids) > max_ids:
-        raise bad_request(f"{len(ids)} iia_id values, more than max-iia-ids ({max_ids})")
-    return tuple(dict.fromkeys(ids))
-
-
-def stamp_iia_hashes(tree: etree._ElementTree) -> list[IiaHash]:
-    """Write into every ``<iia-hash>`` of an IIAs get response the kit's hash of that response.
-
-    For a serving HEI that writes its own XML: the hashes are computed on
-    ``tree`` as it stands (so after every other change) and written in place;
-    returns the kit's results. Every ``<iia>`` must already have its
-    ``<iia-hash>`` element (any value): :class:`~ewp_client.errors.ConfigError`
-    otherwise. The ``<iia-hash>`` is not part of the hashed text, so writing it
-    does not change the hashes.
-    """
-    results = compute_iia_hashes(tree)
-    targets = []
-    for iia in tree.getroot().iter("{*}iia"):
-        target = iia.find("{*}iia-hash")
-        if target is None:
-            raise ConfigError(f"<iia> (line {iia.sourceline}) has no <iia-hash> element to fill")
-        targets.append(target)
-    for target, result in zip(targets, results, strict=True):
-        target.text = result.sha256
-    return results
-
-
-def render_get_response(iias: Iterable[Iia]) -> bytes:
-    """The ``get`` answer holding ``iias``, each ``iia-hash`` computed by the kit on it.
-
-    The hashes given in the models are ignored: each ``<iia-hash>`` is the hash
-    of this response as written, which is what a partner verifies (and which
-    depends on the other IIAs of the response, see the module docstring).
-    """
-    placeholders = tuple(dataclasses.replace(iia, iia_hash=_PLACEHOLDER_HASH) for iia in iias)
-    tree = parse_xml(encode(IiasGetResponse(iias=placeholders), validate_output=False))
-    stamp_iia_hashes(tree)
-    validate(tree)
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
-
-
-def render_index_response(iia_ids: Iterable[str]) -> bytes:
-    """The ``index`` answer listing ``iia_ids``."""
-    return encode(IiasIndexResponse(iia_ids=tuple(iia_ids)))
 
 
 # ------------------------------------------------------------------- clients

@@ -7,21 +7,22 @@ when the change came from the receiving HEI's own ``update``. Notifications
 carry no data, so repeating one is harmless: they are retried with backoff
 until the partner answers 200. The receiving HEI answers with an empty
 ``omobility-la-cnr-response`` and publishes counters of the LAs it received
-(``stats``). The functions here build and read both sides without I/O;
-:class:`LaCnrClient` and :class:`AsyncLaCnrClient` send.
+(``stats``). The functions here build the sending side's calls without I/O;
+:class:`LaCnrClient` and :class:`AsyncLaCnrClient` send. The receiving side
+(reading a notification, the answers) is :mod:`ewp_client.server.la_cnr`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Final
 
-from ..codec import decode, encode
-from ..models import IncomingLaStats, LaCnrResponse, LaCnrStatsResponse
+from ..codec import decode
+from ..models import LaCnrResponse, LaCnrStatsResponse
 from ..namespaces import OMOBILITY_LA_CNR_API
+from ..server.la_cnr import LaCnrNotification
 from .async_ import AsyncEwpClient
-from .base import EwpCall, bad_request, read_call, unique_batches
+from .base import EwpCall, read_call, unique_batches
 from .retry import CallKind
 from .sync import EwpClient
 
@@ -31,20 +32,9 @@ __all__ = [
     "LaCnrNotification",
     "incoming_stats_call",
     "notify_calls",
-    "read_notification",
-    "render_incoming_stats",
-    "render_notification_response",
 ]
 
 _MAX_IDS: Final = "max-omobility-ids"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LaCnrNotification:
-    """One received LA change notification: whose LAs changed, and which."""
-
-    sending_hei_id: str
-    omobility_ids: tuple[str, ...]
 
 
 def notify_calls(
@@ -74,39 +64,6 @@ def notify_calls(
 def incoming_stats_call(receiving_hei_id: str) -> EwpCall:
     """The GET of the receiving HEI's incoming-LA ``stats`` (manifest ``stats-url``)."""
     return read_call(OMOBILITY_LA_CNR_API, receiving_hei_id, "stats-url")
-
-
-def read_notification(params: Iterable[tuple[str, str]]) -> LaCnrNotification:
-    """The notification in a CNR request's form parameters (the receiving side).
-
-    Raises :class:`~ewp_client.errors.BadRequest` (answer 400) when
-    ``sending_hei_id`` is missing or repeated, or no ``omobility_id`` is given.
-    Unknown parameters are ignored; unknown mobility ids are not an error.
-    """
-    senders: list[str] = []
-    ids: list[str] = []
-    for name, value in params:
-        if name == "sending_hei_id":
-            senders.append(value)
-        elif name == "omobility_id":
-            ids.append(value)
-    if len(senders) != 1 or not senders[0]:
-        raise bad_request(f"expected exactly one sending_hei_id, got {len(senders)}")
-    if not any(ids):
-        raise bad_request("expected at least one omobility_id")
-    return LaCnrNotification(
-        sending_hei_id=senders[0], omobility_ids=tuple(dict.fromkeys(i for i in ids if i))
-    )
-
-
-def render_notification_response() -> bytes:
-    """The (empty) answer to a properly received notification, sent with HTTP 200."""
-    return encode(LaCnrResponse())
-
-
-def render_incoming_stats(years: Iterable[IncomingLaStats]) -> bytes:
-    """The ``stats`` answer of the receiving HEI, one entry per receiving academic year."""
-    return encode(LaCnrStatsResponse(academic_years=tuple(years)))
 
 
 def _locator(receiving_hei_id: str) -> EwpCall:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import APIRouter
 
 from ewp_client.models.manifest_entries import ManifestEntry
+from ewp_client.server import EndpointRules
 
 from ..config import MockConfig
 
@@ -16,7 +17,13 @@ __all__ = ["MockApi"]
 
 @dataclass(frozen=True, slots=True)
 class MockApi:
-    """A router, and the manifest entry announcing it at a node's URLs."""
+    """A router, the manifest entry announcing it at a node's URLs, and its endpoints' rules.
+
+    ``endpoints`` maps each path the router serves to its request rules: the
+    signature middleware verifies exactly these paths, and answers a method
+    the rules do not take with 405 before reading the request.
+    """
 
     router: APIRouter
     manifest_entry: Callable[[MockConfig], ManifestEntry]
+    endpoints: Mapping[str, EndpointRules]

@@ -1,7 +1,8 @@
 """Echo API v2: answers the caller's HEIs (per the catalogue) and its ``echo`` values.
 
-GET takes the parameters from the query string, POST from the form body (see
-:mod:`ewp_mock.parameters`: values XML cannot carry are a 400). The answer is
+GET takes the parameters from the query string, POST from the form body, both
+read by the :data:`ewp_client.server.ECHO` rules (values XML cannot carry are a
+400, a POST body that is not a form a 415, PUT or DELETE a 405). The answer is
 the :class:`~ewp_client.models.EchoResponse` written by the ewp_client codec,
 which validates it.
 """
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from ewp_client.codec import encode
 from ewp_client.models import EchoEntry, EchoResponse
 from ewp_client.namespaces import ECHO_API
+from ewp_client.server import ECHO
 
 from ..config import MockConfig
 from ..directory import HTTPSIG_ONLY
@@ -34,14 +36,11 @@ def manifest_entry(config: MockConfig) -> EchoEntry:
     return EchoEntry(version=ECHO_API.version, http_security=HTTPSIG_ONLY, url=config.url(PATH))
 
 
-@router.api_route(PATH, methods=["GET", "POST"])
+@router.api_route(PATH, methods=list(ECHO.methods))
 async def echo(request: Request, verified: SignedRequest) -> Response:
-    parameters = request_parameters(request, verified)
-    answer = EchoResponse(
-        hei_ids=tuple(sorted(verified.heis)),
-        echoes=tuple(value for name, value in parameters if name == "echo"),
-    )
+    parameters = request_parameters(request, verified, ECHO)
+    answer = EchoResponse(hei_ids=tuple(sorted(verified.heis)), echoes=parameters.all("echo"))
     return xml_response(encode(answer))
 
 
-API: Final = MockApi(router=router, manifest_entry=manifest_entry)
+API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints={PATH: ECHO})

@@ -1,0 +1,134 @@
+"""The server half of the EWP protocol, written once, with no web framework.
+
+What a SIS team puts in front of its own EWP endpoints, and what the
+``ewp_mock`` partner is built on:
+
+* :class:`EwpSignatureMiddleware` (:mod:`.middleware`): a pure ASGI middleware
+  that bounds and verifies each request's HTTP Signature, hands the app the
+  verified result in ``scope["state"]["ewp_verified"]`` (:func:`verified_of`),
+  answers failures and refusals as EWP ``error-response`` documents, and
+  signs the final response bytes when the client asks;
+* :mod:`.params` and :mod:`.endpoints`: each endpoint's request rules, stated
+  once (methods, required / repeatable parameters, value checks, ``max-*``
+  limits); :meth:`EndpointRules.read` answers 405, 415 and 400 as the specs
+  and the official validator expect;
+* :mod:`.access`: the :class:`Caller` a signature proves and what it may see
+  (its HEIs' IIAs and LAs only, unknown and forbidden ids left out alike;
+  stats for the Stats Portal);
+* :mod:`.answers`: answers as plain data (:class:`Answer`), errors rendered as
+  ``error-response`` with the status of their type;
+* :mod:`.manifest`: the Discovery v6 manifest (one HEI per manifest);
+* per-API helpers: :mod:`.iias` (ids in, answers with the kit's ``iia-hash``
+  out), :mod:`.la_cnr` (notifications in, stats out).
+
+In front of any ASGI app (here a bare one) serving IIAs ``get``::
+
+    from ewp_client.server import IIAS_GET, Caller, EwpSignatureMiddleware, verified_of
+    from ewp_client.server import error_answer, render_get_response, visible
+
+    async def iias_get(scope, receive, send):
+        verified = verified_of(scope)  # the middleware refused unsigned requests
+        params = IIAS_GET.read(method=scope["method"], query=scope["query_string"],
+                               content_type=header(scope, "content-type"), body=verified.body,
+                               limits={"max-iia-ids": 50})  # raises 405 / 415 / 400
+        caller = Caller.from_verified(verified)
+        iias = visible(caller, store.iias(params.unique("iia_id")), lambda i: i.partner_heis)
+        await respond(send, 200, render_get_response(iias))
+
+    app = EwpSignatureMiddleware(iias_get, verifier=RequestVerifier(resolver),
+                                 signer=ResponseSigner(server_key), host="ewp.uni.example")
+
+Errors the app raises (:class:`~ewp_client.errors.InvalidParameter`,
+:class:`~ewp_client.errors.MethodNotAllowed`, ...) are answered by the
+middleware as their ``error-response``, signed like any other answer.
+"""
+
+from .access import STATS_PORTAL_HEI, Caller, check_stats_access, may_read_stats, visible
+from .answers import XML_MEDIA_TYPE, Answer, bad_request, error_answer, xml_answer
+from .endpoints import (
+    ECHO,
+    FACTSHEET,
+    IIA_APPROVAL_CNR,
+    IIA_CNR,
+    IIAS_APPROVAL,
+    IIAS_GET,
+    IIAS_INDEX,
+    IIAS_STATS,
+    INSTITUTIONS,
+    LA_CNR,
+    LA_CNR_STATS,
+    LAS_GET,
+    LAS_INDEX,
+    LAS_STATS,
+    LAS_UPDATE,
+    OUNITS,
+)
+from .iias import read_iia_ids, render_get_response, render_index_response, stamp_iia_hashes
+from .la_cnr import (
+    LaCnrNotification,
+    read_notification,
+    render_incoming_stats,
+    render_notification_response,
+)
+from .manifest import HTTPSIG_ONLY, build_manifest
+from .middleware import (
+    DEFAULT_MAX_BODY_BYTES,
+    VERIFIED_KEY,
+    EwpSignatureMiddleware,
+    request_target,
+    verified_of,
+)
+from .params import FORM, EndpointRules, Param, Parameters, academic_year_id, date_time_with_offset
+from .xml_text import escape_unrepresentable, first_unrepresentable
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "ECHO",
+    "FACTSHEET",
+    "FORM",
+    "HTTPSIG_ONLY",
+    "IIAS_APPROVAL",
+    "IIAS_GET",
+    "IIAS_INDEX",
+    "IIAS_STATS",
+    "IIA_APPROVAL_CNR",
+    "IIA_CNR",
+    "INSTITUTIONS",
+    "LAS_GET",
+    "LAS_INDEX",
+    "LAS_STATS",
+    "LAS_UPDATE",
+    "LA_CNR",
+    "LA_CNR_STATS",
+    "OUNITS",
+    "STATS_PORTAL_HEI",
+    "VERIFIED_KEY",
+    "XML_MEDIA_TYPE",
+    "Answer",
+    "Caller",
+    "EndpointRules",
+    "EwpSignatureMiddleware",
+    "LaCnrNotification",
+    "Param",
+    "Parameters",
+    "academic_year_id",
+    "bad_request",
+    "build_manifest",
+    "check_stats_access",
+    "date_time_with_offset",
+    "error_answer",
+    "escape_unrepresentable",
+    "first_unrepresentable",
+    "may_read_stats",
+    "read_iia_ids",
+    "read_notification",
+    "render_get_response",
+    "render_incoming_stats",
+    "render_index_response",
+    "render_notification_response",
+    "request_target",
+    "stamp_iia_hashes",
+    "verified_of",
+    "visible",
+    "xml_answer",
+]

@@ -1,0 +1,95 @@
+"""IIAs v7 and IIA Approval v2, the serving side: request ids in, hashed answers out.
+
+:func:`read_iia_ids` reads the ``iia_id`` parameters of a ``get`` (or an
+Approval) request; :func:`render_get_response` writes a ``get`` answer whose
+every ``iia-hash`` is the official kit's hash of that very answer (the hash is
+defined on the response as sent, and the kit reads some markers
+response-wide, so an IIA's hash can depend on the other IIAs answered with
+it); :func:`stamp_iia_hashes` does the same for XML written otherwise;
+:func:`render_index_response` writes an ``index`` answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Final
+
+from lxml import etree
+
+from ..codec import encode
+from ..errors import ConfigError
+from ..iia.hash import IiaHash, compute_iia_hashes
+from ..models import Iia, IiasGetResponse, IiasIndexResponse
+from ..xml.parser import parse_xml
+from ..xml.validate import validate
+from .answers import bad_request
+
+__all__ = [
+    "read_iia_ids",
+    "render_get_response",
+    "render_index_response",
+    "stamp_iia_hashes",
+]
+
+#: A syntactically valid ``iia-hash`` written before the real one is computed.
+_PLACEHOLDER_HASH: Final = "0" * 64
+
+
+def read_iia_ids(
+    params: Iterable[tuple[str, str]], *, max_ids: int | None = None
+) -> tuple[str, ...]:
+    """The ``iia_id`` values of a ``get`` (or IIA Approval) request, repeated ones once.
+
+    Raises :class:`~ewp_client.errors.InvalidParameter` (a ``BadRequest``,
+    answer 400) when there is none, or more than ``max_ids`` (the limit the
+    server publishes; repeats count, as the official validator sends them).
+    Unknown ids are not an error: the answer simply leaves them out. See
+    :data:`ewp_client.server.endpoints.IIAS_GET` for the whole request's rules.
+    """
+    ids = [value for name, value in params if name == "iia_id" and value]
+    if not ids:
+        raise bad_request("expected at least one iia_id", "iia_id")
+    if max_ids is not None and len(ids) > max_ids:
+        raise bad_request(f"{len(ids)} iia_id values, more than max-iia-ids ({max_ids})", "iia_id")
+    return tuple(dict.fromkeys(ids))
+
+
+def stamp_iia_hashes(tree: etree._ElementTree) -> list[IiaHash]:
+    """Write into every ``<iia-hash>`` of an IIAs get response the kit's hash of that response.
+
+    For a serving HEI that writes its own XML: the hashes are computed on
+    ``tree`` as it stands (so after every other change) and written in place;
+    returns the kit's results. Every ``<iia>`` must already have its
+    ``<iia-hash>`` element (any value): :class:`~ewp_client.errors.ConfigError`
+    otherwise. The ``<iia-hash>`` is not part of the hashed text, so writing it
+    does not change the hashes.
+    """
+    results = compute_iia_hashes(tree)
+    targets = []
+    for iia in tree.getroot().iter("{*}iia"):
+        target = iia.find("{*}iia-hash")
+        if target is None:
+            raise ConfigError(f"<iia> (line {iia.sourceline}) has no <iia-hash> element to fill")
+        targets.append(target)
+    for target, result in zip(targets, results, strict=True):
+        target.text = result.sha256
+    return results
+
+
+def render_get_response(iias: Iterable[Iia]) -> bytes:
+    """The ``get`` answer holding ``iias``, each ``iia-hash`` computed by the kit on it.
+
+    The hashes given in the models are ignored: each ``<iia-hash>`` is the hash
+    of this response as written, which is what a partner verifies.
+    """
+    placeholders = tuple(dataclasses.replace(iia, iia_hash=_PLACEHOLDER_HASH) for iia in iias)
+    tree = parse_xml(encode(IiasGetResponse(iias=placeholders), validate_output=False))
+    stamp_iia_hashes(tree)
+    validate(tree)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def render_index_response(iia_ids: Iterable[str]) -> bytes:
+    """The ``index`` answer listing ``iia_ids``."""
+    return encode(IiasIndexResponse(iia_ids=tuple(iia_ids)))
