@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Final
 
-from ..errors import UnitContactError
+from ..errors import ConfigError, UnitContactError
 from ..models import (
     Contact,
     ContactPerson,
@@ -120,6 +120,13 @@ def _as_person(contact: Contact, lang: str | None) -> ContactPerson | None:
     )
 
 
+def _side(side: LaSide | str) -> LaSide:
+    try:
+        return LaSide(side)
+    except ValueError:
+        raise ConfigError(f"side {side!r} is not 'sending' or 'receiving'") from None
+
+
 def la_contact_person(
     unit: OrganizationalUnit | Iterable[Contact],
     side: LaSide | str,
@@ -134,9 +141,10 @@ def la_contact_person(
     it, else in its first language), its first email and first phone number.
     Raises :class:`~ewp_client.errors.UnitContactError` when no contact serves
     those students (``reason="no-contact"``) or none of those that do is a
-    person with an email (``reason="not-a-person"``).
+    person with an email (``reason="not-a-person"``);
+    :class:`~ewp_client.errors.ConfigError` for a ``side`` that is neither.
     """
-    chosen = LaSide(side)
+    chosen = _side(side)
     ounit_id = unit.ounit_id if isinstance(unit, OrganizationalUnit) else None
     contacts = unit.contacts if isinstance(unit, OrganizationalUnit) else tuple(unit)
     serving = contacts_serving(contacts, chosen.flow)
