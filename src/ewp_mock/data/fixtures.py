@@ -4,14 +4,16 @@
 
     DIR/
       dataset.toml            HEIs, units, contacts; approvals, retired ids, LA comments
-      iias/*.xml              IIAs get responses (v7): the IIAs each HEI serves
-      iias-approved/*.xml     IIAs get responses: last mutually approved versions of
+      iias/**/*.xml           IIAs get responses (v7): the IIAs each HEI serves
+      iias-approved/**/*.xml  IIAs get responses: last mutually approved versions of
                               IIAs modified since (the snapshots approvals refer to)
-      las/*.xml               OMobility LAs get responses: the LAs each HEI sends
+      las/**/*.xml            OMobility LAs get responses: the LAs each HEI sends
 
 Which HEI serves an IIA is its first ``<partner>``, which HEI sends an LA its
-``<sending-hei>``; file names are free (``*.xml``, read in name order; other
-files are ignored). The ``iia-hash`` the files declare is not trusted: the
+``<sending-hei>``; file names and sub-folders are free (``*.xml`` at any depth,
+read in path order; other files are ignored). :func:`dump_dataset` writes one
+document per object, ``<folder>/<hei-id>/<id>.xml``, so that each IIA file
+declares the hash of that IIA served alone. The ``iia-hash`` the files declare is not trusted: the
 node serves the hash computed from the copy (``ewp iia hash`` shows it).
 
 :func:`load_dataset` refuses a bad file with a
@@ -24,7 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
@@ -97,7 +100,7 @@ def _xml_files(root: Path, folder: str) -> list[Path]:
     if not directory.is_dir():
         raise _fail(directory, "unreadable", "not a directory")
     try:
-        return sorted(p for p in directory.iterdir() if p.suffix == ".xml" and not p.is_dir())
+        return sorted(p for p in directory.rglob("*.xml") if not p.is_dir())
     except OSError as exc:
         raise _fail(directory, "unreadable", f"cannot list: {exc.strerror or exc}") from exc
 
@@ -444,24 +447,43 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _file_names(folder: str, hei_id: str, ids: Iterable[str]) -> Iterator[str]:
+    """``folder/<hei>/<id>.xml`` for each id, made safe as a file name and unique."""
+    used: set[str] = set()
+    hei = _UNSAFE.sub("_", hei_id).lstrip(".") or "_"
+    for object_id in ids:
+        stem = _UNSAFE.sub("_", object_id).lstrip(".") or "_"
+        name, n = stem, 1
+        while name.casefold() in used:
+            n += 1
+            name = f"{stem}-{n}"
+        used.add(name.casefold())
+        yield f"{folder}/{hei}/{name}.xml"
+
+
 def _files(dataset: Dataset) -> Iterator[tuple[str, bytes]]:
+    """One file per IIA, approved snapshot and LA: each IIA is hashed alone, as served alone."""
     for hei_id, data in dataset.heis.items():
-        served = tuple(s.iia for s in data.iias.served.values())
-        if served:
-            yield f"{IIAS_DIR}/{hei_id}.xml", encode(IiasGetResponse(iias=served), pretty=True)
-        snapshots = tuple(
-            s.last_approved.iia
-            for s in data.iias.served.values()
+        served = list(data.iias.served.values())
+        for name, state in zip(
+            _file_names(IIAS_DIR, hei_id, (s.iia_id for s in served)), served, strict=True
+        ):
+            yield name, encode(IiasGetResponse(iias=(state.iia,)), pretty=True)
+        snapshots = [
+            (s.iia_id, s.last_approved.iia)
+            for s in served
             if s.last_approved is not None and s.last_approved.iia != s.iia
-        )
-        if snapshots:
-            yield (
-                f"{APPROVED_DIR}/{hei_id}.xml",
-                encode(IiasGetResponse(iias=snapshots), pretty=True),
-            )
-        las = tuple(s.la for s in data.las.values())
-        if las:
-            yield f"{LAS_DIR}/{hei_id}.xml", encode(LasGetResponse(las=las), pretty=True)
+        ]
+        names = _file_names(APPROVED_DIR, hei_id, (i for i, _ in snapshots))
+        for name, (_, iia) in zip(names, snapshots, strict=True):
+            yield name, encode(IiasGetResponse(iias=(iia,)), pretty=True)
+        las = list(data.las.items())
+        names = _file_names(LAS_DIR, hei_id, (i for i, _ in las))
+        for name, (_, sending) in zip(names, las, strict=True):
+            yield name, encode(LasGetResponse(las=(sending.la,)), pretty=True)
 
 
 def dump_dataset(
