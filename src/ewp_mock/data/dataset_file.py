@@ -338,10 +338,13 @@ def read_dataset_file(path: Path) -> DatasetFile:
     name = str(path)
     try:
         text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    except OSError as exc:
         raise FixtureError(
-            f"{name}: cannot read: {reason}", path=name, problem="unreadable"
+            f"{name}: cannot read: {exc.strerror or exc}", path=name, problem="unreadable"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise FixtureError(
+            f"{name}: not UTF-8 text: {exc}", path=name, problem="malformed"
         ) from exc
     try:
         data = tomllib.loads(text)

@@ -41,7 +41,14 @@ from ewp_client.errors import (
     XmlError,
 )
 from ewp_client.iia import ApprovalRecord, ApprovedVersion, IiaBook, ServedIia, served_hash
-from ewp_client.models import Iia, IiasGetResponse, LasGetResponse, LearningAgreement
+from ewp_client.models import (
+    Iia,
+    IiasGetResponse,
+    InstitutionsResponse,
+    LasGetResponse,
+    LearningAgreement,
+    OunitsResponse,
+)
 from ewp_client.ola import ProposalComment, SendingLa
 
 from .dataset import Dataset, HeiData
@@ -126,6 +133,26 @@ class _Loader:
             seen.add(hei_id)
         for entry in self.content.heis:
             self._check_units(entry)
+            self._check_schemas(entry)
+
+    def _check_schemas(self, entry: HeiEntry) -> None:
+        """The institution and its units as the Institutions and OUnits APIs will serve them."""
+        hei_id = entry.institution.hei_id
+        documents = (
+            ("institution", InstitutionsResponse(heis=(entry.institution,))),
+            ("units", OunitsResponse(ounits=entry.ounits)),
+        )
+        for what, document in documents:
+            try:
+                encode(document)
+            except SchemaValidationError as exc:
+                first = exc.violations[0] if exc.violations else None
+                detail = f"{first.path}: {first.message}" if first is not None else str(exc)
+                raise _fail(
+                    self.toml,
+                    "invalid-value",
+                    f"HEI {hei_id!r}: its {what} would not be schema-valid: {detail}",
+                ) from exc
 
     def _check_units(self, entry: HeiEntry) -> None:
         hei_id = entry.institution.hei_id
@@ -394,7 +421,7 @@ def _approvals(loader: _Loader, entry: HeiEntry) -> tuple[ApprovalRecord, ...]:
 
 def _entry(data: HeiData) -> HeiEntry:
     states = []
-    for state in data.iias.served.values():
+    for _, state in sorted(data.iias.served.items()):
         last = state.last_approved
         fields = IiaState(
             iia_id=state.iia_id,
@@ -412,7 +439,7 @@ def _entry(data: HeiData) -> HeiEntry:
             comment=la.rejection.comment,
             signature=la.rejection.signature,
         )
-        for omobility_id, la in data.las.items()
+        for omobility_id, la in sorted(data.las.items())
         if la.rejection is not None
     )
     return HeiEntry(
@@ -465,9 +492,9 @@ def _file_names(folder: str, hei_id: str, ids: Iterable[str]) -> Iterator[str]:
 
 
 def _files(dataset: Dataset) -> Iterator[tuple[str, bytes]]:
-    """One file per IIA, approved snapshot and LA: each IIA is hashed alone, as served alone."""
+    """One file per IIA, approved snapshot and LA, in id order (each IIA hashed alone)."""
     for hei_id, data in dataset.heis.items():
-        served = list(data.iias.served.values())
+        served = [state for _, state in sorted(data.iias.served.items())]
         for name, state in zip(
             _file_names(IIAS_DIR, hei_id, (s.iia_id for s in served)), served, strict=True
         ):
@@ -480,7 +507,7 @@ def _files(dataset: Dataset) -> Iterator[tuple[str, bytes]]:
         names = _file_names(APPROVED_DIR, hei_id, (i for i, _ in snapshots))
         for name, (_, iia) in zip(names, snapshots, strict=True):
             yield name, encode(IiasGetResponse(iias=(iia,)), pretty=True)
-        las = list(data.las.items())
+        las = sorted(data.las.items())
         names = _file_names(LAS_DIR, hei_id, (i for i, _ in las))
         for name, (_, sending) in zip(names, las, strict=True):
             yield name, encode(LasGetResponse(las=(sending.la,)), pretty=True)
