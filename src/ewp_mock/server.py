@@ -22,8 +22,9 @@ Hostile or broken callers do not take the node down (:class:`ServerLimits`):
   that stalls or trickles bytes (slowloris) is disconnected then. Time the app
   spends answering does not count;
 * an idle keep-alive connection is closed after ``keep_alive_timeout``;
-* request heads (request line and headers) over ``max_header_bytes`` are
-  refused, and so is any request HTTP cannot parse: both with a 400 EWP
+* a request head (request line and headers) still incomplete once
+  ``max_header_bytes`` have arrived is refused (h11's bound on an incomplete
+  event), and so is any request HTTP cannot parse: both with a 400 EWP
   ``error-response``, never a text page or a traceback;
 * at most ``max_connections`` connections are served at once; beyond that a
   request is answered 503 at once (uvicorn's ``limit_concurrency``);

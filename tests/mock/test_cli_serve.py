@@ -1,0 +1,444 @@
+"""``ewp-mock serve`` as an outside client meets it: a real process on 127.0.0.1, over TLS.
+
+The node is started only with documented flags. Clients trust it through the
+CA certificate it writes into ``--state-dir``: plain httpx signing by hand with
+the ``ewp_client.security`` primitives, ``ewp_client`` with that CA bundle,
+and curl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import ssl
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from ewp_client.client import EwpCall, EwpClient
+from ewp_client.codec import decode
+from ewp_client.models import EchoResponse, Manifest
+from ewp_client.namespaces import ECHO_API
+from ewp_client.registry import RegistryClient, parse_catalogue
+from ewp_client.registry.resolver import CatalogueKeyResolver
+from ewp_client.security import (
+    RequestSigner,
+    ResponseVerifier,
+    SentRequest,
+    SigningKey,
+    load_private_key,
+    private_key_pem,
+    public_key_pem,
+)
+from ewp_client.xml import validate
+from ewp_mock.cli import main
+
+from .conftest import key
+
+CI_HEI = "ci-suite.example.org"
+ROOT = Path(__file__).resolve().parents[2]
+PRIVATE_FILES = {"tls_key", "server_key", "client_key"}
+#: What the start-up document holds, whatever the options.
+DOCUMENT_KEYS = {
+    "url",
+    "tls",
+    "catalogue",
+    "manifests",
+    "echo",
+    "hei_ids",
+    "server_key_id",
+    "client_key_id",
+    "admitted",
+    "ca",
+    "state_dir",
+    "state_dir_temporary",
+    "files",
+    "data_dir",
+    "warnings",
+}
+
+
+@dataclass
+class Node:
+    """A running ``ewp-mock serve --json`` process, its start-up document and its stderr."""
+
+    process: subprocess.Popen[str]
+    document: dict[str, Any]
+    stderr: list[str] = field(default_factory=list)
+
+    def trust(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.document["ca"])
+
+    def wait_for_log(self, text: str, count: int = 1, timeout: float = 10.0) -> list[str]:
+        """The stderr lines holding ``text``, once there are ``count`` (fails after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in list(self.stderr) if text in line]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        pytest.fail(f"not {count} log lines with {text!r} in {self.stderr}")
+
+    def log_lines(self, text: str) -> int:
+        return len([line for line in list(self.stderr) if text in line])
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=20)
+
+
+def _key_files(directory: Path) -> list[str]:
+    """Options giving the node fixed keys (no key generation at start)."""
+    server = directory / "server-in.pem"
+    client = directory / "client-in.pem"
+    server.write_bytes(private_key_pem(key(1).private_key))
+    client.write_bytes(private_key_pem(key(2).private_key))
+    return ["--server-key", str(server), "--client-key", str(client)]
+
+
+def start(*options: str) -> Node:
+    """``python -m ewp_mock serve --json OPTIONS`` until its start-up document is printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWP_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ewp_mock", "serve", "--json", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    node = Node(process=process, document={})
+    errors = process.stderr
+    threading.Thread(target=lambda: node.stderr.extend(errors), daemon=True).start()
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.rstrip("\n") == "}":
+            break
+    else:
+        process.wait(timeout=20)
+        pytest.fail(f"ewp-mock serve stopped: {''.join(node.stderr)}")
+    node.document = json.loads("".join(lines))
+    return node
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """One TLS node for the module: our key admitted for CI_HEI, key 4 for no HEI."""
+    directory = tmp_path_factory.mktemp("serve")
+    ours = directory / "ours.pem"
+    ours.write_bytes(public_key_pem(key(3).public_key))
+    validator = directory / "validator.pem"
+    validator.write_bytes(public_key_pem(key(4).public_key))
+    running = start(
+        *_key_files(directory),
+        "--state-dir",
+        str(directory / "state"),
+        "--admit",
+        f"{ours}={CI_HEI}",
+        "--admit",
+        f"{validator}=",
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# ------------------------------------------------------------- the start-up document
+
+
+def test_the_json_start_up_document_says_where_and_who_the_node_is(node: Node) -> None:
+    document = node.document
+    assert set(document) == DOCUMENT_KEYS
+    base = document["url"]
+    parts = urlsplit(base)
+    assert (parts.scheme, parts.hostname) == ("https", "127.0.0.1")
+    assert document["tls"] is True
+    assert document["catalogue"] == f"{base}/catalogue-v1.xml"
+    assert document["echo"].startswith(f"{base}/")
+    assert [m["hei_id"] for m in document["manifests"]] == ["mock.example.org"]
+    assert all(m["url"].startswith(f"{base}/") for m in document["manifests"])
+    assert document["hei_ids"] == ["mock.example.org"]
+    assert document["server_key_id"] == key(1).key_id
+    assert document["client_key_id"] == key(2).key_id
+    assert document["admitted"] == [
+        {"key_id": key(3).key_id, "hei_ids": [CI_HEI]},
+        {"key_id": key(4).key_id, "hei_ids": []},
+    ]
+    state = Path(document["state_dir"])
+    assert document["ca"] == str(state / "ca.pem")
+    assert document["state_dir_temporary"] is False
+    assert document["warnings"] == []
+    assert document["data_dir"] is None
+
+
+def test_the_state_dir_holds_the_trust_anchor_keys_and_catalogue_with_safe_modes(
+    node: Node,
+) -> None:
+    state = Path(node.document["state_dir"])
+    files = node.document["files"]
+    assert set(files) == PRIVATE_FILES | {
+        "ca",
+        "tls_certificate",
+        "server_public_key",
+        "client_public_key",
+        "catalogue",
+        "node",
+    }
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for name, path in files.items():
+        assert Path(path).parent == state
+        mode = stat.S_IMODE(Path(path).stat().st_mode)
+        assert mode == (0o600 if name in PRIVATE_FILES else 0o644), name
+    # The CA's private key never leaves the process: only the three keys are private.
+    holding_private_keys = {p.name for p in state.iterdir() if b"PRIVATE KEY" in p.read_bytes()}
+    assert holding_private_keys == {"tls-key.pem", "server-key.pem", "client-key.pem"}
+    server = SigningKey(load_private_key(Path(files["server_key"]).read_bytes()))
+    assert server.key_id == node.document["server_key_id"]
+    assert json.loads(Path(files["node"]).read_text(encoding="utf-8")) == node.document
+    served = httpx.get(node.document["catalogue"], verify=node.trust(), timeout=10.0)
+    assert served.content == Path(files["catalogue"]).read_bytes()
+
+
+# ------------------------------------------------------------------ outside clients
+
+
+def test_plain_httpx_trusting_the_ca_gets_a_signed_echo_signed_by_hand(node: Node) -> None:
+    trust = node.trust()
+    catalogue = parse_catalogue(
+        httpx.get(node.document["catalogue"], verify=trust, timeout=10.0).content
+    )
+    url = node.document["echo"]
+    target = f"{urlsplit(url).path}?echo=outside"
+    signed = RequestSigner(key(3)).sign(
+        method="GET", target=target, body=b"", host=urlsplit(url).netloc
+    )
+    response = httpx.get(
+        f"{url}?echo=outside", headers=list(signed.headers), verify=trust, timeout=10.0
+    )
+    assert response.status_code == 200
+    verified = ResponseVerifier(CatalogueKeyResolver(catalogue)).verify(
+        request=SentRequest.from_signature(signed),
+        endpoint=url,
+        headers=list(response.headers.multi_items()),
+        body=response.content,
+    )
+    assert verified.key_id == key(1).key_id
+    echo = decode(response.content, EchoResponse)
+    assert echo.echoes == ("outside",)
+    assert echo.hei_ids == (CI_HEI,)
+
+
+def test_without_the_ca_a_client_refuses_the_node(node: Node) -> None:
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(node.document["catalogue"], verify=ssl.create_default_context(), timeout=10.0)
+
+
+@pytest.mark.parametrize(
+    ("signing_key", "heis"), [(3, (CI_HEI,)), (4, ())], ids=["admitted-for-a-hei", "no-hei"]
+)
+def test_ewp_client_with_the_ca_bundle_gets_verified_answers(
+    node: Node, signing_key: int, heis: tuple[str, ...]
+) -> None:
+    trust = node.trust()
+    with (
+        RegistryClient(node.document["catalogue"], timeout=10.0, verify=trust) as registry,
+        EwpClient(registry, key=key(signing_key), http=httpx.Client(verify=trust)) as client,
+    ):
+        answer = client.call(
+            EwpCall(
+                api=ECHO_API, hei_id="mock.example.org", endpoint="url", params=(("echo", "ci"),)
+            )
+        )
+    assert answer.status == 200
+    assert answer.verified
+    echo = decode(answer.tree, EchoResponse)
+    assert echo.echoes == ("ci",)
+    assert echo.hei_ids == heis
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed here")
+def test_curl_with_the_ca_reaches_the_manifest_and_the_catalogue(node: Node) -> None:
+    manifest_url = node.document["manifests"][0]["url"]
+    for url in (manifest_url, node.document["catalogue"]):
+        done = subprocess.run(
+            ["curl", "--silent", "--show-error", "--noproxy", "*", "--fail",
+             "--cacert", node.document["ca"], url],
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        validate(done.stdout)
+    manifest = decode(
+        subprocess.run(
+            ["curl", "-sS", "--noproxy", "*", "--cacert", node.document["ca"], manifest_url],
+            capture_output=True, timeout=30, check=True,
+        ).stdout,
+        Manifest,
+    )  # fmt: skip
+    assert manifest.host is not None
+    refused = subprocess.run(
+        ["curl", "-sS", "--noproxy", "*", node.document["catalogue"]],
+        capture_output=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 60  # curl: peer certificate cannot be authenticated
+
+
+def test_one_log_line_per_exchange_with_no_request_values(node: Node) -> None:
+    trust = node.trust()
+    url = node.document["echo"]
+    value = "Ada-Lovelace-1815"  # stands for anything a request might carry
+    signed_ok = f"key={key(3).key_id} verdict=ok"
+    unauthenticated = "status=401 key=- verdict=unauthenticated"
+    before, before_401 = node.log_lines(signed_ok), node.log_lines(unauthenticated)
+    target = f"{urlsplit(url).path}?echo={value}"
+    signed = RequestSigner(key(3)).sign(
+        method="GET", target=target, body=b"", host=urlsplit(url).netloc
+    )
+    ok = httpx.get(f"{url}?echo={value}", headers=list(signed.headers), verify=trust)
+    assert ok.status_code == 200
+    unsigned = httpx.get(f"{url}?echo={value}", verify=trust)
+    assert unsigned.status_code == 401
+    path = urlsplit(url).path
+    line = node.wait_for_log(signed_ok, count=before + 1)[-1]
+    assert f"method=GET path={path} status=200 " in line
+    assert "response=signed" in line
+    lines = node.wait_for_log(unauthenticated, count=before_401 + 1)
+    assert len(lines) == before_401 + 1
+    assert node.log_lines(signed_ok) == before + 1  # one line per exchange, no more
+    assert not [line for line in node.stderr if value in line]
+
+
+# ------------------------------------------------------------------------ stopping
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_ends_the_node_with_exit_0_and_removes_a_temporary_state_dir(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    running = start(*_key_files(tmp_path))
+    state = Path(running.document["state_dir"])
+    assert running.document["state_dir_temporary"] is True
+    assert (state / "ca.pem").is_file()
+    assert httpx.get(running.document["catalogue"], verify=running.trust()).status_code == 200
+    assert running.stop(sig) == 0
+    assert not state.exists()
+    assert not [line for line in running.stderr if "Traceback" in line]
+
+
+def test_plain_http_says_its_manifest_breaks_the_schema(tmp_path: Path) -> None:
+    running = start(*_key_files(tmp_path), "--plain-http", "--state-dir", str(tmp_path / "s"))
+    try:
+        document = running.document
+        assert document["tls"] is False
+        assert document["url"].startswith("http://127.0.0.1:")
+        assert document["ca"] is None
+        assert len(document["warnings"]) == 1
+        assert "schema" in document["warnings"][0]
+        assert not {"ca", "tls_certificate", "tls_key"} & set(document["files"])
+        assert not (tmp_path / "s" / "ca.pem").exists()
+        (warning,) = running.wait_for_log("warning:")
+        assert warning.startswith("ewp-mock serve: warning: plain HTTP")
+        assert httpx.get(document["catalogue"]).status_code == 200
+    finally:
+        assert running.stop() == 0
+
+
+# ------------------------------------------------------------------------ bad options
+
+
+def _error_document(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    document: dict[str, Any] = json.loads(captured.out)
+    assert set(document) == {"file", "error"}
+    assert set(document["error"]) == {"kind", "message", "line"}
+    return document
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--log-level", "loud"],
+        ["--port", "70000"],
+        ["--no-such-option"],
+        ["--base-url", "http://mock:8000"],
+    ],
+    ids=["log-level", "port", "unknown", "http-base-url-over-tls"],
+)
+def test_bad_options_are_usage_errors_in_the_error_shape(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", *argv, "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] is None
+    assert document["error"]["kind"] == "usage"
+
+
+def test_an_http_base_url_needs_plain_http(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--base-url", "http://mock:8000"]) == 2
+    assert "https://" in capsys.readouterr().err
+
+
+def test_a_state_dir_that_is_a_file_is_unwritable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["serve", "--state-dir", str(blocker), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == f"--state-dir {blocker}"
+    assert document["error"]["kind"] == "unwritable"
+
+
+def test_a_symbolic_link_in_the_state_dir_is_never_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    elsewhere = tmp_path / "elsewhere.pem"
+    (state / "ca.pem").symlink_to(elsewhere)
+    assert main(["serve", *_key_files(tmp_path), "--state-dir", str(state), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == f"--state-dir {state}"
+    assert document["error"]["kind"] == "unwritable"
+    assert "symbolic link" in document["error"]["message"]
+    assert not elsewhere.exists()
+
+
+def test_a_missing_data_dir_is_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-data"
+    assert main(["serve", "--data", str(missing), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == f"--data {missing}"
+    assert document["error"]["kind"] == "unreadable"
+
+
+@pytest.mark.parametrize("spec", ["{key}=a.example.org,,b.example.org", "{key}", "={key}"])
+def test_malformed_admit_options_are_usage_errors(
+    spec: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    public = tmp_path / "public.pem"
+    public.write_bytes(public_key_pem(key(3).public_key))
+    assert main(["serve", "--admit", spec.format(key=public), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] is None
+    assert document["error"]["kind"] == "usage"
+    assert "KEYFILE=HEI[,HEI...] or KEYFILE=" in document["error"]["message"]
