@@ -6,12 +6,14 @@ import re
 import threading
 
 import pytest
+from lxml import etree
 
 from ewp_client import SchemaValidationError, validate
 from ewp_client.codec import decode
 from ewp_client.models import IiasGetResponse
 from ewp_client.namespaces import ECHO_NS, IIAS_V7_GET_NS
 from ewp_client.xml import diagnostics
+from ewp_client.xml.validate import streamable
 from tests.conformance import reference
 
 ROOT = f'<iias-get-response xmlns="{IIAS_V7_GET_NS}">'
@@ -92,8 +94,6 @@ def test_an_unresolvable_xsi_type_is_a_violation() -> None:
 
 
 def test_a_tree_is_validated_with_its_own_lines() -> None:
-    from lxml import etree
-
     tree = etree.fromstring(empty_iias(3)).getroottree()
     with pytest.raises(SchemaValidationError) as info:
         validate(tree)
@@ -163,3 +163,29 @@ def test_a_violation_found_at_the_very_end_is_located() -> None:
     (violation,) = info.value.violations
     assert (violation.line, violation.path) == (1, "/iias-get-response/iia[1]")
     assert violation.message == "<iia>: a required child element is missing; expected <partner>"
+
+
+def test_a_document_full_of_references_is_read_from_its_own_tree() -> None:
+    """Thousands of references in one value: validated through :func:`streamable`."""
+    value = "&lt;&amp;" * 3_000
+    document = (
+        f'<response xmlns="{ECHO_NS}"><hei-id>uni.example.org</hei-id>'
+        f"<!-- a comment -->\n<echo>{value}</echo></response>"
+    ).encode()
+    tree = validate(document)
+    assert tree.getroot()[-1].text == "<&" * 3_000
+    assert tree.getroot()[1].tag is etree.Comment  # the caller's tree keeps its comments
+    bad = document.replace(b"<echo>", b"<echo bogus='1'>")
+    with pytest.raises(SchemaValidationError) as info:
+        validate(bad)
+    (violation,) = info.value.violations
+    assert (violation.line, violation.path) == (2, "/response/echo[1]")
+
+
+def test_streamable_leaves_out_comments_and_writes_markup_as_cdata() -> None:
+    tree = etree.fromstring(
+        b"<r><a>x<!-- c --><?pi?>y</a><b>1 &lt; 2 &amp;&amp; 3 &gt; 2</b><c>]]&gt;&amp;</c></r>"
+    ).getroottree()
+    assert streamable(tree) == (
+        b"<r><a>xy</a><b><![CDATA[1 < 2 && 3 > 2]]></b><c>]]&gt;&amp;</c></r>"
+    )

@@ -20,6 +20,7 @@ hostile document can make the error log take.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Final
 
@@ -108,7 +109,7 @@ def check(
     limit = max(count_limit, wanted)
     try:
         while offset < len(data):
-            end = min(offset + size, len(data))
+            end = _chunk_end(data, offset + size)
             parser.feed(data[offset:end])
             log = parser.feed_error_log
             before, counted = counted, len(log)
@@ -145,6 +146,16 @@ def check(
     return Verdict(None, errors, True, _up_to_last_error(ranges), at_close, tuple(messages))
 
 
+def _chunk_end(data: bytes, at_least: int) -> int:
+    """Where a chunk ending no sooner than ``at_least`` ends: before a ``<``.
+
+    So no text is cut in two (libxml2 hands a value over in one piece per
+    chunk it spans, and its streaming validator copies what it has for each).
+    """
+    found = data.find(b"<", at_least)
+    return len(data) if found < 0 else found
+
+
 def _messages(log: etree._ListErrorLog, start: int, stop: int) -> list[str]:
     """The messages of the errors ``start`` to ``stop`` of ``log``."""
     return [e.message for e in itertools.islice(log, start, stop)]
@@ -158,19 +169,56 @@ def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
 def _prepare(
     document: Document, schema: SchemaInfo | None, limits: ParserLimits
 ) -> tuple[bytes, SchemaInfo, etree._ElementTree | None]:
-    """The bytes to validate, their schema, and the caller's tree when one was given.
+    """The bytes to validate, their schema, and the tree they stand for when it is not theirs.
 
-    A tree is validated through its serialisation, so that its errors cost
-    what a document's do (see the module docstring).
+    A tree is validated through a serialisation (see the module docstring),
+    and so are bytes full of references, comments or CDATA sections, parsed
+    first: see :func:`streamable`.
     """
     if isinstance(document, etree._Element | etree._ElementTree):
         tree = as_tree(document, limits=limits)
-        root = tree.getroot()
-        info = schema if schema is not None else schema_of(root)
-        return etree.tostring(root, with_tail=False), info, tree
+        info = schema if schema is not None else schema_of(tree.getroot())
+        return streamable(tree), info, tree
     data = screen(document, limits)
     info = schema if schema is not None else _schema_for_known(data, limits)
+    if _splitters(data) > SPLITTER_LIMIT:
+        tree = parse_xml(data, limits=limits)
+        return streamable(tree), info, tree
     return data, info, None
+
+
+#: References, comments, processing instructions and CDATA sections a document
+#: may hold and still be validated from its own bytes.
+SPLITTER_LIMIT: Final = 1_000
+_MARKUP_CHARACTERS: Final = etree.XPath(
+    "//*[not(*)][contains(text(), '&') or contains(text(), '<') or contains(text(), '>')]"
+)
+
+
+def _splitters(data: bytes) -> int:
+    """An upper bound of the pieces libxml2 hands text over in, beyond one a chunk."""
+    return data.count(b"&") + data.count(b"<!") + data.count(b"<?")
+
+
+def streamable(tree: etree._ElementTree) -> bytes:
+    """``tree`` serialised so that libxml2's streaming validator reads each value at once.
+
+    That validator appends every piece of a value as it comes (a reference, the
+    text on either side of a comment, a CDATA section) to what it has, copying
+    it all: n pieces cost O(n²). Here comments and processing instructions are
+    left out (a value is the text around them), and a value holding ``&``,
+    ``<`` or ``>`` is written as one CDATA section instead of references.
+    """
+    root = copy.deepcopy(tree.getroot())
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    found = _MARKUP_CHARACTERS(root)
+    for element in found if isinstance(found, list) else ():
+        if not isinstance(element, etree._Element):
+            continue
+        text = element.text
+        if text is not None and "]]>" not in text and "\r" not in text:
+            element.text = etree.CDATA(text)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
 def _schema_for_known(data: bytes, limits: ParserLimits) -> SchemaInfo:
