@@ -350,3 +350,15 @@ def test_an_approval_of_an_unknown_hei_is_refused(fixture_dir: Path) -> None:
     error = _refused(fixture_dir)
 
     assert (error.problem, error.path) == ("unknown-hei", str(fixture_dir / DATASET_FILE))
+
+
+def test_toml_that_is_not_utf8_is_malformed(fixture_dir: Path) -> None:
+    toml = fixture_dir / DATASET_FILE
+    toml.write_bytes(
+        toml.read_bytes().replace(b"University A", "Universit\u00e9 A".encode("latin-1"))
+    )
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("malformed", str(toml))
+    assert "UTF-8" in str(error)
