@@ -30,7 +30,8 @@ __all__ = ["create_app", "node_of_app"]
 def create_app(config: MockConfig | None = None) -> FastAPI:
     """A mock partner node serving ``config`` (a default configuration when ``None``)."""
     config = config or MockConfig()
-    node = MockNode(config, [api.manifest_entry(config) for api in PARTNER_APIS])
+    entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
+    node = MockNode(config, entries)
     app = FastAPI(title="ewp_mock", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.node = node
     for api in PARTNER_APIS:
@@ -47,7 +48,7 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
         signer=node.response_signer,
         host=config.authority,
         max_body_bytes=config.max_request_bytes,
-        routes={path: rules for api in PARTNER_APIS for path, rules in api.endpoints.items()},
+        routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
     )
     return app

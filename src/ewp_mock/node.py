@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -26,9 +26,12 @@ from ewp_client.security import (
     RequestVerifier,
     ResponseSigner,
     VerificationPolicy,
+    VerifyResult,
     key_id,
     load_public_key,
 )
+from ewp_client.server import Caller
+from ewp_client.server.repository import InMemoryIiaRepository
 
 from .config import MockConfig
 from .directory import build_node_catalogue, manifest_for
@@ -48,19 +51,23 @@ class PublishedCatalogue:
 class MockNode:
     """Admitted clients, the catalogue and manifests built from them, and the security parts.
 
-    ``entries`` are the manifest entries of the partner APIs the app serves
-    (the Discovery entry is added per HEI). Request verification resolves keys
-    from the node's own catalogue, so the mock trusts exactly what it publishes.
+    ``entries`` are, per served HEI, the manifest entries of the partner APIs
+    the app serves (the Discovery entry is added). Request verification
+    resolves keys from the node's own catalogue, so the mock trusts exactly
+    what it publishes. ``iias`` holds the agreements each HEI serves;
+    ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
-    def __init__(self, config: MockConfig, entries: Sequence[ManifestEntry]) -> None:
+    def __init__(self, config: MockConfig, entries: Mapping[str, Sequence[ManifestEntry]]) -> None:
         self.config = config
         self.nonces = InMemoryNonceStore() if config.replay_protection else None
         self.policy = VerificationPolicy(clock_skew=config.clock_skew, replay_store=self.nonces)
         self.response_signer = ResponseSigner(config.server_key)
         self._lock = threading.Lock()
         self._clients: dict[str, KeyInfo] = {}
-        self._manifests = {h: manifest_for(config, h, entries) for h in config.hei_ids}
+        self._manifests = {h: manifest_for(config, h, entries.get(h, ())) for h in config.hei_ids}
+        self.iias = InMemoryIiaRepository()
+        self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
 
@@ -95,6 +102,10 @@ class MockNode:
             self._clients[kid] = KeyInfo(key_id=kid, public_key=key, heis=merged)
             self._publish()
         return kid
+
+    def caller(self, verified: VerifyResult) -> Caller:
+        """The :class:`~ewp_client.server.Caller` a verified request proves."""
+        return Caller.from_verified(verified, stats_portal_keys=self.stats_portal_keys)
 
     @property
     def clients(self) -> tuple[KeyInfo, ...]:

@@ -19,7 +19,9 @@ What a SIS team puts in front of its own EWP endpoints, and what the
   ``error-response`` with the status of their type;
 * :mod:`.manifest`: the Discovery v6 manifest (one HEI per manifest);
 * per-API helpers: :mod:`.iias` (ids in, answers with the kit's ``iia-hash``
-  out), :mod:`.la_cnr` (notifications in, stats out).
+  out; the whole ``get`` and ``index`` endpoints over an
+  :class:`IiaRepository`, :mod:`.repository`), :mod:`.la_cnr` (notifications
+  in, stats out).
 
 In front of any ASGI app (here a bare one) serving IIAs ``get``::
 
@@ -79,6 +81,7 @@ from .middleware import (
     verified_of,
 )
 from .params import FORM, EndpointRules, Param, Parameters, academic_year_id, date_time_with_offset
+from .repository import IiaRepository, InMemoryIiaRepository, StoredIia
 from .xml_text import escape_unrepresentable, first_unrepresentable
 
 __all__ = [
@@ -108,9 +111,12 @@ __all__ = [
     "Caller",
     "EndpointRules",
     "EwpSignatureMiddleware",
+    "IiaRepository",
+    "InMemoryIiaRepository",
     "LaCnrNotification",
     "Param",
     "Parameters",
+    "StoredIia",
     "academic_year_id",
     "bad_request",
     "build_manifest",

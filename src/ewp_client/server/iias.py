@@ -6,13 +6,16 @@ every ``iia-hash`` is the official kit's hash of that very answer (the hash is
 defined on the response as sent, and the kit reads some markers
 response-wide, so an IIA's hash can depend on the other IIAs answered with
 it); :func:`stamp_iia_hashes` does the same for XML written otherwise;
-:func:`render_index_response` writes an ``index`` answer.
+:func:`render_index_response` writes an ``index`` answer. :func:`answer_get`
+and :func:`answer_index` are the whole endpoints over an
+:class:`~ewp_client.server.repository.IiaRepository`, without I/O.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Final
 
 from lxml import etree
@@ -23,9 +26,14 @@ from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
-from .answers import bad_request
+from .access import Caller, visible
+from .answers import Answer, bad_request, xml_answer
+from .params import Parameters
+from .repository import IiaRepository, StoredIia
 
 __all__ = [
+    "answer_get",
+    "answer_index",
     "read_iia_ids",
     "render_get_response",
     "render_index_response",
@@ -93,3 +101,72 @@ def render_get_response(iias: Iterable[Iia]) -> bytes:
 def render_index_response(iia_ids: Iterable[str]) -> bytes:
     """The ``index`` answer listing ``iia_ids``."""
     return encode(IiasIndexResponse(iia_ids=tuple(iia_ids)))
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def _partner_heis(stored: StoredIia) -> list[str | None]:
+    return [p.hei_id for p in stored.iia.partners]
+
+
+def answer_get(
+    repository: IiaRepository,
+    *,
+    hei_id: str,
+    caller: Caller,
+    params: Parameters,
+) -> Answer:
+    """The ``get`` answer of ``hei_id`` to ``caller`` (``params`` read by :data:`IIAS_GET`).
+
+    Unknown ids and agreements the caller is no partner of are left out
+    alike (200, possibly empty); each ``iia-hash`` is computed on the answer.
+    """
+    found = [repository.find(hei_id, i) for i in params.unique("iia_id")]
+    shown = visible(caller, [s for s in found if s is not None], _partner_heis)
+    return xml_answer(render_get_response(s.iia for s in shown))
+
+
+def answer_index(
+    repository: IiaRepository,
+    *,
+    hei_id: str,
+    caller: Caller,
+    params: Parameters,
+) -> Answer:
+    """The ``index`` answer of ``hei_id`` to ``caller`` (``params`` read by :data:`IIAS_INDEX`).
+
+    Lists what ``get`` would show the caller, valid in one of the
+    ``receiving_academic_year_id`` years (when given) and changed after
+    ``modified_since`` (when given).
+    """
+    years = set(params.unique("receiving_academic_year_id"))
+    since_text = params.one("modified_since")
+    since = datetime.fromisoformat(since_text.replace("Z", "+00:00")) if since_text else None
+    listed = [
+        s.iia_id
+        for s in visible(caller, repository.iias_of(hei_id), _partner_heis)
+        if s.iia_id
+        and (not years or _valid_in(s.iia, years))
+        and (since is None or s.modified > since)
+    ]
+    return xml_answer(render_index_response(listed))
+
+
+def _valid_in(iia: Iia, years: set[str]) -> bool:
+    """Whether a cooperation condition's receiving years cover one of ``years``."""
+    conditions = iia.cooperation_conditions
+    specs = (
+        *conditions.student_studies,
+        *conditions.student_traineeships,
+        *conditions.staff_teachers,
+        *conditions.staff_trainings,
+    )
+    starts = {int(y[:4]) for y in years}
+    return any(
+        int(s.receiving_first_academic_year_id[:4])
+        <= start
+        <= int(s.receiving_last_academic_year_id[:4])
+        for s in specs
+        for start in starts
+    )

@@ -12,9 +12,10 @@ from __future__ import annotations
 from .api import MockApi
 from .discovery import router as discovery_router
 from .echo import API as ECHO
+from .iias import API as IIAS
 from .registry import router as registry_router
 
 __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
 
 #: Partner APIs served to signed clients and announced in the manifests.
-PARTNER_APIS: tuple[MockApi, ...] = (ECHO,)
+PARTNER_APIS: tuple[MockApi, ...] = (ECHO, IIAS)

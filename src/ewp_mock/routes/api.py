@@ -17,13 +17,15 @@ __all__ = ["MockApi"]
 
 @dataclass(frozen=True, slots=True)
 class MockApi:
-    """A router, the manifest entry announcing it at a node's URLs, and its endpoints' rules.
+    """A router, the manifest entry announcing it for one HEI, and its endpoints' rules.
 
-    ``endpoints`` maps each path the router serves to its request rules: the
-    signature middleware verifies exactly these paths, and answers a method
-    the rules do not take with 405 before reading the request.
+    ``manifest_entry(config, hei_id)`` is the entry in ``hei_id``'s manifest
+    (APIs without a HEI parameter, such as IIAs v7, have URLs per HEI).
+    ``endpoints(config)`` maps each path the router serves to its request
+    rules: the signature middleware verifies exactly these paths, and answers
+    a method the rules do not take with 405 before reading the request.
     """
 
     router: APIRouter
-    manifest_entry: Callable[[MockConfig], ManifestEntry]
-    endpoints: Mapping[str, EndpointRules]
+    manifest_entry: Callable[[MockConfig, str], ManifestEntry]
+    endpoints: Callable[[MockConfig], Mapping[str, EndpointRules]]

@@ -32,7 +32,7 @@ PATH: Final = "/ewp/echo"
 router = APIRouter()
 
 
-def manifest_entry(config: MockConfig) -> EchoEntry:
+def manifest_entry(config: MockConfig, hei_id: str) -> EchoEntry:
     return EchoEntry(version=ECHO_API.version, http_security=HTTPSIG_ONLY, url=config.url(PATH))
 
 
@@ -43,4 +43,6 @@ async def echo(request: Request, verified: SignedRequest) -> Response:
     return xml_response(encode(answer))
 
 
-API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints={PATH: ECHO})
+API: Final = MockApi(
+    router=router, manifest_entry=manifest_entry, endpoints=lambda config: {PATH: ECHO}
+)

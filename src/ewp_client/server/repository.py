@@ -1,0 +1,79 @@
+"""What a data store must provide for the server handlers: a small Protocol per API.
+
+A SIS team implements :class:`IiaRepository` over its own database; the mock
+uses :class:`InMemoryIiaRepository`. The handlers in :mod:`ewp_client.server.iias`
+only read through it, so the store decides nothing about the protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from ..errors import ConfigError
+from ..models import Iia
+
+__all__ = ["IiaRepository", "InMemoryIiaRepository", "StoredIia"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIia:
+    """One agreement as a HEI serves it, and when it last changed (timezone-aware).
+
+    ``iia.partners[0]`` is the serving HEI (its ``iia_id`` is the id partners
+    ask for); ``modified`` answers ``index``'s ``modified_since``.
+    """
+
+    iia: Iia
+    modified: datetime
+
+    def __post_init__(self) -> None:
+        if self.modified.tzinfo is None or self.modified.utcoffset() is None:
+            raise ConfigError("StoredIia.modified must be timezone-aware")
+
+    @property
+    def iia_id(self) -> str | None:
+        return self.iia.partners[0].iia_id
+
+
+@runtime_checkable
+class IiaRepository(Protocol):
+    """The agreements each served HEI holds."""
+
+    def iias_of(self, hei_id: str) -> Iterable[StoredIia]:
+        """Every agreement ``hei_id`` serves (its copies: ``partners[0]`` is ``hei_id``)."""
+
+    def find(self, hei_id: str, iia_id: str) -> StoredIia | None:
+        """``hei_id``'s agreement of id ``iia_id``, ``None`` when unknown."""
+
+
+class InMemoryIiaRepository:
+    """An :class:`IiaRepository` in a dictionary (tests, the mock partner); thread-safe."""
+
+    def __init__(self, iias: Iterable[StoredIia] = ()) -> None:
+        self._lock = threading.Lock()
+        self._iias: dict[tuple[str, str], StoredIia] = {}
+        for stored in iias:
+            self.put(stored)
+
+    def put(self, stored: StoredIia | Iia, modified: datetime | None = None) -> StoredIia:
+        """Store (or replace) an agreement under its serving HEI and id; returns what is stored."""
+        if isinstance(stored, Iia):
+            stored = StoredIia(stored, modified or datetime.now(UTC))
+        hei_id = stored.iia.partners[0].hei_id
+        if not stored.iia_id:
+            raise ConfigError(f"an IIA served by {hei_id} needs its partners[0].iia_id")
+        with self._lock:
+            self._iias[(hei_id.lower(), stored.iia_id)] = stored
+        return stored
+
+    def iias_of(self, hei_id: str) -> list[StoredIia]:
+        with self._lock:
+            return [s for (hei, _), s in self._iias.items() if hei == hei_id.lower()]
+
+    def find(self, hei_id: str, iia_id: str) -> StoredIia | None:
+        with self._lock:
+            return self._iias.get((hei_id.lower(), iia_id))

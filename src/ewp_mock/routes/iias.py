@@ -1,0 +1,84 @@
+"""IIAs API v7 ``get`` and ``index``: each served HEI's agreements, as its partners may see them.
+
+IIAs v7 requests carry no HEI parameter, so each served HEI has its own URLs
+(``/ewp/iias/{hei_id}/get``...). The work is :mod:`ewp_client.server.iias`'s
+(:func:`~ewp_client.server.iias.answer_get`, :func:`~ewp_client.server.iias.answer_index`)
+over the node's repository; this module only routes. ``stats`` comes later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ewp_client.errors import NotFound
+from ewp_client.models import IiasEntry
+from ewp_client.namespaces import IIAS_API
+from ewp_client.server import IIAS_GET, IIAS_INDEX, EndpointRules
+from ewp_client.server.endpoints import MAX_IIA_IDS
+from ewp_client.server.iias import answer_get, answer_index
+
+from ..config import MockConfig
+from ..directory import HTTPSIG_ONLY
+from ..parameters import request_parameters
+from ..security import SignedRequest, node_of, response_of
+from .api import MockApi
+
+__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS"]
+
+GET_PATH: Final = "/ewp/iias/{hei_id}/get"
+INDEX_PATH: Final = "/ewp/iias/{hei_id}/index"
+#: The ``max-iia-ids`` every served HEI publishes.
+MAX_IDS: Final = 50
+_LIMITS: Final = {MAX_IIA_IDS: MAX_IDS}
+
+router = APIRouter()
+
+
+def manifest_entry(config: MockConfig, hei_id: str) -> IiasEntry:
+    return IiasEntry(
+        version=IIAS_API.version,
+        http_security=HTTPSIG_ONLY,
+        get_url=config.url(GET_PATH.format(hei_id=hei_id)),
+        max_iia_ids=MAX_IDS,
+        index_url=config.url(INDEX_PATH.format(hei_id=hei_id)),
+    )
+
+
+def endpoints(config: MockConfig) -> Mapping[str, EndpointRules]:
+    paths: dict[str, EndpointRules] = {}
+    for hei_id in config.hei_ids:
+        paths[GET_PATH.format(hei_id=hei_id)] = IIAS_GET
+        paths[INDEX_PATH.format(hei_id=hei_id)] = IIAS_INDEX
+    return paths
+
+
+def _served(request: Request, hei_id: str) -> None:
+    if hei_id not in node_of(request).config.hei_ids:
+        raise NotFound(f"this node serves no HEI {hei_id!r}", status=404)
+
+
+@router.api_route(GET_PATH, methods=list(IIAS_GET.methods))
+async def iias_get(hei_id: str, request: Request, verified: SignedRequest) -> Response:
+    _served(request, hei_id)
+    node = node_of(request)
+    params = request_parameters(request, verified, IIAS_GET, _LIMITS)
+    return response_of(
+        answer_get(node.iias, hei_id=hei_id, caller=node.caller(verified), params=params)
+    )
+
+
+@router.api_route(INDEX_PATH, methods=list(IIAS_INDEX.methods))
+async def iias_index(hei_id: str, request: Request, verified: SignedRequest) -> Response:
+    _served(request, hei_id)
+    node = node_of(request)
+    params = request_parameters(request, verified, IIAS_INDEX)
+    return response_of(
+        answer_index(node.iias, hei_id=hei_id, caller=node.caller(verified), params=params)
+    )
+
+
+API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints=endpoints)
