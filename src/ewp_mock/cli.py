@@ -312,8 +312,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _uvicorn_level(args: argparse.Namespace) -> str:
-    """uvicorn's own messages: its warnings and errors, or more when debugging."""
-    return "debug" if args.log_level == "debug" else "warning"
+    """uvicorn's own messages: warnings and errors (only errors at ``error``, all at ``debug``)."""
+    return args.log_level if args.log_level in ("debug", "error") else "warning"
 
 
 @dataclass(frozen=True)
