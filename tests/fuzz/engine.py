@@ -113,7 +113,7 @@ def _frames(tb: TracebackType | None) -> traceback.StackSummary:
 def locate(exc: BaseException) -> tuple[str, str]:
     """(innermost frame, last ``ewp_client`` frame) of ``exc``'s traceback."""
     if isinstance(exc, ContractViolation):
-        return f"contract: {str(exc).split(':', 1)[0]}", ""
+        return f"contract: {exc.rule}", ""
     frames = _frames(exc.__traceback__)
     if isinstance(exc, InputTimeout) and len(frames) > 1:
         frames.pop()  # the timer's handler: the place is where the input was stopped

@@ -51,7 +51,15 @@ from .seeds import Corpus, Keys, Seed
 
 
 class ContractViolation(AssertionError):
-    """A target's promise broken without an exception (wrong exit status, stdout not JSON)."""
+    """A target's promise broken without an exception (wrong exit status, stdout not JSON).
+
+    ``rule`` names the promise (stable: findings are deduplicated by it); the
+    message adds the particulars.
+    """
+
+    def __init__(self, rule: str, detail: str = "") -> None:
+        super().__init__(f"{rule}: {detail}" if detail else rule)
+        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +116,33 @@ def _run_parse(case: FuzzInput) -> None:
     ewp_client.parse_xml(case.data, keep_comments=False)
 
 
+def _accepted(check: Callable[[bytes], object], data: bytes) -> bool:
+    try:
+        check(data)
+    except ewp_client.EwpError:
+        return False
+    return True
+
+
+def check_agreement(data: bytes) -> None:
+    """What ``validate`` accepts, ``parse_xml`` parses and ``is_valid`` calls valid."""
+    valid = ewp_client.is_valid(data) if _accepted(ewp_client.parse_xml, data) else None
+    try:
+        ewp_client.validate(data)
+    except ewp_client.EwpError:
+        if valid:
+            raise ContractViolation("validate: refuses what is_valid calls valid") from None
+        raise
+    if valid is None:
+        raise ContractViolation("validate: accepts bytes parse_xml refuses as not well-formed")
+    if not valid:
+        raise ContractViolation("validate: accepts what is_valid calls invalid")
+
+
 def _run_validate(case: FuzzInput) -> None:
-    ewp_client.is_valid(case.data)
-    ewp_client.validate(case.data)
+    with contextlib.suppress(ewp_client.EwpError):
+        ewp_client.is_valid(case.data)
+    check_agreement(case.data)
 
 
 # ------------------------------------------------------------------ codec
@@ -155,6 +187,8 @@ def decode_target(corpus: Corpus) -> Target:
     def run(case: FuzzInput) -> None:
         model = by_name[case.choice]
         decode(case.data, model)
+        if not _accepted(ewp_client.parse_xml, case.data):
+            raise ContractViolation("decode: decodes bytes parse_xml refuses as not well-formed")
         decode_with_warnings(case.data, model, tolerate_unknown_enums=False)
 
     return Target("decode", make, run)
@@ -439,17 +473,18 @@ def cli_target(corpus: Corpus, keys: Keys) -> Target:
 
 def check_cli_contract(argv: Sequence[str], status: Any, out: str, err: str) -> None:
     """Exit 0/1/2; with ``--json`` exactly one JSON document on stdout; no traceback printed."""
+    command = f"ewp {' '.join(argv[:2])}"
     if status not in (0, 1, 2):
-        raise ContractViolation(f"ewp {' '.join(argv[:2])}: exit status {status!r}")
+        raise ContractViolation(f"{command}: exit status not 0, 1 or 2", repr(status))
     if "Traceback (most recent call last)" in out + err:
-        raise ContractViolation(f"ewp {' '.join(argv[:2])}: printed a traceback")
+        raise ContractViolation(f"{command}: printed a traceback")
     if "--json" in argv:
         try:
             json.loads(out)
         except ValueError as exc:
             raise ContractViolation(
-                f"ewp {' '.join(argv[:2])} --json: stdout is not one JSON document "
-                f"(exit {status}): {out[:200]!r}"
+                f"{command} --json: stdout is not one JSON document",
+                f"exit {status}: {out[:200]!r}",
             ) from exc
 
 

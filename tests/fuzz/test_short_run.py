@@ -2,7 +2,10 @@
 
 This is the in-suite guard of issue #16's promise that partner input only ever
 raises :class:`~ewp_client.errors.EwpError`. It asserts no times: hangs and
-slow inputs are the long run's business (``python -m tests.fuzz``).
+slow inputs are the long run's business (``python -m tests.fuzz``). A finding
+still open (``test_regressions.OPEN_FINDINGS``, each with a strict-xfail
+regression test) makes the target an expected failure instead; any other
+finding fails it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pytest
 
 from . import engine, mutations
 from .targets import TARGET_NAMES, Target
+from .test_regressions import OPEN_FINDINGS
 
 #: Inputs per target: about 3-5 s for all targets together on the reference machine.
 INPUTS = 40
@@ -40,4 +44,9 @@ def test_partner_input_raises_only_ewp_errors(fuzz_targets: dict[str, Target], n
         [fuzz_targets[name]], inputs_per_target=INPUTS, seed="short-run", settings=SETTINGS
     )
     assert report.inputs == {name: INPUTS}
+    open_ones = {key: OPEN_FINDINGS[key] for key in report.findings if key in OPEN_FINDINGS}
+    for key in open_ones:
+        del report.findings[key]
     assert not report.findings, _explain(report)
+    if open_ones:
+        pytest.xfail("; ".join(sorted(set(open_ones.values()))))
