@@ -200,8 +200,8 @@ def execute(target: Target, case: FuzzInput, *, budget: float | None = None) -> 
 @dataclass(frozen=True)
 class Settings:
     sizes: Sizes
-    budget: float | None = None  # seconds per input before it is stopped
-    slow_after: float | None = None  # seconds above which an input is listed as slow
+    budget: float | None = None  # CPU seconds per input before it is stopped
+    slow_after: float | None = None  # CPU seconds above which an input is listed as slow
     memory_mib: float | None = None  # peak RSS growth of one input that is a finding
     shrink_attempts: int = 0
 
@@ -249,7 +249,7 @@ _STRICT = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 def _shrink_elements(data: bytes, same: Callable[[bytes], bool]) -> bytes:
-    """Remove whole elements (children before parents' siblings) while the finding holds."""
+    """Remove whole elements (a parent before its children), then attributes, while the finding holds."""
     try:
         root = etree.fromstring(data, _STRICT)
     except (etree.XMLSyntaxError, ValueError):
