@@ -35,6 +35,7 @@ __all__ = [
     "ADMIN_PROVIDER",
     "HTTPSIG_ONLY",
     "MANIFEST_PATH",
+    "SINGLE_MANIFEST_PATH",
     "build_node_catalogue",
     "catalogue_host",
     "manifest_for",
@@ -44,9 +45,18 @@ __all__ = [
 ADMIN_PROVIDER = "ewp_mock"
 #: Where a HEI's manifest is served; ``{hei_id}`` is the HEI.
 MANIFEST_PATH = "/manifests/{hei_id}.xml"
+#: Where a node serving one HEI serves its manifest (also at :data:`MANIFEST_PATH`).
+SINGLE_MANIFEST_PATH = "/manifest.xml"
 
 
 def manifest_url(config: MockConfig, hei_id: str) -> str:
+    """Where ``hei_id``'s manifest is announced: ``/manifest.xml`` on a one-HEI node.
+
+    Discovery v6 allows one HEI per manifest, so a node serving several has
+    one manifest per HEI, each at its own ``/manifests/{hei_id}.xml``.
+    """
+    if config.hei_ids == (hei_id,):
+        return config.url(SINGLE_MANIFEST_PATH)
     return config.url(MANIFEST_PATH.format(hei_id=hei_id))
 
 
