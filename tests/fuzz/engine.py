@@ -249,7 +249,7 @@ _STRICT = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 def _shrink_elements(data: bytes, same: Callable[[bytes], bool]) -> bytes:
-    """Remove whole elements (a parent before its children), then attributes, while the finding holds."""
+    """Remove elements (a parent before its children), then attributes, while the finding holds."""
     try:
         root = etree.fromstring(data, _STRICT)
     except (etree.XMLSyntaxError, ValueError):
