@@ -72,15 +72,25 @@ from .la_cnr import (
     render_incoming_stats,
     render_notification_response,
 )
-from .manifest import HTTPSIG_ONLY, build_manifest
+from .manifest import HTTPSIG_ONLY, build_manifest, manifest_key
 from .middleware import (
     DEFAULT_MAX_BODY_BYTES,
     VERIFIED_KEY,
+    ASGIApp,
     EwpSignatureMiddleware,
     request_target,
     verified_of,
 )
-from .params import FORM, EndpointRules, Param, Parameters, academic_year_id, date_time_with_offset
+from .params import (
+    FORM,
+    READ_METHODS,
+    EndpointRules,
+    Param,
+    Parameters,
+    academic_year_id,
+    date_time_with_offset,
+    parse_form,
+)
 from .repository import IiaRepository, InMemoryIiaRepository, StoredIia
 from .xml_text import escape_unrepresentable, first_unrepresentable
 
@@ -104,9 +114,11 @@ __all__ = [
     "LA_CNR",
     "LA_CNR_STATS",
     "OUNITS",
+    "READ_METHODS",
     "STATS_PORTAL_HEI",
     "VERIFIED_KEY",
     "XML_MEDIA_TYPE",
+    "ASGIApp",
     "Answer",
     "Caller",
     "EndpointRules",
@@ -125,7 +137,9 @@ __all__ = [
     "error_answer",
     "escape_unrepresentable",
     "first_unrepresentable",
+    "manifest_key",
     "may_read_stats",
+    "parse_form",
     "read_iia_ids",
     "read_notification",
     "render_get_response",
