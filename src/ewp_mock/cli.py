@@ -27,16 +27,18 @@ from ewp_client import __version__
 from ewp_client.cli.contract import (
     NEGATIVE,
     OK,
+    UNREADABLE,
     UNWRITABLE,
     CommandError,
     Parser,
     add_version,
     emit_json,
+    kind_of,
     run,
 )
 from ewp_client.client import EwpClient
 from ewp_client.client.echo import EchoMethod, echo_call, read_echo_answer
-from ewp_client.errors import EwpError, StateDirError
+from ewp_client.errors import EwpError, FixtureError, StateDirError
 from ewp_client.namespaces import DISCOVERY_API, ApiVersion
 from ewp_client.registry import Catalogue, RegistryClient
 from ewp_client.security import (
@@ -50,6 +52,8 @@ from ewp_client.security import (
 
 from .app import create_app, node_of_app
 from .config import DEFAULT_HEI, MockConfig
+from .data.dataset import Dataset
+from .data.fixtures import load_dataset
 from .exchange_log import ExchangeLog
 from .node import MockNode
 from .routes import echo as echo_route
@@ -250,15 +254,44 @@ class Admission:
     hei_ids: tuple[str, ...]
 
 
-def _data_dir(path: Path | None) -> Path | None:
-    if path is not None and not path.is_dir():
+def _data_set(path: Path | None) -> Dataset | None:
+    """The data set of the fixture directory ``--data`` names, loaded (so checked) at start."""
+    if path is None:
+        return None
+    label = f"--data {path}"
+    if not path.is_dir():
         error: OSError = (
             NotADirectoryError(20, "Not a directory")
             if path.exists()
             else FileNotFoundError(2, "No such file or directory")
         )
-        raise CommandError.unreadable(f"--data {path}", error)
-    return path
+        raise CommandError.unreadable(label, error)
+    try:
+        return load_dataset(path)
+    except FixtureError as exc:
+        raise _refused_fixture(exc) from exc
+    except EwpError as exc:  # a data set the files describe but the node cannot hold
+        raise CommandError.of(exc, file=label) from exc
+
+
+def _refused_fixture(exc: FixtureError) -> CommandError:
+    """The fixture file at fault as ``file`` and ``line``; the message without them."""
+    message = str(exc)
+    for prefix in (f"{exc.path}:{exc.line}:", f"{exc.path}:"):
+        if message.startswith(prefix):
+            message = message[len(prefix) :].strip()
+            break
+    kind = FIXTURE_KINDS.get(exc.problem, kind_of(exc)[0])
+    return CommandError(message, kind=kind, file=exc.path, line=exc.line)
+
+
+#: The contract's kind for a refused fixture file, by the loader's problem (else ``config``).
+FIXTURE_KINDS: Final = {
+    "unreadable": UNREADABLE,
+    "malformed": "malformed-xml",
+    "schema-invalid": "schema-invalid",
+    "wrong-document": "wrong-document",
+}
 
 
 def _state_dir(path: Path | None) -> StateDir:
@@ -292,12 +325,12 @@ def _serve(args: argparse.Namespace) -> int:
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
-    data_dir = _data_dir(args.data)
+    dataset = _data_set(args.data)
     state = _state_dir(args.state_dir)
     try:
         sock = bind_socket(args.host, args.port)
         try:
-            started = _start_node(args, state, sock, server_key, client_key, admissions, data_dir)
+            started = _start_node(args, state, sock, server_key, client_key, admissions, dataset)
         except BaseException:
             sock.close()
             raise
@@ -334,17 +367,18 @@ def _start_node(
     server_key: SigningKey,
     client_key: SigningKey,
     admissions: Sequence[Admission],
-    data_dir: Path | None,
+    dataset: Dataset | None,
 ) -> StartedNode:
+    served = dataset.hei_ids if dataset is not None and dataset.hei_ids else (DEFAULT_HEI,)
     config = MockConfig(
-        hei_ids=tuple(args.heis or (DEFAULT_HEI,)),
+        hei_ids=tuple(args.heis or served),
         host=args.host,
         port=sock.getsockname()[1],
         base_url=args.base_url,
         server_key=server_key,
         client_key=client_key,
         tls=not args.plain_http,
-        data_dir=data_dir,
+        data_dir=args.data,
     )
     if config.tls and urlsplit(config.public_url).scheme != "https":
         raise CommandError(

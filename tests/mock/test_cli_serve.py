@@ -44,6 +44,8 @@ from ewp_client.security import (
 )
 from ewp_client.xml import validate
 from ewp_mock.cli import main
+from ewp_mock.data.demo import demo_dataset
+from ewp_mock.data.fixtures import IIAS_DIR, dump_dataset
 
 from .conftest import key
 
@@ -442,3 +444,39 @@ def test_malformed_admit_options_are_usage_errors(
     assert document["file"] is None
     assert document["error"]["kind"] == "usage"
     assert "KEYFILE=HEI[,HEI...] or KEYFILE=" in document["error"]["message"]
+
+
+# ------------------------------------------------------------------------------ --data
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set written as a fixture directory."""
+    directory = tmp_path_factory.mktemp("data")
+    dump_dataset(demo_dataset(), directory, overwrite=True)
+    return directory
+
+
+def test_a_data_dir_is_loaded_at_start_and_its_heis_served(fixtures: Path, tmp_path: Path) -> None:
+    running = start(*_key_files(tmp_path), "--data", str(fixtures))
+    try:
+        assert running.document["data_dir"] == str(fixtures)
+        assert running.document["hei_ids"] == list(demo_dataset().hei_ids)
+    finally:
+        assert running.stop() == 0
+
+
+def test_a_bad_fixture_file_is_refused_at_start_naming_the_file(
+    fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(fixtures, broken)
+    bad = next(iter(sorted((broken / IIAS_DIR).rglob("*.xml"))))
+    bad.write_bytes(b"this is not XML\n")
+    assert main(["serve", "--data", str(broken), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == str(bad)
+    assert document["error"]["kind"] == "malformed-xml"
+    assert document["error"]["line"] == 1
+    assert document["error"]["message"].startswith("not well-formed XML")
+    assert str(bad) not in document["error"]["message"]
