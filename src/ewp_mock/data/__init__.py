@@ -8,13 +8,23 @@ file, see ``docs/mock-data.md``) and ``dump_dataset(dataset, dir)`` writes one.
 from .dataset import Dataset, HeiData
 from .dataset_file import DATASET_FILE
 from .demo import UNI_A, UNI_B, demo_dataset
-from .fixtures import APPROVED_DIR, IIAS_DIR, LAS_DIR, dump_dataset, load_dataset
+from .fixtures import (
+    APPROVED_DIR,
+    IIAS_DIR,
+    LAS_DIR,
+    RECEIVED_IIAS_DIR,
+    RECEIVED_LAS_DIR,
+    dump_dataset,
+    load_dataset,
+)
 
 __all__ = [
     "APPROVED_DIR",
     "DATASET_FILE",
     "IIAS_DIR",
     "LAS_DIR",
+    "RECEIVED_IIAS_DIR",
+    "RECEIVED_LAS_DIR",
     "UNI_A",
     "UNI_B",
     "Dataset",

@@ -12,10 +12,16 @@ library value, so that the rules live once, in ``ewp_client``:
   :class:`~ewp_client.iia.ApprovalRecord`;
 * LAs the HEI sends: :class:`~ewp_client.ola.SendingLa` by ``omobility-id``
   (the LA document and, when the receiving HEI rejected the current
-  proposal, its comment).
+  proposal, its comment);
+* copies of what partners serve, as last fetched: their IIAs naming the HEI
+  (the copy an approval quotes the hash of), and the LAs they send to it
+  (:class:`~ewp_client.ola.ReceivedLa`, with the proposal it commented).
 
-The receiving HEI's view of an LA (LA CNR ``stats``) is derived from the
-sending HEI's record when both are served here (:meth:`Dataset.incoming_las`).
+When the partner is served here too, its own records are the truth: the
+receiving HEI's view of an LA (LA CNR ``stats``) is derived from the sending
+HEI's record (:meth:`Dataset.incoming_las`). :meth:`Dataset.only` splits a
+data set into what one node serving some of its HEIs keeps (e.g. the demo
+data run as two nodes), turning the other HEIs' records into copies.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dataclasses import dataclass, field
 
 from ewp_client.errors import ConfigError
 from ewp_client.iia import ApprovalRecord, IiaBook, ServedIia
-from ewp_client.models import Institution, OrganizationalUnit
+from ewp_client.models import Iia, Institution, OrganizationalUnit
 from ewp_client.ola import ReceivedLa, SendingLa, VersionStatus
 
 __all__ = ["Dataset", "HeiData"]
@@ -40,7 +46,10 @@ class HeiData:
     list the units of ``ounits``); ``ounits`` the units in the order given;
     ``iias`` the IIAs it serves; ``approvals`` its approvals of partners'
     copies; ``las`` the LAs it sends, by ``omobility-id`` (drafts included:
-    they are kept, not served).
+    they are kept, not served). ``partner_iias`` are partners' copies of IIAs
+    naming this HEI, by (partner HEI, partner's ``iia-id``);
+    ``received_las`` the LAs partners send to it, by (sending HEI,
+    ``omobility-id``).
     """
 
     institution: Institution
@@ -48,8 +57,27 @@ class HeiData:
     iias: IiaBook = field(default_factory=IiaBook)
     approvals: tuple[ApprovalRecord, ...] = ()
     las: Mapping[str, SendingLa] = field(default_factory=dict)
+    partner_iias: Mapping[tuple[str, str], Iia] = field(default_factory=dict)
+    received_las: Mapping[tuple[str, str], ReceivedLa] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for (partner, iia_id), iia in self.partner_iias.items():
+            holders = {p.hei_id for p in iia.partners[1:]}
+            if (iia.partners[0].hei_id, iia.partners[0].iia_id) != (partner, iia_id) or (
+                self.hei_id not in holders
+            ):
+                raise ConfigError(
+                    f"{self.hei_id}: {partner}'s IIA {iia_id!r} is not a copy of that IIA "
+                    "naming this HEI"
+                )
+        for (sender, omobility_id), received in self.received_las.items():
+            copy = received.la
+            if (copy.sending_hei.hei_id, copy.omobility_id) != (sender, omobility_id) or (
+                copy.receiving_hei.hei_id != self.hei_id
+            ):
+                raise ConfigError(
+                    f"{self.hei_id}: {sender}'s LA {omobility_id!r} is not an LA it receives"
+                )
         for iia_id, state in self.iias.served.items():
             if state.iia_id != iia_id or state.iia.partners[0].hei_id != self.hei_id:
                 raise ConfigError(
@@ -75,6 +103,10 @@ class HeiData:
     def la(self, omobility_id: str) -> SendingLa | None:
         return self.las.get(omobility_id)
 
+    def partner_iia(self, partner_hei_id: str, iia_id: str) -> Iia | None:
+        """Our copy of ``partner_hei_id``'s IIA ``iia_id`` (its own id), as last fetched."""
+        return self.partner_iias.get((partner_hei_id, iia_id))
+
     def approvals_for(self, partner_hei_id: str) -> tuple[ApprovalRecord, ...]:
         """Our approvals of ``partner_hei_id``'s copies (what its Approval API call may see)."""
         return tuple(r for r in self.approvals if r.partner_hei_id == partner_hei_id)
@@ -96,6 +128,22 @@ class HeiData:
             if (r.partner_hei_id, r.iia_id) != (record.partner_hei_id, record.iia_id)
         )
         return dataclasses.replace(self, approvals=(*kept, record))
+
+    def with_partner_iia(self, iia: Iia) -> HeiData:
+        """This HEI keeping ``iia`` (its first partner's copy) as the copy last fetched."""
+        first = iia.partners[0]
+        key = (first.hei_id, first.iia_id or "")
+        return dataclasses.replace(self, partner_iias={**self.partner_iias, key: iia})
+
+    def without_partner_iia(self, partner_hei_id: str, iia_id: str) -> HeiData:
+        """This HEI without its copy of a partner's IIA (the partner deleted it)."""
+        kept = {k: v for k, v in self.partner_iias.items() if k != (partner_hei_id, iia_id)}
+        return dataclasses.replace(self, partner_iias=kept)
+
+    def with_received_la(self, received: ReceivedLa) -> HeiData:
+        """This HEI keeping ``received`` as its copy of an incoming LA, replacing the last."""
+        key = (received.la.sending_hei.hei_id, received.la.omobility_id)
+        return dataclasses.replace(self, received_las={**self.received_las, key: received})
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +200,45 @@ class Dataset:
         return () if data is None else tuple(data.las.values())
 
     def incoming_las(self, hei_id: str) -> tuple[ReceivedLa, ...]:
-        """The LAs served here whose receiving HEI is ``hei_id``, as the receiving HEI sees them.
+        """The LAs ``hei_id`` receives, as it sees them.
 
-        Drafts are left out: the sending HEI does not serve them.
+        Those a HEI served here sends come from its records (drafts left out:
+        they are not served); those of other senders are ``hei_id``'s copies.
         """
-        return tuple(
-            ReceivedLa(state.la, state.rejection.proposal_id if state.rejection else None)
+        local = {
+            (state.la.sending_hei.hei_id, omobility_id): _received(state)
             for data in self.heis.values()
-            for state in data.las.values()
+            for omobility_id, state in data.las.items()
             if state.la.receiving_hei.hei_id == hei_id and state.status is not VersionStatus.DRAFT
-        )
+        }
+        data = self.heis.get(hei_id)
+        copies = {} if data is None else data.received_las
+        return (*local.values(), *(r for k, r in copies.items() if k not in local))
+
+    def only(self, hei_ids: Iterable[str]) -> Dataset:
+        """What a node serving just ``hei_ids`` keeps: the others become partners.
+
+        Each kept HEI gets copies of what the dropped HEIs serve to it (their
+        IIAs naming it, their LAs to it other than drafts), as if fetched now.
+        """
+        keep = list(dict.fromkeys(hei_ids))
+        unknown = [h for h in keep if h not in self.heis]
+        if unknown:
+            raise ConfigError(f"HEI(s) {unknown} are not served by this data set")
+        dropped = [d for h, d in self.heis.items() if h not in keep]
+        kept = []
+        for hei_id in keep:
+            data = self.heis[hei_id]
+            for other in dropped:
+                for state in other.iias.served.values():
+                    if any(p.hei_id == hei_id for p in state.iia.partners[1:]):
+                        data = data.with_partner_iia(state.iia)
+                for sending in other.las.values():
+                    received = sending.la.receiving_hei.hei_id == hei_id
+                    if received and sending.status is not VersionStatus.DRAFT:
+                        data = data.with_received_la(_received(sending))
+            kept.append(data)
+        return Dataset.of(kept, self.partners | {d.hei_id for d in dropped})
 
     # ------------------------------------------------------------ changes
 
@@ -187,3 +264,17 @@ class Dataset:
     def with_approval(self, hei_id: str, record: ApprovalRecord) -> Dataset:
         """``hei_id``'s approval of a partner's copy recorded (the one in force)."""
         return self.with_hei(self._served(hei_id).with_approval(record))
+
+    def with_partner_iia(self, hei_id: str, iia: Iia) -> Dataset:
+        """``hei_id`` keeping ``iia`` as its copy of the partner's IIA (e.g. after a CNR)."""
+        return self.with_hei(self._served(hei_id).with_partner_iia(iia))
+
+    def with_received_la(self, received: ReceivedLa) -> Dataset:
+        """The receiving HEI keeping ``received`` as its copy of an incoming LA."""
+        hei_id = received.la.receiving_hei.hei_id
+        return self.with_hei(self._served(hei_id).with_received_la(received))
+
+
+def _received(state: SendingLa) -> ReceivedLa:
+    """The receiving HEI's view of a sending HEI's record."""
+    return ReceivedLa(state.la, state.rejection.proposal_id if state.rejection else None)

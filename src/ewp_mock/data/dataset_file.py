@@ -2,8 +2,9 @@
 
 The EWP documents of IIAs and LAs hold what the APIs serve; what they do not
 hold is kept here: whether each side approved an IIA, the IIA ids retired,
-the approvals a HEI's IIA Approval API serves, and the receiving HEI's comment
-on a rejected LA proposal. Every key is described in ``docs/mock-data.md``.
+the approvals a HEI's IIA Approval API serves, the receiving HEI's comment
+on a rejected LA proposal (on the sending HEI's record, and which proposal
+of a received LA a HEI commented). Every key is described in ``docs/mock-data.md``.
 
 :func:`read_dataset_file` turns the file into :class:`DatasetFile` (refusing
 unknown keys and wrong types with a :class:`~ewp_client.errors.FixtureError`
@@ -43,6 +44,7 @@ __all__ = [
     "HeiEntry",
     "IiaState",
     "LaComment",
+    "ReceivedComment",
     "read_dataset_file",
     "render_dataset_file",
 ]
@@ -78,6 +80,15 @@ class LaComment:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ReceivedComment:
+    """The proposal of a received LA this HEI commented (``[[hei.received-la-comment]]``)."""
+
+    sending_hei_id: str
+    omobility_id: str
+    proposal_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HeiEntry:
     """One ``[[hei]]``: the institution (its ``ounit_ids`` are the units'), units and state."""
 
@@ -87,6 +98,7 @@ class HeiEntry:
     iia_states: tuple[IiaState, ...] = ()
     approvals: tuple[ApprovalRecord, ...] = ()
     la_comments: tuple[LaComment, ...] = ()
+    received_comments: tuple[ReceivedComment, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -306,6 +318,16 @@ def _la_comment(table: _Table) -> LaComment:
     return comment
 
 
+def _received_comment(table: _Table) -> ReceivedComment:
+    comment = ReceivedComment(
+        sending_hei_id=table.required("sending-hei"),
+        omobility_id=table.required("omobility-id"),
+        proposal_id=table.required("proposal-id"),
+    )
+    table.finish()
+    return comment
+
+
 def hei_entry(table: _Table) -> HeiEntry:
     """One ``[[hei]]`` table read into models."""
     hei_id = table.required("id")
@@ -328,6 +350,7 @@ def hei_entry(table: _Table) -> HeiEntry:
         iia_states=tuple(_iia_state(t) for t in table.tables("iia")),
         approvals=tuple(_approval(t) for t in table.tables("approval")),
         la_comments=tuple(_la_comment(t) for t in table.tables("la-comment")),
+        received_comments=tuple(_received_comment(t) for t in table.tables("received-la-comment")),
     )
     table.finish()
     return entry
@@ -468,6 +491,15 @@ def hei_table(entry: HeiEntry) -> dict[str, Value]:
         "iia": TableArray(_iia_state_table(s) for s in entry.iia_states) or None,
         "approval": TableArray(_approval_table(r) for r in entry.approvals) or None,
         "la-comment": TableArray(_comment_table(c) for c in entry.la_comments) or None,
+        "received-la-comment": TableArray(
+            {
+                "sending-hei": c.sending_hei_id,
+                "omobility-id": c.omobility_id,
+                "proposal-id": c.proposal_id,
+            }
+            for c in entry.received_comments
+        )
+        or None,
     }
 
 

@@ -8,13 +8,20 @@
       iias-approved/**/*.xml  IIAs get responses: last mutually approved versions of
                               IIAs modified since (the snapshots approvals refer to)
       las/**/*.xml            OMobility LAs get responses: the LAs each HEI sends
+      received/iias/**/*.xml  IIAs get responses: partners' copies of IIAs naming a HEI
+                              served here, as last fetched (their hash as declared)
+      received/las/**/*.xml   OMobility LAs get responses: LAs partners send to a HEI
+                              served here, as last fetched
 
 Which HEI serves an IIA is its first ``<partner>``, which HEI sends an LA its
-``<sending-hei>``; file names and sub-folders are free (``*.xml`` at any depth,
-read in path order; other files are ignored). :func:`dump_dataset` writes one
-document per object, ``<folder>/<hei-id>/<id>.xml``, so that each IIA file
-declares the hash of that IIA served alone. The ``iia-hash`` the files declare is not trusted: the
-node serves the hash computed from the copy (``ewp iia hash`` shows it).
+``<sending-hei>``; a partner's copy is kept by the HEI its second ``<partner>``
+names, a received LA by its ``<receiving-hei>``. File names and sub-folders
+are free (``*.xml`` at any depth, read in path order; other files are
+ignored). :func:`dump_dataset` writes one document per object,
+``<folder>/<hei-id>/<id>.xml``, so that each IIA file declares the hash of
+that IIA served alone. The ``iia-hash`` a served IIA's file declares is not
+trusted: the node serves the hash computed from the copy (``ewp iia hash``
+shows it).
 
 :func:`load_dataset` refuses a bad file with a
 :class:`~ewp_client.errors.FixtureError` naming the file, the problem and,
@@ -49,7 +56,7 @@ from ewp_client.models import (
     LearningAgreement,
     OunitsResponse,
 )
-from ewp_client.ola import ProposalComment, SendingLa
+from ewp_client.ola import ProposalComment, ReceivedLa, SendingLa
 
 from .dataset import Dataset, HeiData
 from .dataset_file import (
@@ -58,17 +65,28 @@ from .dataset_file import (
     HeiEntry,
     IiaState,
     LaComment,
+    ReceivedComment,
     hei_table,
     read_dataset_file,
     render_dataset_file,
     reread_hei_table,
 )
 
-__all__ = ["APPROVED_DIR", "IIAS_DIR", "LAS_DIR", "dump_dataset", "load_dataset"]
+__all__ = [
+    "APPROVED_DIR",
+    "IIAS_DIR",
+    "LAS_DIR",
+    "RECEIVED_IIAS_DIR",
+    "RECEIVED_LAS_DIR",
+    "dump_dataset",
+    "load_dataset",
+]
 
 IIAS_DIR: Final = "iias"
 APPROVED_DIR: Final = "iias-approved"
 LAS_DIR: Final = "las"
+RECEIVED_IIAS_DIR: Final = "received/iias"
+RECEIVED_LAS_DIR: Final = "received/las"
 
 D = TypeVar("D", IiasGetResponse, LasGetResponse)
 
@@ -208,6 +226,11 @@ class _Loader:
             raise _fail(path, "invalid-value", f"an IIA of {first.hei_id!r} has no iia-id")
         what = f"IIA {first.iia_id!r}"
         self.hei(path, first.hei_id, f"{what}: serving HEI", served=True)
+        self._references(path, iia, what)
+        return first.hei_id, first.iia_id
+
+    def _references(self, path: Path, iia: Iia, what: str) -> None:
+        """Every HEI and unit an IIA names is known."""
         for partner in iia.partners:
             self.hei(path, partner.hei_id, f"{what}: partner")
             self.ounit(path, partner.hei_id, partner.ounit_id, what)
@@ -218,7 +241,42 @@ class _Loader:
             ):
                 self.hei(path, hei_id, f"{what}: mobility HEI")
                 self.ounit(path, hei_id, ounit_id, what)
-        return first.hei_id, first.iia_id
+
+    def partner_iias(self, paths: list[Path]) -> dict[tuple[str, str, str], tuple[Iia, Path]]:
+        """Partners' copies by (HEI keeping it, partner, partner's iia-id)."""
+        found: dict[tuple[str, str, str], tuple[Iia, Path]] = {}
+        for path in paths:
+            for iia in _document(path, IiasGetResponse).iias:
+                first = iia.partners[0]
+                if not first.iia_id:
+                    raise _fail(path, "invalid-value", f"an IIA of {first.hei_id!r} has no iia-id")
+                what = f"copy of {first.hei_id!r}'s IIA {first.iia_id!r}"
+                holder = iia.partners[1].hei_id if len(iia.partners) > 1 else ""
+                self.hei(path, holder, f"{what}: the HEI keeping it (second partner)", served=True)
+                self._references(path, iia, what)
+                key = (holder, first.hei_id, first.iia_id)
+                if key in found:
+                    raise _fail(path, "duplicate-id", f"{what} is also in {found[key][1]}")
+                found[key] = (iia, path)
+        return found
+
+    def received_las(
+        self, paths: list[Path]
+    ) -> dict[tuple[str, str, str], tuple[LearningAgreement, Path]]:
+        """LAs received, by (receiving HEI keeping it, sending HEI, omobility-id)."""
+        found: dict[tuple[str, str, str], tuple[LearningAgreement, Path]] = {}
+        for path in paths:
+            for la in _document(path, LasGetResponse).las:
+                sending, receiving = la.sending_hei, la.receiving_hei
+                what = f"received LA {la.omobility_id!r} of {sending.hei_id!r}"
+                self.hei(path, receiving.hei_id, f"{what}: receiving HEI", served=True)
+                self.hei(path, sending.hei_id, f"{what}: sending HEI")
+                self.ounit(path, receiving.hei_id, receiving.ounit_id, what)
+                key = (receiving.hei_id, sending.hei_id, la.omobility_id)
+                if key in found:
+                    raise _fail(path, "duplicate-id", f"{what} is also in {found[key][1]}")
+                found[key] = (la, path)
+        return found
 
     def las(self, paths: list[Path]) -> dict[tuple[str, str], tuple[LearningAgreement, Path]]:
         found: dict[tuple[str, str], tuple[LearningAgreement, Path]] = {}
@@ -390,8 +448,11 @@ def load_dataset(directory: str | os.PathLike[str]) -> Dataset:
     iias = loader.iias(_xml_files(root, IIAS_DIR))
     snapshots = loader.iias(_xml_files(root, APPROVED_DIR))
     las = loader.las(_xml_files(root, LAS_DIR))
+    copies = loader.partner_iias(_xml_files(root, RECEIVED_IIAS_DIR))
+    received = loader.received_las(_xml_files(root, RECEIVED_LAS_DIR))
     heis = []
     for entry in loader.content.heis:
+        hei_id = entry.institution.hei_id
         heis.append(
             HeiData(
                 institution=entry.institution,
@@ -399,9 +460,43 @@ def load_dataset(directory: str | os.PathLike[str]) -> Dataset:
                 iias=_book(loader, entry, iias, snapshots),
                 approvals=_approvals(loader, entry),
                 las=_sending_las(loader, entry, las),
+                partner_iias={(p, i): iia for (h, p, i), (iia, _) in copies.items() if h == hei_id},
+                received_las=_received_las(loader, entry, received),
             )
         )
     return Dataset.of(heis, loader.content.partners)
+
+
+def _received_las(
+    loader: _Loader,
+    entry: HeiEntry,
+    received: dict[tuple[str, str, str], tuple[LearningAgreement, Path]],
+) -> dict[tuple[str, str], ReceivedLa]:
+    hei_id = entry.institution.hei_id
+    commented: dict[tuple[str, str], str] = {}
+    for comment in entry.received_comments:
+        key = (comment.sending_hei_id, comment.omobility_id)
+        found = received.get((hei_id, *key))
+        what = f"HEI {hei_id!r}: [[hei.received-la-comment]] on {key[0]!r}'s LA {key[1]!r}"
+        if found is None:
+            raise _fail(
+                loader.toml, "unknown-id", f"{what}: no file of {RECEIVED_LAS_DIR}/ holds it"
+            )
+        proposal = found[0].changes_proposal
+        if proposal is None or proposal.id != comment.proposal_id:
+            raise _fail(
+                loader.toml,
+                "invalid-value",
+                f"{what}: proposal {comment.proposal_id!r} is not its current changes-proposal",
+            )
+        if key in commented:
+            raise _fail(loader.toml, "duplicate-id", f"{what} is given twice")
+        commented[key] = comment.proposal_id
+    return {
+        (sender, omobility_id): ReceivedLa(la, commented.get((sender, omobility_id)))
+        for (holder, sender, omobility_id), (la, _) in received.items()
+        if holder == hei_id
+    }
 
 
 def _approvals(loader: _Loader, entry: HeiEntry) -> tuple[ApprovalRecord, ...]:
@@ -442,6 +537,13 @@ def _entry(data: HeiData) -> HeiEntry:
         for omobility_id, la in sorted(data.las.items())
         if la.rejection is not None
     )
+    received = tuple(
+        ReceivedComment(
+            sending_hei_id=sender, omobility_id=omobility_id, proposal_id=r.commented_proposal_id
+        )
+        for (sender, omobility_id), r in sorted(data.received_las.items())
+        if r.commented_proposal_id is not None
+    )
     return HeiEntry(
         institution=data.institution,
         ounits=data.ounits,
@@ -449,6 +551,7 @@ def _entry(data: HeiData) -> HeiEntry:
         iia_states=tuple(states),
         approvals=data.approvals,
         la_comments=comments,
+        received_comments=received,
     )
 
 
@@ -511,6 +614,14 @@ def _files(dataset: Dataset) -> Iterator[tuple[str, bytes]]:
         names = _file_names(LAS_DIR, hei_id, (i for i, _ in las))
         for name, (_, sending) in zip(names, las, strict=True):
             yield name, encode(LasGetResponse(las=(sending.la,)), pretty=True)
+        copies = sorted(data.partner_iias.items())
+        names = _file_names(RECEIVED_IIAS_DIR, hei_id, (f"{p}_{i}" for (p, i), _ in copies))
+        for name, (_, iia) in zip(names, copies, strict=True):
+            yield name, encode(IiasGetResponse(iias=(iia,)), pretty=True)
+        received = sorted(data.received_las.items())
+        names = _file_names(RECEIVED_LAS_DIR, hei_id, (f"{s}_{o}" for (s, o), _ in received))
+        for name, (_, copy) in zip(names, received, strict=True):
+            yield name, encode(LasGetResponse(las=(copy.la,)), pretty=True)
 
 
 def dump_dataset(
@@ -520,11 +631,11 @@ def dump_dataset(
 
     ``directory`` is created when missing. Without ``overwrite`` a directory
     already holding a ``dataset.toml`` is refused (``problem="unwritable"``);
-    with it, ``dataset.toml`` is replaced and the XML files of ``iias/``,
-    ``iias-approved/`` and ``las/`` are removed first, so that none is left
-    over from the data set written before. Data the
-    format cannot express is refused (``problem="unsupported"``) before
-    anything is written. Returns the files written.
+    with it, ``dataset.toml`` is replaced and the XML files of the fixture
+    folders are removed first, so that none is left over from the data set
+    written before. Data the format cannot express is refused
+    (``problem="unsupported"``) before anything is written. Returns the
+    files written.
     """
     root = Path(directory)
     toml = root / DATASET_FILE
@@ -535,7 +646,7 @@ def dump_dataset(
         _check_expressible(entry, toml)
     content = DatasetFile(heis=entries, partners=tuple(sorted(dataset.partners)))
     files = [(DATASET_FILE, render_dataset_file(content).encode("utf-8")), *_files(dataset)]
-    for folder in (IIAS_DIR, APPROVED_DIR, LAS_DIR):
+    for folder in (IIAS_DIR, APPROVED_DIR, LAS_DIR, RECEIVED_IIAS_DIR, RECEIVED_LAS_DIR):
         for stale in _xml_files(root, folder):
             try:
                 stale.unlink()

@@ -133,3 +133,47 @@ def test_a_data_set_takes_each_hei_once_and_never_as_a_partner_too(demo: Dataset
     with pytest.raises(ConfigError, match="holds the data of"):
         Dataset({UNI_B: a})
     assert Dataset.of([a], partners=[UNI_B]).with_hei(_hei(demo, UNI_B)).partners == frozenset()
+
+
+def test_a_node_serving_one_hei_keeps_copies_of_what_the_other_serves_it(demo: Dataset) -> None:
+    only_a = demo.only([UNI_A])
+
+    assert only_a.hei_ids == (UNI_A,)
+    assert only_a.partners == {UNI_B}
+    a = _hei(only_a, UNI_A)
+    assert sorted(a.partner_iias) == [(UNI_B, f"b-iia-{n}") for n in range(2, 7)]
+    assert a.partner_iia(UNI_B, "b-iia-4") == _hei(demo, UNI_B).iias.served["b-iia-4"].iia
+    assert list(a.received_las) == [(UNI_B, "la-b-approved")]
+    assert [r.la.omobility_id for r in only_a.incoming_las(UNI_A)] == ["la-b-approved"]
+    assert len(only_a.incoming_las(UNI_B)) == 7  # from uni-a's own records
+
+
+def test_a_node_serving_the_receiving_hei_sees_the_rejections_as_commented_proposals(
+    demo: Dataset,
+) -> None:
+    only_b = demo.only([UNI_B])
+
+    received = _hei(only_b, UNI_B).received_las
+    assert (UNI_A, "la-draft") not in received
+    assert len(received) == 7
+    rejected = received[(UNI_A, "la-changes-rejected")]
+    assert rejected.status is VersionStatus.REJECTED
+    assert {r.la.omobility_id: r.status for r in only_b.incoming_las(UNI_B)} == {
+        r.la.omobility_id: r.status for r in demo.incoming_las(UNI_B)
+    }
+
+
+def test_only_refuses_a_hei_it_does_not_serve(demo: Dataset) -> None:
+    with pytest.raises(ConfigError, match="not served"):
+        demo.only(["uni-x.example.org"])
+    assert demo.only([UNI_A, UNI_B]) == demo
+
+
+def test_copies_must_name_the_hei_keeping_them(demo: Dataset) -> None:
+    a = _hei(demo.only([UNI_A]), UNI_A)
+    b_copy = _hei(demo, UNI_B).iias.served["b-iia-2"].iia
+
+    with pytest.raises(ConfigError, match="not a copy"):
+        dataclasses.replace(a, partner_iias={(UNI_B, "b-iia-3"): b_copy})
+    with pytest.raises(ConfigError, match="not an LA it receives"):
+        dataclasses.replace(_hei(demo, UNI_B), received_las=a.received_las)

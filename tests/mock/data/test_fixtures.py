@@ -362,3 +362,43 @@ def test_toml_that_is_not_utf8_is_malformed(fixture_dir: Path) -> None:
 
     assert (error.problem, error.path) == ("malformed", str(toml))
     assert "UTF-8" in str(error)
+
+
+@pytest.mark.parametrize("hei_id", [UNI_A, UNI_B])
+def test_one_hei_of_the_demo_with_its_copies_dumped_and_loaded_is_equal(
+    tmp_path: Path, demo: Dataset, hei_id: str
+) -> None:
+    alone = demo.only([hei_id])
+
+    written = dump_dataset(alone, tmp_path)
+
+    assert load_dataset(tmp_path) == alone
+    received = [p for p in written if "received" in p.parts]
+    assert received
+    assert all(p.parent.name == hei_id for p in received)
+
+
+def test_a_copy_kept_by_a_hei_not_served_is_refused(tmp_path: Path, demo: Dataset) -> None:
+    dump_dataset(demo.only([UNI_B]), tmp_path)
+    copy = tmp_path / "received" / "las" / UNI_B / f"{UNI_A}_la-approved.xml"
+    _edit(
+        copy,
+        lambda t: t.replace(f"<hei-id>{UNI_B}</hei-id>", "<hei-id>uni-x.example.org</hei-id>"),
+    )
+
+    error = _refused(tmp_path)
+
+    assert (error.problem, error.path) == ("unknown-hei", str(copy))
+    assert "receiving HEI 'uni-x.example.org'" in str(error)
+
+
+def test_a_comment_on_a_received_la_no_file_holds_is_an_unknown_id(
+    tmp_path: Path, demo: Dataset
+) -> None:
+    dump_dataset(demo.only([UNI_B]), tmp_path)
+    (tmp_path / "received" / "las" / UNI_B / f"{UNI_A}_la-rejected.xml").unlink()
+
+    error = _refused(tmp_path)
+
+    assert (error.problem, error.path) == ("unknown-id", str(tmp_path / DATASET_FILE))
+    assert "'la-rejected'" in str(error)
