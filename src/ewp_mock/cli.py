@@ -124,7 +124,7 @@ def build_parser() -> Parser:
         action="append",
         dest="heis",
         metavar="ID",
-        help=f"a HEI id to serve (repeatable; default: {DEFAULT_HEI})",
+        help=f"a HEI id to serve (repeatable; default: the HEIs of --data, else {DEFAULT_HEI})",
     )
     serve.add_argument(
         "--base-url",
@@ -159,8 +159,9 @@ def build_parser() -> Parser:
         "--data",
         type=Path,
         metavar="DIR",
-        help="load the node's data set from the fixture files in DIR; a bad file is refused "
-        "at start (default: the built-in demo data set)",
+        help="load the node's data set from the fixture files in DIR (its HEIs are served "
+        "unless --hei names others); a bad file is refused at start (default: the built-in "
+        "demo data set)",
     )
     serve.add_argument(
         "--state-dir",
