@@ -10,6 +10,7 @@ Adding an API is adding a module and a line here.
 from __future__ import annotations
 
 from .api import MockApi
+from .cnr import IIA_APPROVAL_CNR_API_ROUTES, IIA_CNR_API_ROUTES, LA_CNR_API_ROUTES
 from .discovery import router as discovery_router
 from .echo import API as ECHO
 from .iias import API as IIAS
@@ -18,4 +19,10 @@ from .registry import router as registry_router
 __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
 
 #: Partner APIs served to signed clients and announced in the manifests.
-PARTNER_APIS: tuple[MockApi, ...] = (ECHO, IIAS)
+PARTNER_APIS: tuple[MockApi, ...] = (
+    ECHO,
+    IIAS,
+    IIA_CNR_API_ROUTES,
+    IIA_APPROVAL_CNR_API_ROUTES,
+    LA_CNR_API_ROUTES,
+)
