@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import ssl
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from ewp_mock import MockConfig
+from ewp_mock.cli import prepare_tls
+from ewp_mock.state_dir import StateDir
 from ewp_mock.tls import (
     DEFAULT_VALIDITY,
     LocalCa,
@@ -19,6 +23,8 @@ from ewp_mock.tls import (
     server_context,
     tls_private_key_pem,
 )
+
+from .conftest import key
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +129,24 @@ def test_validity_is_short_and_never_outlives_the_ca(ca: LocalCa) -> None:
 def test_a_certificate_needs_a_name(ca: LocalCa) -> None:
     with pytest.raises(ValueError, match="host name"):
         ca.issue(["", ""])
+
+
+def test_the_node_certificate_follows_the_base_url(tmp_path: Path) -> None:
+    config = MockConfig(
+        host="0.0.0.0",
+        port=8443,
+        base_url="https://mock:8443",
+        server_key=key(1),
+        client_key=key(2),
+    )
+    state = StateDir.open(tmp_path / "state")
+    server = prepare_tls(config, state)
+    assert server is not None
+    client = ssl.create_default_context(cafile=str(state.file("ca.pem")))
+    assert handshake(server, client, "mock") in {"TLSv1.2", "TLSv1.3"}
+    with pytest.raises(ssl.SSLCertVerificationError):
+        handshake(server, client, "0.0.0.0")
+    assert (
+        prepare_tls(dataclasses.replace(config, tls=False), StateDir.open(tmp_path / "p")) is None
+    )
+    assert list((tmp_path / "p").iterdir()) == []
