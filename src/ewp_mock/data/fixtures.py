@@ -302,24 +302,14 @@ def _served(iia: Iia) -> tuple[Iia, str]:
     return dataclasses.replace(iia, iia_hash=digest), digest
 
 
-def _served_iia(toml: str, iia: Iia, state: IiaState | None, snapshot: Iia | None) -> ServedIia:
+def _served_iia(toml: str, iia: Iia, given: IiaState | None, snapshot: Iia | None) -> ServedIia:
+    """The served state of ``iia``: its hash computed, the approvals ``given`` recorded.
+
+    The partner's approval goes through the lifecycle, so that a version both
+    sides approved is recorded as the last mutually approved one.
+    """
+    state = given or IiaState(iia_id=_own_id(iia))
     copy, digest = _served(iia)
-    if state is None:
-        if snapshot is not None:
-            raise _fail(
-                toml,
-                "invalid-value",
-                f"IIA {_own_id(iia)!r} has an approved snapshot but no [[hei.iia]] entry "
-                "giving last-approved-partner-hash",
-            )
-        if copy.cooperation_conditions.terminated_as_a_whole:
-            raise _fail(
-                toml,
-                "invalid-value",
-                f"IIA {_own_id(iia)!r} is terminated as a whole but was never mutually "
-                "approved (no [[hei.iia]] last-approved-partner-hash)",
-            )
-        return ServedIia(iia=copy, iia_hash=digest)
     last = None
     if state.last_approved_partner_hash is not None:
         approved, approved_digest = _served(snapshot) if snapshot is not None else (copy, digest)
@@ -328,23 +318,28 @@ def _served_iia(toml: str, iia: Iia, state: IiaState | None, snapshot: Iia | Non
         raise _fail(
             toml,
             "invalid-value",
-            f"IIA {state.iia_id!r} has an approved snapshot but no last-approved-partner-hash",
+            f"IIA {state.iia_id!r} has an approved snapshot ({APPROVED_DIR}/) but no "
+            "[[hei.iia]] last-approved-partner-hash",
         )
-    if copy.cooperation_conditions.terminated_as_a_whole and last is None:
-        raise _fail(
-            toml,
-            "invalid-value",
-            f"IIA {state.iia_id!r} is terminated as a whole but was never mutually approved "
-            "(give last-approved-partner-hash)",
-        )
-    return ServedIia(
+    served = ServedIia(
         iia=copy,
         iia_hash=digest,
-        partner_approved_hash=state.partner_approved_hash,
         partner_hash=state.approved_partner_hash,
         last_approved=last,
         exchanges_took_place=state.exchanges_took_place,
     )
+    if state.partner_approved_hash is not None:
+        settled = served.record_partner_approval(state.partner_approved_hash).state
+        assert settled is not None  # recording an approval keeps the IIA
+        served = settled
+    if copy.cooperation_conditions.terminated_as_a_whole and not served.was_mutually_approved:
+        raise _fail(
+            toml,
+            "invalid-value",
+            f"IIA {state.iia_id!r} is terminated as a whole but was never mutually approved "
+            "(give its [[hei.iia]] last-approved-partner-hash)",
+        )
+    return served
 
 
 def _own_id(iia: Iia) -> str:

@@ -402,3 +402,20 @@ def test_a_comment_on_a_received_la_no_file_holds_is_an_unknown_id(
 
     assert (error.problem, error.path) == ("unknown-id", str(tmp_path / DATASET_FILE))
     assert "'la-rejected'" in str(error)
+
+
+def test_both_approvals_of_the_version_served_make_it_the_mutually_approved_one(
+    fixture_dir: Path, demo: Dataset
+) -> None:
+    # a-iia-4's entry without last-approved-partner-hash: the lifecycle settles it again
+    _edit(
+        fixture_dir / DATASET_FILE,
+        lambda t: re.sub(
+            r'(id = "a-iia-4"\n(?:.+\n)*?)last-approved-partner-hash = "\w+"\n', r"\1", t
+        ),
+    )
+
+    state = load_dataset(fixture_dir).heis[UNI_A].iias.served["a-iia-4"]
+
+    assert state.approved_as_served
+    assert state == demo.heis[UNI_A].iias.served["a-iia-4"]
