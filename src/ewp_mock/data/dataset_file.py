@@ -373,11 +373,10 @@ def read_dataset_file(path: Path) -> DatasetFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
+        line = int(found.group(1)) if found else None
+        where = name if line is None else f"{name}:{line}"
         raise FixtureError(
-            f"{name}: not valid TOML: {exc}",
-            path=name,
-            problem="malformed",
-            line=int(found.group(1)) if found else None,
+            f"{where}: not valid TOML: {exc}", path=name, problem="malformed", line=line
         ) from exc
     top = _Table(name, "top level", data)
     result = DatasetFile(

@@ -179,6 +179,7 @@ def test_toml_that_is_not_toml_is_malformed_with_its_line(fixture_dir: Path) -> 
 
     assert (error.problem, error.path) == ("malformed", str(fixture_dir / DATASET_FILE))
     assert error.line == 7
+    assert str(error).startswith(f"{fixture_dir / DATASET_FILE}:7: not valid TOML: ")
 
 
 def test_xml_that_is_not_well_formed_is_malformed_with_its_line(fixture_dir: Path) -> None:
