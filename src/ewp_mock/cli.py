@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import ssl
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -323,6 +326,14 @@ def _setup_logging(level: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    with _stopped_by_signals():
+        try:
+            return _serve_until_stopped(args)
+        except _StopRequested:
+            return OK  # stopped while starting: nothing was served, nothing is left behind
+
+
+def _serve_until_stopped(args: argparse.Namespace) -> int:
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
@@ -332,10 +343,10 @@ def _serve(args: argparse.Namespace) -> int:
         sock = bind_socket(args.host, args.port)
         try:
             started = _start_node(args, state, sock, server_key, client_key, admissions, dataset)
+            _announce(started, as_json=args.json)
         except BaseException:
             sock.close()
             raise
-        _announce(started, as_json=args.json)
         _setup_logging(args.log_level)
         serve_forever(
             ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
@@ -343,6 +354,28 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         state.close()
     return OK
+
+
+class _StopRequested(Exception):
+    """SIGTERM or SIGINT before the server took the signals over."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _StopRequested(signal.Signals(signum).name)
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Make SIGTERM and SIGINT during start-up a clean stop (exit 0, state dir removed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _uvicorn_level(args: argparse.Namespace) -> str:

@@ -46,6 +46,7 @@ from ewp_client.xml import validate
 from ewp_mock.cli import main
 from ewp_mock.data.demo import demo_dataset
 from ewp_mock.data.fixtures import IIAS_DIR, dump_dataset
+from ewp_mock.state_dir import StateDir
 
 from .conftest import key
 
@@ -480,3 +481,27 @@ def test_a_bad_fixture_file_is_refused_at_start_naming_the_file(
     assert document["error"]["line"] == 1
     assert document["error"]["message"].startswith("not well-formed XML")
     assert str(bad) not in document["error"]["message"]
+
+
+def test_a_stop_signal_while_starting_is_a_clean_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[StateDir] = []
+    open_state_dir = StateDir.open
+
+    def recording(path: Path | None) -> StateDir:
+        opened.append(open_state_dir(path))
+        return opened[-1]
+
+    def signalled_while_binding(host: str, port: int) -> Any:
+        signal.raise_signal(signal.SIGTERM)
+        raise AssertionError("the signal did not stop the start")
+
+    monkeypatch.setattr(StateDir, "open", recording)
+    monkeypatch.setattr("ewp_mock.cli.bind_socket", signalled_while_binding)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert main(["serve", *_key_files(tmp_path)]) == 0
+    assert signal.getsignal(signal.SIGTERM) is handler
+    (state,) = opened
+    assert state.temporary
+    assert not state.path.exists()
