@@ -4,8 +4,9 @@
 partner, served by ``https://b.example.org`` with a server key. The catalogue
 is built by our own Registry builder and read back through a real
 :class:`RegistryClient` (from a file). The partner is an ``httpx.MockTransport``
-handler that verifies our request signatures with the library's verifier and
-signs its answers with the library's response signer, so the client is tested
+handler that verifies our request signatures with the library's verifier
+(failures answered by :func:`ewp_client.server.error_answer`) and signs its
+answers with the library's response signer, so the client is tested
 against the same protocol rules a real partner applies. :meth:`Network.client`
 and :meth:`Network.async_client` make our sync and async clients talking to it,
 with a ``sleep`` that records the retry delays instead of waiting.
@@ -22,7 +23,6 @@ from typing import Any
 import httpx
 
 from ewp_client.client import AsyncEwpClient, EwpClient
-from ewp_client.error_response import render_error_response
 from ewp_client.errors import HttpSignatureError
 from ewp_client.namespaces import (
     CLIAUTH_HTTPSIG_NS,
@@ -63,6 +63,7 @@ from ewp_client.security import (
     generate_private_key,
     public_key_der,
 )
+from ewp_client.server import error_answer
 
 US = "uni-a.example.org"
 PARTNER = "uni-b.example.org"
@@ -189,7 +190,10 @@ class Network:
                     host=request.url.netloc.decode("ascii"),
                 )
             except HttpSignatureError as exc:
-                response = httpx.Response(exc.status, content=render_error_response(str(exc)))
+                answer = error_answer(exc)  # what a server answers (401: challenge headers)
+                response = httpx.Response(
+                    answer.status, content=answer.body, headers=list(answer.headers)
+                )
             else:
                 response = handler(request)
             if sign:
