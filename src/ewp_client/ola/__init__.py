@@ -6,6 +6,15 @@ mock partner's routes call these.
 """
 
 from .amendments import AmendmentKind, AmendmentReport, Change, ChangeTable, classify_amendment
+from .contacts import (
+    LaSide,
+    StudentFlow,
+    contact_flows,
+    contacts_serving,
+    la_contact_person,
+    mobility_institution,
+    role_description,
+)
 from .edits import (
     MissingReasonWarning,
     UnexplainedChange,
@@ -44,10 +53,12 @@ __all__ = [
     "ChangeTable",
     "ComponentTables",
     "LaChangeNotification",
+    "LaSide",
     "MissingReasonWarning",
     "ProposalComment",
     "ReceivedLa",
     "SendingLa",
+    "StudentFlow",
     "Transition",
     "UnexplainedChange",
     "VersionStatus",
@@ -56,13 +67,18 @@ __all__ = [
     "canonical_proposal",
     "changes_proposal_between",
     "classify_amendment",
+    "contact_flows",
+    "contacts_serving",
     "current_tables",
     "identity_changes",
     "incoming_stats_response",
+    "la_contact_person",
     "latest_tables",
     "latest_version_status",
+    "mobility_institution",
     "mobility_type",
     "proposal_id",
+    "role_description",
     "stats_response",
     "unexplained_changes",
 ]
