@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from fastapi import Request
 
 from ewp_client.security import VerifyResult
-from ewp_client.server import EndpointRules, Parameters
+from ewp_client.server import EndpointRules, Parameters, parameters_of
 
 __all__ = ["request_parameters"]
 
@@ -23,13 +23,9 @@ def request_parameters(
     rules: EndpointRules,
     limits: Mapping[str, int] | None = None,
 ) -> Parameters:
-    """The request's parameters checked against ``rules``; typed errors when they cannot be."""
-    # Clients need not sign Content-Type (the Digest covers the body): read it as sent.
-    content_type = verified.header("content-type") or request.headers.get("content-type")
-    return rules.read(
-        method=request.method,
-        query=bytes(request.scope.get("query_string", b"")),
-        content_type=content_type,
-        body=verified.body,
-        limits=limits,
-    )
+    """The request's parameters checked against ``rules``; typed errors when they cannot be.
+
+    ``verified`` (the route's :data:`~ewp_mock.security.SignedRequest`) is the
+    result :func:`ewp_client.server.parameters_of` reads from the scope.
+    """
+    return parameters_of(request.scope, rules, limits)

@@ -23,23 +23,24 @@ What a SIS team puts in front of its own EWP endpoints, and what the
   :class:`IiaRepository`, :mod:`.repository`), :mod:`.la_cnr` (notifications
   in, stats out).
 
-In front of any ASGI app (here a bare one) serving IIAs ``get``::
+A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike)::
 
-    from ewp_client.server import IIAS_GET, Caller, EwpSignatureMiddleware, verified_of
-    from ewp_client.server import error_answer, render_get_response, visible
+    from ewp_client.security import RequestVerifier, ResponseSigner
+    from ewp_client.server import IIAS_GET, Caller, EwpSignatureMiddleware, parameters_of
+    from ewp_client.server import send_answer, verified_of
+    from ewp_client.server.iias import answer_get
 
-    async def iias_get(scope, receive, send):
-        verified = verified_of(scope)  # the middleware refused unsigned requests
-        params = IIAS_GET.read(method=scope["method"], query=scope["query_string"],
-                               content_type=header(scope, "content-type"), body=verified.body,
-                               limits={"max-iia-ids": 50})  # raises 405 / 415 / 400
-        caller = Caller.from_verified(verified)
-        iias = visible(caller, store.iias(params.unique("iia_id")), lambda i: i.partner_heis)
-        await respond(send, 200, render_get_response(iias))
+    async def iias_get(scope, receive, send):  # reached only by verified requests
+        params = parameters_of(scope, IIAS_GET, {"max-iia-ids": 50})  # 405/415/400 raised
+        caller = Caller.from_verified(verified_of(scope))  # keyId and the HEIs it covers
+        await send_answer(send, answer_get(store, hei_id=HEI, caller=caller, params=params))
 
     app = EwpSignatureMiddleware(iias_get, verifier=RequestVerifier(resolver),
                                  signer=ResponseSigner(server_key), host="ewp.uni.example")
 
+``store`` is the team's :class:`IiaRepository`, ``resolver`` a
+:class:`~ewp_client.security.KeyResolver` over the Registry catalogue
+(:class:`~ewp_client.registry.resolver.CatalogueKeyResolver`).
 Errors the app raises (:class:`~ewp_client.errors.InvalidParameter`,
 :class:`~ewp_client.errors.MethodNotAllowed`, ...) are answered by the
 middleware as their ``error-response``, signed like any other answer.
@@ -78,7 +79,9 @@ from .middleware import (
     VERIFIED_KEY,
     ASGIApp,
     EwpSignatureMiddleware,
+    parameters_of,
     request_target,
+    send_answer,
     verified_of,
 )
 from .params import (
@@ -139,6 +142,7 @@ __all__ = [
     "first_unrepresentable",
     "manifest_key",
     "may_read_stats",
+    "parameters_of",
     "parse_form",
     "read_iia_ids",
     "read_notification",
@@ -147,6 +151,7 @@ __all__ = [
     "render_index_response",
     "render_notification_response",
     "request_target",
+    "send_answer",
     "stamp_iia_hashes",
     "verified_of",
     "visible",

@@ -39,17 +39,19 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
-from ..errors import EwpError, PayloadTooLarge
+from ..errors import EwpError, MissingSignatureError, PayloadTooLarge
 from ..security import RequestVerifier, ResponseSigner, VerifyResult, wants_signed_response
 from .answers import Answer, error_answer
-from .params import EndpointRules
+from .params import EndpointRules, Parameters
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "VERIFIED_KEY",
     "ASGIApp",
     "EwpSignatureMiddleware",
+    "parameters_of",
     "request_target",
+    "send_answer",
     "verified_of",
 ]
 
@@ -70,6 +72,37 @@ def verified_of(scope: Scope) -> VerifyResult | None:
     """The :class:`VerifyResult` the middleware left in ``scope``, ``None`` when not verified."""
     result = scope.get("state", {}).get(VERIFIED_KEY)
     return result if isinstance(result, VerifyResult) else None
+
+
+def parameters_of(
+    scope: Scope, rules: EndpointRules, limits: Mapping[str, int] | None = None
+) -> Parameters:
+    """The verified request's parameters read by ``rules`` (405, 415, 400 as typed errors).
+
+    The form body is the digest-checked one; ``Content-Type`` is read as
+    signed, or as sent when the client did not sign it (the specs do not make
+    clients sign it: the Digest covers the body). A request the middleware did
+    not verify is a :class:`~ewp_client.errors.MissingSignatureError`.
+    """
+    verified = verified_of(scope)
+    if verified is None:
+        raise MissingSignatureError("this endpoint needs an HTTP Signature")
+    sent = dict(_headers(scope)).get("content-type")
+    return rules.read(
+        method=scope["method"],
+        query=bytes(scope.get("query_string", b"")),
+        content_type=verified.header("content-type") or sent,
+        body=verified.body,
+        limits=limits,
+    )
+
+
+async def send_answer(send: Send, answer: Answer) -> None:
+    """Send ``answer`` through an ASGI ``send`` (for apps written without a framework)."""
+    headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in answer.headers]
+    headers.append((b"content-length", str(len(answer.body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 
 def request_target(scope: Scope) -> str:
