@@ -212,15 +212,21 @@ def _signature(outcome: Outcome) -> tuple[str, str] | None:
     return (_qualified(outcome.error), locate(outcome.error)[0])
 
 
+#: CPU time one finding's shrinking may take (a slow input must not stall the run).
+SHRINK_CPU_SECONDS = 20.0
+
+
 def shrink(target: Target, case: FuzzInput, key: tuple[str, str], settings: Settings) -> FuzzInput:
     """A smaller input raising the same finding: elements, then lines, then bytes removed."""
     if not target.shrinkable or settings.shrink_attempts <= 0:
         return case
     attempts = settings.shrink_attempts
+    deadline = time.process_time() + SHRINK_CPU_SECONDS
 
     def same(data: bytes) -> bool:
         nonlocal attempts
-        if attempts <= 0:
+        if attempts <= 0 or time.process_time() > deadline:
+            attempts = 0
             return False
         attempts -= 1
         outcome = execute(target, replace(case, data=data), budget=settings.budget)

@@ -18,6 +18,7 @@ traceback and a ``crash-*`` file holding the input, as libFuzzer does.
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -72,7 +73,9 @@ def main(argv: list[str]) -> int:
         print(f"cannot fuzz: {exc}", file=sys.stderr)
         return 2
     target = targets_module.build_targets(seeds, fuzz_keys)[argv[1]]
-    seed_dir = Path(tempfile.mkdtemp(prefix="ewp-fuzz-seeds-"))
+    seed_dir = Path(tempfile.gettempdir()) / f"ewp-fuzz-seeds-{target.name}"
+    shutil.rmtree(seed_dir, ignore_errors=True)  # one directory per target, made afresh
+    seed_dir.mkdir()
     files = fuzz_keys.files if target.name == "keys" else seeds.documents
     for n, seed in enumerate(files):
         (seed_dir / f"seed-{n:04d}").write_bytes(seed.data)
