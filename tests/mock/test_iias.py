@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from ewp_client import AsyncEwpClient, AsyncIiasClient, AsyncRegistryClient
-from ewp_client.errors import BadRequest
+from ewp_client.errors import BadRequest, Forbidden
 from ewp_mock import MockConfig, create_app, node_of_app
 from tests.iia.served_copies import NORTH, SOUTH, north
 from tests.mock.conftest import key
@@ -73,3 +73,22 @@ async def test_a_malformed_year_is_a_bad_request(app: FastAPI) -> None:
             await AsyncIiasClient(client).index(NORTH, receiving_academic_year_id="2031-2032")
         assert caught.value.status == 400
         assert "receiving_academic_year_id" in (caught.value.developer_message or "")
+
+
+async def test_iias_stats_are_for_the_stats_portal(app: FastAPI) -> None:
+    node = node_of_app(app)
+    node.register_client(key(4).public_key, ["portal.example.org"])
+    node.stats_portal_keys.add(key(4).key_id)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport) as http:
+        for signer, expected in ((key(4), 2), (key(3), None)):
+            async with AsyncEwpClient(
+                AsyncRegistryClient(CATALOGUE, http=http), key=signer, http=http
+            ) as client:
+                if expected is None:
+                    with pytest.raises(Forbidden):
+                        await AsyncIiasClient(client).stats(NORTH)
+                else:
+                    stats = await AsyncIiasClient(client).stats(NORTH)
+                    assert stats.iia_fetchable == expected
+                    assert stats.iia_both_approved == 0

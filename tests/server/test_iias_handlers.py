@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 import pytest
 
 from ewp_client.codec import decode
-from ewp_client.errors import ConfigError
+from ewp_client.errors import ConfigError, Forbidden
 from ewp_client.iia.hash import compute_iia_hashes
-from ewp_client.models import IiasGetResponse, IiasIndexResponse
-from ewp_client.server import IIAS_GET, IIAS_INDEX, Caller, InMemoryIiaRepository, StoredIia
-from ewp_client.server.iias import answer_get, answer_index
+from ewp_client.models import IiasGetResponse, IiasIndexResponse, IiasStatsResponse
+from ewp_client.server import (
+    IIAS_GET,
+    IIAS_INDEX,
+    STATS_PORTAL_HEI,
+    Caller,
+    InMemoryIiaRepository,
+    StoredIia,
+)
+from ewp_client.server.iias import answer_get, answer_index, answer_stats
 from tests.iia.served_copies import NORTH, SOUTH, north
 
 OTHER = "other.example.org"
@@ -65,3 +72,25 @@ def test_a_stored_iia_needs_an_aware_time_and_an_id() -> None:
         StoredIia(north(), datetime(2025, 1, 1))
     with pytest.raises(ConfigError):
         InMemoryIiaRepository().put(north(north_id=None))  # type: ignore[arg-type]
+
+
+def test_stats_count_by_approval_for_the_stats_portal_only() -> None:
+    store = InMemoryIiaRepository(
+        [
+            StoredIia(north("n-1"), MARCH),
+            StoredIia(north("n-2"), MARCH, approved_by_partner=True),
+            StoredIia(north("n-3"), MARCH, approved_locally=True),
+            StoredIia(north("n-4"), MARCH, approved_locally=True, approved_by_partner=True),
+            StoredIia(north("n-5"), MARCH, approved_locally=True, approved_by_partner=True),
+        ]
+    )
+    portal = Caller("k", frozenset({STATS_PORTAL_HEI}), stats_portal=True)
+    stats = decode(answer_stats(store, hei_id=NORTH, caller=portal).body, IiasStatsResponse)
+    assert stats == IiasStatsResponse(
+        iia_fetchable=5,
+        iia_local_unapproved_partner_approved=1,
+        iia_local_approved_partner_unapproved=1,
+        iia_both_approved=2,
+    )
+    with pytest.raises(Forbidden):
+        answer_stats(store, hei_id=NORTH, caller=Caller("k", frozenset({SOUTH})))

@@ -6,8 +6,8 @@ every ``iia-hash`` is the official kit's hash of that very answer (the hash is
 defined on the response as sent, and the kit reads some markers
 response-wide, so an IIA's hash can depend on the other IIAs answered with
 it); :func:`stamp_iia_hashes` does the same for XML written otherwise;
-:func:`render_index_response` writes an ``index`` answer. :func:`answer_get`
-and :func:`answer_index` are the whole endpoints over an
+:func:`render_index_response` writes an ``index`` answer. :func:`answer_get`,
+:func:`answer_index` and :func:`answer_stats` are the whole endpoints over an
 :class:`~ewp_client.server.repository.IiaRepository`, without I/O.
 """
 
@@ -23,10 +23,10 @@ from lxml import etree
 from ..codec import encode
 from ..errors import ConfigError
 from ..iia.hash import IiaHash, compute_iia_hashes
-from ..models import Iia, IiasGetResponse, IiasIndexResponse
+from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
-from .access import Caller, visible
+from .access import Caller, check_stats_access, visible
 from .answers import Answer, bad_request, xml_answer
 from .params import Parameters
 from .repository import IiaRepository, StoredIia
@@ -34,6 +34,7 @@ from .repository import IiaRepository, StoredIia
 __all__ = [
     "answer_get",
     "answer_index",
+    "answer_stats",
     "read_iia_ids",
     "render_get_response",
     "render_index_response",
@@ -151,6 +152,30 @@ def answer_index(
         and (since is None or s.modified > since)
     ]
     return xml_answer(render_index_response(listed))
+
+
+def answer_stats(
+    repository: IiaRepository, *, hei_id: str, caller: Caller, open_stats: bool = False
+) -> Answer:
+    """The ``stats`` answer of ``hei_id``: for the Stats Portal (403 to others, see
+    :func:`~ewp_client.server.access.check_stats_access`), counting every agreement
+    ``get`` serves, by who approved it."""
+    check_stats_access(caller, open_stats=open_stats)
+    stored = list(repository.iias_of(hei_id))
+    return xml_answer(
+        encode(
+            IiasStatsResponse(
+                iia_fetchable=len(stored),
+                iia_local_unapproved_partner_approved=sum(
+                    s.approved_by_partner and not s.approved_locally for s in stored
+                ),
+                iia_local_approved_partner_unapproved=sum(
+                    s.approved_locally and not s.approved_by_partner for s in stored
+                ),
+                iia_both_approved=sum(s.approved_locally and s.approved_by_partner for s in stored),
+            )
+        )
+    )
 
 
 def _valid_in(iia: Iia, years: set[str]) -> bool:

@@ -21,14 +21,19 @@ __all__ = ["IiaRepository", "InMemoryIiaRepository", "StoredIia"]
 
 @dataclass(frozen=True, slots=True)
 class StoredIia:
-    """One agreement as a HEI serves it, and when it last changed (timezone-aware).
+    """One agreement as a HEI serves it, when it last changed, and who approved what.
 
     ``iia.partners[0]`` is the serving HEI (its ``iia_id`` is the id partners
-    ask for); ``modified`` answers ``index``'s ``modified_since``.
+    ask for); ``modified`` (timezone-aware) answers ``index``'s
+    ``modified_since``. ``approved_locally``: the serving HEI approved the
+    partner's copy; ``approved_by_partner``: the partner approved this copy
+    (what the ``stats`` endpoint counts).
     """
 
     iia: Iia
     modified: datetime
+    approved_locally: bool = False
+    approved_by_partner: bool = False
 
     def __post_init__(self) -> None:
         if self.modified.tzinfo is None or self.modified.utcoffset() is None:

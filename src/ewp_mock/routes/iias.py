@@ -1,9 +1,10 @@
-"""IIAs API v7 ``get`` and ``index``: each served HEI's agreements, as its partners may see them.
+"""IIAs API v7 ``get``, ``index``, ``stats``: each served HEI's agreements, as partners see them.
 
 IIAs v7 requests carry no HEI parameter, so each served HEI has its own URLs
 (``/ewp/iias/{hei_id}/get``...). The work is :mod:`ewp_client.server.iias`'s
 (:func:`~ewp_client.server.iias.answer_get`, :func:`~ewp_client.server.iias.answer_index`)
-over the node's repository; this module only routes. ``stats`` comes later.
+and :func:`~ewp_client.server.iias.answer_stats`, for the Stats Portal) over
+the node's repository; this module only routes.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from fastapi.responses import Response
 from ewp_client.errors import NotFound
 from ewp_client.models import IiasEntry
 from ewp_client.namespaces import IIAS_API
-from ewp_client.server import IIAS_GET, IIAS_INDEX, EndpointRules
+from ewp_client.server import IIAS_GET, IIAS_INDEX, IIAS_STATS, EndpointRules
 from ewp_client.server.endpoints import MAX_IIA_IDS
-from ewp_client.server.iias import answer_get, answer_index
+from ewp_client.server.iias import answer_get, answer_index, answer_stats
 
 from ..config import MockConfig
 from ..directory import HTTPSIG_ONLY
@@ -27,10 +28,11 @@ from ..parameters import request_parameters
 from ..security import SignedRequest, node_of, response_of
 from .api import MockApi
 
-__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS"]
+__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS", "STATS_PATH"]
 
 GET_PATH: Final = "/ewp/iias/{hei_id}/get"
 INDEX_PATH: Final = "/ewp/iias/{hei_id}/index"
+STATS_PATH: Final = "/ewp/iias/{hei_id}/stats"
 #: The ``max-iia-ids`` every served HEI publishes.
 MAX_IDS: Final = 50
 _LIMITS: Final = {MAX_IIA_IDS: MAX_IDS}
@@ -45,6 +47,7 @@ def manifest_entry(config: MockConfig, hei_id: str) -> IiasEntry:
         get_url=config.url(GET_PATH.format(hei_id=hei_id)),
         max_iia_ids=MAX_IDS,
         index_url=config.url(INDEX_PATH.format(hei_id=hei_id)),
+        stats_url=config.url(STATS_PATH.format(hei_id=hei_id)),
     )
 
 
@@ -53,6 +56,7 @@ def endpoints(config: MockConfig) -> Mapping[str, EndpointRules]:
     for hei_id in config.hei_ids:
         paths[GET_PATH.format(hei_id=hei_id)] = IIAS_GET
         paths[INDEX_PATH.format(hei_id=hei_id)] = IIAS_INDEX
+        paths[STATS_PATH.format(hei_id=hei_id)] = IIAS_STATS
     return paths
 
 
@@ -79,6 +83,14 @@ async def iias_index(hei_id: str, request: Request, verified: SignedRequest) -> 
     return response_of(
         answer_index(node.iias, hei_id=hei_id, caller=node.caller(verified), params=params)
     )
+
+
+@router.api_route(STATS_PATH, methods=list(IIAS_STATS.methods))
+async def iias_stats(hei_id: str, request: Request, verified: SignedRequest) -> Response:
+    _served(request, hei_id)
+    node = node_of(request)
+    request_parameters(request, verified, IIAS_STATS)
+    return response_of(answer_stats(node.iias, hei_id=hei_id, caller=node.caller(verified)))
 
 
 API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints=endpoints)
