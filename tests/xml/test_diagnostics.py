@@ -8,7 +8,7 @@ import threading
 import pytest
 from lxml import etree
 
-from ewp_client import SchemaValidationError, validate
+from ewp_client import MalformedXmlError, SchemaValidationError, is_valid, validate
 from ewp_client.codec import decode
 from ewp_client.models import IiasGetResponse
 from ewp_client.namespaces import ECHO_NS, IIAS_V7_GET_NS
@@ -189,3 +189,13 @@ def test_streamable_leaves_out_comments_and_writes_markup_as_cdata() -> None:
     assert streamable(tree) == (
         b"<r><a>xy</a><b><![CDATA[1 < 2 && 3 > 2]]></b><c>]]&gt;&amp;</c></r>"
     )
+
+
+def test_a_malformed_start_tag_is_malformed_even_where_the_schema_streams() -> None:
+    """libxml2's validating push parser lets this through; validation must not."""
+    document = f'<response xmlns="{ECHO_NS}">\n<hei-id>x</hei-id>\n<ec"ho>y</echo></response>'
+    with pytest.raises(MalformedXmlError) as info:
+        validate(document.encode())
+    assert info.value.line == 3
+    with pytest.raises(MalformedXmlError):
+        is_valid(document.encode())

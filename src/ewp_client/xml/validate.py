@@ -1,9 +1,11 @@
 """Validate EWP documents against the bundled schemas, offline, in time linear in their size.
 
-The verdict comes from libxml2 (through lxml), validating *as it parses*
-(SAX mode): one pass over the bytes builds the tree and checks it, with the
-schema compiled once per thread (:func:`~.schemas.validator`); no lock is
-held, and lxml releases the GIL while libxml2 works.
+The document is parsed first with the hardened parser: that tree is what
+:func:`validate` returns, and that parser the judge of well-formedness
+(libxml2's validating push parser lets some malformed start tags through).
+The verdict then comes from libxml2 (through lxml) validating the bytes *as it
+parses* (SAX mode), with the schema compiled once per thread
+(:func:`~.schemas.validator`); no lock is ever held.
 
 Why not validate the parsed tree: for every error on a tree, lxml records
 the node's XPath, which libxml2 computes by walking all its preceding
@@ -36,7 +38,6 @@ from .parser import (
     as_tree,
     check_tree,
     parse_xml,
-    root_tag,
     screen,
     validating_parser,
 )
@@ -168,23 +169,26 @@ def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
 
 def _prepare(
     document: Document, schema: SchemaInfo | None, limits: ParserLimits
-) -> tuple[bytes, SchemaInfo, etree._ElementTree | None]:
-    """The bytes to validate, their schema, and the tree they stand for when it is not theirs.
+) -> tuple[bytes, SchemaInfo, etree._ElementTree, bool]:
+    """The bytes to validate, their schema, the tree they stand for, and whether they are its
+    serialisation (rather than the caller's own bytes, whose lines the tree has).
 
-    A tree is validated through a serialisation (see the module docstring),
-    and so are bytes full of references, comments or CDATA sections, parsed
-    first: see :func:`streamable`.
+    Bytes are parsed with the hardened parser first: the tree is what
+    :func:`validate` returns, and libxml2's validating push parser is not
+    trusted with well-formedness (it lets some malformed start tags through).
+    A tree, and bytes full of references, comments or CDATA sections, are
+    validated through a serialisation: see :func:`streamable`.
     """
     if isinstance(document, etree._Element | etree._ElementTree):
         tree = as_tree(document, limits=limits)
         info = schema if schema is not None else schema_of(tree.getroot())
-        return streamable(tree), info, tree
+        return streamable(tree), info, tree, True
     data = screen(document, limits)
-    info = schema if schema is not None else _schema_for_known(data, limits)
+    tree = parse_xml(data, limits=limits)
+    info = schema if schema is not None else schema_of(tree.getroot())
     if _splitters(data) > SPLITTER_LIMIT:
-        tree = parse_xml(data, limits=limits)
-        return streamable(tree), info, tree
-    return data, info, None
+        return streamable(tree), info, tree, True
+    return data, info, tree, False
 
 
 #: References, comments, processing instructions and CDATA sections a document
@@ -221,15 +225,6 @@ def streamable(tree: etree._ElementTree) -> bytes:
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
-def _schema_for_known(data: bytes, limits: ParserLimits) -> SchemaInfo:
-    tag = root_tag(data, limits=limits)
-    try:
-        return _schema_for_tag(tag)
-    except UnknownDocumentError:
-        parse_xml(data, limits=limits)  # a document that is not XML says so first
-        raise
-
-
 def validate(
     document: Document,
     *,
@@ -254,17 +249,17 @@ def validate(
     """
     if max_violations < 1:
         raise ValueError("max_violations must be at least 1")
-    data, info, given = _prepare(document, schema, limits)
+    data, info, tree, serialised = _prepare(document, schema, limits)
     verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
     if verdict.tree is not None:
-        return given if given is not None else verdict.tree
-    violations = locate(data, validator(info), verdict, max_violations, given)
-    root = given.getroot() if given is not None else None
-    tag = str(root.tag) if root is not None else root_tag(data, limits=limits)
+        return tree
+    violations = locate(
+        data, validator(info), verdict, max_violations, tree if serialised else None
+    )
     raise SchemaValidationError(
         violations,
         namespace=info.namespace,
-        root=local_name(tag),
+        root=local_name(str(tree.getroot().tag)),
         total=verdict.total,
         total_is_exact=verdict.complete,
     )
@@ -282,7 +277,7 @@ def is_valid(
     :class:`~ewp_client.errors.MalformedXmlError`.
     """
     try:
-        data, info, _ = _prepare(document, schema, limits)
+        data, info, _, _ = _prepare(document, schema, limits)
     except UnknownDocumentError:
         return False
     return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
