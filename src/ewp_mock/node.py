@@ -31,7 +31,7 @@ from ewp_client.security import (
     load_public_key,
 )
 from ewp_client.server import Caller
-from ewp_client.server.repository import InMemoryIiaRepository
+from ewp_client.server.repository import InMemoryApprovalRepository, InMemoryIiaRepository
 
 from .config import MockConfig
 from .directory import build_node_catalogue, manifest_for
@@ -51,11 +51,12 @@ class PublishedCatalogue:
 class MockNode:
     """Admitted clients, the catalogue and manifests built from them, and the security parts.
 
-    ``entries`` are, per served HEI, the manifest entries of the partner APIs
-    the app serves (the Discovery entry is added). Request verification
-    resolves keys from the node's own catalogue, so the mock trusts exactly
-    what it publishes. ``iias`` holds the agreements each HEI serves;
-    ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
+        ``entries`` are, per served HEI, the manifest entries of the partner APIs
+        the app serves (the Discovery entry is added). Request verification
+        resolves keys from the node's own catalogue, so the mock trusts exactly
+        what it publishes. ``iias`` holds the agreements each HEI serves,
+    ``approvals`` the approvals each gave to its partners' copies;
+        ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
     def __init__(self, config: MockConfig, entries: Mapping[str, Sequence[ManifestEntry]]) -> None:
@@ -67,6 +68,7 @@ class MockNode:
         self._clients: dict[str, KeyInfo] = {}
         self._manifests = {h: manifest_for(config, h, entries.get(h, ())) for h in config.hei_ids}
         self.iias = InMemoryIiaRepository()
+        self.approvals = InMemoryApprovalRepository()
         self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()

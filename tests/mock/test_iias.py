@@ -12,8 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ewp_client import AsyncEwpClient, AsyncIiasClient, AsyncRegistryClient
+from ewp_client import AsyncEwpClient, AsyncIiaApprovalClient, AsyncIiasClient, AsyncRegistryClient
 from ewp_client.errors import BadRequest, Forbidden
+from ewp_client.iia.approval import ApprovalRecord
 from ewp_mock import MockConfig, create_app, node_of_app
 from tests.iia.served_copies import NORTH, SOUTH, north
 from tests.mock.conftest import key
@@ -92,3 +93,20 @@ async def test_iias_stats_are_for_the_stats_portal(app: FastAPI) -> None:
                     stats = await AsyncIiasClient(client).stats(NORTH)
                     assert stats.iia_fetchable == expected
                     assert stats.iia_both_approved == 0
+
+
+async def test_iia_approval_client_reads_the_mocks_approvals_of_its_agreements(
+    app: FastAPI,
+) -> None:
+    node = node_of_app(app)
+    node.approvals.put(NORTH, ApprovalRecord(partner_hei_id=SOUTH, iia_id="s-1", iia_hash="a" * 64))
+    node.approvals.put(
+        NORTH, ApprovalRecord(partner_hei_id="x.org", iia_id="s-2", iia_hash="b" * 64)
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        AsyncEwpClient(AsyncRegistryClient(CATALOGUE, http=http), key=key(3), http=http) as client,
+    ):
+        answer = await AsyncIiaApprovalClient(client).get(NORTH, ["s-1", "s-2", "unknown"])
+    assert [(a.iia_id, a.iia_hash) for a in answer.approvals] == [("s-1", "a" * 64)]

@@ -1,4 +1,4 @@
-"""The official validator's IIAs v7 checks that apply, against the mock (in process, signed).
+"""The official validator's IIAs v7 and IIA Approval v2 checks that apply, run against the mock.
 
 Ported as facts from ``ewp-registry-service`` ``validators/`` (its generic
 id checks and the IIAs index checks): each row is a request and the status
@@ -17,7 +17,8 @@ from fastapi import FastAPI
 
 from ewp_client.codec import decode
 from ewp_client.error_response import parse_error_response
-from ewp_client.models import IiasGetResponse, IiasIndexResponse
+from ewp_client.iia.approval import ApprovalRecord
+from ewp_client.models import IiasApprovalResponse, IiasGetResponse, IiasIndexResponse
 from ewp_client.security import RequestSigner, SentRequest
 from ewp_client.xml import parse_xml
 from ewp_client.xml.validate import validate
@@ -30,6 +31,7 @@ from tests.mock.conftest import key, verifier
 BASE = "http://mock.test"
 GET = f"/ewp/iias/{NORTH}/get"
 INDEX = f"/ewp/iias/{NORTH}/index"
+APPROVAL = f"/ewp/iias-approval/{NORTH}"
 FAKE = "this-id-does-not-exist"
 
 
@@ -51,6 +53,10 @@ CHECKS = [
     Check("get-max-known", GET, [("iia_id", "n-1")] * MAX_IDS, 200, ("n-1",)),
     Check("get-over-max-known", GET, [("iia_id", "n-1")] * (MAX_IDS + 1), 400),
     Check("get-over-max-unknown", GET, [("iia_id", FAKE)] * (MAX_IDS + 1), 400),
+    Check("approval-known", APPROVAL, [("iia_id", "s-1"), ("iia_id", FAKE)], 200, ("s-1",)),
+    Check("approval-unknown", APPROVAL, [("iia_id", FAKE)], 200, ()),
+    Check("approval-no-parameters", APPROVAL, [], 400),
+    Check("approval-over-max", APPROVAL, [("iia_id", "s-1")] * (MAX_IDS + 1), 400),
     Check("index-all", INDEX, [], 200, ("n-1", "n-2")),
     Check("index-year", INDEX, [("receiving_academic_year_id", "2026/2027")], 200, ("n-1", "n-2")),
     Check("index-year-outside", INDEX, [("receiving_academic_year_id", "2040/2041")], 200, ()),
@@ -85,6 +91,7 @@ def app() -> FastAPI:
     node.register_client(key(3).public_key, [SOUTH])
     node.iias.put(north("n-1", "s-1"))
     node.iias.put(north("n-2", None))
+    node.approvals.put(NORTH, ApprovalRecord(partner_hei_id=SOUTH, iia_id="s-1", iia_hash="a" * 64))
     return app
 
 
@@ -126,13 +133,15 @@ async def test_validator_check(app: FastAPI, check: Check, method: str, ask_sign
         return
     if check.path == GET:
         shown = tuple(i.partners[0].iia_id for i in decode(response.content, IiasGetResponse).iias)
+    elif check.path == APPROVAL:
+        shown = tuple(a.iia_id for a in decode(response.content, IiasApprovalResponse).approvals)
     else:
         shown = decode(response.content, IiasIndexResponse).iia_ids
     assert tuple(sorted(s or "" for s in shown)) == check.ids
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-@pytest.mark.parametrize("path", [GET, INDEX])
+@pytest.mark.parametrize("path", [GET, INDEX, APPROVAL])
 async def test_other_methods_are_405(app: FastAPI, path: str, method: str) -> None:
     response, _ = await send(app, method, path, [], True)
     assert response.status_code == 405
@@ -142,7 +151,8 @@ async def test_other_methods_are_405(app: FastAPI, path: str, method: str) -> No
 async def test_answers_are_valid_against_the_official_schemas(app: FastAPI) -> None:
     get, _ = await send(app, "GET", GET, [("iia_id", "n-1"), ("iia_id", "n-2")], True)
     index, _ = await send(app, "GET", INDEX, [], True)
-    for response in (get, index):
+    approval, _ = await send(app, "GET", APPROVAL, [("iia_id", "s-1")], True)
+    for response in (get, index, approval):
         root = decode_root_namespace(response.content)
         reference.official_schema(root).validate(response.content)
 

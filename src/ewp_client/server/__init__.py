@@ -94,7 +94,13 @@ from .params import (
     date_time_with_offset,
     parse_form,
 )
-from .repository import IiaRepository, InMemoryIiaRepository, StoredIia
+from .repository import (
+    ApprovalRepository,
+    IiaRepository,
+    InMemoryApprovalRepository,
+    InMemoryIiaRepository,
+    StoredIia,
+)
 from .xml_text import escape_unrepresentable, first_unrepresentable
 
 __all__ = [
@@ -123,10 +129,12 @@ __all__ = [
     "XML_MEDIA_TYPE",
     "ASGIApp",
     "Answer",
+    "ApprovalRepository",
     "Caller",
     "EndpointRules",
     "EwpSignatureMiddleware",
     "IiaRepository",
+    "InMemoryApprovalRepository",
     "InMemoryIiaRepository",
     "LaCnrNotification",
     "Param",

@@ -7,7 +7,8 @@ defined on the response as sent, and the kit reads some markers
 response-wide, so an IIA's hash can depend on the other IIAs answered with
 it); :func:`stamp_iia_hashes` does the same for XML written otherwise;
 :func:`render_index_response` writes an ``index`` answer. :func:`answer_get`,
-:func:`answer_index` and :func:`answer_stats` are the whole endpoints over an
+:func:`answer_index`, :func:`answer_stats` and :func:`answer_approvals` (IIA
+Approval v2) are the whole endpoints over an
 :class:`~ewp_client.server.repository.IiaRepository`, without I/O.
 """
 
@@ -23,15 +24,22 @@ from lxml import etree
 from ..codec import encode
 from ..errors import ConfigError
 from ..iia.hash import IiaHash, compute_iia_hashes
-from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
+from ..models import (
+    Iia,
+    IiasApprovalResponse,
+    IiasGetResponse,
+    IiasIndexResponse,
+    IiasStatsResponse,
+)
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .access import Caller, check_stats_access, visible
 from .answers import Answer, bad_request, xml_answer
 from .params import Parameters
-from .repository import IiaRepository, StoredIia
+from .repository import ApprovalRepository, IiaRepository, StoredIia
 
 __all__ = [
+    "answer_approvals",
     "answer_get",
     "answer_index",
     "answer_stats",
@@ -176,6 +184,27 @@ def answer_stats(
             )
         )
     )
+
+
+def answer_approvals(
+    repository: ApprovalRepository,
+    *,
+    hei_id: str,
+    caller: Caller,
+    params: Parameters,
+) -> Answer:
+    """The IIA Approval v2 answer of ``hei_id`` (``params`` read by ``IIAS_APPROVAL``).
+
+    ``iia_id`` values are the caller's own ids; only approvals of agreements
+    of the caller's HEIs are shown, unknown and others' ids left out alike.
+    """
+    found = [
+        repository.approval(hei_id, partner, iia_id)
+        for iia_id in params.unique("iia_id")
+        for partner in sorted(caller.heis)
+    ]
+    approvals = tuple(r.approval() for r in found if r is not None)
+    return xml_answer(encode(IiasApprovalResponse(approvals=approvals)))
 
 
 def _valid_in(iia: Iia, years: set[str]) -> bool:

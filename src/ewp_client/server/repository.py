@@ -14,9 +14,16 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
+from ..iia.approval import ApprovalRecord
 from ..models import Iia
 
-__all__ = ["IiaRepository", "InMemoryIiaRepository", "StoredIia"]
+__all__ = [
+    "ApprovalRepository",
+    "IiaRepository",
+    "InMemoryApprovalRepository",
+    "InMemoryIiaRepository",
+    "StoredIia",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +89,29 @@ class InMemoryIiaRepository:
     def find(self, hei_id: str, iia_id: str) -> StoredIia | None:
         with self._lock:
             return self._iias.get((hei_id.lower(), iia_id))
+
+
+@runtime_checkable
+class ApprovalRepository(Protocol):
+    """The approvals each served HEI gave to its partners' copies (IIA Approval v2)."""
+
+    def approval(self, hei_id: str, partner_hei_id: str, iia_id: str) -> ApprovalRecord | None:
+        """``hei_id``'s approval of ``partner_hei_id``'s agreement ``iia_id`` (the partner's id)."""
+
+
+class InMemoryApprovalRepository:
+    """An :class:`ApprovalRepository` in a dictionary; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[tuple[str, str, str], ApprovalRecord] = {}
+
+    def put(self, hei_id: str, record: ApprovalRecord) -> None:
+        """Record that ``hei_id`` approved ``record`` (replacing an earlier approval)."""
+        key = (hei_id.lower(), record.partner_hei_id.lower(), record.iia_id)
+        with self._lock:
+            self._records[key] = record
+
+    def approval(self, hei_id: str, partner_hei_id: str, iia_id: str) -> ApprovalRecord | None:
+        with self._lock:
+            return self._records.get((hei_id.lower(), partner_hei_id.lower(), iia_id))

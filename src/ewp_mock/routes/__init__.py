@@ -14,6 +14,7 @@ from .cnr import IIA_APPROVAL_CNR_API_ROUTES, IIA_CNR_API_ROUTES, LA_CNR_API_ROU
 from .discovery import router as discovery_router
 from .echo import API as ECHO
 from .iias import API as IIAS
+from .iias import APPROVAL_API as IIAS_APPROVAL
 from .registry import router as registry_router
 
 __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
@@ -22,6 +23,7 @@ __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
 PARTNER_APIS: tuple[MockApi, ...] = (
     ECHO,
     IIAS,
+    IIAS_APPROVAL,
     IIA_CNR_API_ROUTES,
     IIA_APPROVAL_CNR_API_ROUTES,
     LA_CNR_API_ROUTES,

@@ -1,6 +1,7 @@
 """IIAs API v7 ``get``, ``index``, ``stats``: each served HEI's agreements, as partners see them.
 
-IIAs v7 requests carry no HEI parameter, so each served HEI has its own URLs
+IIA Approval v2 is here too (``/ewp/iias-approval/{hei_id}``). IIAs v7
+requests carry no HEI parameter, so each served HEI has its own URLs
 (``/ewp/iias/{hei_id}/get``...). The work is :mod:`ewp_client.server.iias`'s
 (:func:`~ewp_client.server.iias.answer_get`, :func:`~ewp_client.server.iias.answer_index`)
 and :func:`~ewp_client.server.iias.answer_stats`, for the Stats Portal) over
@@ -16,11 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ewp_client.errors import NotFound
-from ewp_client.models import IiasEntry
-from ewp_client.namespaces import IIAS_API
-from ewp_client.server import IIAS_GET, IIAS_INDEX, IIAS_STATS, EndpointRules
+from ewp_client.models import IiasApprovalEntry, IiasEntry
+from ewp_client.namespaces import IIAS_API, IIAS_APPROVAL_API
+from ewp_client.server import IIAS_APPROVAL, IIAS_GET, IIAS_INDEX, IIAS_STATS, EndpointRules
 from ewp_client.server.endpoints import MAX_IIA_IDS
-from ewp_client.server.iias import answer_get, answer_index, answer_stats
+from ewp_client.server.iias import answer_approvals, answer_get, answer_index, answer_stats
 
 from ..config import MockConfig
 from ..directory import HTTPSIG_ONLY
@@ -28,16 +29,26 @@ from ..parameters import request_parameters
 from ..security import SignedRequest, node_of, response_of
 from .api import MockApi
 
-__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS", "STATS_PATH"]
+__all__ = [
+    "API",
+    "APPROVAL_API",
+    "APPROVAL_PATH",
+    "GET_PATH",
+    "INDEX_PATH",
+    "MAX_IDS",
+    "STATS_PATH",
+]
 
 GET_PATH: Final = "/ewp/iias/{hei_id}/get"
 INDEX_PATH: Final = "/ewp/iias/{hei_id}/index"
 STATS_PATH: Final = "/ewp/iias/{hei_id}/stats"
+APPROVAL_PATH: Final = "/ewp/iias-approval/{hei_id}"
 #: The ``max-iia-ids`` every served HEI publishes.
 MAX_IDS: Final = 50
 _LIMITS: Final = {MAX_IIA_IDS: MAX_IDS}
 
 router = APIRouter()
+approval_router = APIRouter()
 
 
 def manifest_entry(config: MockConfig, hei_id: str) -> IiasEntry:
@@ -94,3 +105,27 @@ async def iias_stats(hei_id: str, request: Request, verified: SignedRequest) -> 
 
 
 API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints=endpoints)
+
+
+@approval_router.api_route(APPROVAL_PATH, methods=list(IIAS_APPROVAL.methods))
+async def iias_approval(hei_id: str, request: Request, verified: SignedRequest) -> Response:
+    _served(request, hei_id)
+    node = node_of(request)
+    params = request_parameters(request, verified, IIAS_APPROVAL, _LIMITS)
+    return response_of(
+        answer_approvals(node.approvals, hei_id=hei_id, caller=node.caller(verified), params=params)
+    )
+
+
+APPROVAL_API: Final = MockApi(
+    router=approval_router,
+    manifest_entry=lambda config, hei_id: IiasApprovalEntry(
+        version=IIAS_APPROVAL_API.version,
+        http_security=HTTPSIG_ONLY,
+        url=config.url(APPROVAL_PATH.format(hei_id=hei_id)),
+        max_iia_ids=MAX_IDS,
+    ),
+    endpoints=lambda config: {
+        APPROVAL_PATH.format(hei_id=h): IIAS_APPROVAL for h in config.hei_ids
+    },
+)
