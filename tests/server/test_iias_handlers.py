@@ -67,6 +67,15 @@ def test_index_lists_what_get_shows_filtered_by_year_and_time() -> None:
     assert index_ids(Caller("k", frozenset({OTHER})), b"") == ()
 
 
+def test_an_iia_of_unknown_change_time_is_always_listed() -> None:
+    store = InMemoryIiaRepository([StoredIia(north("n-9"))])
+    params = IIAS_INDEX.read(method="GET", query=b"modified_since=2999-01-01T00:00:00Z")
+    answer = answer_index(
+        store, hei_id=NORTH, caller=Caller("k", frozenset({SOUTH})), params=params
+    )
+    assert decode(answer.body, IiasIndexResponse).iia_ids == ("n-9",)
+
+
 def test_a_stored_iia_needs_an_aware_time_and_an_id() -> None:
     with pytest.raises(ConfigError):
         StoredIia(north(), datetime(2025, 1, 1))

@@ -147,7 +147,8 @@ def answer_index(
 
     Lists what ``get`` would show the caller, valid in one of the
     ``receiving_academic_year_id`` years (when given) and changed after
-    ``modified_since`` (when given).
+    ``modified_since`` (when given; an agreement whose change time the store
+    does not know is always listed).
     """
     years = set(params.unique("receiving_academic_year_id"))
     since_text = params.one("modified_since")
@@ -157,7 +158,7 @@ def answer_index(
         for s in visible(caller, repository.iias_of(hei_id), _partner_heis)
         if s.iia_id
         and (not years or _valid_in(s.iia, years))
-        and (since is None or s.modified > since)
+        and (since is None or s.modified is None or s.modified > since)
     ]
     return xml_answer(render_index_response(listed))
 

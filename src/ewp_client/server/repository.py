@@ -32,18 +32,20 @@ class StoredIia:
 
     ``iia.partners[0]`` is the serving HEI (its ``iia_id`` is the id partners
     ask for); ``modified`` (timezone-aware) answers ``index``'s
-    ``modified_since``. ``approved_locally``: the serving HEI approved the
+    ``modified_since``; ``None`` when the store does not know, and the
+    agreement is then always listed (the spec lets servers ignore the filter
+    rather than miss a change). ``approved_locally``: the serving HEI approved the
     partner's copy; ``approved_by_partner``: the partner approved this copy
     (what the ``stats`` endpoint counts).
     """
 
     iia: Iia
-    modified: datetime
+    modified: datetime | None = None
     approved_locally: bool = False
     approved_by_partner: bool = False
 
     def __post_init__(self) -> None:
-        if self.modified.tzinfo is None or self.modified.utcoffset() is None:
+        if self.modified is not None and self.modified.utcoffset() is None:
             raise ConfigError("StoredIia.modified must be timezone-aware")
 
     @property
