@@ -118,7 +118,7 @@ def test_another_thread_validates_while_diagnostics_are_under_way(
 
     def diagnose() -> None:
         try:
-            validate(empty_iias(100))
+            validate(empty_iias(300))  # wider than a tree is validated as
         except SchemaValidationError as exc:
             outcome.append(exc)
 

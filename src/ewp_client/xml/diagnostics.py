@@ -229,3 +229,18 @@ def _violations(
         out.append((order, Violation(line=line, path=paths(element), message=text)))
     out.sort(key=lambda pair: (pair[1].line is None, pair[1].line or 0, pair[0]))
     return [violation for _, violation in out]
+
+
+def from_log(tree: etree._ElementTree, errors: list[etree._LogEntry]) -> list[Violation]:
+    """Violations from libxml2's errors on ``tree`` (each names its node's XPath), by line."""
+    root = tree.getroot()
+    namespaces = {prefix: ns for prefix, ns in root.nsmap.items() if prefix}
+    found: list[tuple[str, etree._Element | None]] = []
+    for error in errors:
+        element: etree._Element | None = None
+        with contextlib.suppress(etree.XPathError):
+            nodes = tree.xpath(error.path, namespaces=namespaces) if error.path else []
+            if isinstance(nodes, list) and nodes and isinstance(nodes[0], etree._Element):
+                element = nodes[0]
+        found.append((error.message, element))
+    return _violations(found, None)
