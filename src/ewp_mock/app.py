@@ -20,6 +20,7 @@ from ewp_client.errors import HttpSignatureError, PartnerError
 from ewp_client.server import EwpSignatureMiddleware
 
 from .config import MockConfig
+from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
@@ -27,11 +28,18 @@ from .security import error_response
 __all__ = ["create_app", "node_of_app"]
 
 
-def create_app(config: MockConfig | None = None) -> FastAPI:
-    """A mock partner node serving ``config`` (a default configuration when ``None``)."""
+def create_app(config: MockConfig | None = None, dataset: Dataset | None = None) -> FastAPI:
+    """A mock partner node serving ``config`` (a default configuration when ``None``).
+
+    ``dataset`` (the demo data, or fixtures read by ``--data``) fills the
+    node's stores for the HEIs the configuration serves (see
+    :meth:`MockNode.load_dataset`).
+    """
     config = config or MockConfig()
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
     node = MockNode(config, entries)
+    if dataset is not None:
+        node.load_dataset(dataset)
     app = FastAPI(title="ewp_mock", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.node = node
     for api in PARTNER_APIS:

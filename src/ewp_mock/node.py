@@ -31,9 +31,14 @@ from ewp_client.security import (
     load_public_key,
 )
 from ewp_client.server import Caller
-from ewp_client.server.repository import InMemoryApprovalRepository, InMemoryIiaRepository
+from ewp_client.server.repository import (
+    InMemoryApprovalRepository,
+    InMemoryIiaRepository,
+    StoredIia,
+)
 
 from .config import MockConfig
+from .data import Dataset
 from .directory import build_node_catalogue, manifest_for
 
 __all__ = ["MockNode", "PublishedCatalogue"]
@@ -104,6 +109,31 @@ class MockNode:
             self._clients[kid] = KeyInfo(key_id=kid, public_key=key, heis=merged)
             self._publish()
         return kid
+
+    def load_dataset(self, dataset: Dataset) -> None:
+        """Put ``dataset``'s IIAs and approvals of the served HEIs into the node's stores.
+
+        HEIs of the data set this node does not serve are left out. An IIA's
+        approvals come from its lifecycle record: approved locally when the
+        HEI approved the partner's copy since its own last changed, by the
+        partner when the partner's approval quotes the hash served now. Change
+        times are not recorded, so ``index`` lists them whatever its
+        ``modified_since``.
+        """
+        for hei_id in self.config.hei_ids:
+            hei = dataset.hei(hei_id)
+            if hei is None:
+                continue
+            for served in dataset.served_iias(hei_id):
+                self.iias.put(
+                    StoredIia(
+                        served.iia,
+                        approved_locally=served.partner_hash is not None,
+                        approved_by_partner=served.partner_approved_hash == served.iia_hash,
+                    )
+                )
+            for record in hei.approvals:
+                self.approvals.put(hei_id, record)
 
     def caller(self, verified: VerifyResult) -> Caller:
         """The :class:`~ewp_client.server.Caller` a verified request proves."""
