@@ -22,7 +22,6 @@ hostile document can make the error log take.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Final
 
@@ -169,32 +168,29 @@ def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
 
 def _prepare(
     document: Document, schema: SchemaInfo | None, limits: ParserLimits
-) -> tuple[bytes, SchemaInfo, etree._ElementTree, bool]:
-    """The bytes to validate, their schema, the tree they stand for, and whether they are its
-    serialisation (rather than the caller's own bytes, whose lines the tree has).
+) -> tuple[etree._ElementTree, SchemaInfo, bytes | None]:
+    """The tree of ``document``, its schema, and its own bytes when a validator may read them.
 
     Bytes are parsed with the hardened parser first: the tree is what
-    :func:`validate` returns, and libxml2's validating push parser is not
-    trusted with well-formedness (it lets some malformed start tags through).
-    A tree, and bytes full of references, comments or CDATA sections, are
-    validated through a serialisation: see :func:`streamable`.
+    :func:`validate` returns, and that parser the judge of well-formedness
+    (libxml2's validating push parser lets some malformed start tags through).
+    A tree, and bytes full of references, comments or CDATA sections, have no
+    bytes to offer: see :func:`streamable`.
     """
     if isinstance(document, etree._Element | etree._ElementTree):
         tree = as_tree(document, limits=limits)
         info = schema if schema is not None else schema_of(tree.getroot())
-        return streamable(tree), info, tree, True
+        return tree, info, None
     data = screen(document, limits)
     tree = parse_xml(data, limits=limits)
     info = schema if schema is not None else schema_of(tree.getroot())
-    if _splitters(data) > SPLITTER_LIMIT:
-        return streamable(tree), info, tree, True
-    return data, info, tree, False
+    return tree, info, (data if _splitters(data) <= SPLITTER_LIMIT else None)
 
 
 #: The widest and deepest a tree may be to be validated as a tree (see :func:`_narrow`).
 TREE_MAX_CHILDREN: Final = 256
 TREE_MAX_DEPTH: Final = 32
-_WIDE: Final = etree.XPath(f"boolean(//*[count(*) > {TREE_MAX_CHILDREN}])")
+_WIDE: Final = etree.XPath(f"boolean(//*[{TREE_MAX_CHILDREN + 1}])")  # a child that far
 _DEEP: Final = etree.XPath("boolean(/*" + "/*" * TREE_MAX_DEPTH + ")")
 
 
@@ -238,6 +234,12 @@ def _splitters(data: bytes) -> int:
     return data.count(b"&") + data.count(b"<!") + data.count(b"<?")
 
 
+def _stripping_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        remove_comments=True, remove_pis=True, resolve_entities=False, no_network=True
+    )
+
+
 def streamable(tree: etree._ElementTree) -> bytes:
     """``tree`` serialised so that libxml2's streaming validator reads each value at once.
 
@@ -247,8 +249,9 @@ def streamable(tree: etree._ElementTree) -> bytes:
     left out (a value is the text around them), and a value holding ``&``,
     ``<`` or ``>`` is written as one CDATA section instead of references.
     """
-    root = copy.deepcopy(tree.getroot())
-    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    # Re-read without comments and processing instructions (libxml2 joins the
+    # text around them as it goes; removing them from a tree is quadratic).
+    root = etree.fromstring(etree.tostring(tree.getroot()), _stripping_parser())
     found = _MARKUP_CHARACTERS(root)
     for element in found if isinstance(found, list) else ():
         if not isinstance(element, etree._Element):
@@ -283,15 +286,16 @@ def validate(
     """
     if max_violations < 1:
         raise ValueError("max_violations must be at least 1")
-    data, info, tree, serialised = _prepare(document, schema, limits)
+    tree, info, data = _prepare(document, schema, limits)
     if _narrow(tree):
         return _validate_tree(tree, info, max_violations)
+    mapped = tree if data is None else None
+    if data is None:
+        data = streamable(tree)
     verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
     if verdict.tree is not None:
         return tree
-    violations = locate(
-        data, validator(info), verdict, max_violations, tree if serialised else None
-    )
+    violations = locate(data, validator(info), verdict, max_violations, mapped)
     raise SchemaValidationError(
         violations,
         namespace=info.namespace,
@@ -313,9 +317,10 @@ def is_valid(
     :class:`~ewp_client.errors.MalformedXmlError`.
     """
     try:
-        data, info, tree, _ = _prepare(document, schema, limits)
+        tree, info, data = _prepare(document, schema, limits)
     except UnknownDocumentError:
         return False
     if _narrow(tree):
         return bool(validator(info).validate(tree))
+    data = data if data is not None else streamable(tree)
     return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
