@@ -30,6 +30,18 @@ def echo_with_references(n: int) -> bytes:
     return b'<response xmlns="' + ECHO_NS + b'"><hei-id>' + b"&amp;" * n + b"</hei-id></response>"
 
 
+def echo_with_comments(n: int) -> bytes:
+    """A valid Echo response whose one value is split by ``n`` comments."""
+    return (
+        b'<response xmlns="' + ECHO_NS + b'"><hei-id>' + b"x<!---->" * n + b"</hei-id></response>"
+    )
+
+
+def echo_with_instructions(n: int) -> bytes:
+    """A valid Echo response whose one value is split by ``n`` processing instructions."""
+    return b'<response xmlns="' + ECHO_NS + b'"><hei-id>' + b"x<?p?>" * n + b"</hei-id></response>"
+
+
 def echo_with_attributes(n: int) -> bytes:
     """An Echo response with ``n`` undeclared attributes."""
     attributes = b"".join(b' a%d="v"' % i for i in range(n))
@@ -66,6 +78,13 @@ class SlowFinding:
 FINDINGS = (
     SlowFinding(
         "validate: a value of many references (&amp;)", echo_with_references, _validate, 100_000
+    ),
+    SlowFinding("validate: a value split by comments", echo_with_comments, _validate, 2_500),
+    SlowFinding(
+        "validate: a value split by processing instructions",
+        echo_with_instructions,
+        _validate,
+        2_500,
     ),
     SlowFinding("validate: undeclared attributes", echo_with_attributes, _validate, 2_000),
     SlowFinding("compute_iia_hashes: attributes on <iia>", iias_with_attributes, _hash, 20_000),

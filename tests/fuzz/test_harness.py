@@ -220,9 +220,17 @@ def test_the_slow_findings_documents_are_what_they_say() -> None:
     from ewp_client import is_valid
     from ewp_client.iia import compute_iia_hashes
 
-    from .slow_findings import echo_with_attributes, echo_with_references, iias_with_attributes
+    from .slow_findings import (
+        echo_with_attributes,
+        echo_with_comments,
+        echo_with_instructions,
+        echo_with_references,
+        iias_with_attributes,
+    )
 
     assert is_valid(echo_with_references(10))
+    assert is_valid(echo_with_comments(10))
+    assert is_valid(echo_with_instructions(10))
     assert not is_valid(echo_with_attributes(10))
     (result,) = compute_iia_hashes(iias_with_attributes(10))
     assert result.iia_id == "1"

@@ -178,34 +178,29 @@ def test_an_attribute_flood_lists_the_first_violations_and_counts_the_rest() -> 
 # parse_xml refuses as not well-formed" (target validate, run short-run) and
 # builtins.TypeError at ewp_client/codec/_decode.py in decode_node ("Contact.
 # __init__() missing 1 required keyword-only argument: 'contact_names'",
-# target decode, run run5): a document cut short is validated and decoded as if
+# target decode, run run5): a document cut short was validated and decoded as if
 # it ended there. A partner's truncated answer must not read as a shorter one.
 
 TRUNCATED_ECHO = f'<response xmlns="{ECHO_NS}"><hei-id>a</hei-id>'.encode()
 TRUNCATED_IN_A_TAG = f'<response xmlns="{ECHO_NS}"><hei-id>a</hei-id><echo'.encode()
-OPEN = "finding: validate/is_valid/decode accept a truncated document (xml/validate.py check)"
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN)
 @pytest.mark.parametrize("document", [TRUNCATED_ECHO, TRUNCATED_IN_A_TAG])
 def test_validate_refuses_a_truncated_document(document: bytes) -> None:
     with pytest.raises(MalformedXmlError):
         ewp_client.validate(document)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN)
 def test_is_valid_refuses_a_truncated_document() -> None:
     with pytest.raises(MalformedXmlError):
         ewp_client.is_valid(TRUNCATED_ECHO)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN)
 def test_decode_refuses_a_truncated_document() -> None:
     with pytest.raises(MalformedXmlError):
         decode(TRUNCATED_ECHO, EchoResponse)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN)
 def test_decoding_a_truncated_institution_is_an_ewp_error() -> None:
     document = _example("institutions-v2/response-example.xml")
     cut = document.index(b"<c:contact") + len(b"<c:contact")
@@ -219,16 +214,7 @@ def test_parse_xml_refuses_a_truncated_document() -> None:
             ewp_client.parse_xml(document)
 
 
-#: Findings still open, by (exception type, place) as the engine reports them: the short run
-#: reports them as expected failures, not as new findings. Remove an entry with its fix.
-OPEN_FINDINGS: dict[tuple[str, str], str] = {
-    (
-        "tests.fuzz.targets.ContractViolation",
-        "contract: validate: accepts bytes parse_xml refuses as not well-formed",
-    ): OPEN,
-    ("builtins.TypeError", "ewp_client/codec/_decode.py:82 in decode_node"): OPEN,
-    (
-        "tests.fuzz.targets.ContractViolation",
-        "contract: decode: decodes bytes parse_xml refuses as not well-formed",
-    ): OPEN,
-}
+#: Findings still open, by (exception type, place) as the engine reports them, each with the
+#: reason its strict-xfail regression test gives: the short run reports them as expected
+#: failures, not as new findings. Remove an entry with its fix.
+OPEN_FINDINGS: dict[tuple[str, str], str] = {}
