@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ewp_client.codec import encode
 from ewp_client.errors import ConfigError
-from ewp_client.models import Manifest
+from ewp_client.models import Institution, Manifest, OrganizationalUnit, StringWithOptionalLang
 from ewp_client.models.manifest_entries import ManifestEntry
 from ewp_client.registry import Catalogue, render_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
@@ -33,6 +33,7 @@ from ewp_client.security import (
 from ewp_client.server import Caller
 from ewp_client.server.repository import (
     InMemoryApprovalRepository,
+    InMemoryDirectory,
     InMemoryIiaRepository,
     StoredIia,
 )
@@ -60,7 +61,9 @@ class MockNode:
         the app serves (the Discovery entry is added). Request verification
         resolves keys from the node's own catalogue, so the mock trusts exactly
         what it publishes. ``iias`` holds the agreements each HEI serves,
-    ``approvals`` the approvals each gave to its partners' copies;
+    ``approvals`` the approvals each gave to its partners' copies,
+    ``directory`` the HEIs' institution records and units (a bare record per
+    HEI until a data set is loaded);
         ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
@@ -74,6 +77,10 @@ class MockNode:
         self._manifests = {h: manifest_for(config, h, entries.get(h, ())) for h in config.hei_ids}
         self.iias = InMemoryIiaRepository()
         self.approvals = InMemoryApprovalRepository()
+        self.directory = InMemoryDirectory(
+            (Institution(hei_id=h, names=(StringWithOptionalLang(value=h, lang="en"),)), ())
+            for h in config.hei_ids
+        )
         self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
@@ -111,7 +118,7 @@ class MockNode:
         return kid
 
     def load_dataset(self, dataset: Dataset) -> None:
-        """Put ``dataset``'s IIAs and approvals of the served HEIs into the node's stores.
+        """Put ``dataset``'s institutions, units, IIAs and approvals of the served HEIs in the node.
 
         HEIs of the data set this node does not serve are left out. An IIA's
         approvals come from its lifecycle record: approved locally when the
@@ -120,10 +127,16 @@ class MockNode:
         times are not recorded, so ``index`` lists them whatever its
         ``modified_since``.
         """
+        records: dict[str, tuple[Institution, Sequence[OrganizationalUnit]]] = {}
+        for hei_id in self.config.hei_ids:
+            known = self.directory.institution(hei_id)
+            if known is not None:
+                records[hei_id] = (known, ())
         for hei_id in self.config.hei_ids:
             hei = dataset.hei(hei_id)
             if hei is None:
                 continue
+            records[hei_id] = (hei.institution, hei.ounits)
             for served in dataset.served_iias(hei_id):
                 self.iias.put(
                     StoredIia(
@@ -134,6 +147,7 @@ class MockNode:
                 )
             for record in hei.approvals:
                 self.approvals.put(hei_id, record)
+        self.directory = InMemoryDirectory(records.values())
 
     def caller(self, verified: VerifyResult) -> Caller:
         """The :class:`~ewp_client.server.Caller` a verified request proves."""

@@ -21,7 +21,8 @@ What a SIS team puts in front of its own EWP endpoints, and what the
 * per-API helpers: :mod:`.iias` (ids in, answers with the kit's ``iia-hash``
   out; the whole ``get`` and ``index`` endpoints over an
   :class:`IiaRepository`, :mod:`.repository`), :mod:`.la_cnr` (notifications
-  in, stats out).
+  in, stats out), :mod:`.institutions` (Institutions and OUnits over a
+  :class:`DirectoryRepository`).
 
 A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike)::
 
@@ -67,6 +68,7 @@ from .endpoints import (
     OUNITS,
 )
 from .iias import read_iia_ids, render_get_response, render_index_response, stamp_iia_hashes
+from .institutions import answer_institutions, answer_ounits
 from .la_cnr import (
     LaCnrNotification,
     read_notification,
@@ -96,8 +98,10 @@ from .params import (
 )
 from .repository import (
     ApprovalRepository,
+    DirectoryRepository,
     IiaRepository,
     InMemoryApprovalRepository,
+    InMemoryDirectory,
     InMemoryIiaRepository,
     StoredIia,
 )
@@ -131,16 +135,20 @@ __all__ = [
     "Answer",
     "ApprovalRepository",
     "Caller",
+    "DirectoryRepository",
     "EndpointRules",
     "EwpSignatureMiddleware",
     "IiaRepository",
     "InMemoryApprovalRepository",
+    "InMemoryDirectory",
     "InMemoryIiaRepository",
     "LaCnrNotification",
     "Param",
     "Parameters",
     "StoredIia",
     "academic_year_id",
+    "answer_institutions",
+    "answer_ounits",
     "bad_request",
     "build_manifest",
     "check_stats_access",

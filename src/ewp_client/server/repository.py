@@ -8,19 +8,21 @@ only read through it, so the store decides nothing about the protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
 from ..iia.approval import ApprovalRecord
-from ..models import Iia
+from ..models import Iia, Institution, OrganizationalUnit
 
 __all__ = [
     "ApprovalRepository",
+    "DirectoryRepository",
     "IiaRepository",
     "InMemoryApprovalRepository",
+    "InMemoryDirectory",
     "InMemoryIiaRepository",
     "StoredIia",
 ]
@@ -117,3 +119,31 @@ class InMemoryApprovalRepository:
     def approval(self, hei_id: str, partner_hei_id: str, iia_id: str) -> ApprovalRecord | None:
         with self._lock:
             return self._records.get((hei_id.lower(), partner_hei_id.lower(), iia_id))
+
+
+@runtime_checkable
+class DirectoryRepository(Protocol):
+    """The served HEIs' institution records and organizational units (Institutions, OUnits)."""
+
+    def institution(self, hei_id: str) -> Institution | None:
+        """``hei_id``'s record, ``None`` when the server does not cover it."""
+
+    def ounits(self, hei_id: str) -> Sequence[OrganizationalUnit]:
+        """``hei_id``'s organizational units (none for an HEI not covered)."""
+
+
+class InMemoryDirectory:
+    """A :class:`DirectoryRepository` over records given once (tests, the mock partner)."""
+
+    def __init__(
+        self, heis: Iterable[tuple[Institution, Sequence[OrganizationalUnit]]] = ()
+    ) -> None:
+        self._heis = {i.hei_id.lower(): (i, tuple(units)) for i, units in heis}
+
+    def institution(self, hei_id: str) -> Institution | None:
+        found = self._heis.get(hei_id.lower())
+        return found[0] if found else None
+
+    def ounits(self, hei_id: str) -> Sequence[OrganizationalUnit]:
+        found = self._heis.get(hei_id.lower())
+        return found[1] if found else ()

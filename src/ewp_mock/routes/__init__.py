@@ -15,6 +15,7 @@ from .discovery import router as discovery_router
 from .echo import API as ECHO
 from .iias import API as IIAS
 from .iias import APPROVAL_API as IIAS_APPROVAL
+from .institutions import INSTITUTIONS_API_ROUTES, OUNITS_API_ROUTES
 from .registry import router as registry_router
 
 __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
@@ -27,4 +28,6 @@ PARTNER_APIS: tuple[MockApi, ...] = (
     IIA_CNR_API_ROUTES,
     IIA_APPROVAL_CNR_API_ROUTES,
     LA_CNR_API_ROUTES,
+    INSTITUTIONS_API_ROUTES,
+    OUNITS_API_ROUTES,
 )
