@@ -47,7 +47,15 @@ def test_every_exported_name_exists_once() -> None:
 
 def test_every_public_name_of_the_modules_is_exported() -> None:
     missing = []
-    modules = ("access", "answers", "institutions", "manifest", "middleware", "params", "repository")
+    modules = (
+        "access",
+        "answers",
+        "institutions",
+        "manifest",
+        "middleware",
+        "params",
+        "repository",
+    )
     for module in modules:
         names = __import__(f"ewp_client.server.{module}", fromlist=["__all__"]).__all__
         missing += [f"{module}.{n}" for n in names if n not in server.__all__]
