@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ewp_client.xml.paths import ElementPaths, counterpart, element_path
+from ewp_client.xml.paths import ElementPaths, counterpart, element_path, string_value
 
 DOCUMENT = b"""<r xmlns="urn:x" xmlns:p="urn:p">
 <a/><b/><a><c/><c/></a><!-- note --><p:a/><a><c/></a>
@@ -41,3 +41,9 @@ def test_the_counterpart_in_a_copy_is_found_by_position() -> None:
         original = counterpart(element, root)
         assert original is not None
         assert element_path(original) == element_path(element)
+
+
+def test_a_string_value_skips_comments_and_processing_instructions() -> None:
+    element = etree.fromstring(b"<a>" + b"x<!-- c --><?p?>" * 2_000 + b"<![CDATA[<y>]]></a>")
+    assert string_value(element) == "x" * 2_000 + "<y>"
+    assert string_value(etree.fromstring(b"<a/>")) == ""

@@ -8,6 +8,7 @@ from typing import Any
 from lxml import etree
 
 from ..models.common import AnyElement
+from ..xml.paths import string_value
 from ._context import FieldSpec, class_spec
 from ._paths import local_name, violation_error
 from ._values import from_text
@@ -15,9 +16,7 @@ from ._values import from_text
 
 def _text(node: etree._Element) -> str:
     """The element's character data; comments and processing instructions are skipped."""
-    if len(node) == 0:
-        return node.text or ""
-    return "".join(node.itertext())
+    return string_value(node)
 
 
 def _leaf(raw: str, spec: FieldSpec, where: etree._Element) -> Any:

@@ -27,6 +27,7 @@ from lxml import etree
 
 from ..errors import SchemaValidationError
 from ..xml import DEFAULT_LIMITS, ParserLimits, as_tree, validate
+from ..xml.paths import string_value
 from ._context import class_spec, reachable_classes, root_qname
 from ._paths import element_path, local_name
 
@@ -93,7 +94,7 @@ def _unknown_values(
     hits: list[tuple[etree._Element, _Growable, str]] = []
     for g in growables:
         for elem in root.iter(g.element):
-            raw = elem.get(g.attribute) if g.attribute else "".join(elem.itertext())
+            raw = elem.get(g.attribute) if g.attribute else string_value(elem)
             if raw is not None and raw.strip() not in g.known:
                 hits.append((elem, g, raw.strip()))
     return hits

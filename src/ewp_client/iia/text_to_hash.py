@@ -62,6 +62,7 @@ from typing import Final, NamedTuple
 from lxml import etree
 
 from ..errors import IiaNotHashableError
+from ..xml.paths import string_value as string_value
 
 PARTNER: Final = "partner"
 IIA_ID: Final = "iia-id"
@@ -226,13 +227,6 @@ class DocumentMarkers:
 
 
 _NO_MARKERS: Final = DocumentMarkers(False, True)
-
-
-def string_value(element: etree._Element) -> str:
-    """The XPath string value: all descendant text, untrimmed, comments skipped."""
-    if len(element) == 0:
-        return element.text or ""
-    return "".join(element.itertext())
 
 
 def has_element_children(element: etree._Element) -> bool:

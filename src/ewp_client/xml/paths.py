@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from lxml import etree
 
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)
+
+
+def string_value(element: etree._Element) -> str:
+    """The XPath string value: all descendant text, untrimmed, comments skipped.
+
+    Read by libxml2 in one pass: lxml's ``itertext()`` is quadratic in the
+    comments or processing instructions splitting a value.
+    """
+    if len(element) == 0:
+        return element.text or ""
+    return str(_STRING_VALUE(element))
+
 
 def local_name(tag: str) -> str:
     """``{namespace}name`` or ``name`` -> ``name``."""
