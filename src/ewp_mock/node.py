@@ -18,6 +18,7 @@ from ewp_client.codec import encode
 from ewp_client.errors import ConfigError
 from ewp_client.models import Institution, Manifest, OrganizationalUnit, StringWithOptionalLang
 from ewp_client.models.manifest_entries import ManifestEntry
+from ewp_client.ola import SendingLa
 from ewp_client.registry import Catalogue, render_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
@@ -30,7 +31,7 @@ from ewp_client.security import (
     key_id,
     load_public_key,
 )
-from ewp_client.server import Caller
+from ewp_client.server import Caller, InMemoryLaRepository
 from ewp_client.server.repository import (
     InMemoryApprovalRepository,
     InMemoryDirectory,
@@ -63,7 +64,7 @@ class MockNode:
         what it publishes. ``iias`` holds the agreements each HEI serves,
     ``approvals`` the approvals each gave to its partners' copies,
     ``directory`` the HEIs' institution records and units (a bare record per
-    HEI until a data set is loaded);
+    HEI until a data set is loaded), ``las`` the LAs each sends;
         ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
@@ -81,6 +82,7 @@ class MockNode:
             (Institution(hei_id=h, names=(StringWithOptionalLang(value=h, lang="en"),)), ())
             for h in config.hei_ids
         )
+        self.las = InMemoryLaRepository({h: () for h in config.hei_ids})
         self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
@@ -118,7 +120,7 @@ class MockNode:
         return kid
 
     def load_dataset(self, dataset: Dataset) -> None:
-        """Put ``dataset``'s institutions, units, IIAs and approvals of the served HEIs in the node.
+        """Put ``dataset``'s institutions, units, IIAs, approvals and LAs of the served HEIs in.
 
         HEIs of the data set this node does not serve are left out. An IIA's
         approvals come from its lifecycle record: approved locally when the
@@ -128,6 +130,7 @@ class MockNode:
         ``modified_since``.
         """
         records: dict[str, tuple[Institution, Sequence[OrganizationalUnit]]] = {}
+        las: dict[str, tuple[SendingLa, ...]] = {h: () for h in self.config.hei_ids}
         for hei_id in self.config.hei_ids:
             known = self.directory.institution(hei_id)
             if known is not None:
@@ -137,6 +140,7 @@ class MockNode:
             if hei is None:
                 continue
             records[hei_id] = (hei.institution, hei.ounits)
+            las[hei_id] = dataset.outgoing_las(hei_id)
             for served in dataset.served_iias(hei_id):
                 self.iias.put(
                     StoredIia(
@@ -148,6 +152,7 @@ class MockNode:
             for record in hei.approvals:
                 self.approvals.put(hei_id, record)
         self.directory = InMemoryDirectory(records.values())
+        self.las = InMemoryLaRepository(las)
 
     def caller(self, verified: VerifyResult) -> Caller:
         """The :class:`~ewp_client.server.Caller` a verified request proves."""

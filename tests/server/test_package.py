@@ -51,6 +51,7 @@ def test_every_public_name_of_the_modules_is_exported() -> None:
         "access",
         "answers",
         "institutions",
+        "las",
         "manifest",
         "middleware",
         "params",

@@ -22,7 +22,8 @@ What a SIS team puts in front of its own EWP endpoints, and what the
   out; the whole ``get`` and ``index`` endpoints over an
   :class:`IiaRepository`, :mod:`.repository`), :mod:`.la_cnr` (notifications
   in, stats out), :mod:`.institutions` (Institutions and OUnits over a
-  :class:`DirectoryRepository`).
+  :class:`DirectoryRepository`), :mod:`.las` (OMobility LAs reads over a
+  :class:`LaRepository`).
 
 A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike)::
 
@@ -75,6 +76,13 @@ from .la_cnr import (
     render_incoming_stats,
     render_notification_response,
 )
+from .las import (
+    InMemoryLaRepository,
+    LaRepository,
+    answer_las_get,
+    answer_las_index,
+    answer_las_stats,
+)
 from .manifest import HTTPSIG_ONLY, build_manifest, manifest_key
 from .middleware import (
     DEFAULT_MAX_BODY_BYTES,
@@ -94,6 +102,7 @@ from .params import (
     Parameters,
     academic_year_id,
     date_time_with_offset,
+    one_of,
     parse_form,
 )
 from .repository import (
@@ -142,12 +151,17 @@ __all__ = [
     "InMemoryApprovalRepository",
     "InMemoryDirectory",
     "InMemoryIiaRepository",
+    "InMemoryLaRepository",
     "LaCnrNotification",
+    "LaRepository",
     "Param",
     "Parameters",
     "StoredIia",
     "academic_year_id",
     "answer_institutions",
+    "answer_las_get",
+    "answer_las_index",
+    "answer_las_stats",
     "answer_ounits",
     "bad_request",
     "build_manifest",
@@ -158,6 +172,7 @@ __all__ = [
     "first_unrepresentable",
     "manifest_key",
     "may_read_stats",
+    "one_of",
     "parameters_of",
     "parse_form",
     "read_iia_ids",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .params import EndpointRules, Param, academic_year_id, date_time_with_offset
+from .params import EndpointRules, Param, academic_year_id, date_time_with_offset, one_of
 
 __all__ = [
     "ECHO",
@@ -90,7 +90,7 @@ LAS_INDEX: Final = EndpointRules(
         Param("receiving_hei_id", repeatable=True),
         Param("receiving_academic_year_id", check=academic_year_id),
         Param("global_id"),
-        Param("mobility_type"),
+        Param("mobility_type", check=one_of("blended", "doctoral", "semester")),
         _MODIFIED_SINCE,
     ),
 )

@@ -47,6 +47,7 @@ __all__ = [
     "Parameters",
     "academic_year_id",
     "date_time_with_offset",
+    "one_of",
     "parse_form",
 ]
 
@@ -84,6 +85,15 @@ def date_time_with_offset(value: str) -> str | None:
     except ValueError:
         return "is not a valid date and time"
     return None
+
+
+def one_of(*allowed: str) -> Check:
+    """A check accepting only the ``allowed`` values (an enumeration such as ``mobility_type``)."""
+
+    def check(value: str) -> str | None:
+        return None if value in allowed else f"is not one of {', '.join(allowed)}"
+
+    return check
 
 
 @dataclass(frozen=True, slots=True)

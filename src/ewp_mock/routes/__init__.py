@@ -16,6 +16,7 @@ from .echo import API as ECHO
 from .iias import API as IIAS
 from .iias import APPROVAL_API as IIAS_APPROVAL
 from .institutions import INSTITUTIONS_API_ROUTES, OUNITS_API_ROUTES
+from .las import API as LAS
 from .registry import router as registry_router
 
 __all__ = ["PARTNER_APIS", "MockApi", "discovery_router", "registry_router"]
@@ -27,6 +28,7 @@ PARTNER_APIS: tuple[MockApi, ...] = (
     IIAS_APPROVAL,
     IIA_CNR_API_ROUTES,
     IIA_APPROVAL_CNR_API_ROUTES,
+    LAS,
     LA_CNR_API_ROUTES,
     INSTITUTIONS_API_ROUTES,
     OUNITS_API_ROUTES,

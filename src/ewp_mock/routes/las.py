@@ -1,0 +1,88 @@
+"""OMobility LAs v1 ``get``, ``index`` and ``stats``: the LAs the node's HEIs send.
+
+``get`` and ``index`` take ``sending_hei_id`` and are one URL for the node;
+``stats`` has a URL per HEI. The answers are :mod:`ewp_client.server.las`'s
+over the node's LA store. ``update`` comes with the next issue (it acts).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ewp_client.errors import NotFound
+from ewp_client.models import LasEntry
+from ewp_client.namespaces import OMOBILITY_LAS_API
+from ewp_client.server import (
+    LAS_GET,
+    LAS_INDEX,
+    LAS_STATS,
+    answer_las_get,
+    answer_las_index,
+    answer_las_stats,
+)
+from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
+
+from ..config import MockConfig
+from ..directory import HTTPSIG_ONLY
+from ..parameters import request_parameters
+from ..security import SignedRequest, node_of, response_of
+from .api import MockApi
+
+__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS", "STATS_PATH"]
+
+GET_PATH: Final = "/ewp/las/get"
+INDEX_PATH: Final = "/ewp/las/index"
+STATS_PATH: Final = "/ewp/las/stats/{hei_id}"
+#: The ``max-omobility-ids`` the node publishes.
+MAX_IDS: Final = 20
+_LIMITS: Final = {MAX_OMOBILITY_IDS: MAX_IDS}
+
+router = APIRouter()
+
+
+def manifest_entry(config: MockConfig, hei_id: str) -> LasEntry:
+    return LasEntry(
+        version=OMOBILITY_LAS_API.version,
+        http_security=HTTPSIG_ONLY,
+        get_url=config.url(GET_PATH),
+        index_url=config.url(INDEX_PATH),
+        stats_url=config.url(STATS_PATH.format(hei_id=hei_id)),
+        max_omobility_ids=MAX_IDS,
+    )
+
+
+@router.api_route(GET_PATH, methods=list(LAS_GET.methods))
+async def las_get(request: Request, verified: SignedRequest) -> Response:
+    node = node_of(request)
+    params = request_parameters(request, verified, LAS_GET, _LIMITS)
+    return response_of(answer_las_get(node.las, caller=node.caller(verified), params=params))
+
+
+@router.api_route(INDEX_PATH, methods=list(LAS_INDEX.methods))
+async def las_index(request: Request, verified: SignedRequest) -> Response:
+    node = node_of(request)
+    params = request_parameters(request, verified, LAS_INDEX)
+    return response_of(answer_las_index(node.las, caller=node.caller(verified), params=params))
+
+
+@router.api_route(STATS_PATH, methods=list(LAS_STATS.methods))
+async def las_stats(hei_id: str, request: Request, verified: SignedRequest) -> Response:
+    node = node_of(request)
+    if hei_id not in node.config.hei_ids:
+        raise NotFound(f"this node serves no HEI {hei_id!r}", status=404)
+    request_parameters(request, verified, LAS_STATS)
+    return response_of(answer_las_stats(node.las, hei_id=hei_id, caller=node.caller(verified)))
+
+
+API: Final = MockApi(
+    router=router,
+    manifest_entry=manifest_entry,
+    endpoints=lambda config: {
+        GET_PATH: LAS_GET,
+        INDEX_PATH: LAS_INDEX,
+        **{STATS_PATH.format(hei_id=h): LAS_STATS for h in config.hei_ids},
+    },
+)
