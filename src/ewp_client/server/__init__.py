@@ -82,6 +82,7 @@ from .las import (
     answer_las_get,
     answer_las_index,
     answer_las_stats,
+    is_served,
 )
 from .manifest import HTTPSIG_ONLY, build_manifest, manifest_key
 from .middleware import (
@@ -170,6 +171,7 @@ __all__ = [
     "error_answer",
     "escape_unrepresentable",
     "first_unrepresentable",
+    "is_served",
     "manifest_key",
     "may_read_stats",
     "one_of",
