@@ -18,7 +18,7 @@ from ewp_client.codec import encode
 from ewp_client.errors import ConfigError
 from ewp_client.models import Institution, Manifest, OrganizationalUnit, StringWithOptionalLang
 from ewp_client.models.manifest_entries import ManifestEntry
-from ewp_client.ola import SendingLa
+from ewp_client.ola import ReceivedLa, SendingLa
 from ewp_client.registry import Catalogue, render_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
@@ -64,7 +64,8 @@ class MockNode:
         what it publishes. ``iias`` holds the agreements each HEI serves,
     ``approvals`` the approvals each gave to its partners' copies,
     ``directory`` the HEIs' institution records and units (a bare record per
-    HEI until a data set is loaded), ``las`` the LAs each sends;
+    HEI until a data set is loaded), ``las`` the LAs each sends,
+    ``incoming_las`` those each receives (LA CNR ``stats``);
         ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
@@ -83,6 +84,7 @@ class MockNode:
             for h in config.hei_ids
         )
         self.las = InMemoryLaRepository({h: () for h in config.hei_ids})
+        self.incoming_las: dict[str, tuple[ReceivedLa, ...]] = {}
         self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
@@ -141,6 +143,7 @@ class MockNode:
                 continue
             records[hei_id] = (hei.institution, hei.ounits)
             las[hei_id] = dataset.outgoing_las(hei_id)
+            self.incoming_las[hei_id] = dataset.incoming_las(hei_id)
             for served in dataset.served_iias(hei_id):
                 self.iias.put(
                     StoredIia(

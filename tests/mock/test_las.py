@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from ewp_client import AsyncEwpClient, AsyncLasClient, AsyncRegistryClient
+from ewp_client import AsyncEwpClient, AsyncLaCnrClient, AsyncLasClient, AsyncRegistryClient
 from ewp_client.error_response import parse_error_response
 from ewp_client.errors import Forbidden
 from ewp_client.ola import VersionStatus
@@ -86,3 +86,11 @@ async def test_the_stats_portal_reads_the_outgoing_counters(app: object) -> None
     (year,) = stats.academic_years
     assert year.receiving_academic_year_id == "2026/2027"
     assert year.la_outgoing_total == len(PUBLISHED)
+
+
+async def test_the_stats_portal_reads_uni_bs_incoming_counters(app: object) -> None:
+    async for las in las_client(app, 5):
+        stats = await AsyncLaCnrClient(las.client).stats(UNI_B)
+    (year,) = stats.academic_years
+    assert year.receiving_academic_year_id == "2026/2027"
+    assert year.la_incoming_total == len(PUBLISHED)

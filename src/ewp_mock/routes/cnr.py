@@ -5,7 +5,8 @@ A notification that passes the :mod:`ewp_client.server.endpoints` rules is
 answered 200 with the API's empty response at once, unknown ids included;
 acting on it (refetching the changed object) comes with the node's outbox.
 The LA CNR ``stats`` of incoming LAs is for the Stats Portal (403 to
-others); the node holds no LAs yet, so its counters are empty.
+others), counted by :func:`ewp_client.ola.incoming_stats_response` over the
+LAs the HEI receives (from the data set).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ewp_client.models import (
     LaCnrEntry,
 )
 from ewp_client.namespaces import IIA_APPROVAL_CNR_API, IIA_CNR_API, OMOBILITY_LA_CNR_API
+from ewp_client.ola import incoming_stats_response
 from ewp_client.server import (
     IIA_APPROVAL_CNR,
     IIA_CNR,
@@ -33,7 +35,6 @@ from ewp_client.server import (
     LA_CNR_STATS,
     EndpointRules,
     check_stats_access,
-    render_incoming_stats,
     render_notification_response,
 )
 from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
@@ -100,7 +101,8 @@ async def la_cnr_stats(hei_id: str, request: Request, verified: SignedRequest) -
     _served(request, hei_id)
     request_parameters(request, verified, LA_CNR_STATS)
     check_stats_access(node_of(request).caller(verified))
-    return xml_response(render_incoming_stats(()))
+    records = node_of(request).incoming_las.get(hei_id, ())
+    return xml_response(encode(incoming_stats_response(records)))
 
 
 IIA_CNR_API_ROUTES: Final = MockApi(
