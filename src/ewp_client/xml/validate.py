@@ -3,21 +3,24 @@
 The document is parsed first with the hardened parser: that tree is what
 :func:`validate` returns, and that parser the judge of well-formedness
 (libxml2's validating push parser lets some malformed start tags through).
-The verdict then comes from libxml2 (through lxml) validating the bytes *as it
-parses* (SAX mode), with the schema compiled once per thread
-(:func:`~.schemas.validator`); no lock is ever held.
+The schema is compiled once per thread (:func:`~.schemas.validator`); no lock
+is ever held. Then one of two ways, each linear where the other is not:
 
-Why not validate the parsed tree: for every error on a tree, lxml records
-the node's XPath, which libxml2 computes by walking all its preceding
-siblings, so ``n`` invalid siblings (10,000 empty ``<iia/>``) cost ``O(n²)``
-before the first message can be read. In SAX mode errors carry no node, and
-so no location either; the diagnostics find it (:mod:`.diagnostics`).
+* A narrow, shallow tree (:func:`_narrow`) is validated as a tree, libxml2's
+  fastest way, and every error is counted. For each error lxml records the
+  node's XPath, walking its preceding siblings at every level: that is why
+  the tree must be narrow (10,000 invalid ``<iia/>`` side by side would cost
+  ``O(n²)``).
+* Anything wider or deeper is validated as libxml2 parses it (SAX mode),
+  errors counted up to ``count_limit`` (:data:`DEFAULT_COUNT_LIMIT`; then
+  validation stops and the count is marked as a lower bound, which bounds the
+  time and memory the error log takes). Those errors carry no location; the
+  first ``max_violations`` are found again by :mod:`.diagnostics`. Values
+  the streaming validator would read in many pieces (references, comments,
+  CDATA: quadratic there) are first rewritten by :func:`streamable`.
 
-An invalid document is reported with its first ``max_violations``
-violations (sorted by line) and the count of all of them up to
-``count_limit`` (:data:`DEFAULT_COUNT_LIMIT`): then validation stops and the
-count is marked as a lower bound, which bounds both the time and the memory a
-hostile document can make the error log take.
+Either way the violations listed are the first ``max_violations``, sorted by
+line.
 """
 
 from __future__ import annotations
