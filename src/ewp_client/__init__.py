@@ -76,6 +76,7 @@ from .errors import (
     XmlRefusedError,
     XmlTooDeepError,
     XmlTooLargeError,
+    XmlTooManyAttributesError,
 )
 from .xml import ParserLimits, is_valid, parse_xml, validate
 
@@ -216,6 +217,7 @@ __all__ = [
     "XmlRefusedError",
     "XmlTooDeepError",
     "XmlTooLargeError",
+    "XmlTooManyAttributesError",
     "is_valid",
     "parse_xml",
     "validate",

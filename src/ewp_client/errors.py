@@ -18,7 +18,8 @@ the message, so that callers and tests can act on them.
     │   │   └── XmlRefusedError ................ refused before parsing (construct)
     │   │       ├── DtdForbiddenError .......... DOCTYPE / entity declarations
     │   │       ├── XmlTooLargeError ........... over the byte limit
-    │   │       └── XmlTooDeepError ............ nesting over the depth limit
+    │   │       ├── XmlTooDeepError ............ nesting over the depth limit
+    │   │       └── XmlTooManyAttributesError .. an element over the attribute limit
     │   ├── UnknownDocumentError ............... root namespace has no bundled schema
     │   │   └── UnexpectedDocumentError ........ a known document, not the one expected
     │   └── SchemaValidationError .............. violations (the first N), total, more
@@ -148,6 +149,7 @@ __all__ = [
     "XmlRefusedError",
     "XmlTooDeepError",
     "XmlTooLargeError",
+    "XmlTooManyAttributesError",
 ]
 
 
@@ -266,6 +268,23 @@ class XmlTooDeepError(XmlRefusedError):
     """Elements nest deeper than the configured limit."""
 
     construct = "depth"
+
+    def __init__(self, message: str, *, limit: int, line: int | None = None):
+        super().__init__(message, line=line)
+        self.limit = limit
+
+
+class XmlTooManyAttributesError(XmlRefusedError):
+    """An element carries more attributes than the configured limit.
+
+    No EWP element has more than a handful; the limit exists because checking
+    each attribute of one start tag against a schema costs a formatted error
+    apiece, all at once, so a single element with tens of thousands of
+    undeclared attributes would make reporting a document far dearer than
+    validating it (Java's parsers cap it too).
+    """
+
+    construct = "attributes"
 
     def __init__(self, message: str, *, limit: int, line: int | None = None):
         super().__init__(message, line=line)

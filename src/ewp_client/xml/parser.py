@@ -23,12 +23,21 @@ from typing import Final, TypedDict
 
 from lxml import etree
 
-from ..errors import DtdForbiddenError, MalformedXmlError, XmlTooDeepError, XmlTooLargeError
+from ..errors import (
+    DtdForbiddenError,
+    MalformedXmlError,
+    XmlTooDeepError,
+    XmlTooLargeError,
+    XmlTooManyAttributesError,
+)
 
 #: Largest document accepted by default (the production Registry catalogue is a few MiB).
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 #: Deepest element nesting accepted by default; libxml2's own hard limit.
 DEFAULT_MAX_DEPTH: Final = 256
+#: Most attributes one element may carry by default. EWP elements carry a few
+#: (``xml:lang``, a marker or two); namespace declarations do not count.
+DEFAULT_MAX_ATTRIBUTES: Final = 256
 
 # Items allowed before the root element: white space, the XML declaration,
 # comments and processing instructions. Anything else starting with "<!" there
@@ -43,6 +52,7 @@ class ParserLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_attributes: int = DEFAULT_MAX_ATTRIBUTES
 
 
 DEFAULT_LIMITS: Final = ParserLimits()
@@ -181,7 +191,11 @@ def screen(data: bytes | bytearray | memoryview, limits: ParserLimits = DEFAULT_
 
 
 def check_tree(tree: etree._ElementTree, limits: ParserLimits = DEFAULT_LIMITS) -> None:
-    """The checks made on a tree libxml2 built from partner bytes: no DOCTYPE, the depth limit."""
+    """The checks made on a tree libxml2 built from partner bytes.
+
+    No DOCTYPE, the depth limit, and the attribute limit (one XPath step in
+    libxml2, a small fraction of what parsing costs).
+    """
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # Only reached by an encoding the prolog scan misread: refuse all the same.
         raise DtdForbiddenError(
@@ -190,6 +204,20 @@ def check_tree(tree: etree._ElementTree, limits: ParserLimits = DEFAULT_LIMITS) 
             line=1,
         )
     _check_depth(tree, limits.max_depth)
+    _check_attributes(tree, limits.max_attributes)
+
+
+def _check_attributes(tree: etree._ElementTree, limit: int) -> None:
+    # ``//@*[n]``: the n-th attribute of any element, the cheapest form libxml2 knows.
+    crowded = tree.xpath(f"//@*[{limit + 1}]")
+    if isinstance(crowded, list) and crowded:
+        first = crowded[0]
+        owner = first.getparent() if isinstance(first, etree._ElementUnicodeResult) else None
+        raise XmlTooManyAttributesError(
+            f"an element carries more than {limit} attributes",
+            limit=limit,
+            line=owner.sourceline if owner is not None else None,
+        )
 
 
 def syntax_error(exc: etree.XMLSyntaxError, limits: ParserLimits) -> MalformedXmlError:

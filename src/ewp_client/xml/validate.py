@@ -30,7 +30,7 @@ from typing import Final
 
 from lxml import etree
 
-from ..errors import SchemaValidationError, UnknownDocumentError
+from ..errors import ConfigError, SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import MAX_CHUNK, MIN_CHUNK, Range, Verdict, from_log, locate
 from .parser import (
@@ -193,8 +193,11 @@ def _prepare(
 #: The widest and deepest a tree may be to be validated as a tree (see :func:`_narrow`).
 TREE_MAX_CHILDREN: Final = 256
 TREE_MAX_DEPTH: Final = 32
+#: The most attributes an element may carry for its document to be validated as a tree.
+TREE_MAX_ATTRIBUTES: Final = 16
 _WIDE: Final = etree.XPath(f"boolean(//*[{TREE_MAX_CHILDREN + 1}])")  # a child that far
 _DEEP: Final = etree.XPath("boolean(/*" + "/*" * TREE_MAX_DEPTH + ")")
+_CROWDED: Final = etree.XPath(f"boolean(//@*[{TREE_MAX_ATTRIBUTES + 1}])")
 
 
 def _narrow(tree: etree._ElementTree) -> bool:
@@ -204,9 +207,12 @@ def _narrow(tree: etree._ElementTree) -> bool:
     preceding siblings at every level: bounded here by
     ``TREE_MAX_DEPTH * TREE_MAX_CHILDREN`` steps, a few microseconds, the
     order of what libxml2 spends on the error anyway. Wider or deeper
-    documents are validated as they are parsed (:func:`check`).
+    documents are validated as they are parsed (:func:`check`), and so are
+    documents whose elements carry many attributes: a tree's validation
+    reports every undeclared attribute (a formatted error apiece), the
+    streaming one stops counting at ``count_limit``.
     """
-    return not _WIDE(tree) and not _DEEP(tree)
+    return not _WIDE(tree) and not _DEEP(tree) and not _CROWDED(tree)
 
 
 def _validate_tree(
@@ -288,7 +294,7 @@ def validate(
     ``count_limit`` (``total_is_exact`` is then false).
     """
     if max_violations < 1:
-        raise ValueError("max_violations must be at least 1")
+        raise ConfigError(f"max_violations must be at least 1, not {max_violations}")
     tree, info, data = _prepare(document, schema, limits)
     if _narrow(tree):
         return _validate_tree(tree, info, max_violations)
