@@ -18,9 +18,10 @@ What a SIS team puts in front of its own EWP endpoints, and what the
 * :mod:`.answers`: answers as plain data (:class:`Answer`), errors rendered as
   ``error-response`` with the status of their type;
 * :mod:`.manifest`: the Discovery v6 manifest (one HEI per manifest);
-* per-API helpers: :mod:`.iias` (ids in, answers with the kit's ``iia-hash``
-  out; the whole ``get`` and ``index`` endpoints over an
-  :class:`IiaRepository`, :mod:`.repository`), :mod:`.la_cnr` (notifications
+* per-API answers over small store Protocols (:mod:`.repository`): :mod:`.iias`
+  (IIAs ``get`` / ``index`` / ``stats`` with the kit's ``iia-hash`` computed on
+  each answer, and IIA Approval, over an :class:`IiaRepository` and an
+  :class:`ApprovalRepository`), :mod:`.la_cnr` (notifications
   in, stats out), :mod:`.institutions` (Institutions and OUnits over a
   :class:`DirectoryRepository`), :mod:`.las` (OMobility LAs reads over a
   :class:`LaRepository`).
@@ -43,6 +44,7 @@ A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike):
 ``store`` is the team's :class:`IiaRepository`, ``resolver`` a
 :class:`~ewp_client.security.KeyResolver` over the Registry catalogue
 (:class:`~ewp_client.registry.resolver.CatalogueKeyResolver`).
+
 Errors the app raises (:class:`~ewp_client.errors.InvalidParameter`,
 :class:`~ewp_client.errors.MethodNotAllowed`, ...) are answered by the
 middleware as their ``error-response``, signed like any other answer.
