@@ -11,7 +11,6 @@ import argparse
 from typing import Any
 
 from ..errors import EwpError, MalformedXmlError, SchemaValidationError
-from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from ._common import add_json_flag, emit_json, read_input
 from .contract import (
@@ -52,16 +51,14 @@ def check_file(name: str) -> dict[str, Any]:
     well-formed, 2 otherwise).
     """
     data = read_input(name)
-    namespace = None
     try:
-        tree = parse_xml(data)
-        namespace = _namespace(tree.getroot().tag)
-        validate(tree)
+        # From the bytes: a wide document is validated as it is read, not re-serialised.
+        namespace = _namespace(validate(data).getroot().tag)
     except SchemaValidationError as exc:
         return {
             "file": name,
             "valid": False,
-            "namespace": namespace,
+            "namespace": exc.namespace,
             "errors": [
                 {"line": v.line, "path": v.path, "message": v.message}
                 for v in sorted_violations(exc)
