@@ -28,10 +28,10 @@ def test_no_module_of_the_package_imports_a_web_framework_or_http_client() -> No
     assert found == []
 
 
-def test_importing_the_package_loads_no_web_framework() -> None:
+def test_importing_the_package_loads_no_web_framework_and_no_http_client() -> None:
     code = (
         "import sys, ewp_client.server; "
-        "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn') if m in sys.modules))"
+        "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

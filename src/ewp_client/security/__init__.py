@@ -6,11 +6,11 @@ authentication, all built on the one :func:`signing_string`. Keys are looked up
 through a :class:`KeyResolver`. :class:`EwpAuth` wires the client side into httpx.
 """
 
+import typing as _typing
+
 from .algorithm import RSA_SHA256, sign_rsa_sha256, verify_rsa_sha256
-from .body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from .dates import check_date, format_http_date, parse_http_date
 from .digest import SHA256, digest_header, parse_digest, sha256_base64, verify_digest
-from .httpx_auth import BUDGET, RAW_BODY, VERIFIED, EwpAuth
 from .keys import (
     MIN_GENERATED_BITS,
     PRIVATE_KEY_MODE,
@@ -43,6 +43,38 @@ from .signature_params import (
     parse_signature_params,
 )
 from .signing_string import REQUEST_TARGET, combine_headers, request_target, signing_string
+
+if _typing.TYPE_CHECKING:
+    from .body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
+    from .httpx_auth import BUDGET, RAW_BODY, VERIFIED, EwpAuth
+
+#: What the client side adds (httpx): imported on first use, so the sans-I/O
+#: server half (:mod:`ewp_client.server`) loads no HTTP client.
+_LAZY: dict[str, str] = {
+    "BUDGET": ".httpx_auth",
+    "DEFAULT_DEADLINE": ".body",
+    "DEFAULT_MAX_RESPONSE_SIZE": ".body",
+    "EwpAuth": ".httpx_auth",
+    "RAW_BODY": ".httpx_auth",
+    "ReadBudget": ".body",
+    "VERIFIED": ".httpx_auth",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "BUDGET",
