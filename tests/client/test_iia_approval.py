@@ -19,7 +19,6 @@ from ewp_client.client import (
     RetryPolicy,
 )
 from ewp_client.client.iia_approval import approval_calls
-from ewp_client.client.iias import read_iia_ids
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import BadRequest, PartnerServerError, SchemaValidationError
 from ewp_client.iia import compute_iia_hashes
@@ -32,6 +31,7 @@ from ewp_client.iia.approval import (
 )
 from ewp_client.models import IiaApproval, IiasApprovalResponse
 from ewp_client.namespaces import IIAS_APPROVAL_V2_NS
+from ewp_client.server.iias import read_iia_ids
 from tests.iia.served_copies import copy_of, months_changed, served
 from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
 

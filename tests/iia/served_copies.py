@@ -12,7 +12,6 @@ import dataclasses
 
 from lxml import etree
 
-from ewp_client.client.iias import render_get_response
 from ewp_client.models import (
     CooperationConditions,
     Iia,
@@ -25,6 +24,7 @@ from ewp_client.models import (
     SubjectArea,
 )
 from ewp_client.namespaces import IIAS_V7_GET_NS
+from ewp_client.server.iias import render_get_response
 from ewp_client.xml import parse_xml
 
 NORTH = "north.example.org"

@@ -27,7 +27,6 @@ from ewp_client.client.iia_cnr import (
     read_approval_cnr,
     read_iia_cnr,
 )
-from ewp_client.client.iias import stamp_iia_hashes
 from ewp_client.codec import decode
 from ewp_client.errors import ApprovalRefusedError
 from ewp_client.iia import IiaHash, compute_iia_hashes
@@ -40,6 +39,7 @@ from ewp_client.iia.approval import (
 )
 from ewp_client.models import IiasApprovalResponse
 from ewp_client.namespaces import IIAS_APPROVAL_V2_NS, IIAS_V7_GET_NS
+from ewp_client.server.iias import stamp_iia_hashes
 from ewp_client.xml import parse_xml
 
 

@@ -44,7 +44,6 @@ from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, Signi
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
 from ..security.httpx_auth import BUDGET
 from ..security.resolver import KeyResolver
-from ..server.answers import bad_request as bad_request  # moved; kept for iia_cnr
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .retry import CallKind, RetryPolicy, retryable_status

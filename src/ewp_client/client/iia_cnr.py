@@ -26,8 +26,9 @@ from ..codec import decode, encode
 from ..iia.approval import ApprovalRecord
 from ..models import IiaApprovalCnrResponse, IiaCnrResponse
 from ..namespaces import IIA_APPROVAL_CNR_API, IIA_CNR_API
+from ..server.answers import bad_request
 from .async_ import AsyncEwpClient
-from .base import EwpCall, bad_request
+from .base import EwpCall
 from .retry import CallKind
 from .sync import EwpClient
 

@@ -18,8 +18,7 @@ approve (:meth:`IiaCopy.approve`).
 
 The serving side (reading ``iia_id`` parameters, writing answers whose
 ``iia-hash`` is the kit's hash of that very answer) is in
-:mod:`ewp_client.server.iias`; ``read_iia_ids``, ``render_get_response`` and
-``stamp_iia_hashes`` are still importable from here for existing callers.
+:mod:`ewp_client.server.iias`.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from ..iia.approval import ApprovalRecord, approve
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
 from ..namespaces import IIAS_API
-from ..server.iias import read_iia_ids, render_get_response, stamp_iia_hashes
 from ..xml.parser import parse_xml
 from .async_ import AsyncEwpClient
 from .base import (
@@ -59,9 +57,6 @@ __all__ = [
     "get_calls",
     "index_call",
     "merge_get_answers",
-    "read_iia_ids",
-    "render_get_response",
-    "stamp_iia_hashes",
     "stats_call",
 ]
 
