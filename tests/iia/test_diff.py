@@ -104,7 +104,6 @@ def test_one_changed_field_is_named_exactly_on_every_vector(
             else:
                 wrong.append((path.name, expected, result.differences))
     line = f"iia diff names the one changed field (iia-hash-vectors): {named}/{tried}"
-    print(line)
     figures(line)
     assert tried > 500
     assert wrong == []

@@ -100,7 +100,6 @@ def test_v6_versions_of_the_vectors_keep_their_approval(
         if check.stands and check.approval_hash == expected and check.differences == ():
             stands += 1
     line = f"v6 approvals carried over (v6 versions of iia-hash-vectors): {stands}/{tried}"
-    print(line)
     figures(line)
     assert tried >= 20
     assert stands == tried
