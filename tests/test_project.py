@@ -58,7 +58,6 @@ def test_ruff_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.skip(reason="enabled once the tree is formatted")
 def test_ruff_format_is_clean() -> None:
     proc = subprocess.run(
         [

@@ -78,10 +78,12 @@ def parse_error_response(body: bytes) -> ErrorMessages:
         return ErrorMessages((None, None))
     dev = root.find(_DEV)
     user = root.find(_USER)
-    return ErrorMessages((
-        (dev.text or "").strip() if dev is not None else None,
-        (user.text or "").strip() if user is not None else None,
-    ))
+    return ErrorMessages(
+        (
+            (dev.text or "").strip() if dev is not None else None,
+            (user.text or "").strip() if user is not None else None,
+        )
+    )
 
 
 def partner_error(status: int, body: bytes, *, url: str | None = None) -> PartnerError:

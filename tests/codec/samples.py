@@ -131,4 +131,3 @@ def learning_agreement() -> LearningAgreement:
 
 def get_response() -> LasGetResponse:
     return LasGetResponse(las=(learning_agreement(),))
-

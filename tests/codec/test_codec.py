@@ -53,7 +53,8 @@ def test_sample_learning_agreement_round_trips() -> None:
 def test_index_response_bytes_on_the_wire() -> None:
     data = encode(LasIndexResponse(omobility_ids=("a-1", "b-2")))
     assert data == (
-        DECL + f'<omobility-las-index-response xmlns="{LAS_INDEX_NS}">'.encode()
+        DECL
+        + f'<omobility-las-index-response xmlns="{LAS_INDEX_NS}">'.encode()
         + b"<omobility-id>a-1</omobility-id><omobility-id>b-2</omobility-id>"
         + b"</omobility-las-index-response>"
     )
@@ -69,7 +70,7 @@ def test_update_request_uses_stable_prefixes() -> None:
     root = encode_element(request)
     assert root.nsmap == {None: LAS_UPDATE_REQUEST_NS, "la": LAS_GET_NS}
     assert etree.QName(root[1]).localname == "approve-proposal-v1"
-    assert b'<la:timestamp>2025-10-05T09:30:00+01:00</la:timestamp>' in encode(request)
+    assert b"<la:timestamp>2025-10-05T09:30:00+01:00</la:timestamp>" in encode(request)
     assert_round_trip(encode(request), LasUpdateRequest)
 
 
@@ -159,8 +160,10 @@ def test_wrong_document_for_the_model() -> None:
 
 def test_malformed_and_hostile_bytes_are_refused() -> None:
     with pytest.raises(MalformedXmlError) as info:
-        decode(b"<omobility-las-index-response>\n<oops></omobility-las-index-response>",
-               LasIndexResponse)
+        decode(
+            b"<omobility-las-index-response>\n<oops></omobility-las-index-response>",
+            LasIndexResponse,
+        )
     assert info.value.line == 2
     hostile = (
         b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'

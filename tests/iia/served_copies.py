@@ -31,40 +31,51 @@ NORTH = "north.example.org"
 SOUTH = "south.example.org"
 
 
-def conditions(*, months: str = "5", not_yet_defined: bool = False,
-               v6_value: str | None = None) -> CooperationConditions:
+def conditions(
+    *, months: str = "5", not_yet_defined: bool = False, v6_value: str | None = None
+) -> CooperationConditions:
     """Students North -> South for studies, and South's teachers to North."""
     return CooperationConditions(
-        student_studies=(StudentStudiesMobilitySpec(
-            sending_hei_id=NORTH, receiving_hei_id=SOUTH,
-            receiving_first_academic_year_id="2025/2026",
-            receiving_last_academic_year_id="2028/2029",
-            mobilities_per_year=MobilitiesPerYear(
-                value="4", not_yet_defined=True if not_yet_defined else None),
-            recommended_language_skills=(RecommendedLanguageSkill(language="en",
-                                                                  cefr_level="B2"),),
-            subject_areas=(SubjectArea(isced_f_code=IscedFCode(value="0613",
-                                                               v6_value=v6_value)),),
-            total_months_per_year=months, blended="false", eqf_levels=("6", "7"),
-        ),),
-        staff_teachers=(StaffTeacherMobilitySpec(
-            sending_hei_id=SOUTH, receiving_hei_id=NORTH,
-            receiving_first_academic_year_id="2025/2026",
-            receiving_last_academic_year_id="2026/2027",
-            mobilities_per_year=MobilitiesPerYear(value="2"),
-            recommended_language_skills=(RecommendedLanguageSkill(language="fr",
-                                                                  cefr_level="C1"),),
-            total_days_per_year="5",
-        ),),
+        student_studies=(
+            StudentStudiesMobilitySpec(
+                sending_hei_id=NORTH,
+                receiving_hei_id=SOUTH,
+                receiving_first_academic_year_id="2025/2026",
+                receiving_last_academic_year_id="2028/2029",
+                mobilities_per_year=MobilitiesPerYear(
+                    value="4", not_yet_defined=True if not_yet_defined else None
+                ),
+                recommended_language_skills=(
+                    RecommendedLanguageSkill(language="en", cefr_level="B2"),
+                ),
+                subject_areas=(
+                    SubjectArea(isced_f_code=IscedFCode(value="0613", v6_value=v6_value)),
+                ),
+                total_months_per_year=months,
+                blended="false",
+                eqf_levels=("6", "7"),
+            ),
+        ),
+        staff_teachers=(
+            StaffTeacherMobilitySpec(
+                sending_hei_id=SOUTH,
+                receiving_hei_id=NORTH,
+                receiving_first_academic_year_id="2025/2026",
+                receiving_last_academic_year_id="2026/2027",
+                mobilities_per_year=MobilitiesPerYear(value="2"),
+                recommended_language_skills=(
+                    RecommendedLanguageSkill(language="fr", cefr_level="C1"),
+                ),
+                total_days_per_year="5",
+            ),
+        ),
     )
 
 
-def copy_of(hei: str, own_id: str, other: str, other_id: str | None, **options: object
-            ) -> Iia:
+def copy_of(hei: str, own_id: str, other: str, other_id: str | None, **options: object) -> Iia:
     """``hei``'s copy: itself first with ``own_id``, then ``other`` (``other_id`` once mapped)."""
     return Iia(
-        partners=(IiaPartner(hei_id=hei, iia_id=own_id),
-                  IiaPartner(hei_id=other, iia_id=other_id)),
+        partners=(IiaPartner(hei_id=hei, iia_id=own_id), IiaPartner(hei_id=other, iia_id=other_id)),
         in_effect=True,
         cooperation_conditions=conditions(**options),  # type: ignore[arg-type]
         iia_hash="0" * 64,
@@ -101,7 +112,12 @@ def with_declared_hash(document: bytes, value: str) -> bytes:
 
 def months_changed(iia: Iia, months: str) -> Iia:
     """``iia`` with the studies mobility's months per year changed (a hashed field)."""
-    spec = dataclasses.replace(iia.cooperation_conditions.student_studies[0],
-                               total_months_per_year=months)
-    return dataclasses.replace(iia, cooperation_conditions=dataclasses.replace(
-        iia.cooperation_conditions, student_studies=(spec,)))
+    spec = dataclasses.replace(
+        iia.cooperation_conditions.student_studies[0], total_months_per_year=months
+    )
+    return dataclasses.replace(
+        iia,
+        cooperation_conditions=dataclasses.replace(
+            iia.cooperation_conditions, student_studies=(spec,)
+        ),
+    )

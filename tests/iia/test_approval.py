@@ -49,9 +49,13 @@ def refusal(document: bytes | object, **kwargs: object) -> ApprovalRefusedError:
 def test_a_mapped_valid_copy_with_its_own_hash_is_approved() -> None:
     document = served(north())
     record = approve(document, partner_hei_id=NORTH, our_iia_id="s-1", pdf_file="pdf-7")
-    assert record == ApprovalRecord(partner_hei_id=NORTH, iia_id="n-1",
-                                    iia_hash=declared_hashes(document)[0], our_iia_id="s-1",
-                                    pdf_file="pdf-7")
+    assert record == ApprovalRecord(
+        partner_hei_id=NORTH,
+        iia_id="n-1",
+        iia_hash=declared_hashes(document)[0],
+        our_iia_id="s-1",
+        pdf_file="pdf-7",
+    )
 
 
 def test_the_record_quotes_the_hash_of_the_copy_approved() -> None:
@@ -90,8 +94,11 @@ def test_copy_mapped_to_another_of_our_ids_is_refused_as_unmapped() -> None:
     assert "'s-9'" in str(error)
 
 
-@pytest.mark.parametrize("copy", [north(not_yet_defined=True), north(v6_value="061")],
-                         ids=["not-yet-defined", "v6-value"])
+@pytest.mark.parametrize(
+    "copy",
+    [north(not_yet_defined=True), north(v6_value="061")],
+    ids=["not-yet-defined", "v6-value"],
+)
 def test_copy_carrying_v6_markers_is_not_valid_for_approval(copy: Iia) -> None:
     document = served(copy)
     assert compute_iia_hashes(document)[0].matches_declared  # only this rule is broken
@@ -107,10 +114,13 @@ def test_a_marker_on_another_iia_of_the_response_blocks_approval_too() -> None:
 
 
 def test_copy_served_with_iias_v6_is_not_approved_with_approval_v2() -> None:
-    partners = ("<partner><hei-id>a.example</hei-id><iia-id>A</iia-id></partner>"
-                "<partner><hei-id>b.example</hei-id><iia-id>B</iia-id></partner>")
-    document = response(iia(mobility("<sending-hei-id>a.example</sending-hei-id>"),
-                            partners=partners), version=6)
+    partners = (
+        "<partner><hei-id>a.example</hei-id><iia-id>A</iia-id></partner>"
+        "<partner><hei-id>b.example</hei-id><iia-id>B</iia-id></partner>"
+    )
+    document = response(
+        iia(mobility("<sending-hei-id>a.example</sending-hei-id>"), partners=partners), version=6
+    )
     error = refusal(document)
     assert error.reason == "not-valid-for-approval"
     assert "Approval v1" in str(error)
@@ -160,20 +170,26 @@ RECORDS = [
 
 
 def test_the_approval_answer_lists_the_callers_approved_ids_in_the_order_asked() -> None:
-    answer = approval_response(RECORDS, ["n-2", "unknown", "n-3", "n-1", "n-2"],
-                               caller_hei_id=NORTH)
-    assert answer == IiasApprovalResponse(approvals=(
-        IiaApproval(iia_id="n-2", iia_hash="2" * 64, pdf_file="pdf-2"),
-        IiaApproval(iia_id="n-1", iia_hash="4" * 64),  # the later approval is in force
-    ))
+    answer = approval_response(
+        RECORDS, ["n-2", "unknown", "n-3", "n-1", "n-2"], caller_hei_id=NORTH
+    )
+    assert answer == IiasApprovalResponse(
+        approvals=(
+            IiaApproval(iia_id="n-2", iia_hash="2" * 64, pdf_file="pdf-2"),
+            IiaApproval(iia_id="n-1", iia_hash="4" * 64),  # the later approval is in force
+        )
+    )
 
 
 def test_the_rendered_approval_answer_is_schema_valid_and_reads_back() -> None:
     rendered = render_approval_response(RECORDS, ["n-1", "n-2"], caller_hei_id=NORTH)
     assert decode(rendered, IiasApprovalResponse) == approval_response(
-        RECORDS, ["n-1", "n-2"], caller_hei_id=NORTH)
-    assert decode(render_approval_response(RECORDS, ["x"], caller_hei_id=NORTH),
-                  IiasApprovalResponse) == IiasApprovalResponse()
+        RECORDS, ["n-1", "n-2"], caller_hei_id=NORTH
+    )
+    assert (
+        decode(render_approval_response(RECORDS, ["x"], caller_hei_id=NORTH), IiasApprovalResponse)
+        == IiasApprovalResponse()
+    )
 
 
 # ------------------------------------------------------ reading their approvals
@@ -181,16 +197,24 @@ def test_the_rendered_approval_answer_is_schema_valid_and_reads_back() -> None:
 
 def test_each_of_our_iias_is_current_older_or_not_approved() -> None:
     ours = {"s-1": "a" * 64, "s-2": "b" * 64, "s-3": "c" * 64}
-    theirs = IiasApprovalResponse(approvals=(
-        IiaApproval(iia_id="s-2", iia_hash="9" * 64, pdf_file="signed.pdf"),
-        IiaApproval(iia_id="s-1", iia_hash="a" * 64),
-        IiaApproval(iia_id="s-7", iia_hash="7" * 64),
-    ))
+    theirs = IiasApprovalResponse(
+        approvals=(
+            IiaApproval(iia_id="s-2", iia_hash="9" * 64, pdf_file="signed.pdf"),
+            IiaApproval(iia_id="s-1", iia_hash="a" * 64),
+            IiaApproval(iia_id="s-7", iia_hash="7" * 64),
+        )
+    )
     assert approval_status(ours, theirs) == {
-        "s-1": PartnerApproval(iia_id="s-1", state=ApprovalState.CURRENT,
-                               current_hash="a" * 64, approved_hash="a" * 64),
-        "s-2": PartnerApproval(iia_id="s-2", state=ApprovalState.OLDER, current_hash="b" * 64,
-                               approved_hash="9" * 64, pdf_file="signed.pdf"),
+        "s-1": PartnerApproval(
+            iia_id="s-1", state=ApprovalState.CURRENT, current_hash="a" * 64, approved_hash="a" * 64
+        ),
+        "s-2": PartnerApproval(
+            iia_id="s-2",
+            state=ApprovalState.OLDER,
+            current_hash="b" * 64,
+            approved_hash="9" * 64,
+            pdf_file="signed.pdf",
+        ),
         "s-3": PartnerApproval(iia_id="s-3", state=ApprovalState.NONE, current_hash="c" * 64),
     }
 
@@ -198,17 +222,22 @@ def test_each_of_our_iias_is_current_older_or_not_approved() -> None:
 def test_status_from_our_served_copies_follows_a_modification() -> None:
     before = served(north())
     approval = IiaApproval(iia_id="n-1", iia_hash=declared_hashes(before)[0])
-    assert approval_status(compute_iia_hashes(before), [approval])["n-1"].state is \
-        ApprovalState.CURRENT
+    assert (
+        approval_status(compute_iia_hashes(before), [approval])["n-1"].state
+        is ApprovalState.CURRENT
+    )
     after = served(months_changed(north(), "7"))
     status = approval_status(compute_iia_hashes(after), [approval])["n-1"]
     assert status.state is ApprovalState.OLDER
-    assert (status.approved_hash, status.current_hash) == (declared_hashes(before)[0],
-                                                           declared_hashes(after)[0])
+    assert (status.approved_hash, status.current_hash) == (
+        declared_hashes(before)[0],
+        declared_hashes(after)[0],
+    )
 
 
 def test_a_current_approval_among_older_ones_counts_as_current() -> None:
-    approvals = [IiaApproval(iia_id="s-1", iia_hash="0" * 64),
-                 IiaApproval(iia_id="s-1", iia_hash="a" * 64)]
+    approvals = [
+        IiaApproval(iia_id="s-1", iia_hash="0" * 64),
+        IiaApproval(iia_id="s-1", iia_hash="a" * 64),
+    ]
     assert approval_status({"s-1": "a" * 64}, approvals)["s-1"].state is ApprovalState.CURRENT
-

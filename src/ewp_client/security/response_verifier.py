@@ -139,6 +139,4 @@ def _check_covered(request: SentRequest, params: SignatureParams, fields: dict[s
             raise MissingSignedHeaderError(
                 f"the response signature must cover {name!r}", header=name
             )
-    check_covered_present(
-        params, fields, signature="the response signature", message="response"
-    )
+    check_covered_present(params, fields, signature="the response signature", message="response")
