@@ -229,25 +229,24 @@ def test_parse_xml_refuses_a_truncated_document() -> None:
 # funicode), escaping ewp_client/xml/diagnostics.py in from_log (target
 # validate, run run9): libxml2 cuts an error's node path at 100 bytes, inside a
 # multi-byte character of a long non-ASCII element name, and lxml cannot decode
-# what is left.
+# what is left. Fixed: such an error is placed by its line.
 
 LONG_NAME = f'<response xmlns="{ECHO_NS}" xmlns:c="urn:x"><c:a{"中" * 50}/></response>'.encode()
-OPEN_PATH = "finding: a cut error path (long non-ASCII name) raises UnicodeDecodeError"
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_PATH)
 def test_an_element_with_a_long_non_ascii_name_is_a_schema_violation() -> None:
-    with pytest.raises(SchemaValidationError):
+    with pytest.raises(SchemaValidationError) as info:
         ewp_client.validate(LONG_NAME)
+    (violation,) = info.value.violations
+    assert violation.line == 1
+    assert violation.message.startswith("<c:a" + "中" * 50 + ">: not expected here")
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_PATH)
 def test_decoding_an_element_with_a_long_non_ascii_name_is_an_ewp_error() -> None:
     with pytest.raises(EwpError):
         decode(LONG_NAME, EchoResponse)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_PATH)
 def test_ewp_validate_reports_an_element_with_a_long_non_ascii_name(tmp_path: Path) -> None:
     file = tmp_path / "echo.xml"
     file.write_bytes(LONG_NAME)
@@ -264,8 +263,4 @@ def test_is_valid_calls_an_element_with_a_long_non_ascii_name_invalid() -> None:
 #: Findings still open, by (exception type, place) as the engine reports them, each with the
 #: reason its strict-xfail regression test gives: the short run reports them as expected
 #: failures, not as new findings. Remove an entry with its fix.
-OPEN_FINDINGS: dict[tuple[str, str], str] = {
-    ("builtins.UnicodeDecodeError", "src/lxml/apihelpers.pxi:1529 in lxml.etree.funicode"): (
-        OPEN_PATH
-    ),
-}
+OPEN_FINDINGS: dict[tuple[str, str], str] = {}

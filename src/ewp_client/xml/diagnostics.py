@@ -231,16 +231,43 @@ def _violations(
     return [violation for _, violation in out]
 
 
+def _entry_text(error: etree._LogEntry, field: str) -> str | None:
+    """``error.path`` or ``error.message``, or ``None`` when lxml cannot decode it.
+
+    libxml2 cuts a node's path at 100 bytes, which may fall inside a multi-byte
+    character of a long element name; lxml then fails to decode it.
+    """
+    try:
+        value = getattr(error, field)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def from_log(tree: etree._ElementTree, errors: list[etree._LogEntry]) -> list[Violation]:
-    """Violations from libxml2's errors on ``tree`` (each names its node's XPath), by line."""
+    """Violations from libxml2's errors on ``tree`` (each names its node's XPath), by line.
+
+    An error whose path cannot be read or resolved is placed on the first
+    element starting on its line.
+    """
     root = tree.getroot()
     namespaces = {prefix: ns for prefix, ns in root.nsmap.items() if prefix}
     found: list[tuple[str, etree._Element | None]] = []
+    first_on_line: dict[int, etree._Element] | None = None
     for error in errors:
         element: etree._Element | None = None
+        path = _entry_text(error, "path")
         with contextlib.suppress(etree.XPathError):
-            nodes = tree.xpath(error.path, namespaces=namespaces) if error.path else []
+            nodes = tree.xpath(path, namespaces=namespaces) if path else []
             if isinstance(nodes, list) and nodes and isinstance(nodes[0], etree._Element):
                 element = nodes[0]
-        found.append((error.message, element))
+        if element is None and error.line:
+            if first_on_line is None:
+                first_on_line = {}
+                for node in root.iter(etree.Element):
+                    if node.sourceline is not None:
+                        first_on_line.setdefault(node.sourceline, node)
+            element = first_on_line.get(error.line)
+        message = _entry_text(error, "message") or "the document breaks its schema here"
+        found.append((message, element))
     return _violations(found, None)
