@@ -242,7 +242,13 @@ def parse_xml(
     out of the tree (text on either side of one joins up), for readers to whom
     they mean nothing, such as the iia-hash.
     """
-    data = screen(data, limits)
+    return parse_screened(screen(data, limits), limits=limits, keep_comments=keep_comments)
+
+
+def parse_screened(
+    data: bytes, *, limits: ParserLimits = DEFAULT_LIMITS, keep_comments: bool = True
+) -> etree._ElementTree:
+    """:func:`parse_xml` for bytes that already passed :func:`screen` (not screened twice)."""
     try:
         parser = _parsers.keeping if keep_comments else _parsers.stripping
         root = etree.fromstring(data, parser)

@@ -39,6 +39,7 @@ from .parser import (
     ParserLimits,
     as_tree,
     check_tree,
+    parse_screened,
     parse_xml,
     screen,
     validating_parser,
@@ -172,22 +173,27 @@ def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
 def _prepare(
     document: Document, schema: SchemaInfo | None, limits: ParserLimits
 ) -> tuple[etree._ElementTree, SchemaInfo, bytes | None]:
-    """The tree of ``document``, its schema, and its own bytes when a validator may read them.
+    """The tree of ``document``, its schema, and its bytes (``None`` for a tree given).
 
     Bytes are parsed with the hardened parser first: the tree is what
     :func:`validate` returns, and that parser the judge of well-formedness
     (libxml2's validating push parser lets some malformed start tags through).
-    A tree, and bytes full of references, comments or CDATA sections, have no
-    bytes to offer: see :func:`streamable`.
+    Whether the streaming validator may read the bytes as they are is
+    :func:`_own_bytes`' question, asked only for documents it must read.
     """
     if isinstance(document, etree._Element | etree._ElementTree):
         tree = as_tree(document, limits=limits)
         info = schema if schema is not None else schema_of(tree.getroot())
         return tree, info, None
     data = screen(document, limits)
-    tree = parse_xml(data, limits=limits)
+    tree = parse_screened(data, limits=limits)
     info = schema if schema is not None else schema_of(tree.getroot())
-    return tree, info, (data if _splitters(data) <= SPLITTER_LIMIT else None)
+    return tree, info, data
+
+
+def _own_bytes(data: bytes | None) -> bytes | None:
+    """``data`` when the streaming validator may read it as it is (see :func:`streamable`)."""
+    return data if data is not None and _splitters(data) <= SPLITTER_LIMIT else None
 
 
 #: The widest and deepest a tree may be to be validated as a tree (see :func:`_narrow`).
@@ -298,6 +304,7 @@ def validate(
     tree, info, data = _prepare(document, schema, limits)
     if _narrow(tree):
         return _validate_tree(tree, info, max_violations)
+    data = _own_bytes(data)
     mapped = tree if data is None else None
     if data is None:
         data = streamable(tree)
@@ -331,5 +338,6 @@ def is_valid(
         return False
     if _narrow(tree):
         return bool(validator(info).validate(tree))
+    data = _own_bytes(data)
     data = data if data is not None else streamable(tree)
     return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
