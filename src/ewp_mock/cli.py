@@ -162,9 +162,8 @@ def build_parser() -> Parser:
         "--data",
         type=Path,
         metavar="DIR",
-        help="load the node's data set from the fixture files in DIR (its HEIs are served "
-        "unless --hei names others); a bad file is refused at start (default: the built-in "
-        "demo data set)",
+        help="serve the data set in the fixture files in DIR (docs/mock-data.md; its HEIs are "
+        "served unless --hei names others); a bad file is refused at start (default: no data)",
     )
     serve.add_argument(
         "--state-dir",
@@ -419,7 +418,7 @@ def _start_node(
             f"--base-url {args.base_url}: the node serves TLS, so its URL starts with "
             "https:// (or serve plain HTTP with --plain-http)"
         )
-    app = create_app(config)
+    app = create_app(config, dataset)
     node = node_of_app(app)
     admitted = []
     for admission in admissions:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from ewp_client.client import EwpCall, EwpClient
+from ewp_client.client import EwpCall, EwpClient, IiasClient
 from ewp_client.codec import decode
 from ewp_client.models import EchoResponse, Manifest
 from ewp_client.namespaces import ECHO_API
@@ -44,7 +44,7 @@ from ewp_client.security import (
 )
 from ewp_client.xml import validate
 from ewp_mock.cli import main
-from ewp_mock.data.demo import demo_dataset
+from ewp_mock.data.demo import UNI_A, UNI_B, demo_dataset
 from ewp_mock.data.fixtures import IIAS_DIR, dump_dataset
 from ewp_mock.state_dir import StateDir
 
@@ -465,6 +465,29 @@ def test_a_data_dir_is_loaded_at_start_and_its_heis_served(fixtures: Path, tmp_p
         assert running.document["hei_ids"] == list(demo_dataset().hei_ids)
     finally:
         assert running.stop() == 0
+
+
+def test_a_data_dirs_iias_are_served_to_the_partner_named_in_them(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    caller = tmp_path / "caller.pem"
+    caller.write_bytes(public_key_pem(key(3).public_key))
+    running = start(*_key_files(tmp_path), "--data", str(fixtures), "--admit", f"{caller}={UNI_B}")
+    try:
+        trust = running.trust()
+        with (
+            RegistryClient(running.document["catalogue"], timeout=10.0, verify=trust) as registry,
+            EwpClient(registry, key=key(3), http=httpx.Client(verify=trust)) as client,
+        ):
+            iias = IiasClient(client)
+            ids = iias.index(UNI_A)
+            copies = iias.get(UNI_A, ids)
+    finally:
+        assert running.stop() == 0
+    served = {s.iia.partners[0].iia_id for s in demo_dataset().served_iias(UNI_A)}
+    assert ids
+    assert set(ids) <= served
+    assert sorted(c.iia_id or "" for c in copies) == sorted(ids)
 
 
 def test_a_bad_fixture_file_is_refused_at_start_naming_the_file(
