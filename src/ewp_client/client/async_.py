@@ -106,7 +106,7 @@ class AsyncEwpClient(BaseClient):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def max_ids(self, hei_id: str, call: EwpCall, parameter: str) -> int:
+    async def max_ids(self, call: EwpCall, parameter: str) -> int:
         hosted = self.locate(await self.registry.catalogue(), call)
         return hosted.entry.max_ids_of(parameter)
 

@@ -85,7 +85,7 @@ class IiaApprovalClient(PartnerApi[EwpClient]):
         """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""
         if not our_iia_ids:
             return IiasApprovalResponse()
-        max_ids = self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
+        max_ids = self.client.max_ids(_locator(hei_id), _MAX_IDS)
         calls = approval_calls(
             hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
@@ -107,7 +107,7 @@ class AsyncIiaApprovalClient(PartnerApi[AsyncEwpClient]):
         """The partner's approvals of the agreements ``our_iia_ids`` (absent: not approved)."""
         if not our_iia_ids:
             return IiasApprovalResponse()
-        max_ids = await self.client.max_ids(hei_id, _locator(hei_id), _MAX_IDS)
+        max_ids = await self.client.max_ids(_locator(hei_id), _MAX_IDS)
         calls = approval_calls(
             hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )

@@ -187,7 +187,7 @@ class IiasClient(PartnerApi[EwpClient]):
         """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""
         if not iia_ids:
             return ()
-        max_ids = self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
+        max_ids = self.client.max_ids(_locator(hei_id), MAX_IIA_IDS)
         calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
         return merge_get_answers([self.client.call(call) for call in calls], iia_ids)
 
@@ -225,7 +225,7 @@ class AsyncIiasClient(PartnerApi[AsyncEwpClient]):
         """The copies of ``iia_ids`` (the partner's ids) it shows us; unknown ids are left out."""
         if not iia_ids:
             return ()
-        max_ids = await self.client.max_ids(hei_id, _locator(hei_id), MAX_IIA_IDS)
+        max_ids = await self.client.max_ids(_locator(hei_id), MAX_IIA_IDS)
         calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
         return merge_get_answers([await self.client.call(call) for call in calls], iia_ids)
 

@@ -88,7 +88,7 @@ class LaCnrClient:
         notifications of later batches are not sent).
         """
         sending_hei_id = self.client.our_hei(sending_hei_id)
-        max_ids = self.client.max_ids(receiving_hei_id, _locator(receiving_hei_id), _MAX_IDS)
+        max_ids = self.client.max_ids(_locator(receiving_hei_id), _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
         for call in calls:
             decode(self.client.call(call).tree, LaCnrResponse)
@@ -112,7 +112,7 @@ class AsyncLaCnrClient:
         """Notify ``receiving_hei_id`` that these LAs changed; returns the requests sent."""
         sending_hei_id = self.client.our_hei(sending_hei_id)
         locator = _locator(receiving_hei_id)
-        max_ids = await self.client.max_ids(receiving_hei_id, locator, _MAX_IDS)
+        max_ids = await self.client.max_ids(locator, _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
         for call in calls:
             decode((await self.client.call(call)).tree, LaCnrResponse)

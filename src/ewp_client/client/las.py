@@ -367,7 +367,7 @@ class LasClient(PartnerApi[EwpClient]):
         if not omobility_ids:
             return ()
         locator = _locator(sending_hei_id)
-        max_ids = self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
+        max_ids = self.client.max_ids(locator, MAX_OMOBILITY_IDS)
         calls = get_calls(
             sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
@@ -449,7 +449,7 @@ class AsyncLasClient(PartnerApi[AsyncEwpClient]):
         if not omobility_ids:
             return ()
         locator = _locator(sending_hei_id)
-        max_ids = await self.client.max_ids(sending_hei_id, locator, MAX_OMOBILITY_IDS)
+        max_ids = await self.client.max_ids(locator, MAX_OMOBILITY_IDS)
         calls = get_calls(
             sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )

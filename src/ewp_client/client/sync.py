@@ -127,7 +127,8 @@ class EwpClient(BaseClient):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def max_ids(self, hei_id: str, call: EwpCall, parameter: str) -> int:
+    def max_ids(self, call: EwpCall, parameter: str) -> int:
+        """The partner's published ``parameter`` limit at ``call``'s endpoint."""
         hosted = self.locate(self.registry.catalogue(), call)
         return hosted.entry.max_ids_of(parameter)
 
