@@ -11,6 +11,7 @@ Importing this package does not import the mock partner's web framework.
 
 import typing as _typing
 
+from ._lazy import lazy_attributes as _lazy_attributes
 from ._version import __version__ as __version__
 from .errors import (
     AlreadyApplied,
@@ -118,19 +119,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY)
 
 
 __all__ = [

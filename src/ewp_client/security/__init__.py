@@ -8,6 +8,7 @@ through a :class:`KeyResolver`. :class:`EwpAuth` wires the client side into http
 
 import typing as _typing
 
+from .._lazy import lazy_attributes as _lazy_attributes
 from .algorithm import RSA_SHA256, sign_rsa_sha256, verify_rsa_sha256
 from .dates import check_date, format_http_date, parse_http_date
 from .digest import SHA256, digest_header, parse_digest, sha256_base64, verify_digest
@@ -61,19 +62,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY)
 
 
 __all__ = [
