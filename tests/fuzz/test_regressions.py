@@ -21,6 +21,7 @@ import ewp_client
 from ewp_client.codec import decode
 from ewp_client.errors import (
     EwpError,
+    KeyFormatError,
     MalformedXmlError,
     SchemaValidationError,
     XmlRefusedError,
@@ -31,6 +32,7 @@ from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import generate_private_key, load_public_key
 from tests.conformance import reference
 
+from .seeds import _certificate
 from .targets import check_cli_contract, run_cli
 
 ECHO_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-echo/tree/stable-v2"
@@ -264,3 +266,23 @@ def test_is_valid_calls_an_element_with_a_long_non_ascii_name_invalid() -> None:
 #: reason its strict-xfail regression test gives: the short run reports them as expected
 #: failures, not as new findings. Remove an entry with its fix.
 OPEN_FINDINGS: dict[tuple[str, str], str] = {}
+
+
+# ---------------------------------------------------------------------------
+# Finding: cryptography.x509.InvalidVersion at ewp_client/security/keys.py in
+# _public_from (target keys, run final1): a certificate whose version field
+# names no X.509 version; cryptography raises an exception of its own, outside
+# ValueError. Fixed: a KeyFormatError like any unreadable key.
+
+
+def test_a_certificate_of_an_unknown_x509_version_is_a_key_format_error() -> None:
+    pem = _certificate(generate_private_key())
+    der = base64.b64decode(b"".join(pem.splitlines()[1:-1]))
+    version = bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2 (v3)
+    assert der.count(version) == 1
+    mutated = der.replace(version, bytes.fromhex("a003020107"))
+    bad = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(mutated)
+    bad += b"-----END CERTIFICATE-----\n"
+    with pytest.raises(KeyFormatError) as info:
+        load_public_key(bad, source="cert.pem")
+    assert info.value.source == "cert.pem"

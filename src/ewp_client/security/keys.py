@@ -113,7 +113,13 @@ def private_key_pem(key: rsa.RSAPrivateKey, password: bytes | None = None) -> by
 
 #: What the cryptography library raises on key bytes it cannot use. ``InternalError``:
 #: OpenSSL refusing key material the ASN.1 parsed fine (an Ed448 key labelled Ed25519).
-_CRYPTOGRAPHY_ERRORS: Final = (ValueError, TypeError, UnsupportedAlgorithm, InternalError)
+_CRYPTOGRAPHY_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    UnsupportedAlgorithm,
+    InternalError,
+    x509.InvalidVersion,  # a certificate of an X.509 version that does not exist
+)
 _OID: Final = re.compile(r"\d+(?:\.\d+)+")
 
 
