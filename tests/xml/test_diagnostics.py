@@ -230,3 +230,35 @@ def test_a_malformed_start_tag_is_malformed_even_where_the_schema_streams() -> N
     assert info.value.line == 3
     with pytest.raises(MalformedXmlError):
         is_valid(document.encode())
+
+
+def test_a_value_cut_by_many_comments_is_validated_without_them_and_errors_keep_their_place() -> (
+    None
+):
+    """libxml2's tree validator joins a value's pieces one copy at a time (O(n²) in comments).
+
+    So a tree with many comments or processing instructions is validated as a
+    comment-free copy; violations are still placed on the document as given.
+    """
+    from ewp_client.xml.validate import TREE_MAX_SPLITTERS, _without_splitters
+
+    text = "<!--c-->a" * (TREE_MAX_SPLITTERS + 1)
+    document = (
+        f'<response xmlns="{ECHO_NS}">\n<hei-id>{text}</hei-id>\n<bogus/></response>'.encode()
+    )
+    tree = etree.fromstring(document).getroottree()
+    assert _without_splitters(tree, document) is not tree
+    assert _without_splitters(tree, None) is not tree
+    few = document.replace(text.encode(), b"<!--c-->a")
+    few_tree = etree.fromstring(few).getroottree()
+    assert _without_splitters(few_tree, few) is few_tree
+    assert _without_splitters(few_tree, None) is few_tree
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document)
+    (violation,) = info.value.violations
+    assert (violation.line, violation.path) == (3, "/response/bogus[1]")
+    valid = document.replace(b"\n<bogus/>", b"")
+    assert is_valid(valid)
+    returned = validate(valid).getroot()[0]  # the tree as given, comments and all
+    assert len(returned) == TREE_MAX_SPLITTERS + 1
+    assert returned.xpath("string()") == "a" * (TREE_MAX_SPLITTERS + 1)

@@ -221,11 +221,33 @@ def _narrow(tree: etree._ElementTree) -> bool:
     return not _WIDE(tree) and not _DEEP(tree) and not _CROWDED(tree)
 
 
+#: Comments and processing instructions a tree may hold and still be validated as it is.
+TREE_MAX_SPLITTERS: Final = 1_000
+_SPLITTER_NODES: Final = etree.XPath("count(//comment() | //processing-instruction())")
+
+
+def _without_splitters(tree: etree._ElementTree, data: bytes | None) -> etree._ElementTree:
+    """``tree``, or a copy without comments and PIs when it has many of them.
+
+    libxml2's tree validator joins the text pieces of a value one append at a
+    time, copying what it has: a value cut by n comments costs O(n²). In a
+    tree from the hardened parser only comments and processing instructions cut
+    values (CDATA sections and references are merged as the text is read).
+    The copy has the same elements, so errors found on it are placed on
+    ``tree`` by their element paths.
+    """
+    if data is not None and data.count(b"<!--") + data.count(b"<?") <= TREE_MAX_SPLITTERS:
+        return tree
+    if data is None and _SPLITTER_NODES(tree) <= TREE_MAX_SPLITTERS:
+        return tree
+    return etree.fromstring(etree.tostring(tree.getroot()), _stripping_parser()).getroottree()
+
+
 def _validate_tree(
-    tree: etree._ElementTree, info: SchemaInfo, max_violations: int
+    tree: etree._ElementTree, info: SchemaInfo, max_violations: int, data: bytes | None = None
 ) -> etree._ElementTree:
     schema = validator(info)
-    if schema.validate(tree):
+    if schema.validate(_without_splitters(tree, data)):
         return tree
     errors = _schema_errors(schema.error_log)
     raise SchemaValidationError(
@@ -303,7 +325,7 @@ def validate(
         raise ConfigError(f"max_violations must be at least 1, not {max_violations}")
     tree, info, data = _prepare(document, schema, limits)
     if _narrow(tree):
-        return _validate_tree(tree, info, max_violations)
+        return _validate_tree(tree, info, max_violations, data)
     data = _own_bytes(data)
     mapped = tree if data is None else None
     if data is None:
@@ -337,7 +359,7 @@ def is_valid(
     except UnknownDocumentError:
         return False
     if _narrow(tree):
-        return bool(validator(info).validate(tree))
+        return bool(validator(info).validate(_without_splitters(tree, data)))
     data = _own_bytes(data)
     data = data if data is not None else streamable(tree)
     return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
