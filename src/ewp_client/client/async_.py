@@ -13,7 +13,7 @@ from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
-from .base import Answer, BaseClient, EwpCall
+from .base import Answer, BaseClient, EwpCall, configured_options
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -74,22 +74,13 @@ class AsyncEwpClient(BaseClient):
         from ..config import load_config
 
         config = load_config() if config is None else config
-        key = config.signing_key()
+        configured = configured_options(config)
         own_registry = registry is None
         registry = registry if registry is not None else AsyncRegistryClient.from_config(config)
         own_http = http is None
         if http is None:
             http = httpx.AsyncClient(**config.async_http_client_options())
-        client = cls(
-            registry,
-            key=key,
-            http=http,
-            hei_ids=config.hei_ids,
-            log_personal_data=config.log_personal_data,
-            max_response_size=config.max_response_size,
-            deadline=config.deadline,
-            **options,
-        )
+        client = cls(registry, http=http, **configured, **options)
         client._own_http = own_http
         client._own_registry = own_registry
         return client

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -47,6 +47,9 @@ from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .retry import CallKind, RetryPolicy, retryable_status
+
+if TYPE_CHECKING:
+    from ..config import ClientConfig
 
 log = logging.getLogger("ewp_client")
 
@@ -309,6 +312,21 @@ class BaseClient:
         """``ids`` cut into lists of at most ``size`` (a partner's ``max-*-ids``)."""
         size = max(1, size)
         return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def configured_options(config: ClientConfig) -> dict[str, Any]:
+    """What a client takes from the configuration besides its Registry and HTTP client.
+
+    One list for :meth:`EwpClient.from_config` and its async twin: the signing
+    key, the HEIs we act for, the personal-data switch and the limits.
+    """
+    return {
+        "key": config.signing_key(),
+        "hei_ids": config.hei_ids,
+        "log_personal_data": config.log_personal_data,
+        "max_response_size": config.max_response_size,
+        "deadline": config.deadline,
+    }
 
 
 def with_query(url: str, query: str) -> str:
