@@ -15,9 +15,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from ewp_client.security import ResponseSigner
+from tests.support.loopback import loopback_server
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -146,16 +147,7 @@ def serve_hostile() -> Iterator[HostilePartner]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler, on_stop=state.stop.set) as port:
+        state.port = port
         yield state
-    finally:
-        state.stop.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
         time.sleep(0)  # let dripping handlers see the stop event

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -38,6 +38,7 @@ from ewp_client.registry import (
     key_fingerprint,
     render_catalogue,
 )
+from tests.support.loopback import loopback_server
 
 START = 1_700_000_000.0
 
@@ -235,16 +236,10 @@ def serve_registry() -> Iterator[RegistryServer]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
+    def release() -> None:
         if state.gate is not None:
             state.gate.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+
+    with loopback_server(Handler, on_stop=release) as port:
+        state.port = port
+        yield state

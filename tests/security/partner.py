@@ -7,11 +7,10 @@ Written against the library's sans-I/O API only, the way ``ewp_mock`` uses it;
 from __future__ import annotations
 
 import gzip
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from ewp_client.errors import HttpSignatureError
 from ewp_client.security import (
@@ -21,6 +20,7 @@ from ewp_client.security import (
     SigningKey,
     wants_signed_response,
 )
+from tests.support.loopback import loopback_server
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -87,12 +87,5 @@ def serve(partner: Partner) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
