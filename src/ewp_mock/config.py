@@ -7,15 +7,28 @@ manifests published for it never change under a client.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
 from ewp_client.errors import ConfigError
 from ewp_client.security import MIN_CLOCK_SKEW, SigningKey, generate_private_key
+from ewp_client.server.endpoints import (
+    MAX_HEI_IDS,
+    MAX_IIA_IDS,
+    MAX_OMOBILITY_IDS,
+    MAX_OUNIT_CODES,
+    MAX_OUNIT_IDS,
+)
 
-__all__ = ["DEFAULT_HEI", "DEFAULT_MAX_REQUEST_BYTES", "MIN_CLIENT_KEY_BITS", "MockConfig"]
+__all__ = [
+    "DEFAULT_HEI",
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "MIN_CLIENT_KEY_BITS",
+    "IdLimits",
+    "MockConfig",
+]
 
 #: The HEI a mock serves when none is named.
 DEFAULT_HEI: Final = "mock.example.org"
@@ -23,6 +36,39 @@ DEFAULT_HEI: Final = "mock.example.org"
 MIN_CLIENT_KEY_BITS: Final = 2048
 #: Request bodies over this many bytes are refused (413) before they are read in full.
 DEFAULT_MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdLimits:
+    """The ``max-*`` numbers the node publishes in its manifests and enforces (400 above them).
+
+    Each is the count of values one request may carry, duplicates counted.
+    ``la_cnr_omobility_ids`` is the LA CNR endpoint's ``max-omobility-ids``,
+    separate from the LAs ``get`` endpoint's ``omobility_ids``.
+    """
+
+    iia_ids: int = 50
+    omobility_ids: int = 20
+    la_cnr_omobility_ids: int = 50
+    hei_ids: int = 10
+    ounit_ids: int = 10
+    ounit_codes: int = 10
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"max_ids.{name} must be a positive whole number, not {value!r}")
+
+    def of(self, *elements: str) -> dict[str, int]:
+        """The limits of the manifest elements named (``max-iia-ids``...) for a request."""
+        known = {
+            MAX_IIA_IDS: self.iia_ids,
+            MAX_OMOBILITY_IDS: self.omobility_ids,
+            MAX_HEI_IDS: self.hei_ids,
+            MAX_OUNIT_IDS: self.ounit_ids,
+            MAX_OUNIT_CODES: self.ounit_codes,
+        }
+        return {element: known[element] for element in elements}
 
 
 def _new_key() -> SigningKey:
@@ -44,7 +90,8 @@ class MockConfig:
     ``server_key`` signs responses, ``client_key`` is the node's own client
     credential (published, used when the mock calls partners). ``clock_skew``
     follows the :mod:`ewp_client.security` policy (never below its floor).
-    ``max_request_bytes`` bounds what one request may make the node hold.
+    ``max_request_bytes`` bounds what one request may make the node hold;
+    ``max_ids`` are the ``max-*-ids`` numbers its manifests publish.
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -60,6 +107,7 @@ class MockConfig:
     min_client_key_bits: int = MIN_CLIENT_KEY_BITS
     admin_email: str = "admin@mock.example.org"
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_ids: IdLimits = field(default_factory=IdLimits)
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):

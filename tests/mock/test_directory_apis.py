@@ -20,7 +20,6 @@ from ewp_client.xml import parse_xml
 from ewp_client.xml.validate import validate
 from ewp_mock import MockConfig, create_app, node_of_app
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
-from ewp_mock.routes.institutions import MAX_IDS
 from tests.conformance import reference
 from tests.mock.conftest import key
 
@@ -58,8 +57,8 @@ async def get(app: object, path: str, params: list[tuple[str, str]]) -> httpx.Re
         ([("hei_id", UNI_A), ("hei_id", "unknown.example.org")], [UNI_A]),
         ([("hei_id", "unknown.example.org")], []),
         ([("hei_id", UNI_B), ("hei_id", UNI_A)], [UNI_B, UNI_A]),
-        ([("hei_id", UNI_A)] * MAX_IDS, [UNI_A]),
-        ([("hei_id", UNI_A)] * (MAX_IDS + 1), None),
+        ([("hei_id", UNI_A)] * MockConfig().max_ids.hei_ids, [UNI_A]),
+        ([("hei_id", UNI_A)] * (MockConfig().max_ids.hei_ids + 1), None),
         ([], None),
         ([("hei_id_param", UNI_A)], None),
     ],
@@ -91,7 +90,7 @@ async def test_institutions(
         ([("hei_id", UNI_A)], None),
         ([("hei_id", "unknown.example.org"), ("ounit_id", "a-sci")], None),
         ([("ounit_id", "a-sci")], None),
-        ([("hei_id", UNI_A), *[("ounit_id", "a-sci")] * (MAX_IDS + 1)], None),
+        ([("hei_id", UNI_A), *[("ounit_id", "a-sci")] * (MockConfig().max_ids.hei_ids + 1)], None),
         ([("hei_id", UNI_A), ("hei_id", UNI_B), ("ounit_id", "a-sci")], None),
     ],
     ids=[

@@ -45,14 +45,12 @@ from ..parameters import request_parameters
 from ..security import SignedRequest, node_of, xml_response
 from .api import MockApi
 
-__all__ = ["IIA_APPROVAL_CNR_API_ROUTES", "IIA_CNR_API_ROUTES", "LA_CNR_API_ROUTES", "MAX_IDS"]
+__all__ = ["IIA_APPROVAL_CNR_API_ROUTES", "IIA_CNR_API_ROUTES", "LA_CNR_API_ROUTES"]
 
 IIA_CNR_PATH: Final = "/ewp/iia-cnr/{hei_id}"
 IIA_APPROVAL_CNR_PATH: Final = "/ewp/iia-approval-cnr/{hei_id}"
 LA_CNR_PATH: Final = "/ewp/la-cnr/{hei_id}"
 LA_CNR_STATS_PATH: Final = "/ewp/la-cnr/{hei_id}/stats"
-#: The ``max-omobility-ids`` a LA CNR may carry.
-MAX_IDS: Final = 50
 
 iia_router = APIRouter()
 approval_router = APIRouter()
@@ -92,7 +90,8 @@ async def iia_approval_cnr(hei_id: str, request: Request, verified: SignedReques
 @la_router.api_route(LA_CNR_PATH, methods=list(LA_CNR.methods))
 async def la_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
-    request_parameters(request, verified, LA_CNR, {MAX_OMOBILITY_IDS: MAX_IDS})
+    limit = node_of(request).config.max_ids.la_cnr_omobility_ids
+    request_parameters(request, verified, LA_CNR, {MAX_OMOBILITY_IDS: limit})
     return xml_response(render_notification_response())
 
 
@@ -130,7 +129,7 @@ LA_CNR_API_ROUTES: Final = MockApi(
         http_security=HTTPSIG_ONLY,
         url=config.url(LA_CNR_PATH.format(hei_id=hei_id)),
         stats_url=config.url(LA_CNR_STATS_PATH.format(hei_id=hei_id)),
-        max_omobility_ids=MAX_IDS,
+        max_omobility_ids=config.max_ids.la_cnr_omobility_ids,
     ),
     endpoints=per_hei((LA_CNR_PATH, LA_CNR), (LA_CNR_STATS_PATH, LA_CNR_STATS)),
 )

@@ -35,7 +35,6 @@ __all__ = [
     "APPROVAL_PATH",
     "GET_PATH",
     "INDEX_PATH",
-    "MAX_IDS",
     "STATS_PATH",
 ]
 
@@ -43,9 +42,6 @@ GET_PATH: Final = "/ewp/iias/{hei_id}/get"
 INDEX_PATH: Final = "/ewp/iias/{hei_id}/index"
 STATS_PATH: Final = "/ewp/iias/{hei_id}/stats"
 APPROVAL_PATH: Final = "/ewp/iias-approval/{hei_id}"
-#: The ``max-iia-ids`` every served HEI publishes.
-MAX_IDS: Final = 50
-_LIMITS: Final = {MAX_IIA_IDS: MAX_IDS}
 
 router = APIRouter()
 approval_router = APIRouter()
@@ -56,7 +52,7 @@ def manifest_entry(config: MockConfig, hei_id: str) -> IiasEntry:
         version=IIAS_API.version,
         http_security=HTTPSIG_ONLY,
         get_url=config.url(GET_PATH.format(hei_id=hei_id)),
-        max_iia_ids=MAX_IDS,
+        max_iia_ids=config.max_ids.iia_ids,
         index_url=config.url(INDEX_PATH.format(hei_id=hei_id)),
         stats_url=config.url(STATS_PATH.format(hei_id=hei_id)),
     )
@@ -80,7 +76,7 @@ def _served(request: Request, hei_id: str) -> None:
 async def iias_get(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
     node = node_of(request)
-    params = request_parameters(request, verified, IIAS_GET, _LIMITS)
+    params = request_parameters(request, verified, IIAS_GET, node.config.max_ids.of(MAX_IIA_IDS))
     return response_of(
         answer_get(node.iias, hei_id=hei_id, caller=node.caller(verified), params=params)
     )
@@ -111,7 +107,9 @@ API: Final = MockApi(router=router, manifest_entry=manifest_entry, endpoints=end
 async def iias_approval(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
     node = node_of(request)
-    params = request_parameters(request, verified, IIAS_APPROVAL, _LIMITS)
+    params = request_parameters(
+        request, verified, IIAS_APPROVAL, node.config.max_ids.of(MAX_IIA_IDS)
+    )
     return response_of(
         answer_approvals(node.approvals, hei_id=hei_id, caller=node.caller(verified), params=params)
     )
@@ -123,7 +121,7 @@ APPROVAL_API: Final = MockApi(
         version=IIAS_APPROVAL_API.version,
         http_security=HTTPSIG_ONLY,
         url=config.url(APPROVAL_PATH.format(hei_id=hei_id)),
-        max_iia_ids=MAX_IDS,
+        max_iia_ids=config.max_ids.iia_ids,
     ),
     endpoints=lambda config: {
         APPROVAL_PATH.format(hei_id=h): IIAS_APPROVAL for h in config.hei_ids

@@ -24,16 +24,12 @@ from .api import MockApi
 __all__ = [
     "INSTITUTIONS_API_ROUTES",
     "INSTITUTIONS_PATH",
-    "MAX_IDS",
     "OUNITS_API_ROUTES",
     "OUNITS_PATH",
 ]
 
 INSTITUTIONS_PATH: Final = "/ewp/institutions"
 OUNITS_PATH: Final = "/ewp/ounits"
-#: The ``max-hei-ids``, ``max-ounit-ids`` and ``max-ounit-codes`` the node publishes.
-MAX_IDS: Final = 10
-_LIMITS: Final = {MAX_HEI_IDS: MAX_IDS, MAX_OUNIT_IDS: MAX_IDS, MAX_OUNIT_CODES: MAX_IDS}
 
 institutions_router = APIRouter()
 ounits_router = APIRouter()
@@ -41,13 +37,16 @@ ounits_router = APIRouter()
 
 @institutions_router.api_route(INSTITUTIONS_PATH, methods=list(INSTITUTIONS.methods))
 async def institutions(request: Request, verified: SignedRequest) -> Response:
-    params = request_parameters(request, verified, INSTITUTIONS, _LIMITS)
+    params = request_parameters(
+        request, verified, INSTITUTIONS, node_of(request).config.max_ids.of(MAX_HEI_IDS)
+    )
     return response_of(answer_institutions(node_of(request).directory, params=params))
 
 
 @ounits_router.api_route(OUNITS_PATH, methods=list(OUNITS.methods))
 async def ounits(request: Request, verified: SignedRequest) -> Response:
-    params = request_parameters(request, verified, OUNITS, _LIMITS)
+    limits = node_of(request).config.max_ids.of(MAX_OUNIT_IDS, MAX_OUNIT_CODES)
+    params = request_parameters(request, verified, OUNITS, limits)
     return response_of(answer_ounits(node_of(request).directory, params=params))
 
 
@@ -57,7 +56,7 @@ INSTITUTIONS_API_ROUTES: Final = MockApi(
         version=INSTITUTIONS_API.version,
         http_security=HTTPSIG_ONLY,
         url=config.url(INSTITUTIONS_PATH),
-        max_hei_ids=MAX_IDS,
+        max_hei_ids=config.max_ids.hei_ids,
     ),
     endpoints=lambda config: {INSTITUTIONS_PATH: INSTITUTIONS},
 )
@@ -67,8 +66,8 @@ OUNITS_API_ROUTES: Final = MockApi(
         version=OUNITS_API.version,
         http_security=HTTPSIG_ONLY,
         url=config.url(OUNITS_PATH),
-        max_ounit_ids=MAX_IDS,
-        max_ounit_codes=MAX_IDS,
+        max_ounit_ids=config.max_ids.ounit_ids,
+        max_ounit_codes=config.max_ids.ounit_codes,
     ),
     endpoints=lambda config: {OUNITS_PATH: OUNITS},
 )

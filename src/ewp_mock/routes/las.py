@@ -31,14 +31,11 @@ from ..parameters import request_parameters
 from ..security import SignedRequest, node_of, response_of
 from .api import MockApi
 
-__all__ = ["API", "GET_PATH", "INDEX_PATH", "MAX_IDS", "STATS_PATH"]
+__all__ = ["API", "GET_PATH", "INDEX_PATH", "STATS_PATH"]
 
 GET_PATH: Final = "/ewp/las/get"
 INDEX_PATH: Final = "/ewp/las/index"
 STATS_PATH: Final = "/ewp/las/stats/{hei_id}"
-#: The ``max-omobility-ids`` the node publishes.
-MAX_IDS: Final = 20
-_LIMITS: Final = {MAX_OMOBILITY_IDS: MAX_IDS}
 
 router = APIRouter()
 
@@ -50,14 +47,16 @@ def manifest_entry(config: MockConfig, hei_id: str) -> LasEntry:
         get_url=config.url(GET_PATH),
         index_url=config.url(INDEX_PATH),
         stats_url=config.url(STATS_PATH.format(hei_id=hei_id)),
-        max_omobility_ids=MAX_IDS,
+        max_omobility_ids=config.max_ids.omobility_ids,
     )
 
 
 @router.api_route(GET_PATH, methods=list(LAS_GET.methods))
 async def las_get(request: Request, verified: SignedRequest) -> Response:
     node = node_of(request)
-    params = request_parameters(request, verified, LAS_GET, _LIMITS)
+    params = request_parameters(
+        request, verified, LAS_GET, node.config.max_ids.of(MAX_OMOBILITY_IDS)
+    )
     return response_of(answer_las_get(node.las, caller=node.caller(verified), params=params))
 
 
