@@ -23,12 +23,13 @@ from ewp_client.security import RequestSigner, SentRequest
 from ewp_client.xml import parse_xml
 from ewp_client.xml.validate import validate
 from ewp_mock import MockConfig, create_app, node_of_app
-from ewp_mock.routes.iias import MAX_IDS
+from ewp_mock.config import IdLimits
 from tests.conformance import reference
 from tests.iia.served_copies import NORTH, SOUTH, north
 from tests.mock.conftest import key, verifier
 
 BASE = "http://mock.test"
+MAX_IDS = IdLimits().iia_ids
 GET = f"/ewp/iias/{NORTH}/get"
 INDEX = f"/ewp/iias/{NORTH}/index"
 APPROVAL = f"/ewp/iias-approval/{NORTH}"
