@@ -1,10 +1,14 @@
-"""OMobility LAs v1.2 client operations against a partner that records our requests.
+"""OMobility LAs v1.2 client operations, against the mock partner app and a broken partner.
 
-The partner plays the sending HEI: it verifies our HTTP Signatures and signs
-its answers (tests/support/network.py), serves learning agreements built from
-models written for these tests, and answers updates as each test scripts it,
-including applying an approval and then losing the answer (timeout) or
-answering 409, which is what the client's re-read must sort out.
+Reads (``get``, ``index``, ``stats``) go to the mock partner app in process
+(tests/support/mock_partner.py): the sending HEI's node serves learning
+agreements built from models written for these tests, verifies our HTTP
+Signatures and signs its answers. What a correct node does not do is played
+by the broken partner of tests/support/network.py, which also verifies and
+signs: answering 5xx, answering batches out of order, and updates scripted
+per test, including applying an approval and then losing the answer
+(timeout) or answering 409, which is what the client's re-read must sort out
+(the mock node does not serve LA ``update`` yet).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import dataclasses
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -56,9 +60,13 @@ from ewp_client.models import (
     OutgoingLaStats,
 )
 from ewp_client.namespaces import LAS_GET_NS, LAS_UPDATE_REQUEST_NS
+from ewp_client.ola import ProposalComment, SendingLa
 from ewp_client.xml import parse_xml, validate
+from ewp_mock.config import IdLimits
+from ewp_mock.data import HeiData
 from tests.codec.roundtrip import shape
 from tests.codec.samples import learning_agreement
+from tests.support.mock_partner import MockPartner, institution, mock_partner, partner_data
 from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
 
 CET = timezone(timedelta(hours=1))
@@ -149,9 +157,51 @@ CONFLICT = render_error_response(
 
 Update = Callable[["Partner", httpx.Request], httpx.Response]
 
+Serve = Callable[..., MockPartner]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """``serve(*las, max_ids=3, rejected=(), stats_portal=False)``: the partner's node sending
+    ``las`` (``rejected``: LAs whose current proposal we rejected)."""
+    made: list[MockPartner] = []
+
+    def make(
+        *las: LearningAgreement,
+        max_ids: int = 3,
+        rejected: tuple[LearningAgreement, ...] = (),
+        stats_portal: bool = False,
+    ) -> MockPartner:
+        states = [SendingLa.published(a) for a in las]
+        states += [
+            SendingLa.published(a, ProposalComment(str(proposal_id(a)), "No.", SIGNER.signature()))
+            for a in rejected
+        ]
+        data = HeiData(institution=institution(PARTNER), las={s.la.omobility_id: s for s in states})
+        partner = mock_partner(
+            tmp_path,
+            partner_data(data),
+            max_ids=IdLimits(omobility_ids=max_ids),
+            stats_portal=stats_portal,
+        )
+        made.append(partner)
+        return partner
+
+    yield make
+    for partner in made:
+        partner.close()
+
+
+def proposal_id(agreement: LearningAgreement) -> str | None:
+    return None if agreement.changes_proposal is None else agreement.changes_proposal.id
+
+
+def reader(partner: MockPartner) -> LasClient:
+    return LasClient(partner.client())
+
 
 class Partner:
-    """The sending HEI's LAs endpoints, with scripted failures."""
+    """A broken sending HEI's LAs endpoints: scripted failures, updates and answer orders."""
 
     def __init__(self, *las: LearningAgreement, index: tuple[str, ...] = ()) -> None:
         self.las = {agreement.omobility_id: agreement for agreement in las}
@@ -205,8 +255,11 @@ def las_client(net: Network, partner: Partner, **kw: object) -> LasClient:
     return LasClient(net.client(partner, **kw))
 
 
-def paths(net: Network) -> list[str]:
-    return [f"{r.method} {r.url.path.removeprefix('/ewp/las/')}" for r in net.requests]
+def paths(net: Network | MockPartner) -> list[str]:
+    """``METHOD endpoint`` of each request sent (the mock's stats URL names the HEI after it)."""
+    return [
+        f"{r.method} {r.url.path.removeprefix('/ewp/las/').split('/')[0]}" for r in net.requests
+    ]
 
 
 def timeout_after(effect: Callable[[Partner], None]) -> Update:
@@ -238,40 +291,50 @@ def propose_again(partner: Partner) -> None:
 # ------------------------------------------------------------------------ reads
 
 
-def test_get_is_batched_by_max_omobility_ids_and_keeps_the_asked_order(net: Network) -> None:
+def test_get_is_batched_by_max_omobility_ids_and_keeps_the_asked_order(serve: Serve) -> None:
+    ids = [f"om-{n:04d}" for n in range(1, 8)]
+    mock = serve(*(la(i) for i in ids if i != "om-0005"))
+    found = reader(mock).get(PARTNER, [*ids, "om-0002"])
+    assert [a.omobility_id for a in found] == [i for i in ids if i != "om-0005"]
+    assert [form(r) for r in mock.requests] == [
+        [("sending_hei_id", PARTNER), *(("omobility_id", i) for i in ids[k : k + 3])]
+        for k in (0, 3, 6)
+    ]
+    assert paths(mock) == ["GET get"] * 3
+
+
+def test_get_keeps_the_asked_order_when_a_partner_answers_batches_reversed(net: Network) -> None:
     ids = [f"om-{n:04d}" for n in range(1, 8)]
     partner = Partner(*(la(i) for i in ids if i != "om-0005"))
     partner.reverse_batches = True
     found = las_client(net, partner).get(PARTNER, [*ids, "om-0002"])
     assert [a.omobility_id for a in found] == [i for i in ids if i != "om-0005"]
-    assert [form(r) for r in net.requests] == [
-        [("sending_hei_id", PARTNER), *(("omobility_id", i) for i in ids[k : k + 3])]
-        for k in (0, 3, 6)
-    ]
     assert paths(net) == ["GET get"] * 3
 
 
-def test_get_of_no_ids_sends_nothing(net: Network) -> None:
-    assert las_client(net, Partner()).get(PARTNER, []) == ()
-    assert net.requests == []
+def test_get_of_no_ids_sends_nothing(serve: Serve) -> None:
+    mock = serve(la())
+    assert reader(mock).get(PARTNER, []) == ()
+    assert mock.requests == []
 
 
-def test_long_get_goes_as_a_post_form(tmp_path: Path) -> None:
-    net = make_network(tmp_path, max_ids=100)
+def test_long_get_goes_as_a_post_form(serve: Serve) -> None:
     ids = [f"urn:example:mobility:{n:040d}" for n in range(60)]
-    client = las_client(net, Partner(la(ids[59])))
-    found = client.get(PARTNER, ids)
+    mock = serve(la(ids[59]), max_ids=100)
+    found = reader(mock).get(PARTNER, ids)
     assert [a.omobility_id for a in found] == [ids[59]]
-    sent = net.requests[0]
+    sent = mock.requests[0]
     assert sent.method == "POST"
     assert sent.url.query == b""
     assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert [v for k, v in form(sent) if k == "omobility_id"] == ids
 
 
-def test_short_get_is_a_get_with_a_query(net: Network) -> None:
-    las_client(net, Partner(la())).get(PARTNER, ["om-0001"])
-    sent = net.requests[0]
+def test_short_get_is_a_get_with_a_query(serve: Serve) -> None:
+    mock = serve(la())
+    (found,) = reader(mock).get(PARTNER, ["om-0001"])
+    assert found == la()
+    sent = mock.requests[0]
     assert (sent.method, sent.content) == ("GET", b"")
     assert sent.url.query == f"sending_hei_id={PARTNER}&omobility_id=om-0001".encode()
 
@@ -281,19 +344,23 @@ def test_get_batches_choose_get_or_post_each_by_its_own_length() -> None:
     assert [c.method for c in calls] == ["POST", "GET"]
 
 
-def test_index_sends_every_filter(net: Network) -> None:
-    partner = Partner(index=("om-0001", "om-0002"))
+GLOBAL_ID = learning_agreement().student.global_id
+
+
+def test_index_sends_every_filter(serve: Serve) -> None:
+    later = dataclasses.replace(la("om-0003"), receiving_academic_year_id="2026/2027")
+    mock = serve(la("om-0001"), la("om-0002"), later)
     since = datetime(2025, 9, 1, 8, 0, tzinfo=CET)
-    ids = las_client(net, partner).index(
+    ids = reader(mock).index(
         PARTNER,
         receiving_hei_id=[US, "other.example.org"],
         receiving_academic_year_id="2025/2026",
-        global_id="urn:schac:personalUniqueCode:int:esi:uni-b.example.org:42",
+        global_id=GLOBAL_ID,
         mobility_type=MobilityType.SEMESTER,
         modified_since=since,
     )
     assert ids == ("om-0001", "om-0002")
-    sent = net.requests[0]
+    sent = mock.requests[0]
     assert sent.method == "GET"
     assert sent.url.path == "/ewp/las/index"
     assert form(sent) == [
@@ -301,21 +368,26 @@ def test_index_sends_every_filter(net: Network) -> None:
         ("receiving_hei_id", US),
         ("receiving_hei_id", "other.example.org"),
         ("receiving_academic_year_id", "2025/2026"),
-        ("global_id", "urn:schac:personalUniqueCode:int:esi:uni-b.example.org:42"),
+        ("global_id", GLOBAL_ID),
         ("mobility_type", "semester"),
         ("modified_since", "2025-09-01T08:00:00+01:00"),
     ]
 
 
-def test_index_without_filters_sends_only_the_sending_hei(net: Network) -> None:
-    assert las_client(net, Partner()).index(PARTNER) == ()
-    assert net.requests[0].url.query == f"sending_hei_id={PARTNER}".encode()
+def test_index_without_filters_sends_only_the_sending_hei(serve: Serve) -> None:
+    mock = serve()
+    assert reader(mock).index(PARTNER) == ()
+    assert mock.requests[0].url.query == f"sending_hei_id={PARTNER}".encode()
 
 
 @pytest.mark.parametrize("mobility_type", ["blended", "doctoral"])
-def test_index_accepts_mobility_types_as_strings(net: Network, mobility_type: str) -> None:
-    las_client(net, Partner()).index(PARTNER, receiving_hei_id=US, mobility_type=mobility_type)
-    assert form(net.requests[0])[1:] == [("receiving_hei_id", US), ("mobility_type", mobility_type)]
+def test_index_accepts_mobility_types_as_strings(serve: Serve, mobility_type: str) -> None:
+    mock = serve(la())  # a semester mobility: not listed
+    assert reader(mock).index(PARTNER, receiving_hei_id=US, mobility_type=mobility_type) == ()
+    assert form(mock.requests[0])[1:] == [
+        ("receiving_hei_id", US),
+        ("mobility_type", mobility_type),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -326,23 +398,28 @@ def test_index_accepts_mobility_types_as_strings(net: Network, mobility_type: st
     ],
 )
 def test_index_refuses_unusable_filters(
-    net: Network, kwargs: dict[str, object], message: str
+    serve: Serve, kwargs: dict[str, object], message: str
 ) -> None:
+    mock = serve()
     with pytest.raises(ConfigError, match=message):
-        las_client(net, Partner()).index(PARTNER, **kwargs)  # type: ignore[arg-type]
-    assert net.requests == []
+        reader(mock).index(PARTNER, **kwargs)  # type: ignore[arg-type]
+    assert mock.requests == []
 
 
-def test_stats_are_read_and_decoded(net: Network) -> None:
-    stats = las_client(net, Partner()).stats(PARTNER)
+def test_stats_are_read_and_decoded(serve: Serve) -> None:
+    approved_one = approved(la("om-0002"), SIGNER)
+    mock = serve(la("om-0001"), approved_one, rejected=(la("om-0003"),), stats_portal=True)
+    stats = reader(mock).stats(PARTNER)
     (year,) = stats.academic_years
     assert (
         year.receiving_academic_year_id,
         year.la_outgoing_total,
+        year.la_outgoing_latest_version_approved,
         year.la_outgoing_latest_version_rejected,
-    ) == ("2025/2026", 12, 1)
-    assert paths(net) == ["GET stats"]
-    assert net.requests[0].url.query == b""
+        year.la_outgoing_latest_version_awaiting,
+    ) == ("2025/2026", 3, 1, 1, 1)
+    assert paths(mock) == ["GET stats"]
+    assert mock.requests[0].url.query == b""
 
 
 @pytest.mark.parametrize("operation", ["get", "index", "stats"])
@@ -639,26 +716,38 @@ def async_las_client(net: Network, partner: Partner, **kw: object) -> AsyncLasCl
     return AsyncLasClient(net.async_client(partner, **kw))
 
 
-async def test_async_get_batches_and_orders(net: Network) -> None:
+async def test_async_get_batches_and_orders(serve: Serve) -> None:
     ids = [f"om-{n:04d}" for n in range(1, 6)]
-    partner = Partner(*(la(i) for i in ids))
-    partner.reverse_batches = True
-    found = await async_las_client(net, partner).get(PARTNER, ids)
+    mock = serve(*(la(i) for i in reversed(ids)))
+    found = await AsyncLasClient(mock.async_client()).get(PARTNER, ids)
     assert [a.omobility_id for a in found] == ids
-    assert paths(net) == ["GET get", "GET get"]
+    assert paths(mock) == ["GET get", "GET get"]
 
 
-async def test_async_index_and_stats(net: Network) -> None:
-    client = async_las_client(net, Partner(index=("om-0009",)))
+async def test_async_index_and_stats(serve: Serve) -> None:
+    doctoral = la("om-0009")
+    proposal = doctoral.changes_proposal
+    assert proposal is not None
+    assert proposal.components_studied is not None
+    doctoral = dataclasses.replace(
+        doctoral,
+        changes_proposal=dataclasses.replace(
+            proposal,
+            components_studied=None,
+            short_term_doctoral_components=proposal.components_studied,
+        ),
+    )
+    mock = serve(la("om-0001"), doctoral, stats_portal=True)
+    client = AsyncLasClient(mock.async_client())
     assert await client.index(
         PARTNER, receiving_academic_year_id="2025/2026", mobility_type="doctoral"
     ) == ("om-0009",)
-    assert form(net.requests[0]) == [
+    assert form(mock.requests[0]) == [
         ("sending_hei_id", PARTNER),
         ("receiving_academic_year_id", "2025/2026"),
         ("mobility_type", "doctoral"),
     ]
-    assert (await client.stats(PARTNER)).academic_years[0].la_outgoing_total == 12
+    assert (await client.stats(PARTNER)).academic_years[0].la_outgoing_total == 2
 
 
 async def test_async_reads_are_retried_on_503(net: Network) -> None:

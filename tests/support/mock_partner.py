@@ -1,0 +1,192 @@
+"""The mock partner app (``ewp_mock``) in process, for client tests of correct partner behaviour.
+
+:func:`mock_partner` builds the app of a node serving the partner HEI
+(``uni-b.example.org`` at ``https://b.example.org``) with a data set given by
+the test, admits our client key for our HEI (``uni-a.example.org``) and writes
+the catalogue the node publishes to a file, which our clients use as their
+Registry. No sockets: the async client reaches the app through
+``httpx.ASGITransport``, the blocking client through :class:`AppTransport`,
+which runs the app on an event loop in a background thread (as Starlette's
+``TestClient`` does). Both record the requests our client sent, and our clients
+get a ``sleep`` that records retry delays instead of waiting.
+
+Partners that misbehave on purpose (5xx, tampered or unsigned answers, lost
+answers) are not this module's business: see :mod:`tests.support.network`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from ewp_client.client import AsyncEwpClient, EwpClient
+from ewp_client.models import Institution, StringWithOptionalLang
+from ewp_client.registry import AsyncRegistryClient, RegistryClient
+from ewp_client.security import SigningKey
+from ewp_mock import MockConfig, MockNode, create_app, node_of_app
+from ewp_mock.config import IdLimits
+from ewp_mock.data import Dataset, HeiData
+from tests.support.network import PARTNER, US, AsyncSleeps, Sleeps, key
+
+__all__ = [
+    "PARTNER",
+    "PARTNER_URL",
+    "US",
+    "AppTransport",
+    "MockPartner",
+    "RecordingAsgi",
+    "institution",
+    "mock_partner",
+    "partner_data",
+]
+
+#: Where the partner's node is (its requests must be signed for this host).
+PARTNER_URL = "https://b.example.org"
+
+
+class AppTransport(httpx.BaseTransport):
+    """An ASGI app served to a blocking ``httpx.Client`` from an event loop in its own thread.
+
+    Each request is read whole, recorded in ``requests``, and handed to
+    ``httpx.ASGITransport`` on the loop; the answer is read whole there and
+    returned. :meth:`close` (called by ``httpx.Client.close``) stops the loop.
+    """
+
+    def __init__(self, app: FastAPI, requests: list[httpx.Request]) -> None:
+        self.asgi = httpx.ASGITransport(app=app)
+        self.requests = requests
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="asgi-app", daemon=True)
+        self.thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        self.requests.append(request)
+
+        async def send() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            answer = await self.asgi.handle_async_request(forwarded)
+            content = await answer.aread()
+            return answer.status_code, answer.headers.raw, content
+
+        status, headers, content = asyncio.run_coroutine_threadsafe(send(), self.loop).result()
+        return httpx.Response(status, headers=headers, content=content)
+
+    def close(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+class RecordingAsgi(httpx.AsyncBaseTransport):
+    """``httpx.ASGITransport`` recording each request in ``requests``."""
+
+    def __init__(self, app: FastAPI, requests: list[httpx.Request]) -> None:
+        self.asgi = httpx.ASGITransport(app=app)
+        self.requests = requests
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.requests.append(request)
+        return await self.asgi.handle_async_request(request)
+
+
+def institution(hei_id: str) -> Institution:
+    return Institution(hei_id=hei_id, names=(StringWithOptionalLang(value=hei_id, lang="en"),))
+
+
+def partner_data(data: HeiData | None = None, *, partners: Iterable[str] = (US,)) -> Dataset:
+    """A data set of the partner HEI alone (``data``, or a bare institution) naming ``partners``."""
+    return Dataset.of([data or HeiData(institution=institution(PARTNER))], partners)
+
+
+@dataclass
+class MockPartner:
+    """The partner's app and node, the catalogue file it published, our key, what we sent."""
+
+    app: FastAPI
+    catalogue_path: Path
+    our_key: SigningKey
+    requests: list[httpx.Request] = field(default_factory=list)
+    _transports: list[AppTransport] = field(default_factory=list)
+
+    @property
+    def node(self) -> MockNode:
+        return node_of_app(self.app)
+
+    def registry(self) -> RegistryClient:
+        return RegistryClient(self.catalogue_path)
+
+    def client(self, **kw: Any) -> EwpClient:
+        """Our blocking client, talking to the app (``sleep`` records by default)."""
+        kw.setdefault("sleep", Sleeps())
+        transport = AppTransport(self.app, self.requests)
+        self._transports.append(transport)
+        http = httpx.Client(transport=transport)
+        return EwpClient(self.registry(), key=self.our_key, http=http, **kw)
+
+    def async_client(self, **kw: Any) -> AsyncEwpClient:
+        """Our async client, talking to the app through ``httpx.ASGITransport``."""
+        kw.setdefault("sleep", AsyncSleeps())
+        http = httpx.AsyncClient(transport=RecordingAsgi(self.app, self.requests))
+        return AsyncEwpClient(
+            AsyncRegistryClient(self.catalogue_path), key=self.our_key, http=http, **kw
+        )
+
+    def close(self) -> None:
+        """Stop the event loops of the blocking clients' transports."""
+        for transport in self._transports:
+            transport.close()
+
+
+def mock_partner(
+    tmp_path: Path,
+    dataset: Dataset | None = None,
+    *,
+    max_ids: IdLimits | None = None,
+    our_heis: Iterable[str] = (US,),
+    stats_portal: bool = False,
+) -> MockPartner:
+    """The partner's node serving ``dataset`` (default: a bare institution) with ``max_ids``.
+
+    Our key (the network's key 1) is admitted for ``our_heis``, and in the
+    Stats Portal's role when ``stats_portal``; the node's catalogue is then
+    written to ``tmp_path / "catalogue.xml"``.
+    """
+    config = MockConfig(
+        hei_ids=(PARTNER,),
+        base_url=PARTNER_URL,
+        server_key=key(2),
+        client_key=key(4),
+        max_ids=max_ids or IdLimits(),
+    )
+    app = create_app(config, dataset if dataset is not None else partner_data())
+    node = node_of_app(app)
+    ours = key(1)
+    kid = node.register_client(ours.public_key, our_heis)
+    if stats_portal:
+        node.stats_portal_keys.add(kid)
+    path = tmp_path / "catalogue.xml"
+    path.write_bytes(node.published.xml)
+    return MockPartner(app=app, catalogue_path=path, our_key=ours)
+
+
+@contextmanager
+def running(partner: MockPartner) -> Iterator[MockPartner]:
+    """``partner``, closed on the way out (for fixtures)."""
+    try:
+        yield partner
+    finally:
+        partner.close()
