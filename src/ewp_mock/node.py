@@ -121,6 +121,19 @@ class MockNode:
             self._publish()
         return kid
 
+    def admit_stats_portal(self, public_key: rsa.RSAPublicKey | bytes) -> str:
+        """Admit a client key in the EWP Stats Portal's role; returns its keyId.
+
+        The key is published in the catalogue covering no HEI (as
+        :meth:`register_client` with no ``heis`` does, keeping any HEIs it
+        already covers), and the ``stats`` endpoints answer it as they answer
+        the Stats Portal. Raises what :meth:`register_client` raises.
+        """
+        kid = self.register_client(public_key)
+        with self._lock:
+            self.stats_portal_keys.add(kid)
+        return kid
+
     def load_dataset(self, dataset: Dataset) -> None:
         """Put ``dataset``'s institutions, units, IIAs, approvals and LAs of the served HEIs in.
 
