@@ -1,13 +1,17 @@
-"""IIAs v7 client operations against a partner that records our requests.
+"""IIAs v7 client operations, against the mock partner app and a broken partner.
 
-The partner (tests/support/network.py) verifies our HTTP Signatures and signs
-its answers; it serves copies rendered by the library (every iia-hash
-computed by the kit on the answer sent), or answers as each test scripts it.
+What a correct partner answers comes from the mock partner app in process
+(tests/support/mock_partner.py): the partner's node serves the IIAs of the
+test's data set (every iia-hash computed on the answer sent), verifies our
+HTTP Signatures and signs its answers. What a correct partner does not do
+(5xx, answers out of order, a wrong declared hash, a schema-invalid or an
+unsigned answer) is played by the broken partner of tests/support/network.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -32,7 +36,7 @@ from ewp_client.errors import (
     SchemaValidationError,
     UnsignedResponseError,
 )
-from ewp_client.iia import compute_iia_hashes
+from ewp_client.iia import IiaBook, ServedIia, compute_iia_hashes
 from ewp_client.models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
 from ewp_client.server.iias import (
     read_iia_ids,
@@ -41,8 +45,17 @@ from ewp_client.server.iias import (
     stamp_iia_hashes,
 )
 from ewp_client.xml import parse_xml
+from ewp_mock.config import IdLimits
+from ewp_mock.data import HeiData
 from tests.iia.served_copies import copy_of, declared_hashes, with_declared_hash
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
+from tests.support.mock_partner import (
+    PARTNER_URL,
+    MockPartner,
+    institution,
+    mock_partner,
+    partner_data,
+)
+from tests.support.network import PARTNER, US, Network, Sleeps, make_network
 
 CET = timezone(timedelta(hours=1))
 STATS = IiasStatsResponse(
@@ -68,8 +81,61 @@ def form(request: httpx.Request) -> list[tuple[str, str]]:
     return parse_qsl(request.url.query.decode())
 
 
+#: Where the mock node serves the partner's IIAs (IIAs v7 has URLs per HEI).
+IIAS_URL = f"{PARTNER_URL}/ewp/iias/{PARTNER}"
+
+Serve = Callable[..., MockPartner]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """``serve(*iias_or_states, stats_portal=False)``: the partner's node serving them."""
+    made: list[MockPartner] = []
+
+    def make(*iias: Iia | ServedIia, stats_portal: bool = False) -> MockPartner:
+        states = [i if isinstance(i, ServedIia) else ServedIia.of(i) for i in iias]
+        book = IiaBook(served={s.iia_id: s for s in states})
+        data = HeiData(institution=institution(PARTNER), iias=book)
+        partner = mock_partner(
+            tmp_path, partner_data(data), max_ids=IdLimits(iia_ids=3), stats_portal=stats_portal
+        )
+        made.append(partner)
+        return partner
+
+    yield make
+    for partner in made:
+        partner.close()
+
+
+def reader(partner: MockPartner) -> IiasClient:
+    return IiasClient(partner.client())
+
+
+def in_years(iia: Iia, first: str, last: str) -> Iia:
+    """``iia`` with every cooperation condition received from ``first`` to ``last``."""
+    conditions = iia.cooperation_conditions
+    return dataclasses.replace(
+        iia,
+        cooperation_conditions=dataclasses.replace(
+            conditions,
+            student_studies=tuple(
+                dataclasses.replace(
+                    c, receiving_first_academic_year_id=first, receiving_last_academic_year_id=last
+                )
+                for c in conditions.student_studies
+            ),
+            staff_teachers=tuple(
+                dataclasses.replace(
+                    c, receiving_first_academic_year_id=first, receiving_last_academic_year_id=last
+                )
+                for c in conditions.staff_teachers
+            ),
+        ),
+    )
+
+
 class ServingHei:
-    """The partner's IIAs endpoints, with scripted failures and answers."""
+    """A broken partner's IIAs endpoints: scripted failures, answer orders and tampering."""
 
     def __init__(self, *iias: Iia, index: tuple[str, ...] = ()) -> None:
         self.iias = {str(i.partners[0].iia_id): i for i in iias}
@@ -107,67 +173,84 @@ def iias_client(
     return IiasClient(net.client(partner, sign=sign, **kw))
 
 
-def paths(net: Network) -> list[str]:
-    return [f"{r.method} {r.url.path.removeprefix('/ewp/iias/')}" for r in net.requests]
+def paths(net: Network | MockPartner) -> list[str]:
+    """``METHOD endpoint`` of each request sent (the endpoint is the URL's last segment)."""
+    return [f"{r.method} {r.url.path.rsplit('/', 1)[-1]}" for r in net.requests]
 
 
 # ------------------------------------------------------------------------- get
 
 
-def test_get_is_batched_by_max_iia_ids_and_keeps_the_asked_order(net: Network) -> None:
+def test_get_is_batched_by_max_iia_ids_and_keeps_the_asked_order(serve: Serve) -> None:
     ids = [f"t-{n}" for n in range(1, 6)]
-    partner = ServingHei(*(theirs(i) for i in ids))
-    partner.reverse_batches = True
-    copies = iias_client(net, partner).get(PARTNER, [*ids, "t-2"])
+    mock = serve(*(theirs(i) for i in reversed(ids)))
+    copies = reader(mock).get(PARTNER, [*ids, "t-2"])
     assert [c.iia_id for c in copies] == ids
-    assert paths(net) == ["GET get", "GET get"]
-    assert [form(r) for r in net.requests] == [
+    assert paths(mock) == ["GET get", "GET get"]
+    assert [form(r) for r in mock.requests] == [
         [("iia_id", "t-1"), ("iia_id", "t-2"), ("iia_id", "t-3")],
         [("iia_id", "t-4"), ("iia_id", "t-5")],
     ]
     assert all(c.hash_verified and c.hei_id == PARTNER for c in copies)
 
 
-def test_get_leaves_unknown_ids_out(net: Network) -> None:
-    copies = iias_client(net, ServingHei(theirs("t-1"))).get(PARTNER, ["nope", "t-1"])
+def test_get_keeps_the_asked_order_when_a_partner_answers_batches_reversed(net: Network) -> None:
+    ids = [f"t-{n}" for n in range(1, 6)]
+    partner = ServingHei(*(theirs(i) for i in ids))
+    partner.reverse_batches = True
+    copies = iias_client(net, partner).get(PARTNER, [*ids, "t-2"])
+    assert [c.iia_id for c in copies] == ids
+    assert paths(net) == ["GET get", "GET get"]
+
+
+def test_get_leaves_unknown_ids_out(serve: Serve) -> None:
+    copies = reader(serve(theirs("t-1"))).get(PARTNER, ["nope", "t-1"])
     assert [c.iia_id for c in copies] == ["t-1"]
 
 
-def test_get_of_no_ids_sends_nothing(net: Network) -> None:
-    assert iias_client(net, ServingHei()).get(PARTNER, []) == ()
-    assert net.requests == []
+def test_get_leaves_out_iias_of_which_we_are_no_partner(serve: Serve) -> None:
+    others = copy_of(PARTNER, "t-2", "other.example.org", "x-2")
+    copies = reader(serve(theirs("t-1"), others)).get(PARTNER, ["t-1", "t-2"])
+    assert [c.iia_id for c in copies] == ["t-1"]
 
 
-def test_long_get_goes_as_a_post_form(net: Network) -> None:
+def test_get_of_no_ids_sends_nothing(serve: Serve) -> None:
+    mock = serve(theirs("t-1"))
+    assert reader(mock).get(PARTNER, []) == ()
+    assert mock.requests == []
+
+
+def test_long_get_goes_as_a_post_form(serve: Serve) -> None:
     ids = [c * 64 for c in "xyz"]
     assert [c.method for c in get_calls(PARTNER, ids, max_ids=3)] == ["GET"]
     assert [c.method for c in get_calls(PARTNER, ids, max_ids=3, max_query_length=200)] == ["POST"]
-    client = iias_client(net, ServingHei(*(theirs(i) for i in ids)))
+    mock = serve(*(theirs(i) for i in ids))
+    client = reader(mock)
     client.max_query_length = 200
     assert [c.iia_id for c in client.get(PARTNER, ids)] == ids
-    assert paths(net) == ["POST get"]
-    assert net.requests[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert form(net.requests[0]) == [("iia_id", i) for i in ids]
+    assert paths(mock) == ["POST get"]
+    assert mock.requests[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert form(mock.requests[0]) == [("iia_id", i) for i in ids]
 
 
-def test_each_copy_carries_the_kits_result_on_the_answer_received(net: Network) -> None:
-    (copy,) = iias_client(net, ServingHei(theirs("t-1"))).get(PARTNER, ["t-1"])
+def test_each_copy_carries_the_kits_result_on_the_answer_received(serve: Serve) -> None:
+    (copy,) = reader(serve(theirs("t-1"))).get(PARTNER, ["t-1"])
     assert copy.hash.declared_hash == copy.iia.iia_hash == copy.hash.sha256
     assert copy.hash.text_to_hash.startswith("_iia-id_1=t-1__iia-id_2=ours-1_")
 
 
-def test_a_copy_fetched_alone_is_approved_with_its_hash(net: Network) -> None:
-    client = iias_client(net, ServingHei(theirs("t-1")))
-    copy = client.get_one(PARTNER, "t-1")
+def test_a_copy_fetched_alone_is_approved_with_its_hash(serve: Serve) -> None:
+    mock = serve(theirs("t-1"))
+    copy = reader(mock).get_one(PARTNER, "t-1")
     assert copy is not None
     record = copy.approve(our_iia_id="ours-1")
     assert (record.partner_hei_id, record.iia_id, record.our_iia_id) == (PARTNER, "t-1", "ours-1")
     assert record.iia_hash == copy.hash.sha256 == copy.iia.iia_hash
-    assert [form(r) for r in net.requests] == [[("iia_id", "t-1")]]
+    assert [form(r) for r in mock.requests] == [[("iia_id", "t-1")]]
 
 
-def test_get_one_of_an_unknown_id_is_none(net: Network) -> None:
-    assert iias_client(net, ServingHei()).get_one(PARTNER, "t-9") is None
+def test_get_one_of_an_unknown_id_is_none(serve: Serve) -> None:
+    assert reader(serve(theirs("t-1"))).get_one(PARTNER, "t-9") is None
 
 
 def test_a_copy_with_a_wrong_declared_hash_is_not_approved(net: Network) -> None:
@@ -181,17 +264,16 @@ def test_a_copy_with_a_wrong_declared_hash_is_not_approved(net: Network) -> None
     assert (info.value.reason, info.value.iia_id) == ("hash-mismatch", "t-1")
 
 
-def test_an_unmapped_copy_is_not_approved(net: Network) -> None:
-    copy = iias_client(net, ServingHei(theirs("t-1", our_id=None))).get_one(PARTNER, "t-1")
+def test_an_unmapped_copy_is_not_approved(serve: Serve) -> None:
+    copy = reader(serve(theirs("t-1", our_id=None))).get_one(PARTNER, "t-1")
     assert copy is not None
     with pytest.raises(ApprovalRefusedError) as info:
         copy.approve()
     assert info.value.reason == "unmapped"
 
 
-def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(net: Network) -> None:
-    partner = ServingHei(theirs("t-1"), theirs("t-2", not_yet_defined=True))
-    client = iias_client(net, partner)
+def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(serve: Serve) -> None:
+    client = reader(serve(theirs("t-1"), theirs("t-2", not_yet_defined=True)))
     batch = {c.iia_id: c for c in client.get(PARTNER, ["t-1", "t-2"])}
     assert not batch["t-1"].hash.valid_for_approval
     with pytest.raises(ApprovalRefusedError) as info:
@@ -205,37 +287,59 @@ def test_a_migrated_iia_in_the_batch_blocks_approval_the_copy_alone_does_not(net
 # --------------------------------------------------------------- index, stats
 
 
-def test_index_sends_every_filter(net: Network) -> None:
-    client = iias_client(net, ServingHei(index=("t-1", "t-2")))
+def test_index_sends_every_filter(serve: Serve) -> None:
+    mock = serve(theirs("t-1"), theirs("t-2"), in_years(theirs("t-3"), "2030/2031", "2031/2032"))
     since = datetime(2025, 10, 1, 8, 30, tzinfo=CET)
-    assert client.index(
+    assert reader(mock).index(
         PARTNER, receiving_academic_year_id=["2025/2026", "2026/2027"], modified_since=since
     ) == ("t-1", "t-2")
-    assert paths(net) == ["GET index"]
-    assert form(net.requests[0]) == [
+    assert paths(mock) == ["GET index"]
+    assert form(mock.requests[0]) == [
         ("receiving_academic_year_id", "2025/2026"),
         ("receiving_academic_year_id", "2026/2027"),
         ("modified_since", "2025-10-01T08:30:00+01:00"),
     ]
 
 
-def test_index_without_filters_has_no_query(net: Network) -> None:
-    assert iias_client(net, ServingHei()).index(PARTNER, "2025/2026") == ()
-    assert iias_client(net, ServingHei()).index(PARTNER) == ()
-    assert str(net.requests[1].url) == f"{PARTNER_BASE}/iias/index"
-    assert form(net.requests[0]) == [("receiving_academic_year_id", "2025/2026")]
+def test_index_without_filters_has_no_query(serve: Serve) -> None:
+    mock = serve()
+    assert reader(mock).index(PARTNER, "2025/2026") == ()
+    assert reader(mock).index(PARTNER) == ()
+    assert str(mock.requests[1].url) == f"{IIAS_URL}/index"
+    assert form(mock.requests[0]) == [("receiving_academic_year_id", "2025/2026")]
 
 
-def test_index_refuses_a_naive_modified_since_before_sending(net: Network) -> None:
+def test_index_refuses_a_naive_modified_since_before_sending(serve: Serve) -> None:
+    mock = serve()
     with pytest.raises(ConfigError, match="timezone-aware"):
-        iias_client(net, ServingHei()).index(PARTNER, modified_since=datetime(2025, 1, 1))
-    assert net.requests == []
+        reader(mock).index(PARTNER, modified_since=datetime(2025, 1, 1))
+    assert mock.requests == []
 
 
-def test_stats_are_read_and_decoded(net: Network) -> None:
-    assert iias_client(net, ServingHei()).stats(PARTNER) == STATS
-    assert paths(net) == ["GET stats"]
-    assert str(net.requests[0].url) == f"{PARTNER_BASE}/iias/stats"
+def approval_states() -> tuple[ServedIia, ...]:
+    """Five IIAs: approved by nobody, by the partner only (twice), by us only, by both."""
+    fresh = [ServedIia.of(theirs(f"t-{n}")) for n in range(1, 6)]
+    by_partner = [dataclasses.replace(s, partner_approved_hash=s.iia_hash) for s in fresh[1:3]]
+    by_us = dataclasses.replace(fresh[3], partner_hash="c" * 64)
+    both = dataclasses.replace(
+        fresh[4], partner_hash="d" * 64, partner_approved_hash=fresh[4].iia_hash
+    )
+    return (fresh[0], *by_partner, by_us, both)
+
+
+SERVED_STATS = IiasStatsResponse(
+    iia_fetchable=5,
+    iia_local_unapproved_partner_approved=2,
+    iia_local_approved_partner_unapproved=1,
+    iia_both_approved=1,
+)
+
+
+def test_stats_are_read_and_decoded(serve: Serve) -> None:
+    mock = serve(*approval_states(), stats_portal=True)
+    assert reader(mock).stats(PARTNER) == SERVED_STATS
+    assert paths(mock) == ["GET stats"]
+    assert str(mock.requests[0].url) == f"{IIAS_URL}/stats"
 
 
 # --------------------------------------------------------------- typed errors
@@ -345,28 +449,30 @@ def async_iias_client(net: Network, partner: ServingHei, **kw: object) -> AsyncI
     return AsyncIiasClient(net.async_client(partner, **kw))
 
 
-async def test_async_get_batches_and_orders(net: Network) -> None:
+async def test_async_get_batches_and_orders(serve: Serve) -> None:
     ids = [f"t-{n}" for n in range(1, 6)]
-    partner = ServingHei(*(theirs(i) for i in ids))
-    partner.reverse_batches = True
-    copies = await async_iias_client(net, partner).get(PARTNER, ids)
+    mock = serve(*(theirs(i) for i in reversed(ids)))
+    copies = await AsyncIiasClient(mock.async_client()).get(PARTNER, ids)
     assert [c.iia_id for c in copies] == ids
-    assert paths(net) == ["GET get", "GET get"]
+    assert paths(mock) == ["GET get", "GET get"]
 
 
-async def test_async_get_one_index_and_stats(net: Network) -> None:
-    client = async_iias_client(net, ServingHei(theirs("t-1"), index=("t-1",)))
+async def test_async_get_one_index_and_stats(serve: Serve) -> None:
+    mock = serve(*approval_states(), stats_portal=True)
+    client = AsyncIiasClient(mock.async_client())
     copy = await client.get_one(PARTNER, "t-1")
     assert copy is not None
     assert copy.approve().iia_hash == copy.hash.sha256
-    assert await client.get_one(PARTNER, "t-2") is None
+    assert await client.get_one(PARTNER, "t-9") is None
     since = datetime(2025, 1, 2, tzinfo=UTC)
-    assert await client.index(PARTNER, "2025/2026", modified_since=since) == ("t-1",)
-    assert form(net.requests[2]) == [
+    assert await client.index(PARTNER, "2025/2026", modified_since=since) == tuple(
+        f"t-{n}" for n in range(1, 6)
+    )
+    assert form(mock.requests[2]) == [
         ("receiving_academic_year_id", "2025/2026"),
         ("modified_since", "2025-01-02T00:00:00+00:00"),
     ]
-    assert await client.stats(PARTNER) == STATS
+    assert await client.stats(PARTNER) == SERVED_STATS
 
 
 async def test_async_reads_are_retried_on_503_and_400_is_typed(net: Network) -> None:
