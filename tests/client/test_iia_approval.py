@@ -1,12 +1,17 @@
 """IIA Approval v2 client: reading the partner's approvals of our IIAs, and what they mean.
 
-The partner serves its approvals with the library's builder
-(``render_approval_response``, from its approval records) after reading our
-request with ``read_iia_ids``, as the mock partner will.
+The partner's approvals come from the mock partner app in process
+(tests/support/mock_partner.py), its node holding the approval records of
+the test's data set. What a correct partner does not do (5xx, a scripted
+400, a schema-invalid answer) is played by the broken partner of
+tests/support/network.py, which serves its records with the library's
+builder (``render_approval_response``) after reading our request with
+``read_iia_ids``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -15,6 +20,7 @@ import pytest
 
 from ewp_client.client import (
     AsyncIiaApprovalClient,
+    EwpCall,
     IiaApprovalClient,
     RetryPolicy,
 )
@@ -30,10 +36,22 @@ from ewp_client.iia.approval import (
     render_approval_response,
 )
 from ewp_client.models import IiaApproval, IiasApprovalResponse
-from ewp_client.namespaces import IIAS_APPROVAL_V2_NS
+from ewp_client.namespaces import IIAS_APPROVAL_API, IIAS_APPROVAL_V2_NS
 from ewp_client.server.iias import read_iia_ids
+from ewp_mock.config import IdLimits
+from ewp_mock.data import HeiData
 from tests.iia.served_copies import copy_of, months_changed, served
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, make_network
+from tests.support.mock_partner import (
+    PARTNER_URL,
+    MockPartner,
+    institution,
+    mock_partner,
+    partner_data,
+)
+from tests.support.network import PARTNER, US, Network, make_network
+
+#: Where the mock node serves the partner's approvals.
+APPROVAL_URL = f"{PARTNER_URL}/ewp/iias-approval/{PARTNER}"
 
 
 def ours(iia_id: str, months: str = "5") -> bytes:
@@ -47,8 +65,36 @@ def their_record(our_copy: bytes) -> ApprovalRecord:
     return approve(our_copy, partner_hei_id=US)
 
 
+Serve = Callable[..., MockPartner]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """``serve(*records)``: the partner's node keeping ``records`` (max-iia-ids 2)."""
+    made: list[MockPartner] = []
+
+    def make(*records: ApprovalRecord) -> MockPartner:
+        data = HeiData(institution=institution(PARTNER), approvals=records)
+        partner = mock_partner(
+            tmp_path, partner_data(data, partners=(US, WEST)), max_ids=IdLimits(iia_ids=2)
+        )
+        made.append(partner)
+        return partner
+
+    yield make
+    for partner in made:
+        partner.close()
+
+
+WEST = "west.example.org"
+
+
+def reader(partner: MockPartner) -> IiaApprovalClient:
+    return IiaApprovalClient(partner.client())
+
+
 class ApprovingHei:
-    """The partner's IIA Approval endpoint, serving its approval records."""
+    """A broken partner's IIA Approval endpoint: scripted failures and answers."""
 
     def __init__(self, *records: ApprovalRecord, max_ids: int = 3) -> None:
         self.records = list(records)
@@ -81,28 +127,30 @@ def approval_client(net: Network, partner: ApprovingHei, **kw: object) -> IiaApp
     return IiaApprovalClient(net.client(partner, **kw))
 
 
-def asked(net: Network) -> list[list[str]]:
+def asked(net: Network | MockPartner) -> list[list[str]]:
     return [[v for k, v in parse_qsl(r.url.query.decode()) if k == "iia_id"] for r in net.requests]
 
 
-def test_get_is_batched_by_max_iia_ids_and_merged(net: Network) -> None:
+def test_get_is_batched_by_max_iia_ids_and_merged(serve: Serve) -> None:
     records = [their_record(ours(f"o-{n}")) for n in (1, 3)]
-    answer = approval_client(net, ApprovingHei(*records)).get(PARTNER, ["o-1", "o-2", "o-3"])
+    mock = serve(*records)
+    answer = reader(mock).get(PARTNER, ["o-1", "o-2", "o-3"])
     assert answer == IiasApprovalResponse(approvals=tuple(r.approval() for r in records))
-    assert asked(net) == [["o-1", "o-2"], ["o-3"]]
-    assert all(str(r.url).startswith(f"{PARTNER_BASE}/iias-approval?") for r in net.requests)
+    assert asked(mock) == [["o-1", "o-2"], ["o-3"]]
+    assert all(str(r.url).startswith(f"{APPROVAL_URL}?") for r in mock.requests)
 
 
-def test_get_of_no_ids_sends_nothing(net: Network) -> None:
-    assert approval_client(net, ApprovingHei()).get(PARTNER, []) == IiasApprovalResponse()
-    assert net.requests == []
+def test_get_of_no_ids_sends_nothing(serve: Serve) -> None:
+    mock = serve(their_record(ours("o-1")))
+    assert reader(mock).get(PARTNER, []) == IiasApprovalResponse()
+    assert mock.requests == []
 
 
-def test_status_tells_current_older_and_none(net: Network) -> None:
+def test_status_tells_current_older_and_none(serve: Serve) -> None:
     now = {n: ours(f"o-{n}") for n in (1, 2, 3)}
-    partner = ApprovingHei(their_record(now[1]), their_record(ours("o-2", months="4")))
+    mock = serve(their_record(now[1]), their_record(ours("o-2", months="4")))
     current = {f"o-{n}": compute_iia_hashes(document)[0].sha256 for n, document in now.items()}
-    status = approval_client(net, partner).status(PARTNER, current)
+    status = reader(mock).status(PARTNER, current)
     older = compute_iia_hashes(ours("o-2", months="4"))[0].sha256
     assert status == {
         "o-1": PartnerApproval(
@@ -122,12 +170,12 @@ def test_status_tells_current_older_and_none(net: Network) -> None:
     assert older != current["o-2"]
 
 
-def test_status_reads_our_served_copies_directly(net: Network) -> None:
+def test_status_reads_our_served_copies_directly(serve: Serve) -> None:
     document = ours("o-1")
-    client = approval_client(net, ApprovingHei(their_record(document)))
-    status = client.status(PARTNER, compute_iia_hashes(document))
+    mock = serve(their_record(document))
+    status = reader(mock).status(PARTNER, compute_iia_hashes(document))
     assert status["o-1"].state is ApprovalState.CURRENT
-    assert asked(net) == [["o-1"]]
+    assert asked(mock) == [["o-1"]]
 
 
 def test_an_approval_without_iia_id_is_a_schema_validation_error(net: Network) -> None:
@@ -167,16 +215,27 @@ def test_long_requests_go_as_post_forms() -> None:
     assert short.method == "GET"
 
 
-def test_the_partner_serves_only_its_records_for_the_ids_asked() -> None:
+def test_the_partner_serves_only_our_records_for_the_ids_asked(serve: Serve) -> None:
     record = ApprovalRecord(partner_hei_id=US, iia_id="o-1", iia_hash="c" * 64)
-    other = ApprovalRecord(partner_hei_id="west.example.org", iia_id="o-2", iia_hash="d" * 64)
-    partner = ApprovingHei(record, other)
-    request = httpx.Request("GET", f"{PARTNER_BASE}/iias-approval?iia_id=o-1&iia_id=o-2")
-    assert partner(request).content == render_approval_response([record], ["o-1"], caller_hei_id=US)
-    too_many = httpx.Request(
-        "GET", f"{PARTNER_BASE}/iias-approval?iia_id=1&iia_id=2&iia_id=3&iia_id=4"
+    other = ApprovalRecord(partner_hei_id=WEST, iia_id="o-2", iia_hash="d" * 64)
+    mock = serve(record, other)
+    answer = reader(mock).get(PARTNER, ["o-1", "o-2"])
+    assert answer == IiasApprovalResponse(approvals=(record.approval(),))
+
+
+def test_more_ids_than_max_iia_ids_are_a_bad_request(serve: Serve) -> None:
+    mock = serve(ApprovalRecord(partner_hei_id=US, iia_id="o-1", iia_hash="c" * 64))
+    call = EwpCall(
+        api=IIAS_APPROVAL_API,
+        hei_id=PARTNER,
+        endpoint="url",
+        params=tuple(("iia_id", f"o-{n}") for n in range(1, 4)),
     )
-    assert partner(too_many).status_code == 400
+    with mock.client() as client, pytest.raises(BadRequest) as info:
+        client.call(call)
+    assert info.value.status == 400
+    assert "max-iia-ids" in (info.value.developer_message or "")
+    assert asked(mock) == [["o-1", "o-2", "o-3"]]
 
 
 # ------------------------------------------------------------------- async twins
@@ -186,13 +245,13 @@ def async_client(net: Network, partner: ApprovingHei) -> AsyncIiaApprovalClient:
     return AsyncIiaApprovalClient(net.async_client(partner))
 
 
-async def test_async_get_and_status(net: Network) -> None:
+async def test_async_get_and_status(serve: Serve) -> None:
     document = ours("o-1")
-    partner = ApprovingHei(their_record(document))
-    client = async_client(net, partner)
+    mock = serve(their_record(document))
+    client = AsyncIiaApprovalClient(mock.async_client())
     answer = await client.get(PARTNER, ["o-1", "o-2", "o-3"])
     assert [a.iia_id for a in answer.approvals] == ["o-1"]
-    assert asked(net) == [["o-1", "o-2"], ["o-3"]]
+    assert asked(mock) == [["o-1", "o-2"], ["o-3"]]
     status = await client.status(PARTNER, {"o-1": "f" * 64})
     assert status["o-1"] == PartnerApproval(
         iia_id="o-1",
