@@ -1,12 +1,17 @@
 """IIA CNR v3 and IIA Approval CNR v2: sending both notifications, and receiving them.
 
-The partner reads each notification with the library's receiving-side
-functions (``read_iia_cnr`` / ``read_approval_cnr``), answering 400 for a bad
-request as they raise, and 200 with the rendered empty answer otherwise.
+Notifications go to the mock partner app in process
+(tests/support/mock_partner.py), which answers a valid one 200; what it
+received is read back from the requests sent, with the library's
+receiving-side functions (``read_iia_cnr`` / ``read_approval_cnr``). Retries
+and refusals are played by the broken partner of tests/support/network.py,
+which answers scripted failures first, then reads each notification with
+those functions (400 for a bad request as they raise, 200 otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -15,6 +20,7 @@ import pytest
 
 from ewp_client.client import (
     AsyncIiaCnrClient,
+    EwpCall,
     IiaApprovalCnrNotification,
     IiaCnrClient,
     IiaCnrNotification,
@@ -34,15 +40,43 @@ from ewp_client.error_response import render_error_response
 from ewp_client.errors import BadRequest, PartnerServerError
 from ewp_client.iia.approval import approve
 from ewp_client.models import IiaApprovalCnrResponse, IiaCnrResponse
+from ewp_client.namespaces import IIA_CNR_API
 from tests.iia.served_copies import copy_of, served
-from tests.support.network import PARTNER, PARTNER_BASE, US, Network, Sleeps, make_network
+from tests.support.mock_partner import PARTNER_URL, MockPartner, mock_partner
+from tests.support.network import PARTNER, US, AsyncSleeps, Network, Sleeps, make_network
 
 #: Our approval of the partner's copy p-1 (mapped to our o-1).
 RECORD = approve(served(copy_of(PARTNER, "p-1", US, "o-1")), partner_hei_id=PARTNER)
 
 
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[MockPartner]:
+    """The partner's node (no data needed: a valid notification is answered 200)."""
+    partner = mock_partner(tmp_path)
+    yield partner
+    partner.close()
+
+
+def changed(mock: MockPartner) -> list[IiaCnrNotification]:
+    """The IIA CNRs the node received, read as a receiving HEI reads them."""
+    return [
+        read_iia_cnr(parse_qsl(r.content.decode()), notifier_hei_id=US)
+        for r in mock.requests
+        if r.url.path == f"/ewp/iia-cnr/{PARTNER}"
+    ]
+
+
+def approved(mock: MockPartner) -> list[IiaApprovalCnrNotification]:
+    """The IIA Approval CNRs the node received."""
+    return [
+        read_approval_cnr(parse_qsl(r.content.decode()), approving_hei_id=US)
+        for r in mock.requests
+        if r.url.path == f"/ewp/iia-approval-cnr/{PARTNER}"
+    ]
+
+
 class ListeningHei:
-    """The partner's two CNR endpoints, recording what they received."""
+    """A broken partner's two CNR endpoints: scripted failures, then what they received."""
 
     def __init__(self, *failures: int) -> None:
         self.failures = list(failures)
@@ -74,15 +108,14 @@ def cnr_client(net: Network, partner: ListeningHei, **kw: object) -> IiaCnrClien
     return IiaCnrClient(net.client(partner, **kw))
 
 
-def test_notify_posts_one_iia_id_per_request(net: Network) -> None:
-    partner = ListeningHei()
-    assert cnr_client(net, partner).notify(PARTNER, ["o-1", "o-2", "o-1"]) == 2
-    assert partner.changed == [
+def test_notify_posts_one_iia_id_per_request(mock: MockPartner) -> None:
+    assert IiaCnrClient(mock.client()).notify(PARTNER, ["o-1", "o-2", "o-1"]) == 2
+    assert changed(mock) == [
         IiaCnrNotification(iia_id="o-1", notifier_hei_id=US),
         IiaCnrNotification(iia_id="o-2", notifier_hei_id=US),
     ]
-    first = net.requests[0]
-    assert (first.method, str(first.url)) == ("POST", f"{PARTNER_BASE}/iia-cnr")
+    first = mock.requests[0]
+    assert (first.method, str(first.url)) == ("POST", f"{PARTNER_URL}/ewp/iia-cnr/{PARTNER}")
     assert first.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert first.content == b"iia_id=o-1"
 
@@ -113,12 +146,14 @@ def test_a_rejected_notification_is_a_bad_request_and_not_retried(net: Network) 
     assert len(net.requests) == 1
 
 
-def test_approval_notification_carries_the_owners_id(net: Network) -> None:
-    partner = ListeningHei()
-    cnr_client(net, partner).notify_approval(RECORD)
-    assert partner.approved == [IiaApprovalCnrNotification(iia_id="p-1", approving_hei_id=US)]
-    request = net.requests[0]
-    assert (request.method, str(request.url)) == ("POST", f"{PARTNER_BASE}/iia-approval-cnr")
+def test_approval_notification_carries_the_owners_id(mock: MockPartner) -> None:
+    IiaCnrClient(mock.client()).notify_approval(RECORD)
+    assert approved(mock) == [IiaApprovalCnrNotification(iia_id="p-1", approving_hei_id=US)]
+    request = mock.requests[0]
+    assert (request.method, str(request.url)) == (
+        "POST",
+        f"{PARTNER_URL}/ewp/iia-approval-cnr/{PARTNER}",
+    )
     assert request.content == b"iia_id=p-1"
 
 
@@ -160,11 +195,19 @@ def test_the_answers_are_the_empty_documents() -> None:
     )
 
 
-def test_a_400_from_our_own_listener_is_served() -> None:
-    partner = ListeningHei()
-    request = httpx.Request("POST", f"{PARTNER_BASE}/iia-cnr", content=b"iia_id=a&iia_id=b")
-    assert partner(request).status_code == 400
-    assert partner.changed == []
+def test_a_notification_with_two_ids_is_refused_by_the_partner(mock: MockPartner) -> None:
+    call = EwpCall(
+        api=IIA_CNR_API,
+        hei_id=PARTNER,
+        endpoint="url",
+        method="POST",
+        params=(("iia_id", "a"), ("iia_id", "b")),
+        kind=CallKind.NOTIFY,
+    )
+    with mock.client() as client, pytest.raises(BadRequest) as info:
+        client.call(call)
+    assert info.value.status == 400
+    assert len(mock.requests) == 1
 
 
 # ------------------------------------------------------------------- async twins
@@ -174,14 +217,22 @@ def async_client(net: Network, partner: ListeningHei, **kw: object) -> AsyncIiaC
     return AsyncIiaCnrClient(net.async_client(partner, **kw))
 
 
-async def test_async_notify_and_notify_approval(net: Network) -> None:
-    partner = ListeningHei(503)
-    client = async_client(net, partner)
+async def test_async_notify_and_notify_approval(mock: MockPartner) -> None:
+    client = AsyncIiaCnrClient(mock.async_client())
     assert await client.notify(PARTNER, ["o-1", "o-2"]) == 2
     await client.notify_approval(RECORD)
-    assert [n.iia_id for n in partner.changed] == ["o-1", "o-2"]
-    assert [n.iia_id for n in partner.approved] == ["p-1"]
-    assert len(net.requests) == 4  # the first try answered 503 and was retried
+    assert [n.iia_id for n in changed(mock)] == ["o-1", "o-2"]
+    assert [n.iia_id for n in approved(mock)] == ["p-1"]
+    assert len(mock.requests) == 3
+
+
+async def test_async_notify_is_retried_on_503(net: Network) -> None:
+    partner = ListeningHei(503)
+    sleeps = AsyncSleeps()
+    assert await async_client(net, partner, sleep=sleeps).notify(PARTNER, ["o-1"]) == 1
+    assert [n.iia_id for n in partner.changed] == ["o-1"]
+    assert len(net.requests) == 2  # the first try answered 503 and was retried
+    assert len(sleeps) == 1
 
 
 async def test_async_400_is_a_bad_request(net: Network) -> None:
