@@ -29,8 +29,15 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from ..errors import ConfigError, RegistryUnavailableError, XmlError
+from ..errors import (
+    ConfigError,
+    DeadlineExceededError,
+    RegistryUnavailableError,
+    ResponseTooLargeError,
+    XmlError,
+)
 from ..namespaces import CLIAUTH_HTTPSIG_NS, ApiVersion
+from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, BodyReader, ReadBudget
 from .cache import PRODUCTION_CATALOGUE_URL, CachedCatalogue, CachePolicy, CatalogueCache
 from .catalogue import Catalogue
 from .disk import DiskCache
@@ -44,7 +51,14 @@ Clock = Callable[[], float]
 
 _Found = TypeVar("_Found")
 
-_FETCH_ERRORS = (httpx.HTTPError, OSError, XmlError, RegistryUnavailableError)
+_FETCH_ERRORS = (
+    httpx.HTTPError,
+    OSError,
+    XmlError,
+    RegistryUnavailableError,
+    ResponseTooLargeError,
+    DeadlineExceededError,
+)
 
 
 def resolve_source(source: str | Path) -> str:
@@ -103,8 +117,16 @@ class _RegistryClientBase:
         policy: CachePolicy,
         cache_dir: Path | None,
         clock: Clock,
+        max_size: int,
+        deadline: float | None,
     ) -> None:
+        if max_size < 1:
+            raise ConfigError(f"max_size {max_size} must be a positive number of bytes")
+        if deadline is not None and deadline <= 0:
+            raise ConfigError(f"deadline {deadline} must be a positive number of seconds")
         self.url = resolve_source(url)
+        self.max_size = max_size
+        self.deadline = deadline
         self._file = _file_path(self.url)
         self._state = CatalogueCache(policy)
         self._disk = DiskCache(cache_dir, self.url) if cache_dir is not None else None
@@ -120,8 +142,14 @@ class _RegistryClientBase:
         """The copy held now, without any I/O (``None`` before the first load)."""
         return self._state.entry
 
+    def _budget(self) -> ReadBudget:
+        """What one download may take: the catalogue is bounded like any partner's answer."""
+        return ReadBudget.start(max_size=self.max_size, deadline=self.deadline, url=self.url)
+
     def _read_file(self, path: Path) -> _Fetched:
         stat = path.stat()
+        if stat.st_size > self.max_size:
+            raise self._budget().too_large(stat.st_size)
         etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
         headers = {"ETag": etag, "Cache-Control": f"max-age={int(self.policy.min_ttl)}"}
         if self._state.request_headers().get("If-None-Match") == etag:
@@ -165,7 +193,10 @@ class RegistryClient(_RegistryClientBase):
     ``http`` lets the caller share an :class:`httpx.Client` (it is then not
     closed by :meth:`close`; ``http_client`` is its deprecated older name);
     otherwise one is made from ``timeout``, ``verify`` and ``proxy``. ``clock``
-    returns wall-clock seconds (tests inject one).
+    returns wall-clock seconds (tests inject one). A download is bounded like
+    a partner's answer: ``max_size`` bytes as received and after decoding,
+    ``deadline`` seconds in all (``None``: no deadline); past either it fails
+    as the Registry being unavailable, and the copy held is kept.
     """
 
     def __init__(
@@ -180,8 +211,17 @@ class RegistryClient(_RegistryClientBase):
         cache_dir: Path | None = None,
         clock: Clock = time.time,
         http_client: httpx.Client | None = None,
+        max_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
-        super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
+        super().__init__(
+            url,
+            policy=policy or CachePolicy(),
+            cache_dir=cache_dir,
+            clock=clock,
+            max_size=max_size,
+            deadline=deadline,
+        )
         http = _renamed(http, http_client)
         self._owns_http = http is None
         self._http = http or httpx.Client(
@@ -197,6 +237,8 @@ class RegistryClient(_RegistryClientBase):
             policy=config.registry.policy,
             cache_dir=config.registry.cache_dir,
             clock=clock,
+            max_size=config.max_response_size,
+            deadline=config.deadline,
         )
 
     def close(self) -> None:
@@ -273,7 +315,8 @@ class RegistryClient(_RegistryClientBase):
     def _fetch(self) -> _Fetched:
         if self._file is not None:
             return self._read_file(self._file)
-        response = self._http.get(self.url, headers=self._state.request_headers())
+        with self._http.stream("GET", self.url, headers=self._state.request_headers()) as response:
+            BodyReader(response, self._budget()).read()
         return _Fetched(response.status_code, response.headers, response.content)
 
     # ------------------------------------------------------------ answers
@@ -346,8 +389,17 @@ class AsyncRegistryClient(_RegistryClientBase):
         cache_dir: Path | None = None,
         clock: Clock = time.time,
         http_client: httpx.AsyncClient | None = None,
+        max_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
-        super().__init__(url, policy=policy or CachePolicy(), cache_dir=cache_dir, clock=clock)
+        super().__init__(
+            url,
+            policy=policy or CachePolicy(),
+            cache_dir=cache_dir,
+            clock=clock,
+            max_size=max_size,
+            deadline=deadline,
+        )
         http = _renamed(http, http_client)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
@@ -363,6 +415,8 @@ class AsyncRegistryClient(_RegistryClientBase):
             policy=config.registry.policy,
             cache_dir=config.registry.cache_dir,
             clock=clock,
+            max_size=config.max_response_size,
+            deadline=config.deadline,
         )
 
     async def aclose(self) -> None:
@@ -430,7 +484,9 @@ class AsyncRegistryClient(_RegistryClientBase):
     async def _fetch(self) -> _Fetched:
         if self._file is not None:
             return await asyncio.to_thread(self._read_file, self._file)
-        response = await self._http.get(self.url, headers=self._state.request_headers())
+        request_headers = self._state.request_headers()
+        async with self._http.stream("GET", self.url, headers=request_headers) as response:
+            await BodyReader(response, self._budget()).aread()
         return _Fetched(response.status_code, response.headers, response.content)
 
     # ------------------------------------------------------------ answers

@@ -235,6 +235,29 @@ class BodyReader:
             raise budget.too_large(decoded.size, decoded=True)
         self.chunks.append(chunk)
 
+    def read(self) -> bytes:
+        """Read the whole body within the budget; returns the raw bytes, the response decodes them.
+
+        Afterwards ``response.content`` is the decoded body, as if httpx had read it.
+        """
+        if self.in_memory():
+            return self.replay()
+        for chunk in self.response.iter_raw():
+            self.take(chunk)
+        raw = self.finish()
+        self.response.read()
+        return raw
+
+    async def aread(self) -> bytes:
+        """:meth:`read` for an async response."""
+        if self.in_memory():
+            return await self.areplay()
+        async for chunk in self.response.aiter_raw():
+            self.take(chunk)
+        raw = self.finish()
+        await self.response.aread()
+        return raw
+
     def finish(self) -> bytes:
         """The raw body; the response's stream replays it, for httpx to decode as usual."""
         self._counter()  # an empty body still gets its headers checked

@@ -162,14 +162,7 @@ class EwpAuth(httpx.Auth):
         request.read()
         sent = self.prepare(request)
         response = yield request
-        reader = BodyReader(response, self.budget(request))
-        if reader.in_memory():
-            response.extensions[RAW_BODY] = reader.replay()
-        else:
-            for chunk in response.iter_raw():
-                reader.take(chunk)
-            response.extensions[RAW_BODY] = reader.finish()
-            response.read()
+        response.extensions[RAW_BODY] = BodyReader(response, self.budget(request)).read()
         try:
             self.check(request, sent, response)
         except _KEY_ERRORS:
@@ -184,14 +177,7 @@ class EwpAuth(httpx.Auth):
         await request.aread()
         sent = self.prepare(request)
         response = yield request
-        reader = BodyReader(response, self.budget(request))
-        if reader.in_memory():
-            response.extensions[RAW_BODY] = await reader.areplay()
-        else:
-            async for chunk in response.aiter_raw():
-                reader.take(chunk)
-            response.extensions[RAW_BODY] = reader.finish()
-            await response.aread()
+        response.extensions[RAW_BODY] = await BodyReader(response, self.budget(request)).aread()
         try:
             self.check(request, sent, response)
         except _KEY_ERRORS:
