@@ -1,13 +1,20 @@
 """OMobility LA CNR v1.1: notifying the receiving HEI, answering, and the incoming-LA stats.
 
-The partner here is the receiving HEI. Its LA CNR manifest entry publishes a
-``stats-url`` and ``max-omobility-ids`` (the shared test network's entry has
-neither), so this module builds its own two-HEI catalogue from the same parts.
+The partner here is the receiving HEI. Notifications and the incoming-LA
+stats go to the mock partner app in process (tests/support/mock_partner.py),
+its node publishing ``max-omobility-ids`` 2 and counting the LAs of the
+test's data set; what it received is read back from the requests sent with
+the library's ``read_notification``. Retries and refusals are played by the
+broken partner of tests/support/network.py; its LA CNR manifest entry
+publishes a ``stats-url`` and ``max-omobility-ids`` (the shared test
+network's entry has neither), so this module builds its own two-HEI
+catalogue for it from the same parts.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -24,8 +31,15 @@ from ewp_client.client.la_cnr import notify_calls
 from ewp_client.codec import decode
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import BadRequest, ConfigError, PartnerServerError
-from ewp_client.models import IncomingLaStats, LaCnrResponse, LaCnrStatsResponse
+from ewp_client.models import (
+    IncomingLaStats,
+    LaCnrResponse,
+    LaCnrStatsResponse,
+    LearningAgreement,
+    MobilityInstitution,
+)
 from ewp_client.namespaces import LA_CNR_ENTRY_NS
+from ewp_client.ola import ReceivedLa
 from ewp_client.registry import (
     ApiEntry,
     Hei,
@@ -41,6 +55,16 @@ from ewp_client.server.la_cnr import (
     render_notification_response,
 )
 from ewp_client.xml import validate
+from ewp_mock.config import IdLimits
+from ewp_mock.data import HeiData
+from tests.codec.samples import learning_agreement
+from tests.support.mock_partner import (
+    PARTNER_URL,
+    MockPartner,
+    institution,
+    mock_partner,
+    partner_data,
+)
 from tests.support.network import (
     PARTNER,
     PARTNER_BASE,
@@ -115,8 +139,98 @@ def net(tmp_path: Path) -> Network:
     return Network(catalogue_path=path, our_key=ours, partner_key=theirs)
 
 
+#: The mock node's LA CNR URL for the partner.
+LA_CNR_URL = f"{PARTNER_URL}/ewp/la-cnr/{PARTNER}"
+
+Serve = Callable[..., MockPartner]
+
+
+def incoming(
+    omobility_id: str, *, year: str = "2025/2026", pending: bool = True
+) -> LearningAgreement:
+    """An LA we send to the partner: first version approved, a proposal pending if ``pending``."""
+    base = learning_agreement()
+    return dataclasses.replace(
+        base,
+        omobility_id=omobility_id,
+        receiving_academic_year_id=year,
+        sending_hei=dataclasses.replace(base.sending_hei, hei_id=US),
+        receiving_hei=MobilityInstitution(
+            hei_id=PARTNER, contact_person=base.receiving_hei.contact_person
+        ),
+        changes_proposal=base.changes_proposal if pending else None,
+    )
+
+
+def proposal_id(agreement: LearningAgreement) -> str:
+    proposal = agreement.changes_proposal
+    assert proposal is not None
+    return proposal.id
+
+
+#: What the partner keeps of our LAs: in 2025/2026 one awaiting its answer, one approved,
+#: one whose proposal it rejected; in 2026/2027 one first proposal awaiting.
+RECEIVED = (
+    ReceivedLa(incoming("in-1")),
+    ReceivedLa(incoming("in-2", pending=False)),
+    ReceivedLa(incoming("in-3"), commented_proposal_id=proposal_id(incoming("in-3"))),
+    ReceivedLa(dataclasses.replace(incoming("in-4", year="2026/2027"), first_version=None)),
+)
+SERVED_STATS = (
+    IncomingLaStats(
+        receiving_academic_year_id="2025/2026",
+        la_incoming_total=3,
+        la_incoming_some_version_approved=3,
+        la_incoming_latest_version_approved=1,
+        la_incoming_latest_version_rejected=1,
+        la_incoming_latest_version_awaiting=1,
+    ),
+    IncomingLaStats(
+        receiving_academic_year_id="2026/2027",
+        la_incoming_total=1,
+        la_incoming_some_version_approved=0,
+        la_incoming_latest_version_approved=0,
+        la_incoming_latest_version_rejected=0,
+        la_incoming_latest_version_awaiting=1,
+    ),
+)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """``serve(stats_portal=False)``: the partner's node keeping :data:`RECEIVED`."""
+    made: list[MockPartner] = []
+
+    def make(*, stats_portal: bool = False) -> MockPartner:
+        data = HeiData(
+            institution=institution(PARTNER),
+            received_las={(US, r.la.omobility_id): r for r in RECEIVED},
+        )
+        partner = mock_partner(
+            tmp_path,
+            partner_data(data),
+            max_ids=IdLimits(la_cnr_omobility_ids=2),
+            stats_portal=stats_portal,
+        )
+        made.append(partner)
+        return partner
+
+    yield make
+    for partner in made:
+        partner.close()
+
+
+def notified(mock: MockPartner) -> list[LaCnrNotification]:
+    """The LA CNRs the node received, read as a receiving HEI reads them."""
+    return [
+        read_notification(parse_qsl(r.content.decode()))
+        for r in mock.requests
+        if str(r.url) == LA_CNR_URL
+    ]
+
+
 class ReceivingHei:
-    """The partner's LA CNR endpoints: answers as a receiving HEI does, after scripted failures."""
+    """A broken receiving HEI's LA CNR endpoints: scripted failures, then correct answers."""
 
     def __init__(self, *failures: int) -> None:
         self.failures = list(failures)
@@ -137,16 +251,16 @@ def cnr_client(net: Network, partner: ReceivingHei, **kw: object) -> LaCnrClient
     return LaCnrClient(net.client(partner, **kw))
 
 
-def test_notify_posts_batches_of_max_omobility_ids(net: Network) -> None:
-    partner = ReceivingHei()
-    sent = cnr_client(net, partner).notify(PARTNER, US, ["om-1", "om-2", "om-3", "om-2"])
+def test_notify_posts_batches_of_max_omobility_ids(serve: Serve) -> None:
+    mock = serve()
+    sent = LaCnrClient(mock.client()).notify(PARTNER, US, ["om-1", "om-2", "om-3", "om-2"])
     assert sent == 2
-    assert partner.notified == [
+    assert notified(mock) == [
         LaCnrNotification(sending_hei_id=US, omobility_ids=("om-1", "om-2")),
         LaCnrNotification(sending_hei_id=US, omobility_ids=("om-3",)),
     ]
-    first = net.requests[0]
-    assert (first.method, str(first.url)) == ("POST", f"{PARTNER_BASE}/la-cnr")
+    first = mock.requests[0]
+    assert (first.method, str(first.url)) == ("POST", LA_CNR_URL)
     assert first.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert first.content == f"sending_hei_id={US}&omobility_id=om-1&omobility_id=om-2".encode()
 
@@ -177,11 +291,12 @@ def test_notify_refused_with_400_is_not_retried(net: Network) -> None:
     assert len(net.requests) == 1
 
 
-def test_incoming_stats_are_read_and_decoded(net: Network) -> None:
-    stats = cnr_client(net, ReceivingHei()).stats(PARTNER)
-    assert stats.academic_years == STATS
-    sent = net.requests[0]
-    assert (sent.method, str(sent.url)) == ("GET", f"{PARTNER_BASE}/la-cnr/stats")
+def test_incoming_stats_are_read_and_decoded(serve: Serve) -> None:
+    mock = serve(stats_portal=True)
+    stats = LaCnrClient(mock.client()).stats(PARTNER)
+    assert stats.academic_years == SERVED_STATS
+    sent = mock.requests[0]
+    assert (sent.method, str(sent.url)) == ("GET", f"{LA_CNR_URL}/stats")
 
 
 def test_incoming_stats_are_retried_on_503(net: Network) -> None:
@@ -246,7 +361,15 @@ def async_cnr_client(net: Network, partner: ReceivingHei, sleeps: AsyncSleeps) -
     return AsyncLaCnrClient(net.async_client(partner, sleep=sleeps))
 
 
-async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
+async def test_async_notify_batches(serve: Serve) -> None:
+    mock = serve()
+    client = AsyncLaCnrClient(mock.async_client())
+    assert await client.notify(PARTNER, US, ["a", "b", "c"]) == 2
+    assert [n.omobility_ids for n in notified(mock)] == [("a", "b"), ("c",)]
+    assert len(mock.requests) == 2
+
+
+async def test_async_notify_is_retried_until_200(net: Network) -> None:
     partner = ReceivingHei(502)
     sleeps = AsyncSleeps()
     assert await async_cnr_client(net, partner, sleeps).notify(PARTNER, US, ["a", "b", "c"]) == 2
@@ -255,15 +378,17 @@ async def test_async_notify_batches_and_retries_until_200(net: Network) -> None:
     assert len(net.requests) == 3
 
 
-async def test_async_incoming_stats(net: Network) -> None:
-    stats = await async_cnr_client(net, ReceivingHei(), AsyncSleeps()).stats(PARTNER)
-    assert stats.academic_years == STATS
+async def test_async_incoming_stats(serve: Serve) -> None:
+    mock = serve(stats_portal=True)
+    stats = await AsyncLaCnrClient(mock.async_client()).stats(PARTNER)
+    assert stats.academic_years == SERVED_STATS
 
 
-def test_notify_as_a_hei_the_client_does_not_act_for_is_refused(net: Network) -> None:
-    partner = ReceivingHei()
-    client = LaCnrClient(net.client(partner, hei_ids=[US]))
+def test_notify_as_a_hei_the_client_does_not_act_for_is_refused(serve: Serve) -> None:
+    mock = serve()
+    client = LaCnrClient(mock.client(hei_ids=[US]))
     with pytest.raises(ConfigError, match="not among"):
         client.notify(PARTNER, "stranger.example", ["om-1"])
-    assert net.requests == []
+    assert mock.requests == []
     assert client.notify(PARTNER, US, ["om-1"]) == 1
+    assert notified(mock) == [LaCnrNotification(sending_hei_id=US, omobility_ids=("om-1",))]
