@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from _common import ROOT
+from _common import ROOT, http_request, percentile, read_http_response
 
 from ewp_client.security import RequestSigner, SigningKey, generate_private_key, private_key_pem
 from ewp_mock import MockConfig, MockServer, bind_socket, create_app, node_of_app
@@ -54,26 +54,11 @@ class Tally:
     errors: int = 0
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    """Read one HTTP/1.1 response with a Content-Length body; returns its status."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    await reader.readexactly(length)
-    return status
-
-
 def _request(target: str, authority: str, signer: RequestSigner | None) -> bytes:
     headers = [("Host", authority)]
     if signer is not None:
         headers += signer.sign(method="GET", target=target, body=b"", headers=headers).headers
-    lines = [f"GET {target} HTTP/1.1", *(f"{n}: {v}" for n, v in headers), "", ""]
-    return "\r\n".join(lines).encode("latin-1")
+    return http_request("GET", target, headers)
 
 
 async def _one_client(
@@ -85,9 +70,9 @@ async def _one_client(
         while time.perf_counter() < until:
             start = time.perf_counter()
             writer.write(_request(target, authority, signer))
-            status = await _read_response(reader)
+            answer = await read_http_response(reader)
             tally.latencies.append(time.perf_counter() - start)
-            if status != 200:
+            if answer.status != 200:
                 tally.errors += 1
     except (OSError, asyncio.IncompleteReadError, ValueError):
         tally.errors += 1
@@ -158,7 +143,7 @@ def measure(nodelay: bool, kind: str, clients: int, duration: float) -> Figure:
     latencies = sorted(result["latencies"])
     if not latencies:
         return Figure(0.0, float("nan"), float("nan"), result["errors"])
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p99 = percentile(latencies, 0.99)
     return Figure(
         requests_per_second=len(latencies) / result["elapsed"],
         p50_ms=statistics.median(latencies) * 1000,
