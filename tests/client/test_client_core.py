@@ -1,13 +1,17 @@
-"""The client's send path against a partner that applies the protocol's rules.
+"""The client's send path against partners that apply the protocol's rules.
 
-The partner (tests/support/network.py) verifies our HTTP Signature with the
-library's verifier and signs its answers; these tests check what a caller sees:
-the validated answer, the typed errors and their evidence, and which calls are
-retried.
+A correct partner is the mock partner app in process
+(tests/support/mock_partner.py), answering Echo; partners that fail, answer
+errors, leave answers unsigned or sign with an unpublished key are the broken
+partner of tests/support/network.py, which verifies our HTTP Signature with
+the library's verifier and signs its answers. These tests check what a caller
+sees: the validated answer, the typed errors and their evidence, and which
+calls are retried.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -29,9 +33,11 @@ from ewp_client.errors import (
 )
 from ewp_client.namespaces import ECHO_API, ECHO_NS, IIAS_API, OMOBILITY_LAS_API
 from ewp_client.security import VERIFIED
+from tests.support.mock_partner import MockPartner, mock_partner
 from tests.support.network import (
     PARTNER,
     PARTNER_BASE,
+    US,
     AsyncSleeps,
     Handler,
     Network,
@@ -63,6 +69,13 @@ def net(tmp_path: Path) -> Network:
     return make_network(tmp_path)
 
 
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[MockPartner]:
+    partner = mock_partner(tmp_path)
+    yield partner
+    partner.close()
+
+
 def client(net: Network, handler: Handler, *, sign: bool = True, **kw: object) -> EwpClient:
     return net.client(handler, sign=sign, **kw)
 
@@ -70,43 +83,42 @@ def client(net: Network, handler: Handler, *, sign: bool = True, **kw: object) -
 ECHO = EwpCall(api=ECHO_API, hei_id=PARTNER, endpoint="url", params=(("echo", "a"), ("echo", "b")))
 
 
-def test_get_call_is_signed_verified_and_validated(net: Network) -> None:
-    with client(net, echo_handler) as c:
+def test_get_call_is_signed_verified_and_validated(mock: MockPartner) -> None:
+    with mock.client() as c:
         answer = c.call(ECHO)
     assert answer.url == f"{PARTNER_BASE}/echo"
-    assert [e.text for e in answer.tree.getroot()[1:]] == ["a", "b"]
-    sent = net.requests[0]
+    assert [e.text for e in answer.tree.getroot()] == [US, "a", "b"]
+    sent = mock.requests[0]
     assert sent.method == "GET"
     assert sent.url.query == b"echo=a&echo=b"
     assert sent.headers["Authorization"].startswith("Signature ")
-    assert f'keyId="{net.our_key.key_id}"' in sent.headers["Authorization"]
+    assert f'keyId="{mock.our_key.key_id}"' in sent.headers["Authorization"]
     assert sent.headers["Accept-Signature"] == "rsa-sha256"
     assert answer.request_id == sent.headers["X-Request-Id"]
     assert answer.verified is not None
-    assert answer.verified.key_id == net.partner_key.key_id
+    assert answer.verified.key_id == mock.server_key_id
 
 
-def test_post_sends_form_encoded_parameters(net: Network) -> None:
+def test_post_sends_form_encoded_parameters(mock: MockPartner) -> None:
     call = EwpCall(
         api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST", params=(("echo", "x y"),)
     )
-    with client(net, echo_handler) as c:
+    with mock.client() as c:
         answer = c.call(call)
-    sent = net.requests[0]
+    sent = mock.requests[0]
     assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert sent.content == b"echo=x+y"
     assert answer.tree.getroot()[1].text == "x y"
 
 
-def test_response_signature_is_checked_and_recorded(net: Network) -> None:
-    transport = net.partner(echo_handler)
+def test_response_signature_is_checked_and_recorded(mock: MockPartner) -> None:
     with (
-        httpx.Client(transport=transport) as http,
-        EwpClient(net.registry(), key=net.our_key, http=http) as c,
+        mock.http() as http,
+        EwpClient(mock.registry(), key=mock.our_key, http=http) as c,
     ):
         request = c.build_request(ECHO, f"{PARTNER_BASE}/echo")
         response = http.send(request, auth=c.auth)
-    assert response.extensions[VERIFIED].key_id == net.partner_key.key_id
+    assert response.extensions[VERIFIED].key_id == mock.server_key_id
 
 
 def test_unsigned_response_is_refused_when_verification_is_on(net: Network) -> None:
@@ -239,17 +251,19 @@ def test_invalid_partner_xml_is_a_schema_error(net: Network) -> None:
         c.call(ECHO)
 
 
-def test_unknown_hei_has_no_endpoint(net: Network) -> None:
+def test_unknown_hei_has_no_endpoint(mock: MockPartner) -> None:
     call = EwpCall(api=IIAS_API, hei_id="nobody.example.org", endpoint="get-url")
-    with client(net, echo_handler) as c, pytest.raises(NoEndpointError) as info:
+    with mock.client() as c, pytest.raises(NoEndpointError) as info:
         c.call(call)
     assert info.value.hei_id == "nobody.example.org"
+    assert mock.requests == []
 
 
-def test_missing_endpoint_element_is_no_endpoint(net: Network) -> None:
+def test_missing_endpoint_element_is_no_endpoint(mock: MockPartner) -> None:
     call = EwpCall(api=ECHO_API, hei_id=PARTNER, endpoint="get-url")
-    with client(net, echo_handler) as c, pytest.raises(NoEndpointError, match="get-url"):
+    with mock.client() as c, pytest.raises(NoEndpointError, match="get-url"):
         c.call(call)
+    assert mock.requests == []
 
 
 @pytest.mark.parametrize(

@@ -129,21 +129,32 @@ class MockPartner:
     def registry(self) -> RegistryClient:
         return RegistryClient(self.catalogue_path)
 
+    def http(self) -> httpx.Client:
+        """A blocking HTTP client reaching the app, recording what it sends in ``requests``."""
+        transport = AppTransport(self.app, self.requests)
+        self._transports.append(transport)
+        return httpx.Client(transport=transport)
+
+    def async_http(self) -> httpx.AsyncClient:
+        """An async HTTP client reaching the app, recording what it sends in ``requests``."""
+        return httpx.AsyncClient(transport=RecordingAsgi(self.app, self.requests))
+
     def client(self, **kw: Any) -> EwpClient:
         """Our blocking client, talking to the app (``sleep`` records by default)."""
         kw.setdefault("sleep", Sleeps())
-        transport = AppTransport(self.app, self.requests)
-        self._transports.append(transport)
-        http = httpx.Client(transport=transport)
-        return EwpClient(self.registry(), key=self.our_key, http=http, **kw)
+        return EwpClient(self.registry(), key=self.our_key, http=self.http(), **kw)
 
     def async_client(self, **kw: Any) -> AsyncEwpClient:
         """Our async client, talking to the app through ``httpx.ASGITransport``."""
         kw.setdefault("sleep", AsyncSleeps())
-        http = httpx.AsyncClient(transport=RecordingAsgi(self.app, self.requests))
         return AsyncEwpClient(
-            AsyncRegistryClient(self.catalogue_path), key=self.our_key, http=http, **kw
+            AsyncRegistryClient(self.catalogue_path), key=self.our_key, http=self.async_http(), **kw
         )
+
+    @property
+    def server_key_id(self) -> str:
+        """The keyId the node signs its responses with."""
+        return self.node.config.server_key.key_id
 
     def close(self) -> None:
         """Stop the event loops of the blocking clients' transports."""
