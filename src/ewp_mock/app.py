@@ -5,11 +5,15 @@ Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
 The :class:`~ewp_mock.node.MockNode` is ``app.state.node``.
+:func:`prepare_tls` makes the TLS side of serving it (a local CA and a server
+certificate in a :class:`~ewp_mock.state_dir.StateDir`).
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,8 +28,10 @@ from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
+from .state_dir import TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
+from .tls import LocalCa, certificate_hosts, server_context
 
-__all__ = ["create_app", "node_of_app"]
+__all__ = ["create_app", "node_of_app", "prepare_tls"]
 
 
 def create_app(config: MockConfig | None = None, dataset: Dataset | None = None) -> FastAPI:
@@ -68,6 +74,22 @@ def node_of_app(app: FastAPI) -> MockNode:
     if not isinstance(node, MockNode):
         raise TypeError("not an app made by ewp_mock.create_app")
     return node
+
+
+def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
+    """A fresh local CA and server certificate written to ``state``; the server's context.
+
+    The certificate names the host of ``config.public_url``, the listen
+    address and the loopback names; clients trust ``state.file("ca.pem")``.
+    ``None`` when ``config.tls`` is off (nothing is written then).
+    """
+    if not config.tls:
+        return None
+    ca = LocalCa.create()
+    public_host = urlsplit(config.public_url).hostname
+    server = ca.issue(certificate_hosts(config.host, public_host))
+    state.write_tls(ca, server)
+    return server_context(state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE))
 
 
 async def _ewp_error(request: Request, exc: Exception) -> Response:

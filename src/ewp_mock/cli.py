@@ -52,11 +52,11 @@ from ewp_client.security import (
     parse_authorization,
     parse_signature_params,
 )
+from ewp_client.server import STATS_PORTAL_HEI
 
-from .app import create_app, node_of_app
+from .app import create_app, node_of_app, prepare_tls
 from .config import DEFAULT_HEI, MockConfig
-from .data.dataset import Dataset
-from .data.fixtures import load_dataset
+from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .exchange_log import ExchangeLog
 from .node import MockNode
 from .routes import echo as echo_route
@@ -74,9 +74,8 @@ from .state_dir import (
     TLS_KEY_FILE,
     StateDir,
 )
-from .tls import LocalCa, certificate_hosts, server_context
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "prepare_tls"]
 
 #: The HEI the demo client speaks for.
 DEMO_CLIENT_HEI: Final = "demo-client.example.org"
@@ -127,7 +126,9 @@ def build_parser() -> Parser:
         action="append",
         dest="heis",
         metavar="ID",
-        help=f"a HEI id to serve (repeatable; default: the HEIs of --data, else {DEFAULT_HEI})",
+        help="a HEI id to serve (repeatable; default: the HEIs of --data DIR, else "
+        f"{DEFAULT_HEI}); a HEI the data set does not have is served with no data, "
+        "as a bare institution (said at start)",
     )
     serve.add_argument(
         "--base-url",
@@ -156,14 +157,32 @@ def build_parser() -> Parser:
         metavar="KEYFILE=HEI[,HEI...]",
         help="admit a client's public key (PEM, DER, certificate or a private key file) "
         "for these HEIs; KEYFILE= with nothing after '=' admits it for no HEI "
-        "(repeatable; default: none)",
+        f"(repeatable; default: none). With the demo data, a key admitted for {UNI_B} "
+        f"sees {UNI_A}'s IIAs and LAs",
     )
     serve.add_argument(
+        "--stats-portal",
+        action="append",
+        default=[],
+        metavar="KEYFILE",
+        help="admit a client's public key in the EWP Stats Portal's role: the stats endpoints "
+        "(IIAs, LAs, LA CNR) answer it as they answer a key covering "
+        f"{STATS_PORTAL_HEI}, and refuse other keys with 403 (repeatable; default: none)",
+    )
+    data = serve.add_mutually_exclusive_group()
+    data.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
         help="serve the data set in the fixture files in DIR (docs/mock-data.md; its HEIs are "
-        "served unless --hei names others); a bad file is refused at start (default: no data)",
+        "served unless --hei names others); a bad file is refused at start (default: the "
+        f"built-in demo data set, serving {DEFAULT_HEI}, whose partner is {UNI_B})",
+    )
+    data.add_argument(
+        "--no-data",
+        action="store_true",
+        help="serve no data set: each HEI served (--hei, default "
+        f"{DEFAULT_HEI}) is a bare institution with no units, IIAs or LAs",
     )
     serve.add_argument(
         "--state-dir",
@@ -248,6 +267,19 @@ def _admissions(specs: Sequence[str]) -> list[Admission]:
     return admissions
 
 
+def _stats_portal_keys(files: Sequence[str]) -> list[tuple[str, rsa.RSAPublicKey]]:
+    """``--stats-portal KEYFILE`` options as (label, key) to admit in the Stats Portal's role."""
+    keys = []
+    for file in files:
+        label = f"--stats-portal {file}"
+        data = _read(Path(file), label)
+        try:
+            keys.append((label, load_public_key(data)))
+        except EwpError as exc:
+            raise CommandError.of(exc, file=label) from exc
+    return keys
+
+
 @dataclass(frozen=True)
 class Admission:
     """A client key to admit: the option that named it (for messages), the key, its HEIs."""
@@ -257,10 +289,65 @@ class Admission:
     hei_ids: tuple[str, ...]
 
 
-def _data_set(path: Path | None) -> Dataset | None:
-    """The data set of the fixture directory ``--data`` names, loaded (so checked) at start."""
-    if path is None:
-        return None
+#: Where the served data set comes from (``data.source`` in the start-up document).
+DEMO_DATA: Final = "demo"
+DIRECTORY_DATA: Final = "directory"
+NO_DATA: Final = "none"
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """The data set a node serves and its ``source``: the demo, a ``directory``, or none."""
+
+    source: str
+    dataset: Dataset | None = None
+    directory: Path | None = None
+
+    @property
+    def default_heis(self) -> tuple[str, ...]:
+        """The HEIs served when ``--hei`` names none: a directory's, else :data:`DEFAULT_HEI`."""
+        if self.source == DIRECTORY_DATA and self.dataset is not None and self.dataset.hei_ids:
+            return self.dataset.hei_ids
+        return (DEFAULT_HEI,)
+
+    @property
+    def label(self) -> str:
+        if self.source == DEMO_DATA:
+            return "the demo data set"
+        if self.source == DIRECTORY_DATA:
+            return f"the data set in {self.directory}"
+        return "no data set"
+
+    def has(self, hei_id: str) -> bool:
+        return self.dataset is not None and self.dataset.hei(hei_id) is not None
+
+    def partners(self, hei_ids: Sequence[str]) -> list[str]:
+        """The HEIs whose keys see data of ``hei_ids``: IIA partners, LA receivers, approvees."""
+        if self.dataset is None:
+            return []
+        found: set[str] = set()
+        for hei_id in hei_ids:
+            data = self.dataset.hei(hei_id)
+            if data is None:
+                continue
+            named = {p.hei_id for s in data.iias.served.values() for p in s.iia.partners}
+            named |= {la.la.receiving_hei.hei_id for la in data.las.values()}
+            named |= {record.partner_hei_id for record in data.approvals}
+            found |= named - {hei_id}
+        return sorted(found)
+
+
+def _data_choice(args: argparse.Namespace) -> DataChoice:
+    """``--no-data``, ``--data DIR`` (loaded, so checked, at start), or the demo data set."""
+    if args.no_data:
+        return DataChoice(NO_DATA)
+    if args.data is None:
+        return DataChoice(DEMO_DATA, demo_dataset())
+    return DataChoice(DIRECTORY_DATA, _data_set(args.data), args.data)
+
+
+def _data_set(path: Path) -> Dataset:
+    """The data set of the fixture directory ``--data`` names."""
     label = f"--data {path}"
     if not path.is_dir():
         error: OSError = (
@@ -336,12 +423,15 @@ def _serve_until_stopped(args: argparse.Namespace) -> int:
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
-    dataset = _data_set(args.data)
+    portal_keys = _stats_portal_keys(args.stats_portal)
+    data = _data_choice(args)
     state = _state_dir(args.state_dir)
     try:
         sock = bind_socket(args.host, args.port)
         try:
-            started = _start_node(args, state, sock, server_key, client_key, admissions, dataset)
+            started = _start_node(
+                args, state, sock, (server_key, client_key), admissions, portal_keys, data
+            )
             _announce(started, as_json=args.json)
         except BaseException:
             sock.close()
@@ -397,14 +487,14 @@ def _start_node(
     args: argparse.Namespace,
     state: StateDir,
     sock: socket.socket,
-    server_key: SigningKey,
-    client_key: SigningKey,
+    keys: tuple[SigningKey, SigningKey],
     admissions: Sequence[Admission],
-    dataset: Dataset | None,
+    portal_keys: Sequence[tuple[str, rsa.RSAPublicKey]],
+    data: DataChoice,
 ) -> StartedNode:
-    served = dataset.hei_ids if dataset is not None and dataset.hei_ids else (DEFAULT_HEI,)
+    server_key, client_key = keys
     config = MockConfig(
-        hei_ids=tuple(args.heis or served),
+        hei_ids=tuple(args.heis or data.default_heis),
         host=args.host,
         port=sock.getsockname()[1],
         base_url=args.base_url,
@@ -418,7 +508,7 @@ def _start_node(
             f"--base-url {args.base_url}: the node serves TLS, so its URL starts with "
             "https:// (or serve plain HTTP with --plain-http)"
         )
-    app = create_app(config, dataset)
+    app = create_app(config, data.dataset)
     node = node_of_app(app)
     admitted = []
     for admission in admissions:
@@ -427,14 +517,25 @@ def _start_node(
         except EwpError as exc:
             raise CommandError.of(exc, file=admission.label) from exc
         admitted.append({"key_id": kid, "hei_ids": list(admission.hei_ids)})
+    portal = []
+    for label, public_key in portal_keys:
+        try:
+            portal.append(node.admit_stats_portal(public_key))
+        except EwpError as exc:
+            raise CommandError.of(exc, file=label) from exc
     try:
         tls = prepare_tls(config, state)
         state.write_keys(config.server_key, config.client_key)
         state.write(CATALOGUE_FILE, node.published.xml)
     except StateDirError as exc:
         raise _unwritable(exc, args.state_dir) from exc
-    warnings = () if config.announces_https else (PLAIN_HTTP_WARNING,)
+    warnings = (
+        *(() if config.announces_https else (PLAIN_HTTP_WARNING,)),
+        *_bare_hei_warnings(config, data),
+    )
     document = startup_document(config, node.catalogue, admitted, state, warnings)
+    document["data"] = data_summary(data, config.hei_ids)
+    document["stats_portal"] = portal
     try:
         state.write_document(document)
     except StateDirError as exc:
@@ -443,26 +544,39 @@ def _start_node(
     return StartedNode(app, config, tls, document, warnings)
 
 
+def _bare_hei_warnings(config: MockConfig, data: DataChoice) -> tuple[str, ...]:
+    """A served HEI the data set does not have (``--hei``) is bare: said at start."""
+    if data.source == NO_DATA:
+        return ()
+    bare = [h for h in config.hei_ids if not data.has(h)]
+    if not bare:
+        return ()
+    return (
+        f"{', '.join(bare)}: not in {data.label}; served with no data (a bare institution, "
+        "no units, IIAs or LAs)",
+    )
+
+
+def data_summary(data: DataChoice, hei_ids: Sequence[str]) -> dict[str, Any]:
+    """The start-up document's ``data``: which data set, which HEIs have data, whom to admit."""
+    with_data = [h for h in hei_ids if data.has(h)]
+    partners = data.partners(with_data)
+    return {
+        "source": data.source,
+        "directory": None if data.directory is None else str(data.directory),
+        "hei_ids": with_data,
+        "bare_hei_ids": [h for h in hei_ids if h not in with_data],
+        "partner_hei_ids": partners,
+        "admit": f"--admit KEYFILE={','.join(partners)}" if partners else None,
+    }
+
+
 #: What ``--plain-http`` warns about (on stderr, and in the ``--json`` document).
 PLAIN_HTTP_WARNING: Final = (
     "plain HTTP: the manifests and the catalogue announce http:// URLs, which their schemas "
     "forbid (https:// only); for quick debugging, not for clients that validate them"
 )
 LISTEN_BACKLOG: Final = 2048
-
-
-def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
-    """A fresh local CA and server certificate written to ``state``; the server's context.
-
-    ``None`` when the node serves plain HTTP (nothing is written then).
-    """
-    if not config.tls:
-        return None
-    ca = LocalCa.create()
-    public_host = urlsplit(config.public_url).hostname
-    server = ca.issue(certificate_hosts(config.host, public_host))
-    state.write_tls(ca, server)
-    return server_context(state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE))
 
 
 def startup_document(
@@ -532,11 +646,26 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
     for entry in document["admitted"]:
         heis = ", ".join(entry["hei_ids"]) or "no HEI"
         print(f"admitted:  {entry['key_id']} for {heis}")
+    for kid in document["stats_portal"]:
+        print(f"stats portal: {kid}")
+    print(f"data:      {_data_line(document['data'])}")
+    if document["data"]["admit"]:
+        partners = ", ".join(document["data"]["partner_hei_ids"])
+        print(f"see data:  admit a key for {partners}: {document['data']['admit']}")
     if document["ca"]:
         print(f"CA:        {document['ca']}")
     temporary = " (temporary, removed at exit)" if document["state_dir_temporary"] else ""
     print(f"state dir: {document['state_dir']}{temporary}")
     print("ready", flush=True)
+
+
+def _data_line(data: dict[str, Any]) -> str:
+    heis = ", ".join(data["hei_ids"]) or "no served HEI"
+    if data["source"] == DEMO_DATA:
+        return f"the built-in demo data set ({heis})"
+    if data["source"] == DIRECTORY_DATA:
+        return f"{data['directory']} ({heis})"
+    return "none (--no-data)"
 
 
 def _demo(args: argparse.Namespace) -> int:

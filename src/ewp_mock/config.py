@@ -30,8 +30,9 @@ __all__ = [
     "MockConfig",
 ]
 
-#: The HEI a mock serves when none is named.
-DEFAULT_HEI: Final = "mock.example.org"
+#: The HEI a mock serves when none is named: the first HEI of the built-in demo data
+#: (:data:`ewp_mock.data.UNI_A`), which ``ewp-mock serve`` serves with its data by default.
+DEFAULT_HEI: Final = "uni-a.example.org"
 #: Client keys shorter than this are refused when a client is admitted.
 MIN_CLIENT_KEY_BITS: Final = 2048
 #: Request bodies over this many bytes are refused (413) before they are read in full.
@@ -85,8 +86,9 @@ class MockConfig:
     is served over TLS (what :mod:`ewp_mock.tls` and ``ewp-mock serve`` do by
     default): EWP manifests and catalogues require ``https://`` URLs, so a
     node announcing ``http://`` ones breaks their schemas. ``data_dir`` is the
-    directory of fixture files the node's data set is loaded from (``None``:
-    the built-in demo data set).
+    directory of fixture files the node's data set was loaded from, when it
+    was (``None``: the built-in demo data, or no data; the data set itself is
+    :func:`~ewp_mock.create_app`'s argument).
     ``server_key`` signs responses, ``client_key`` is the node's own client
     credential (published, used when the mock calls partners). ``clock_skew``
     follows the :mod:`ewp_client.security` policy (never below its floor).

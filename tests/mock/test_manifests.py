@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from ewp_client.codec import decode
 from ewp_client.error_response import parse_error_response
 from ewp_client.models import DiscoveryEntry, IiasEntry, Manifest
-from ewp_mock import create_app
+from ewp_mock import DEFAULT_HEI, create_app
 from tests.mock.conftest import BASE, make_config
 
 
@@ -30,9 +30,9 @@ async def test_a_one_hei_node_serves_its_manifest_at_manifest_xml(app: FastAPI) 
     (discovery,) = [e for e in entries(response.content) if isinstance(e, DiscoveryEntry)]
     assert discovery.url == f"{BASE}/manifest.xml"
     (iias,) = [e for e in entries(response.content) if isinstance(e, IiasEntry)]
-    assert iias.get_url == f"{BASE}/ewp/iias/mock.example.org/get"
+    assert iias.get_url == f"{BASE}/ewp/iias/{DEFAULT_HEI}/get"
     assert iias.max_iia_ids >= 1
-    assert (await get(app, "/manifests/mock.example.org.xml")).content == response.content
+    assert (await get(app, f"/manifests/{DEFAULT_HEI}.xml")).content == response.content
 
 
 async def test_a_node_of_two_heis_has_one_manifest_each_announcing_itself() -> None:

@@ -15,7 +15,7 @@ from ewp_client.registry import parse_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import public_key_pem
 from ewp_client.xml import validate
-from ewp_mock import MockConfig, create_app, node_of_app
+from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
 from tests.mock.conftest import BASE, CLIENT_HEI, key, make_config
 
 
@@ -26,7 +26,7 @@ async def test_the_catalogue_validates_and_lists_host_heis_and_keys(
     assert response.status_code == 200
     validate(response.content)
     catalogue = parse_catalogue(response.content)
-    echo = catalogue.find_api("mock.example.org", ECHO_API)
+    echo = catalogue.find_api(DEFAULT_HEI, ECHO_API)
     assert echo.entry.url == f"{BASE}/ewp/echo"
     # Asked as signature verification asks it: may this key sign answers from this URL?
     resolver = CatalogueKeyResolver(catalogue)
@@ -37,7 +37,7 @@ async def test_the_catalogue_validates_and_lists_host_heis_and_keys(
     assert client.hei_ids == frozenset({CLIENT_HEI})
     own = catalogue.client_key(key(2).key_id)
     assert own is not None
-    assert own.hei_ids == frozenset({"mock.example.org"})
+    assert own.hei_ids == frozenset({DEFAULT_HEI})
     assert catalogue.client_key(key(1).key_id) is None
 
 
@@ -101,7 +101,7 @@ def test_defaults_generate_2048_bit_keys_and_turn_replay_protection_on() -> None
 
 
 async def test_each_hei_has_a_valid_manifest(http: httpx.AsyncClient) -> None:
-    response = await http.get("/manifests/mock.example.org.xml")
+    response = await http.get(f"/manifests/{DEFAULT_HEI}.xml")
     assert response.status_code == 200
     manifest = decode(response.content, Manifest)
     assert manifest.host is not None

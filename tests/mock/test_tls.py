@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from ewp_mock import MockConfig
-from ewp_mock.cli import prepare_tls
-from ewp_mock.state_dir import StateDir
+from ewp_mock import MockConfig, StateDir, prepare_tls
 from ewp_mock.tls import (
     DEFAULT_VALIDITY,
     LocalCa,
