@@ -1,14 +1,24 @@
-"""A two-university EWP network in memory, for client tests.
+"""A broken partner: a two-university EWP network in memory whose partner misbehaves on cue.
+
+Client tests of CORRECT partner behaviour run against the mock partner app in
+process (:mod:`tests.support.mock_partner`). This module is for what a correct
+node never does, scripted per test: answering 5xx, 409 or a scripted 400,
+losing an answer (a timeout after applying an update), answering batches out
+of order, tampering with a body (a wrong declared iia-hash, a schema-invalid
+document, a value of a newer spec version), leaving answers unsigned or
+signing with a key the Registry does not publish, serving a broken Echo URL.
+It stays until the mock node gets such behaviours (the known-problems issue),
+and for the parts the mock node does not serve yet (LA ``update``).
 
 ``uni-a.example.org`` is us (a client key); ``uni-b.example.org`` is the
 partner, served by ``https://b.example.org`` with a server key. The catalogue
 is built by our own Registry builder and read back through a real
 :class:`RegistryClient` (from a file). The partner is an ``httpx.MockTransport``
 handler that verifies our request signatures with the library's verifier
-(failures answered by :func:`ewp_client.server.error_answer`) and signs its
-answers with the library's response signer, so the client is tested
-against the same protocol rules a real partner applies. :meth:`Network.client`
-and :meth:`Network.async_client` make our sync and async clients talking to it,
+(failures answered by :func:`ewp_client.server.error_answer`) and signs
+whatever the test's handler answers with the library's response signer (or
+not, with ``sign=False``). :meth:`Network.client` and
+:meth:`Network.async_client` make our sync and async clients talking to it,
 with a ``sleep`` that records the retry delays instead of waiting.
 """
 
@@ -163,7 +173,7 @@ class AsyncPartner(httpx.AsyncBaseTransport):
 
 @dataclass
 class Network:
-    """The catalogue file, our key, the partner's key, and the partner's behaviour."""
+    """The catalogue file, our key, the broken partner's key, and the requests it received."""
 
     catalogue_path: Path
     our_key: SigningKey
@@ -174,7 +184,7 @@ class Network:
         return RegistryClient(self.catalogue_path)
 
     def partner(self, handler: Handler, *, sign: bool = True) -> httpx.MockTransport:
-        """A transport playing the partner: checks our signature, then answers with ``handler``."""
+        """The broken partner's transport: checks our signature, answers with ``handler``."""
         registry = self.registry()
         verifier = RequestVerifier(CatalogueKeyResolver(registry.catalogue()))
         signer = ResponseSigner(self.partner_key)
