@@ -2,13 +2,13 @@
 
 The mock publishes its catalogue (read through the same transport by our
 Registry client), verifies our request signatures and signs its answers;
-the sync client reaches the ASGI app through a small blocking bridge, the
-async client through ``httpx.ASGITransport``.
+the sync client reaches the ASGI app through the blocking bridge of
+tests/support/mock_partner.py, the async client through
+``httpx.ASGITransport``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qsl
@@ -35,6 +35,7 @@ from ewp_client.client.echo import echo_call
 from ewp_client.models import EchoResponse
 from ewp_client.security import generate_private_key
 from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
+from tests.support.mock_partner import AppTransport
 
 BASE = "http://mock.test"
 CATALOGUE = f"{BASE}/catalogue-v1.xml"
@@ -48,27 +49,15 @@ def key(n: int) -> SigningKey:
     return SigningKey(generate_private_key())
 
 
-class BlockingAsgi(httpx.BaseTransport):
-    """An ASGI app served to a blocking ``httpx.Client``; records requests, may rewrite answers."""
+class BlockingAsgi(AppTransport):
+    """The app served to a blocking ``httpx.Client``; records requests, may rewrite Echo answers."""
 
     def __init__(self, app: object, rewrite: Rewrite | None = None) -> None:
-        self.asgi = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        self.requests: list[httpx.Request] = []
+        super().__init__(app, [])  # type: ignore[arg-type]
         self.rewrite = rewrite
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        self.requests.append(request)
-
-        async def send() -> httpx.Response:
-            forwarded = httpx.Request(
-                request.method, request.url, headers=request.headers, content=body
-            )
-            answer = await self.asgi.handle_async_request(forwarded)
-            content = await answer.aread()
-            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
-
-        response = asyncio.run(send())
+        response = super().handle_request(request)
         if self.rewrite is not None and request.url.path.endswith("/echo"):
             response = self.rewrite(request, response)
         return response
@@ -82,8 +71,10 @@ def app() -> object:
 
 
 @pytest.fixture
-def bridge(app: object) -> BlockingAsgi:
-    return BlockingAsgi(app)
+def bridge(app: object) -> Iterator[BlockingAsgi]:
+    transport = BlockingAsgi(app)
+    yield transport
+    transport.close()
 
 
 def sync_client(transport: httpx.BaseTransport, signing_key: SigningKey) -> EwpClient:
