@@ -1,4 +1,9 @@
-"""A partner's LA with a reason code this library does not know stays usable (spec rule)."""
+"""A partner's LA with a reason code this library does not know stays usable (spec rule).
+
+The partner speaks a newer version of the LA schema, which is why this is the
+broken partner of tests/support/network.py: the mock node validates what it
+serves against our schemas and refuses to encode such a value.
+"""
 
 from __future__ import annotations
 
