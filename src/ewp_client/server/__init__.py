@@ -24,7 +24,9 @@ What a SIS team puts in front of its own EWP endpoints, and what the
   :class:`ApprovalRepository`), :mod:`.la_cnr` (notifications
   in, stats out), :mod:`.institutions` (Institutions and OUnits over a
   :class:`DirectoryRepository`), :mod:`.las` (OMobility LAs reads over a
-  :class:`LaRepository`).
+  :class:`LaRepository`), :mod:`.la_update` (the LAs ``update`` endpoint:
+  approve or comment a proposal through :class:`~ewp_client.ola.SendingLa`,
+  written to a :class:`WritableLaRepository`).
 
 A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike)::
 
@@ -78,6 +80,13 @@ from .la_cnr import (
     render_incoming_stats,
     render_notification_response,
 )
+from .la_update import (
+    UPDATE_MEDIA_TYPES,
+    UpdateOutcome,
+    answer_las_update,
+    apply_las_update,
+    read_update_request,
+)
 from .las import (
     InMemoryLaRepository,
     LaRepository,
@@ -116,6 +125,7 @@ from .repository import (
     InMemoryDirectory,
     InMemoryIiaRepository,
     StoredIia,
+    WritableLaRepository,
 )
 from .xml_text import escape_unrepresentable, first_unrepresentable
 
@@ -141,6 +151,7 @@ __all__ = [
     "OUNITS",
     "READ_METHODS",
     "STATS_PORTAL_HEI",
+    "UPDATE_MEDIA_TYPES",
     "VERIFIED_KEY",
     "XML_MEDIA_TYPE",
     "ASGIApp",
@@ -160,12 +171,16 @@ __all__ = [
     "Param",
     "Parameters",
     "StoredIia",
+    "UpdateOutcome",
+    "WritableLaRepository",
     "academic_year_id",
     "answer_institutions",
     "answer_las_get",
     "answer_las_index",
     "answer_las_stats",
+    "answer_las_update",
     "answer_ounits",
+    "apply_las_update",
     "bad_request",
     "build_manifest",
     "check_stats_access",
@@ -181,6 +196,7 @@ __all__ = [
     "parse_form",
     "read_iia_ids",
     "read_notification",
+    "read_update_request",
     "render_get_response",
     "render_incoming_stats",
     "render_index_response",

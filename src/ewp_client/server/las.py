@@ -5,13 +5,12 @@ served). Permissions follow the spec: a caller covering an LA's receiving
 HEI may read it; anything else is left out of a 200 answer exactly like an
 unknown id. A ``sending_hei_id`` the server does not cover is a 400 (the
 official validator's expectation). ``stats`` is for the Stats Portal, counted
-by :func:`ewp_client.ola.stats_response`.
+by :func:`ewp_client.ola.stats_response`. The store Protocols
+(:class:`LaRepository`, and :class:`~ewp_client.server.repository.WritableLaRepository`
+for ``update``, :mod:`.la_update`) live in :mod:`.repository`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Mapping
-from typing import Protocol, runtime_checkable
 
 from ..codec import encode
 from ..models import LasGetResponse, LasIndexResponse
@@ -19,6 +18,7 @@ from ..ola import SendingLa, VersionStatus, stats_response
 from .access import Caller, check_stats_access, visible
 from .answers import Answer, bad_request, xml_answer
 from .params import Parameters
+from .repository import InMemoryLaRepository, LaRepository
 
 __all__ = [
     "InMemoryLaRepository",
@@ -28,30 +28,6 @@ __all__ = [
     "answer_las_stats",
     "is_served",
 ]
-
-
-@runtime_checkable
-class LaRepository(Protocol):
-    """The learning agreements each covered sending HEI keeps."""
-
-    def covers(self, hei_id: str) -> bool:
-        """Whether this server serves ``hei_id``'s LAs."""
-
-    def las_of(self, hei_id: str) -> Iterable[SendingLa]:
-        """``hei_id``'s LAs, drafts included (the handlers leave them out)."""
-
-
-class InMemoryLaRepository:
-    """A :class:`LaRepository` over records given once, by sending HEI (tests, the mock)."""
-
-    def __init__(self, las: Mapping[str, Iterable[SendingLa]]) -> None:
-        self._las = {hei.lower(): tuple(records) for hei, records in las.items()}
-
-    def covers(self, hei_id: str) -> bool:
-        return hei_id.lower() in self._las
-
-    def las_of(self, hei_id: str) -> tuple[SendingLa, ...]:
-        return self._las.get(hei_id.lower(), ())
 
 
 def is_served(record: SendingLa) -> bool:

@@ -2,13 +2,17 @@
 
 A SIS team implements :class:`IiaRepository` over its own database; the mock
 uses :class:`InMemoryIiaRepository`. The handlers in :mod:`ewp_client.server.iias`
-only read through it, so the store decides nothing about the protocol.
+only read through it, so the store decides nothing about the protocol. The LA
+``update`` endpoint is the one that writes: a :class:`WritableLaRepository`
+replaces one learning agreement at a time, only if it is still the version the
+update was decided on (a compare-and-swap, so two concurrent updates cannot
+both apply).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -16,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from ..errors import ConfigError
 from ..iia.approval import ApprovalRecord
 from ..models import Iia, Institution, OrganizationalUnit
+from ..ola import SendingLa
 
 __all__ = [
     "ApprovalRepository",
@@ -24,7 +29,10 @@ __all__ = [
     "InMemoryApprovalRepository",
     "InMemoryDirectory",
     "InMemoryIiaRepository",
+    "InMemoryLaRepository",
+    "LaRepository",
     "StoredIia",
+    "WritableLaRepository",
 ]
 
 
@@ -147,3 +155,73 @@ class InMemoryDirectory:
     def ounits(self, hei_id: str) -> Sequence[OrganizationalUnit]:
         found = self._heis.get(hei_id.lower())
         return found[1] if found else ()
+
+
+@runtime_checkable
+class LaRepository(Protocol):
+    """The learning agreements each covered sending HEI keeps (what ``get`` and ``index`` read)."""
+
+    def covers(self, hei_id: str) -> bool:
+        """Whether this server serves ``hei_id``'s LAs."""
+
+    def las_of(self, hei_id: str) -> Iterable[SendingLa]:
+        """``hei_id``'s LAs, drafts included (the handlers leave them out)."""
+
+
+@runtime_checkable
+class WritableLaRepository(LaRepository, Protocol):
+    """An :class:`LaRepository` the ``update`` endpoint can write to.
+
+    :meth:`replace` is a compare-and-swap: a database implements it as one
+    transaction that checks the stored version (a version column, a row hash)
+    before writing.
+    """
+
+    def find(self, hei_id: str, omobility_id: str) -> SendingLa | None:
+        """``hei_id``'s LA ``omobility_id`` (a draft too), ``None`` when unknown."""
+
+    def replace(self, hei_id: str, current: SendingLa, new: SendingLa) -> bool:
+        """Store ``new`` in place of ``current`` (the same mobility), atomically.
+
+        Returns ``False``, storing nothing, when the stored record is no
+        longer ``current`` (another update came first).
+        """
+
+
+class InMemoryLaRepository:
+    """A :class:`WritableLaRepository` in a dictionary by sending HEI (tests, mock); thread-safe.
+
+    HEI ids compare case-insensitively; within a HEI, one record per
+    ``omobility-id`` (the last given wins), in the order given.
+    """
+
+    def __init__(self, las: Mapping[str, Iterable[SendingLa]]) -> None:
+        self._lock = threading.Lock()
+        self._las: dict[str, dict[str, SendingLa]] = {
+            hei.lower(): {r.la.omobility_id: r for r in records} for hei, records in las.items()
+        }
+
+    def covers(self, hei_id: str) -> bool:
+        return hei_id.lower() in self._las
+
+    def las_of(self, hei_id: str) -> tuple[SendingLa, ...]:
+        with self._lock:
+            return tuple(self._las.get(hei_id.lower(), {}).values())
+
+    def find(self, hei_id: str, omobility_id: str) -> SendingLa | None:
+        with self._lock:
+            return self._las.get(hei_id.lower(), {}).get(omobility_id)
+
+    def replace(self, hei_id: str, current: SendingLa, new: SendingLa) -> bool:
+        omobility_id = current.la.omobility_id
+        if new.la.omobility_id != omobility_id:
+            raise ConfigError(
+                f"cannot replace LA {omobility_id!r} by another mobility's "
+                f"({new.la.omobility_id!r})"
+            )
+        with self._lock:
+            records = self._las.get(hei_id.lower())
+            if records is None or records.get(omobility_id) != current:
+                return False
+            records[omobility_id] = new
+            return True
