@@ -27,6 +27,8 @@ unsigned                    401 with ``WWW-Authenticate: Signature realm="EWP"``
                             ``Want-Digest: SHA-256``
 unknown-key, server-key     403 (a key the catalogue does not list as a client key)
 post-not-form, post-latin-1 415 for a POST body sent as ``text/xml`` or as a form in ISO-8859-1
+xml-body-*                  400 for an empty, non-XML or foreign document to an endpoint that
+                            takes XML (LA update)
 ==========================  ================================================================
 
 Every refusal is a schema-valid ``error-response`` with a developer message
@@ -36,8 +38,9 @@ our schemas and the official XSDs; every answer is signed exactly when asked.
 Known values come from :data:`KNOWN` (by endpoint and parameter), else from
 :data:`SAMPLES` (by parameter); an endpoint whose required parameter has
 neither fails :func:`known_request`, naming what to add. Endpoints whose POST
-body is not a form (LA ``update``) get the method and authentication rules;
-their bodies are their own tests' business.
+body is not a form (LA ``update``) get the method and authentication rules
+and the ``xml-body-*`` refusals; valid update bodies are their own tests'
+business.
 """
 
 from __future__ import annotations
@@ -94,6 +97,13 @@ MALFORMED: Final[dict[Callable[[str], str | None], tuple[str, ...]]] = {
 }
 OTHER_MALFORMED: Final = ("not-a-valid-value",)
 LATIN_1: Final = f"{FORM}; charset=ISO-8859-1"
+XML: Final = "text/xml; charset=utf-8"
+#: Bodies an endpoint taking an XML document (LA update) must refuse with 400.
+XML_BODIES: Final = (
+    ("xml-body-empty", b""),
+    ("xml-body-not-xml", b"not xml"),
+    ("xml-body-wrong-root", b"<not-an-update-request/>"),
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class Case:
     content_type: str | None = FORM
     items: str | None = None
     parameter: str | None = None
+    body: bytes | None = None
 
     @property
     def id(self) -> str:
@@ -209,6 +220,11 @@ def cases_of(endpoint: Endpoint) -> Iterator[Case]:
         for caller, status in (("unsigned", 401), ("unknown-key", 403), ("server-key", 403)):
             yield Case(endpoint, caller, first, (), status, ask_signed, caller)  # type: ignore[arg-type]
         if not judged(endpoint):
+            if "POST" in rules.methods:
+                for rule, body in XML_BODIES:
+                    yield Case(
+                        endpoint, rule, "POST", (), 400, ask_signed, content_type=XML, body=body
+                    )
             continue
         if endpoint.is_stats:
             for method in rules.methods:
@@ -242,14 +258,25 @@ def cases_of(endpoint: Endpoint) -> Iterator[Case]:
                     )
         if "POST" in rules.methods:
             # A body there must be: an empty one needs no Content-Type (unknown names are ignored).
-            known = known_request(endpoint) or (("unused_parameter", "1"),)
+            body = known_request(endpoint) or (("unused_parameter", "1"),)
             for rule, media in (("post-not-form", "text/xml"), ("post-latin-1", LATIN_1)):
-                yield Case(endpoint, rule, "POST", known, 415, ask_signed, content_type=media)
-        if endpoint.name in RESTRICTED:
-            for method in rules.methods:
-                known = known_request(endpoint)
+                yield Case(endpoint, rule, "POST", body, 415, ask_signed, content_type=media)
+        known = known_request(endpoint)
+        for method in rules.methods:
+            if endpoint.name in RESTRICTED:
                 yield Case(
                     endpoint, "forbidden", method, known, 200, ask_signed, "stranger", items="none"
+                )
+            if endpoint.name in OPEN:
+                yield Case(
+                    endpoint,
+                    "open-to-any",
+                    method,
+                    known,
+                    200,
+                    ask_signed,
+                    "stranger",
+                    items="same",
                 )
 
 

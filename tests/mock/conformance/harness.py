@@ -165,6 +165,7 @@ async def send(
     content_type: str | None = FORM,
     extra_headers: Mapping[str, str] | None = None,
     signer: RequestSigner | None = None,
+    body: bytes | None = None,
 ) -> Sent:
     """Send ``params`` as a GET query or a POST form body, signed as ``caller``.
 
@@ -172,13 +173,14 @@ async def send(
     An ``unsigned`` caller sends no signature but may still ask for a signed
     answer (``Accept-Signature``, ``Want-Digest`` and an ``X-Request-Id``).
     ``extra_headers`` are sent (and given to the signer); ``signer`` replaces
-    the caller's default :class:`RequestSigner`.
+    the caller's default :class:`RequestSigner`; ``body`` replaces the form
+    body of a POST (an endpoint whose body is XML).
     """
     encoded = urlencode(params)
     if method == "GET":
         target, body = (f"{path}?{encoded}" if encoded else path), b""
     else:
-        target, body = path, encoded.encode()
+        target, body = path, (encoded.encode() if body is None else body)
     headers: dict[str, str] = dict(extra_headers or {})
     if method == "POST" and content_type is not None:
         headers["Content-Type"] = content_type

@@ -64,6 +64,7 @@ async def run(case: Case) -> Sent:
         caller=case.caller,
         ask_signed=case.ask_signed,
         content_type=case.content_type,
+        body=case.body,
     )
 
 

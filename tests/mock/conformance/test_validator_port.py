@@ -23,8 +23,10 @@ partner = the serving HEI with that id                 index), IiaGetValidationS
 IIAs: unknown id 200 empty; known+unknown exactly one  IiaGetValidationSuiteV7
 IIAs: exactly max-iia-ids copies of a known id lists   IiaGetValidationSuiteV7
 it; ``iia_id_param`` alone 400
-IIAs: the other participant's get and index are empty  AbstractValidationSuite.
-                                                       testParameters200AsOtherEwpParticipant
+IIAs: the other participant's get and index are empty  not a validator step: IIAs v7 get/index
+                                                       "Permissions"; the step the validator
+                                                       makes for LAs index
+                                                       (testParameters200AsOtherEwpParticipant)
 IIAs index: known year lists the id; 1653/1654 empty;  IiaIndexComplexValidationSuiteV7,
 2010/2011 200; test/test 400                           IiaIndexBasicValidationSuiteV7
 IIAs index: modified_since far past lists the id;      IiaIndexComplexValidationSuiteV7
@@ -47,8 +49,9 @@ unknown exactly one; without sending_hei_id,           AbstractValidationSuite.
 without omobility_id, none, unknown sending_hei_id,    generalTestsIdsAndCodes (ids only,
 sending_hei_id twice or known+unknown,                 unknown HEI id fails)
 ``omobility_id_param`` 400; exactly max lists it
-LAs get: the other participant gets nothing            OMobilityLAsGetValidatorTest (a service
-                                                       leaking LAs is caught)
+LAs get: the other participant gets nothing            not a validator step: LAs get
+                                                       "Permissions", as the validator checks
+                                                       for LAs index
 LA CNR: a correct notification 200 with an empty       OMobilityLaCnrValidationSuite
 answer; no parameters 400
 IIA CNR: a correct notification 200 empty; no          IiaCnrValidationSuite
@@ -60,6 +63,10 @@ unit; known+unknown code exactly one; exactly max ids  AbstractValidationSuite.
 and codes list it; over max codes 400; unknown hei_id  generalTestsIdsAndCodes
 with a code 400; hei_id twice or known+unknown 400;
 ``ounit_id_param`` alone 400
+Factsheet: known hei_id exactly its factsheet;         FactsheetValidationSuite
+unknown empty; known+unknown exactly one; none 400;
+max+1 known or unknown 400; exactly max lists it;
+``hei_id_param`` 400; any client may read it
 Echo: [a, b, a] echoed in order (GET and POST);        EchoValidationSuiteCommon
 Original-Date instead of Date 200; extra signed
 headers 200; no usable algorithm in Accept-Signature
@@ -82,6 +89,7 @@ from ewp_client.codec import decode
 from ewp_client.error_response import parse_error_response
 from ewp_client.models import (
     EchoResponse,
+    FactsheetResponse,
     IiasGetResponse,
     IiasIndexResponse,
     InstitutionsResponse,
@@ -107,15 +115,20 @@ IIA_CNR = f"/ewp/iia-cnr/{SERVED}"
 INSTITUTIONS = "/ewp/institutions"
 OUNITS = "/ewp/ounits"
 ECHO = "/ewp/echo"
+FACTSHEET = "/ewp/factsheet"
 METHODS = ("GET", "POST")
 PAST = "2000-02-12T15:19:21+01:00"
 THIS_YEAR = datetime.now(UTC).year
 
 
-def limit(path: str, name: str) -> int:
-    """The ``max-*`` number the manifest publishes next to ``path``."""
-    endpoint = next(e for e in endpoints() if e.path == path)
-    return endpoint.limits[name]
+def limit(path: str, name: str, default: int = 1) -> int:
+    """The ``max-*`` number the manifest publishes next to ``path`` (``default``: not announced)."""
+    endpoint = next((e for e in endpoints() if e.path == path), None)
+    return default if endpoint is None else endpoint.limits[name]
+
+
+def announced(path: str) -> bool:
+    return any(e.path == path for e in endpoints())
 
 
 def iia_ids(body: bytes) -> tuple[str, ...]:
@@ -135,6 +148,7 @@ IDS: dict[str, Callable[[bytes], tuple[str, ...]]] = {
     LAS_INDEX: lambda b: decode(b, LasIndexResponse).omobility_ids,
     INSTITUTIONS: lambda b: tuple(h.hei_id for h in decode(b, InstitutionsResponse).heis),
     OUNITS: lambda b: tuple(u.ounit_id for u in decode(b, OunitsResponse).ounits),
+    FACTSHEET: lambda b: tuple(f.hei_id for f in decode(b, FactsheetResponse).factsheets),
 }
 
 
@@ -181,6 +195,7 @@ MAX_LA = limit(LAS_GET, "max-omobility-ids")
 MAX_HEI = limit(INSTITUTIONS, "max-hei-ids")
 MAX_OU_IDS = limit(OUNITS, "max-ounit-ids")
 MAX_OU_CODES = limit(OUNITS, "max-ounit-codes")
+MAX_FACTSHEET = limit(FACTSHEET, "max-hei-ids")
 S = ("sending_hei_id", UNI_A)
 R = "receiving_hei_id"
 LA = "la-approved"
@@ -388,11 +403,44 @@ ROWS = [
         status=400,
     ),
     Row("ounits-wrong-name", OUNITS, (("ounit_id_param", "a-sci"),), status=400),
+    # Factsheet
+    Row("factsheet-known", FACTSHEET, (("hei_id", UNI_A),), exactly=(UNI_A,)),
+    Row("factsheet-unknown", FACTSHEET, (("hei_id", FAKE),), empty=True),
+    Row(
+        "factsheet-known-unknown",
+        FACTSHEET,
+        (("hei_id", UNI_A), ("hei_id", FAKE)),
+        exactly=(UNI_A,),
+    ),
+    Row("factsheet-none", FACTSHEET, (), status=400),
+    Row(
+        "factsheet-over-max-known",
+        FACTSHEET,
+        (("hei_id", UNI_A),) * (MAX_FACTSHEET + 1),
+        status=400,
+    ),
+    Row(
+        "factsheet-over-max-unknown",
+        FACTSHEET,
+        (("hei_id", FAKE),) * (MAX_FACTSHEET + 1),
+        status=400,
+    ),
+    Row("factsheet-exactly-max", FACTSHEET, (("hei_id", UNI_A),) * MAX_FACTSHEET, contains=UNI_A),
+    Row("factsheet-wrong-name", FACTSHEET, (("hei_id_param", UNI_A),), status=400),
+    Row(
+        "factsheet-other-participant",
+        FACTSHEET,
+        (("hei_id", UNI_A),),
+        exactly=(UNI_A,),
+        caller="stranger",
+    ),
 ]
 
 
 def _row_param(row: Row, method: str) -> object:
     marks = [pytest.mark.xfail(strict=True, reason=row.defect)] if row.defect else []
+    if not announced(row.path):
+        marks = [pytest.mark.skip(reason=f"{row.path} is not in the mock's manifest")]
     return pytest.param(row, method, id=f"{row.id}-{method}", marks=marks)
 
 
