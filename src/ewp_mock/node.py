@@ -32,6 +32,7 @@ from ewp_client.security import (
     load_public_key,
 )
 from ewp_client.server import Caller, InMemoryLaRepository
+from ewp_client.server.factsheet import InMemoryFactsheets
 from ewp_client.server.repository import (
     InMemoryApprovalRepository,
     InMemoryDirectory,
@@ -40,7 +41,7 @@ from ewp_client.server.repository import (
 )
 
 from .config import MockConfig
-from .data import Dataset
+from .data import Dataset, bare_factsheet
 from .directory import build_node_catalogue, manifest_for
 
 __all__ = ["MockNode", "PublishedCatalogue"]
@@ -58,15 +59,16 @@ class PublishedCatalogue:
 class MockNode:
     """Admitted clients, the catalogue and manifests built from them, and the security parts.
 
-        ``entries`` are, per served HEI, the manifest entries of the partner APIs
-        the app serves (the Discovery entry is added). Request verification
-        resolves keys from the node's own catalogue, so the mock trusts exactly
-        what it publishes. ``iias`` holds the agreements each HEI serves,
+    ``entries`` are, per served HEI, the manifest entries of the partner APIs
+    the app serves (the Discovery entry is added). Request verification
+    resolves keys from the node's own catalogue, so the mock trusts exactly
+    what it publishes. ``iias`` holds the agreements each HEI serves,
     ``approvals`` the approvals each gave to its partners' copies,
     ``directory`` the HEIs' institution records and units (a bare record per
     HEI until a data set is loaded), ``las`` the LAs each sends,
-    ``incoming_las`` those each receives (LA CNR ``stats``);
-        ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
+    ``incoming_las`` those each receives (LA CNR ``stats``), ``factsheets``
+    each HEI's factsheet (a bare one until a data set gives its own);
+    ``stats_portal_keys`` the keyIds admitted in the Stats Portal's role.
     """
 
     def __init__(self, config: MockConfig, entries: Mapping[str, Sequence[ManifestEntry]]) -> None:
@@ -84,6 +86,7 @@ class MockNode:
             for h in config.hei_ids
         )
         self.las = InMemoryLaRepository({h: () for h in config.hei_ids})
+        self.factsheets = InMemoryFactsheets(bare_factsheet(h) for h in config.hei_ids)
         self.incoming_las: dict[str, tuple[ReceivedLa, ...]] = {}
         self.stats_portal_keys: set[str] = set()
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
@@ -135,9 +138,10 @@ class MockNode:
         return kid
 
     def load_dataset(self, dataset: Dataset) -> None:
-        """Put ``dataset``'s institutions, units, IIAs, approvals and LAs of the served HEIs in.
+        """Put ``dataset``'s institutions, units, factsheets, IIAs, approvals and LAs in.
 
-        HEIs of the data set this node does not serve are left out. An IIA's
+        HEIs of the data set this node does not serve are left out; a served
+        HEI whose data has no factsheet keeps the bare one. An IIA's
         approvals come from its lifecycle record: approved locally when the
         HEI approved the partner's copy since its own last changed, by the
         partner when the partner's approval quotes the hash served now. Change
@@ -146,6 +150,7 @@ class MockNode:
         """
         records: dict[str, tuple[Institution, Sequence[OrganizationalUnit]]] = {}
         las: dict[str, tuple[SendingLa, ...]] = {h: () for h in self.config.hei_ids}
+        factsheets = {h: self.factsheets.factsheet(h) for h in self.config.hei_ids}
         for hei_id in self.config.hei_ids:
             known = self.directory.institution(hei_id)
             if known is not None:
@@ -156,6 +161,8 @@ class MockNode:
                 continue
             records[hei_id] = (hei.institution, hei.ounits)
             las[hei_id] = dataset.outgoing_las(hei_id)
+            if hei.factsheet is not None:
+                factsheets[hei_id] = hei.factsheet
             self.incoming_las[hei_id] = dataset.incoming_las(hei_id)
             for served in dataset.served_iias(hei_id):
                 self.iias.put(
@@ -169,6 +176,7 @@ class MockNode:
                 self.approvals.put(hei_id, record)
         self.directory = InMemoryDirectory(records.values())
         self.las = InMemoryLaRepository(las)
+        self.factsheets = InMemoryFactsheets(f for f in factsheets.values() if f is not None)
 
     def caller(self, verified: VerifyResult) -> Caller:
         """The :class:`~ewp_client.server.Caller` a verified request proves."""

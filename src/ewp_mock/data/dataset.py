@@ -1,4 +1,4 @@
-"""What a mock node knows: per HEI, the institution, its units, its IIAs and its LAs.
+"""What a mock node knows: per HEI, the institution, its units, factsheet, IIAs and LAs.
 
 A :class:`Dataset` is an immutable value. The mock's routes read it; the
 node's store (which acts on the data over time) holds one and replaces it with
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from ewp_client.errors import ConfigError
 from ewp_client.iia import ApprovalRecord, IiaBook, ServedIia
-from ewp_client.models import Iia, Institution, OrganizationalUnit
+from ewp_client.models import Factsheet, Iia, Institution, OrganizationalUnit
 from ewp_client.ola import ReceivedLa, SendingLa, VersionStatus
 
 __all__ = ["Dataset", "HeiData"]
@@ -49,7 +49,8 @@ class HeiData:
     they are kept, not served). ``partner_iias`` are partners' copies of IIAs
     naming this HEI, by (partner HEI, partner's ``iia-id``);
     ``received_las`` the LAs partners send to it, by (sending HEI,
-    ``omobility-id``).
+    ``omobility-id``). ``factsheet`` is what the Factsheet API answers for it
+    (``None``: the node serves a bare one, see :mod:`.factsheets`).
     """
 
     institution: Institution
@@ -59,8 +60,13 @@ class HeiData:
     las: Mapping[str, SendingLa] = field(default_factory=dict)
     partner_iias: Mapping[tuple[str, str], Iia] = field(default_factory=dict)
     received_las: Mapping[tuple[str, str], ReceivedLa] = field(default_factory=dict)
+    factsheet: Factsheet | None = None
 
     def __post_init__(self) -> None:
+        if self.factsheet is not None and self.factsheet.hei_id != self.hei_id:
+            raise ConfigError(
+                f"{self.hei_id}: the factsheet given is that of {self.factsheet.hei_id!r}"
+            )
         for (partner, iia_id), iia in self.partner_iias.items():
             holders = {p.hei_id for p in iia.partners[1:]}
             if (iia.partners[0].hei_id, iia.partners[0].iia_id) != (partner, iia_id) or (
@@ -115,6 +121,10 @@ class HeiData:
 
     def with_iias(self, book: IiaBook) -> HeiData:
         return dataclasses.replace(self, iias=book)
+
+    def with_factsheet(self, factsheet: Factsheet | None) -> HeiData:
+        """This HEI with ``factsheet`` (its own) in place of the one before."""
+        return dataclasses.replace(self, factsheet=factsheet)
 
     def with_la(self, state: SendingLa) -> HeiData:
         """This HEI with ``state`` added, or replacing the LA of the same ``omobility-id``."""

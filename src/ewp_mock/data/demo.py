@@ -1,4 +1,4 @@
-"""The built-in demo data: two HEIs, their units and contacts, IIAs and LAs in every state.
+"""The built-in demo data: two HEIs, their units, contacts and factsheets, IIAs and LAs.
 
 Everything is made by the library's lifecycles, so hashes, proposal ids and
 signatures are what a real partner would serve: IIAs go through
@@ -46,13 +46,21 @@ from typing import Final
 from ewp_client.codec import encode
 from ewp_client.iia import ApprovalRecord, IiaBook, IiaTransition, ServedIia, approve
 from ewp_client.models import (
+    Accessibility,
+    AccessibilityType,
+    AdditionalInfo,
+    AdditionalRequirement,
+    CalendarEntry,
     Contact,
     CooperationConditions,
     Credit,
+    Factsheet,
+    FactsheetCalendar,
     HttpWithOptionalLang,
     Iia,
     IiaPartner,
     IiasGetResponse,
+    InformationEntry,
     IscedFCode,
     LaComponent,
     LanguageSkill,
@@ -530,6 +538,116 @@ def _las(
     return made, {"la-b-approved": b_la}
 
 
+# ------------------------------------------------------------------ factsheets
+
+
+def _info(hei_id: str, mailbox: str, phone: str, *pages: tuple[str, str]) -> InformationEntry:
+    """Where to ask: ``mailbox@hei_id``, ``phone`` (E.164), pages ``(path, lang)`` of the HEI."""
+    return InformationEntry(
+        email=f"{mailbox}@{hei_id}",
+        phone_number=PhoneNumber(e164=phone),
+        website_urls=tuple(
+            HttpWithOptionalLang(value=f"https://{hei_id}/{path}", lang=lang)
+            for path, lang in pages
+        ),
+    )
+
+
+def _requirements(hei_id: str, language: str) -> tuple[AdditionalRequirement, ...]:
+    """Two documents of the spec's list, and one requirement only told to students."""
+    page = (HttpWithOptionalLang(value=f"https://{hei_id}/incoming/requirements", lang="en"),)
+    return (
+        AdditionalRequirement(
+            name="Language certificate",
+            details=f"{language} at level B2 (CEFR) for courses taught in {language}; "
+            "a certificate or a statement of the sending HEI's language centre.",
+            information_websites=page,
+        ),
+        AdditionalRequirement(
+            name="Transcript of Records",
+            details="The transcript of the studies completed so far at the sending HEI.",
+        ),
+        AdditionalRequirement(
+            name="Completed studies",
+            details="At least one year (60 ECTS credits) completed at the sending HEI "
+            "before the mobility starts.",
+            information_websites=page,
+        ),
+    )
+
+
+def _uni_a_factsheet() -> Factsheet:
+    def info(mailbox: str, phone: str, path: str) -> InformationEntry:
+        return _info(UNI_A, mailbox, phone, (f"incoming/{path}", "en"), (f"fr/{path}", "fr"))
+
+    return Factsheet(
+        hei_id=UNI_A,
+        calendar=FactsheetCalendar(
+            student_nominations=CalendarEntry(autumn_term="--05-15", spring_term="--10-15"),
+            student_applications=CalendarEntry(autumn_term="--06-01", spring_term="--11-01"),
+        ),
+        application_info=info("incoming", "+3220000110", "apply"),
+        additional_requirements=_requirements(UNI_A, "English"),
+        decision_weeks_limit=4,
+        tor_weeks_limit=5,
+        accessibility=(
+            Accessibility(
+                type=AccessibilityType.INFRASTRUCTURE,
+                name="Step-free campus",
+                description="Lifts and ramps in every teaching building; adapted rooms in "
+                "the main residence.",
+                information=info("access", "+3220000111", "accessibility"),
+            ),
+            Accessibility(
+                type=AccessibilityType.SERVICE,
+                name="Disability support office",
+                description="Exam arrangements, note-taking support and a personal contact "
+                "for students with special needs.",
+                information=info("access", "+3220000111", "special-needs"),
+            ),
+        ),
+        housing_info=info("housing", "+3220000112", "housing"),
+        visa_info=info("incoming", "+3220000110", "visa"),
+        insurance_info=info("incoming", "+3220000110", "insurance"),
+        additional_info=(
+            AdditionalInfo(type="buddy programme", info=info("buddy", "+3220000113", "buddy")),
+            AdditionalInfo(
+                type="language courses", info=info("languages", "+3220000114", "french-courses")
+            ),
+        ),
+    )
+
+
+def _uni_b_factsheet() -> Factsheet:
+    def info(mailbox: str, phone: str, path: str) -> InformationEntry:
+        return _info(UNI_B, mailbox, phone, (f"en/incoming/{path}", "en"), (f"it/{path}", "it"))
+
+    return Factsheet(
+        hei_id=UNI_B,
+        calendar=FactsheetCalendar(
+            student_nominations=CalendarEntry(autumn_term="--04-30", spring_term="--09-30"),
+            student_applications=CalendarEntry(autumn_term="--05-31", spring_term="--10-31"),
+        ),
+        application_info=info("mobility.in", "+3930000210", "application"),
+        additional_requirements=_requirements(UNI_B, "Italian"),
+        decision_weeks_limit=5,
+        tor_weeks_limit=5,
+        accessibility=(
+            Accessibility(
+                type=AccessibilityType.SERVICE,
+                name="Inclusion service",
+                information=info("inclusion", "+3930000211", "inclusion"),
+            ),
+        ),
+        housing_info=info("housing", "+3930000212", "accommodation"),
+        visa_info=info("mobility.in", "+3930000210", "visa"),
+        insurance_info=info("mobility.in", "+3930000210", "insurance"),
+        additional_info=(
+            AdditionalInfo(type="culture", info=info("welcome", "+3930000213", "welcome-week")),
+        ),
+    )
+
+
 # ------------------------------------------------------------------------ all
 
 
@@ -544,6 +662,7 @@ def demo_dataset() -> Dataset:
         iias=iias.a,
         approvals=tuple(iias.a_approvals),
         las=a_las,
+        factsheet=_uni_a_factsheet(),
     )
     uni_b = HeiData(
         institution=_institution(UNI_B, "University B", "UB", "I  DEMO-B01", b_units),
@@ -551,5 +670,6 @@ def demo_dataset() -> Dataset:
         iias=iias.b,
         approvals=tuple(iias.b_approvals),
         las=b_las,
+        factsheet=_uni_b_factsheet(),
     )
     return Dataset.of((uni_a, uni_b))

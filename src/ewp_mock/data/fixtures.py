@@ -4,6 +4,7 @@
 
     DIR/
       dataset.toml            HEIs, units, contacts; approvals, retired ids, LA comments
+      factsheets/**/*.xml     Factsheet responses: the factsheet of each HEI (optional)
       iias/**/*.xml           IIAs get responses (v7): the IIAs each HEI serves
       iias-approved/**/*.xml  IIAs get responses: last mutually approved versions of
                               IIAs modified since (the snapshots approvals refer to)
@@ -15,10 +16,12 @@
 
 Which HEI serves an IIA is its first ``<partner>``, which HEI sends an LA its
 ``<sending-hei>``; a partner's copy is kept by the HEI its second ``<partner>``
-names, a received LA by its ``<receiving-hei>``. File names and sub-folders
+names, a received LA by its ``<receiving-hei>``; a factsheet belongs to the
+HEI its ``<hei-id>`` names (one per HEI). File names and sub-folders
 are free (``*.xml`` at any depth, read in path order; other files are
 ignored). :func:`dump_dataset` writes one document per object,
-``<folder>/<hei-id>/<id>.xml``, so that each IIA file declares the hash of
+``<folder>/<hei-id>/<id>.xml`` (a factsheet ``factsheets/<hei-id>.xml``), so
+that each IIA file declares the hash of
 that IIA served alone. The ``iia-hash`` a served IIA's file declares is not
 trusted: the node serves the hash computed from the copy (``ewp iia hash``
 shows it).
@@ -49,6 +52,8 @@ from ewp_client.errors import (
 )
 from ewp_client.iia import ApprovalRecord, ApprovedVersion, IiaBook, ServedIia, served_hash
 from ewp_client.models import (
+    Factsheet,
+    FactsheetResponse,
     Iia,
     IiasGetResponse,
     InstitutionsResponse,
@@ -74,6 +79,7 @@ from .dataset_file import (
 
 __all__ = [
     "APPROVED_DIR",
+    "FACTSHEETS_DIR",
     "IIAS_DIR",
     "LAS_DIR",
     "RECEIVED_IIAS_DIR",
@@ -87,8 +93,9 @@ APPROVED_DIR: Final = "iias-approved"
 LAS_DIR: Final = "las"
 RECEIVED_IIAS_DIR: Final = "received/iias"
 RECEIVED_LAS_DIR: Final = "received/las"
+FACTSHEETS_DIR: Final = "factsheets"
 
-D = TypeVar("D", IiasGetResponse, LasGetResponse)
+D = TypeVar("D", IiasGetResponse, LasGetResponse, FactsheetResponse)
 
 
 def _fail(path: Path | str, problem: str, message: str, line: int | None = None) -> FixtureError:
@@ -278,6 +285,24 @@ class _Loader:
                 found[key] = (la, path)
         return found
 
+    def factsheets(self, paths: list[Path]) -> dict[str, tuple[Factsheet, Path]]:
+        """The factsheets by HEI: each of a served HEI, one per HEI, week limits not negative."""
+        found: dict[str, tuple[Factsheet, Path]] = {}
+        for path in paths:
+            for sheet in _document(path, FactsheetResponse).factsheets:
+                what = f"factsheet of {sheet.hei_id!r}"
+                self.hei(path, sheet.hei_id, f"{what}: HEI", served=True)
+                if sheet.hei_id in found:
+                    raise _fail(path, "duplicate-id", f"{what} is also in {found[sheet.hei_id][1]}")
+                for element, weeks in (
+                    ("decision-weeks-limit", sheet.decision_weeks_limit),
+                    ("tor-weeks-limit", sheet.tor_weeks_limit),
+                ):
+                    if weeks < 0:
+                        raise _fail(path, "invalid-value", f"{what}: {element} {weeks} is negative")
+                found[sheet.hei_id] = (sheet, path)
+        return found
+
     def las(self, paths: list[Path]) -> dict[tuple[str, str], tuple[LearningAgreement, Path]]:
         found: dict[tuple[str, str], tuple[LearningAgreement, Path]] = {}
         for path in paths:
@@ -445,6 +470,7 @@ def load_dataset(directory: str | os.PathLike[str]) -> Dataset:
     las = loader.las(_xml_files(root, LAS_DIR))
     copies = loader.partner_iias(_xml_files(root, RECEIVED_IIAS_DIR))
     received = loader.received_las(_xml_files(root, RECEIVED_LAS_DIR))
+    factsheets = loader.factsheets(_xml_files(root, FACTSHEETS_DIR))
     heis = []
     for entry in loader.content.heis:
         hei_id = entry.institution.hei_id
@@ -457,6 +483,7 @@ def load_dataset(directory: str | os.PathLike[str]) -> Dataset:
                 las=_sending_las(loader, entry, las),
                 partner_iias={(p, i): iia for (h, p, i), (iia, _) in copies.items() if h == hei_id},
                 received_las=_received_las(loader, entry, received),
+                factsheet=factsheets[hei_id][0] if hei_id in factsheets else None,
             )
         )
     return Dataset.of(heis, loader.content.partners)
@@ -575,12 +602,17 @@ def _write(path: Path, data: bytes) -> Path:
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def _safe_name(text: str) -> str:
+    """``text`` as a file name: characters other than letters, digits, ``._-`` replaced."""
+    return _UNSAFE.sub("_", text).lstrip(".") or "_"
+
+
 def _file_names(folder: str, hei_id: str, ids: Iterable[str]) -> Iterator[str]:
     """``folder/<hei>/<id>.xml`` for each id, made safe as a file name and unique."""
     used: set[str] = set()
-    hei = _UNSAFE.sub("_", hei_id).lstrip(".") or "_"
+    hei = _safe_name(hei_id)
     for object_id in ids:
-        stem = _UNSAFE.sub("_", object_id).lstrip(".") or "_"
+        stem = _safe_name(object_id)
         name, n = stem, 1
         while name.casefold() in used:
             n += 1
@@ -590,8 +622,11 @@ def _file_names(folder: str, hei_id: str, ids: Iterable[str]) -> Iterator[str]:
 
 
 def _files(dataset: Dataset) -> Iterator[tuple[str, bytes]]:
-    """One file per IIA, approved snapshot and LA, in id order (each IIA hashed alone)."""
+    """One file per factsheet, IIA, approved snapshot and LA, in id order (IIAs hashed alone)."""
     for hei_id, data in dataset.heis.items():
+        if data.factsheet is not None:
+            name = f"{FACTSHEETS_DIR}/{_safe_name(hei_id)}.xml"
+            yield name, encode(FactsheetResponse(factsheets=(data.factsheet,)), pretty=True)
         served = [state for _, state in sorted(data.iias.served.items())]
         for name, state in zip(
             _file_names(IIAS_DIR, hei_id, (s.iia_id for s in served)), served, strict=True
@@ -641,7 +676,8 @@ def dump_dataset(
         _check_expressible(entry, toml)
     content = DatasetFile(heis=entries, partners=tuple(sorted(dataset.partners)))
     files = [(DATASET_FILE, render_dataset_file(content).encode("utf-8")), *_files(dataset)]
-    for folder in (IIAS_DIR, APPROVED_DIR, LAS_DIR, RECEIVED_IIAS_DIR, RECEIVED_LAS_DIR):
+    folders = (IIAS_DIR, APPROVED_DIR, LAS_DIR, RECEIVED_IIAS_DIR, RECEIVED_LAS_DIR, FACTSHEETS_DIR)
+    for folder in folders:
         for stale in _xml_files(root, folder):
             try:
                 stale.unlink()

@@ -13,6 +13,7 @@ from .api import MockApi
 from .cnr import IIA_APPROVAL_CNR_API_ROUTES, IIA_CNR_API_ROUTES, LA_CNR_API_ROUTES
 from .discovery import router as discovery_router
 from .echo import API as ECHO
+from .factsheet import API as FACTSHEET
 from .iias import API as IIAS
 from .iias import APPROVAL_API as IIAS_APPROVAL
 from .institutions import INSTITUTIONS_API_ROUTES, OUNITS_API_ROUTES
@@ -32,4 +33,5 @@ PARTNER_APIS: tuple[MockApi, ...] = (
     LA_CNR_API_ROUTES,
     INSTITUTIONS_API_ROUTES,
     OUNITS_API_ROUTES,
+    FACTSHEET,
 )

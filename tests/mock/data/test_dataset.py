@@ -121,6 +121,8 @@ def test_a_hei_holding_anothers_objects_is_refused(demo: Dataset) -> None:
         dataclasses.replace(b, las=a.las)
     with pytest.raises(ConfigError, match="unit ids repeat"):
         dataclasses.replace(b, ounits=(*b.ounits, b.ounits[0]))
+    with pytest.raises(ConfigError, match="factsheet given is that of 'uni-a"):
+        b.with_factsheet(a.factsheet)
 
 
 def test_a_data_set_takes_each_hei_once_and_never_as_a_partner_too(demo: Dataset) -> None:
@@ -177,3 +179,13 @@ def test_copies_must_name_the_hei_keeping_them(demo: Dataset) -> None:
         dataclasses.replace(a, partner_iias={(UNI_B, "b-iia-3"): b_copy})
     with pytest.raises(ConfigError, match="not an LA it receives"):
         dataclasses.replace(_hei(demo, UNI_B), received_las=a.received_las)
+
+
+def test_each_hei_keeps_its_factsheet_when_the_data_set_is_split(demo: Dataset) -> None:
+    b = _hei(demo, UNI_B)
+
+    alone = demo.only([UNI_B])
+
+    assert _hei(alone, UNI_B).factsheet == b.factsheet is not None
+    assert _hei(demo.with_hei(b.with_factsheet(None)), UNI_B).factsheet is None
+    assert _hei(demo, UNI_B).factsheet is not None

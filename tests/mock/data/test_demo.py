@@ -19,7 +19,9 @@ from ewp_client.iia import (
 )
 from ewp_client.iia.approval import approval_response
 from ewp_client.models import (
+    AccessibilityType,
     ComponentStatus,
+    FactsheetResponse,
     IiasGetResponse,
     InstitutionsResponse,
     LasGetResponse,
@@ -58,6 +60,10 @@ def _documents(data: Dataset) -> list[tuple[str, bytes]]:
             (f"{hei_id} snapshots", encode(IiasGetResponse(iias=snapshots))),
             (f"{hei_id} las", encode(LasGetResponse(las=tuple(s.la for s in hei.las.values())))),
         ]
+        if hei.factsheet is not None:
+            out.append(
+                (f"{hei_id} factsheet", encode(FactsheetResponse(factsheets=(hei.factsheet,))))
+            )
         for partner in sorted(partners):
             ids = [r.iia_id for r in hei.approvals_for(partner)]
             response = approval_response(hei.approvals, ids, caller_hei_id=partner)
@@ -73,7 +79,7 @@ def test_the_demo_data_is_the_same_at_every_call() -> None:
 def test_every_document_of_the_demo_data_is_schema_valid() -> None:
     documents = _documents(demo_dataset())
 
-    assert len(documents) == 12
+    assert len(documents) == 14
     for _name, xml in documents:
         ewp_client.validate(xml)  # raises SchemaValidationError naming the violation
 
@@ -280,3 +286,35 @@ def test_each_hei_has_units_with_contacts_for_both_flows(hei_id: str) -> None:
     assert {"incoming", "outgoing"} <= roles
     assert hei.institution.ounit_ids == tuple(u.ounit_id for u in hei.ounits)
     assert hei.institution.root_ounit_id == hei.ounits[0].ounit_id
+
+
+@pytest.mark.parametrize("hei_id", [UNI_A, UNI_B])
+def test_each_hei_has_a_complete_factsheet(hei_id: str) -> None:
+    sheet = _hei(demo_dataset(), hei_id).factsheet
+    assert sheet is not None
+    calendar = sheet.calendar
+    deadlines = [
+        calendar.student_nominations.autumn_term,
+        calendar.student_nominations.spring_term,
+        calendar.student_applications.autumn_term,
+        calendar.student_applications.spring_term,
+    ]
+    infos = [sheet.application_info, sheet.housing_info, sheet.visa_info, sheet.insurance_info]
+    infos += [a.information for a in sheet.accessibility] + [a.info for a in sheet.additional_info]
+
+    assert sheet.hei_id == hei_id
+    assert all(d.startswith("--") for d in deadlines)
+    # nominations close before the applications of the same term
+    assert deadlines[0] < deadlines[2]
+    assert deadlines[1] < deadlines[3]
+    assert 0 < sheet.decision_weeks_limit <= 5
+    assert 0 < sheet.tor_weeks_limit <= 5
+    assert {r.name for r in sheet.additional_requirements} >= {"Language certificate"}
+    assert sheet.accessibility
+    assert sheet.additional_info
+    assert AccessibilityType.SERVICE in {a.type for a in sheet.accessibility}
+    for info in infos:
+        assert info.email.endswith(f"@{hei_id}")
+        assert info.phone_number.e164 is not None
+        assert {u.lang for u in info.website_urls} >= {"en"}
+        assert all(u.value.startswith(f"https://{hei_id}/") for u in info.website_urls)

@@ -15,6 +15,7 @@ from ewp_client.iia import served_hash
 from ewp_client.models import FlexibleAddress
 from ewp_mock.data import (
     DATASET_FILE,
+    FACTSHEETS_DIR,
     UNI_A,
     UNI_B,
     Dataset,
@@ -29,6 +30,8 @@ IIA_2 = Path("iias") / UNI_A / "a-iia-2.xml"
 IIA_6 = Path("iias") / UNI_A / "a-iia-6.xml"
 SNAPSHOT_6 = Path("iias-approved") / UNI_A / "a-iia-6.xml"
 LA_REJECTED = Path("las") / UNI_A / "la-rejected.xml"
+FACTSHEET_A = Path(FACTSHEETS_DIR) / f"{UNI_A}.xml"
+FACTSHEET_B = Path(FACTSHEETS_DIR) / f"{UNI_B}.xml"
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,7 @@ def test_dumping_what_was_loaded_writes_the_same_bytes(fixture_dir: Path, tmp_pa
     assert f"iias/{UNI_A}/a-iia-1.xml" in names
     assert f"iias-approved/{UNI_A}/a-iia-5.xml" in names
     assert f"las/{UNI_B}/la-b-approved.xml" in names
+    assert {f"factsheets/{UNI_A}.xml", f"factsheets/{UNI_B}.xml"} <= set(names)
 
 
 def test_dump_refuses_a_directory_holding_a_data_set_and_leaves_it(fixture_dir: Path) -> None:
@@ -420,3 +424,119 @@ def test_both_approvals_of_the_version_served_make_it_the_mutually_approved_one(
 
     assert state.approved_as_served
     assert state == demo.heis[UNI_A].iias.served["a-iia-4"]
+
+
+# ------------------------------------------------------------------- factsheets
+
+
+def test_the_demo_factsheets_load_back_as_written(fixture_dir: Path, demo: Dataset) -> None:
+    text = (fixture_dir / FACTSHEET_A).read_text("utf-8")
+    assert "<factsheet-response" in text
+    assert "<decision-weeks-limit>4<" in text
+
+    loaded = load_dataset(fixture_dir)
+
+    for hei_id in (UNI_A, UNI_B):
+        assert loaded.heis[hei_id].factsheet == demo.heis[hei_id].factsheet is not None
+
+
+def test_a_data_set_without_factsheets_loads_with_none(fixture_dir: Path) -> None:
+    shutil.rmtree(fixture_dir / FACTSHEETS_DIR)
+
+    loaded = load_dataset(fixture_dir)
+
+    assert [h.factsheet for h in loaded.heis.values()] == [None, None]
+
+
+def test_one_file_may_hold_every_factsheet(fixture_dir: Path, demo: Dataset) -> None:
+    one = fixture_dir / FACTSHEET_A
+    b = (fixture_dir / FACTSHEET_B).read_text("utf-8")
+    body = b[b.index("<factsheet>") : b.rindex("</factsheet-response>")]
+    _edit(one, lambda t: t.replace("</factsheet-response>", body + "</factsheet-response>"))
+    (fixture_dir / FACTSHEET_B).unlink()
+
+    assert load_dataset(fixture_dir) == demo
+
+
+def test_a_factsheet_missing_a_required_element_is_schema_invalid(fixture_dir: Path) -> None:
+    path = fixture_dir / FACTSHEET_A
+    _edit(path, lambda t: re.sub(r"\s*<decision-weeks-limit>\d+</decision-weeks-limit>", "", t))
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("schema-invalid", str(path))
+    assert error.line is not None
+    assert "decision-weeks-limit" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("<email>incoming@", "<email>incoming at ", "email"),
+        ("<autumn-term>--05-15<", "<autumn-term>05-15<", "autumn-term"),
+        ("<type>service</type>", "<type>parking</type>", "type"),
+    ],
+    ids=["email", "month-day", "accessibility-type"],
+)
+def test_a_factsheet_value_of_the_wrong_form_is_schema_invalid(
+    fixture_dir: Path, old: str, new: str, expected: str
+) -> None:
+    path = fixture_dir / FACTSHEET_A
+    _edit(path, lambda t: t.replace(old, new, 1))
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("schema-invalid", str(path))
+    assert expected in str(error)
+
+
+def test_a_factsheet_of_a_hei_not_served_is_an_unknown_hei(fixture_dir: Path) -> None:
+    path = fixture_dir / FACTSHEET_B
+    _edit(path, lambda t: t.replace(f"<hei-id>{UNI_B}<", "<hei-id>uni-x.example.org<"))
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("unknown-hei", str(path))
+    assert "'uni-x.example.org'" in str(error)
+
+
+def test_two_factsheets_of_one_hei_are_a_duplicate_naming_both_files(fixture_dir: Path) -> None:
+    second = fixture_dir / FACTSHEETS_DIR / "again" / "a.xml"
+    second.parent.mkdir()
+    shutil.copy(fixture_dir / FACTSHEET_A, second)
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("duplicate-id", str(fixture_dir / FACTSHEET_A))
+    assert str(second) in str(error)
+    assert f"'{UNI_A}'" in str(error)
+
+
+def test_a_negative_week_limit_is_an_invalid_value(fixture_dir: Path) -> None:
+    path = fixture_dir / FACTSHEET_B
+    _edit(path, lambda t: re.sub(r"<tor-weeks-limit>\d+<", "<tor-weeks-limit>-1<", t))
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("invalid-value", str(path))
+    assert "tor-weeks-limit -1" in str(error)
+
+
+def test_another_document_under_factsheets_is_the_wrong_document(fixture_dir: Path) -> None:
+    misplaced = fixture_dir / FACTSHEETS_DIR / "an-iia.xml"
+    shutil.copy(fixture_dir / IIA_2, misplaced)
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("wrong-document", str(misplaced))
+    assert "iias-get-response" in str(error)
+
+
+def test_a_factsheet_file_that_is_not_well_formed_is_malformed(fixture_dir: Path) -> None:
+    path = fixture_dir / FACTSHEET_A
+    _edit(path, lambda t: t.replace("</calendar>", "</calendar", 1))
+
+    error = _refused(fixture_dir)
+
+    assert (error.problem, error.path) == ("malformed", str(path))
+    assert error.line is not None
