@@ -20,8 +20,9 @@ from ewp_client import validate
 from ewp_client.codec import decode
 from ewp_client.error_response import parse_error_response
 from ewp_client.models import FactsheetEntry, FactsheetResponse, Manifest
-from ewp_client.namespaces import FACTSHEET_API, FACTSHEET_NS
+from ewp_client.namespaces import FACTSHEET_API, FACTSHEET_ENTRY_NS, FACTSHEET_NS
 from ewp_client.security import RequestSigner
+from ewp_client.xml import parse_xml
 from ewp_mock import IdLimits, MockConfig, create_app, node_of_app
 from ewp_mock.data import UNI_A, UNI_B, Dataset, bare_factsheet, demo_dataset
 from ewp_mock.directory import manifest_url
@@ -191,3 +192,16 @@ async def test_the_bare_factsheet_is_valid_against_the_official_schema() -> None
     response = await send(node(("localhost", "mock.example.org")), [("hei_id", "localhost")])
     assert hei_ids_of(response) == ["localhost"]
     reference.official_schema(FACTSHEET_NS).validate(response.content)
+
+
+@pytest.mark.skipif(not reference.available(), reason=reference.MISSING_REASON)
+async def test_the_manifest_entry_is_valid_against_the_official_schema() -> None:
+    secure = MockConfig(
+        base_url="https://mock.test", server_key=key(1), client_key=key(2), hei_ids=(UNI_A,)
+    )
+    transport = httpx.ASGITransport(app=create_app(secure))
+    async with httpx.AsyncClient(transport=transport, base_url="https://mock.test") as http:
+        manifest = await http.get(manifest_url(secure, UNI_A))
+    entry = parse_xml(manifest.content).getroot().find(f".//{{{FACTSHEET_ENTRY_NS}}}factsheet")
+    assert entry is not None
+    reference.official_schema(FACTSHEET_ENTRY_NS).validate(entry)
