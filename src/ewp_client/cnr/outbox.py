@@ -50,6 +50,7 @@ from .model import (
     Delivered,
     Delivery,
     EntryState,
+    FailureKind,
     NotificationKey,
     OutboxEntry,
     Outcome,
@@ -220,43 +221,55 @@ class Outbox:
     def _recorded(
         self, entry: OutboxEntry, revision: int, delivery_id: str, outcome: Outcome, now: datetime
     ) -> OutboxEntry:
-        attempt = Attempt(at=now, result=AttemptResult.DELIVERED, revision=revision)
+        status: int | None = outcome.status
+        error: FailureKind | None = None
+        detail: str | None = None
         if isinstance(outcome, Delivered):
-            attempt = dataclasses.replace(attempt, status=outcome.status)
+            result = AttemptResult.DELIVERED
         else:
             result = AttemptResult.RETRY if outcome.retryable else AttemptResult.FAILED
-            attempt = dataclasses.replace(
-                attempt,
+            error, detail = outcome.error, outcome.detail
+
+        def attempts(next_try: datetime | None) -> tuple[Attempt, ...]:
+            attempt = Attempt(
+                at=now,
                 result=result,
-                status=outcome.status,
-                error=outcome.error,
-                detail=outcome.detail,
+                revision=revision,
+                status=status,
+                error=error,
+                detail=detail,
+                next_try=next_try,
+                delivery_id=delivery_id,
             )
-        attempt = dataclasses.replace(attempt, delivery_id=delivery_id)
+            return (*entry.attempts, attempt)
+
         if entry.finished:  # expired meanwhile (a lease outlived): only the record
-            return dataclasses.replace(entry, attempts=(*entry.attempts, attempt))
-        entry = dataclasses.replace(entry, leased_until=None)
-        if attempt.result is not AttemptResult.RETRY:
-            if attempt.result is AttemptResult.DELIVERED:
-                entry = dataclasses.replace(entry, announced=revision)
-            if entry.revision > revision:  # changed while on its way: announce that change
-                attempt = dataclasses.replace(attempt, next_try=now)
-                return _new_round(entry, now, attempt)
-            state = (
-                EntryState.DELIVERED
-                if attempt.result is AttemptResult.DELIVERED
-                else EntryState.FAILED
+            return dataclasses.replace(entry, attempts=attempts(None))
+        if result is AttemptResult.RETRY:
+            tries = entry.tries + 1
+            next_try = now + self.policy.backoff.delay(tries, self._random)
+            # No try starts at or after the expiry: the entry then waits for it.
+            scheduled = next_try if next_try < entry.expires_at else None
+            return dataclasses.replace(
+                entry,
+                tries=tries,
+                due_at=scheduled or entry.expires_at,
+                leased_until=None,
+                attempts=attempts(scheduled),
             )
-            return dataclasses.replace(entry, state=state, attempts=(*entry.attempts, attempt))
-        tries = entry.tries + 1
-        next_try = now + self.policy.backoff.delay(tries, self._random)
-        if next_try >= entry.expires_at:  # no try would start before the expiry: wait for it
-            attempt = dataclasses.replace(attempt, next_try=None)
-            next_try = entry.expires_at
-        else:
-            attempt = dataclasses.replace(attempt, next_try=next_try)
+        announced = revision if result is AttemptResult.DELIVERED else entry.announced
+        if entry.revision > revision:  # changed while on its way: announce that change now
+            return dataclasses.replace(
+                entry,
+                announced=announced,
+                tries=0,
+                due_at=now,
+                leased_until=None,
+                attempts=attempts(now),
+            )
+        state = EntryState.DELIVERED if result is AttemptResult.DELIVERED else EntryState.FAILED
         return dataclasses.replace(
-            entry, tries=tries, due_at=next_try, attempts=(*entry.attempts, attempt)
+            entry, state=state, announced=announced, leased_until=None, attempts=attempts(None)
         )
 
     def expire(self, now: datetime) -> list[OutboxEntry]:
@@ -427,16 +440,10 @@ class Outbox:
             self._entries[entry.key] = entry
 
 
-def _new_round(entry: OutboxEntry, now: datetime, attempt: Attempt | None = None) -> OutboxEntry:
+def _new_round(entry: OutboxEntry, now: datetime) -> OutboxEntry:
     """``entry`` due at once for its latest change, backoff reset."""
-    attempts = entry.attempts if attempt is None else (*entry.attempts, attempt)
     return dataclasses.replace(
-        entry,
-        state=EntryState.PENDING,
-        tries=0,
-        due_at=now,
-        leased_until=None,
-        attempts=attempts,
+        entry, state=EntryState.PENDING, tries=0, due_at=now, leased_until=None
     )
 
 

@@ -44,24 +44,23 @@ class OutboxStore(Protocol):
 class MemoryOutboxStore:
     """An :class:`OutboxStore` in memory: the default, lost with the process.
 
-    It keeps each entry as its JSON text, as a database store would, so that
-    what the outbox saves is known to survive serialisation, and an outbox
-    made again over the same store (a "restart" in tests) reads it back.
+    Entries are immutable, so it keeps them as they are (no serialising on
+    every step); an outbox made again over the same store (a "restart" in
+    tests) reads them back.
     """
 
     def __init__(self) -> None:
-        self._rows: dict[str, str] = {}
+        self._entries: dict[NotificationKey, OutboxEntry] = {}
 
     def load(self) -> list[OutboxEntry]:
-        return [OutboxEntry.from_json(text) for text in self._rows.values()]
+        return list(self._entries.values())
 
     def save(self, entries: Sequence[OutboxEntry]) -> None:
-        rows = {entry.key.as_string(): entry.to_json() for entry in entries}
-        self._rows.update(rows)
+        self._entries.update((entry.key, entry) for entry in entries)
 
     def delete(self, keys: Sequence[NotificationKey]) -> None:
         for key in keys:
-            self._rows.pop(key.as_string(), None)
+            self._entries.pop(key, None)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._entries)
