@@ -129,7 +129,8 @@ class Case:
 
     @property
     def id(self) -> str:
-        media = ";charset" if self.content_type and "charset" in self.content_type else ""
+        form = self.content_type is not None and self.content_type.startswith(FORM)
+        media = ";charset" if form and "charset" in (self.content_type or "") else ""
         signed = "signed" if self.ask_signed else "unsigned-answer"
         who = "" if self.caller == "partner" else f"|as-{self.caller}"
         return f"{self.endpoint.path}|{self.rule}|{self.method}{media}|{signed}{who}"
