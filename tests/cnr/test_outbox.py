@@ -352,6 +352,21 @@ def test_a_crash_during_a_delivery_loses_nothing_the_lease_brings_it_back() -> N
     assert again.object_ids == ("iia-1",)
 
 
+def test_a_node_alone_on_its_store_takes_its_leases_back_at_start() -> None:
+    store = MemoryOutboxStore()
+    box = outbox(store)
+    box.enqueue(OutgoingNotification.iia(B, "iia-1", "iia-2"), T0)
+    first, _ = box.due(T0)
+    box.record(first, Delivered(), T0)  # the second is on its way when the process dies
+    restarted = outbox(store)
+    (released,) = restarted.release_leases()
+    assert released.key == key("iia-2")
+    assert restarted.release_leases() == []
+    (again,) = restarted.due(T0 + SEC)
+    assert again.object_ids == ("iia-2",)
+    assert [e.leased_until for e in outbox(store).pending()] == [T0 + SEC + timedelta(minutes=10)]
+
+
 class FailingStore(MemoryOutboxStore):
     def save(self, entries: object) -> None:
         raise OSError("disk full")

@@ -67,8 +67,9 @@ class OutboxPolicy:
 
     ``lease`` is how long a handed-out delivery is considered on its way: it
     is not handed out again nor expired before then, and after a crash it is
-    tried again once the lease has run out. It should exceed the longest a
-    send may take (the client's deadline, times its own attempts).
+    tried again once the lease has run out (or at once, for a node that
+    calls :meth:`Outbox.release_leases` at start). It should exceed the
+    longest a send may take (the client's deadline, times its own attempts).
     """
 
     backoff: Backoff = field(default_factory=Backoff)
@@ -300,6 +301,23 @@ class Outbox:
                 )
         self._commit(expired)
         return expired
+
+    def release_leases(self) -> list[OutboxEntry]:
+        """Take back every delivery handed out and not recorded; returns their entries.
+
+        For a node that alone uses its store, at start: after a crash nothing
+        handed out before is still on its way, so its notifications are due
+        again at once instead of when their leases run out. (Where several
+        processes share a store, the leases do this job; do not call it.)
+        """
+        with self._lock:
+            released = [
+                dataclasses.replace(e, leased_until=None)
+                for e in self._entries.values()
+                if e.leased_until is not None
+            ]
+            self._commit(released)
+            return released
 
     # ---------------------------------------------------------------- reading
 
