@@ -1,8 +1,10 @@
-"""OMobility LAs v1 ``get``, ``index`` and ``stats``: the LAs the node's HEIs send.
+"""OMobility LAs v1 ``get``, ``index``, ``update`` and ``stats``: the LAs the node's HEIs send.
 
-``get`` and ``index`` take ``sending_hei_id`` and are one URL for the node;
-``stats`` has a URL per HEI. The answers are :mod:`ewp_client.server.las`'s
-over the node's LA store. ``update`` comes with the next issue (it acts).
+``get``, ``index`` and ``update`` name the sending HEI (a parameter, or the
+update request's ``sending-hei-id``) and are one URL for the node; ``stats``
+has a URL per HEI. The answers are :mod:`ewp_client.server.las`'s and
+:mod:`ewp_client.server.la_update`'s over the node's LA store: an update
+approves or comments a proposal and the next ``get`` shows it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from ewp_client.server import (
     LAS_GET,
     LAS_INDEX,
     LAS_STATS,
+    LAS_UPDATE,
     answer_las_get,
     answer_las_index,
     answer_las_stats,
+    answer_las_update,
 )
 from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
 
@@ -31,10 +35,11 @@ from ..parameters import request_parameters
 from ..security import SignedRequest, node_of, response_of
 from .api import MockApi
 
-__all__ = ["API", "GET_PATH", "INDEX_PATH", "STATS_PATH"]
+__all__ = ["API", "GET_PATH", "INDEX_PATH", "STATS_PATH", "UPDATE_PATH"]
 
 GET_PATH: Final = "/ewp/las/get"
 INDEX_PATH: Final = "/ewp/las/index"
+UPDATE_PATH: Final = "/ewp/las/update"
 STATS_PATH: Final = "/ewp/las/stats/{hei_id}"
 
 router = APIRouter()
@@ -46,6 +51,7 @@ def manifest_entry(config: MockConfig, hei_id: str) -> LasEntry:
         http_security=HTTPSIG_ONLY,
         get_url=config.url(GET_PATH),
         index_url=config.url(INDEX_PATH),
+        update_url=config.url(UPDATE_PATH),
         stats_url=config.url(STATS_PATH.format(hei_id=hei_id)),
         max_omobility_ids=config.max_ids.omobility_ids,
     )
@@ -67,6 +73,17 @@ async def las_index(request: Request, verified: SignedRequest) -> Response:
     return response_of(answer_las_index(node.las, caller=node.caller(verified), params=params))
 
 
+@router.api_route(UPDATE_PATH, methods=list(LAS_UPDATE.methods))
+async def las_update(request: Request, verified: SignedRequest) -> Response:
+    node = node_of(request)
+    request_parameters(request, verified, LAS_UPDATE)
+    content_type = verified.header("content-type") or request.headers.get("content-type")
+    answer = answer_las_update(
+        node.las, caller=node.caller(verified), body=verified.body, content_type=content_type
+    )
+    return response_of(answer)
+
+
 @router.api_route(STATS_PATH, methods=list(LAS_STATS.methods))
 async def las_stats(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     node = node_of(request)
@@ -82,6 +99,7 @@ API: Final = MockApi(
     endpoints=lambda config: {
         GET_PATH: LAS_GET,
         INDEX_PATH: LAS_INDEX,
+        UPDATE_PATH: LAS_UPDATE,
         **{STATS_PATH.format(hei_id=h): LAS_STATS for h in config.hei_ids},
     },
 )
