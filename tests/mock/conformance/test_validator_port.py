@@ -73,11 +73,21 @@ headers 200; no usable algorithm in Accept-Signature
 gives an unsigned 200; several algorithms, one
 rsa-sha256, a signed one; non-canonical X-Request-Id
 400; a known keyId with a wrong signature 400 or 401
+HTTP Signature (Echo and IIAs index): any of            EchoValidationSuiteCommon
+(request-target), host, date, digest, x-request-id
+left unsigned 400/401; a signed header missing
+400/401; headers signed in another order 200; an
+extra signed header 200; a wrong SHA-256 digest 400;
+only a SHA digest 400; ``shA-256`` 200; SHA and
+SHA-256 together 200
 =====================================================  ========================================
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,7 +108,12 @@ from ewp_client.models import (
     OunitsResponse,
 )
 from ewp_client.security import RequestSigner, new_request_id
+from ewp_client.security.algorithm import sign_rsa_sha256
+from ewp_client.security.dates import format_http_date
+from ewp_client.security.digest import digest_header
 from ewp_client.security.request_signer import DEFAULT_ALSO_SIGN
+from ewp_client.security.signature_params import SignatureParams, format_signature_params
+from ewp_client.security.signing_string import request_target, signing_string
 from ewp_client.xml.validate import validate
 from ewp_mock.data import UNI_A, UNI_B
 from tests.mock.conftest import key
@@ -594,3 +609,80 @@ async def test_echo_a_known_key_with_a_wrong_signature_is_400_or_401() -> None:
     assert response.status_code in (400, 401)
     validate(response.content)
     assert parse_error_response(response.content).developer
+
+
+# ------------------------------------------------------------------ HTTP Signature details
+
+
+def _hand_signed(
+    target: str,
+    *,
+    covered: tuple[str, ...],
+    digest: str | None = None,
+    drop: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """Headers of a GET signed by hand with the partner's key over ``covered``.
+
+    ``digest`` replaces the computed ``Digest``; ``drop`` headers are signed
+    but then left out of the request.
+    """
+    headers = {
+        "host": HOST,
+        "date": format_http_date(time.time()),
+        "digest": digest if digest is not None else digest_header(b""),
+        "x-request-id": new_request_id(),
+        "accept-signature": "rsa-sha256",
+        "want-digest": "SHA-256",
+        "x-custom": "signed",
+    }
+    text = signing_string(covered, headers, target=request_target("GET", target))
+    params = SignatureParams(
+        key_id=key(3).key_id,
+        algorithm="rsa-sha256",
+        headers=covered,
+        signature=sign_rsa_sha256(key(3).private_key, text),
+    )
+    wire = {k: v for k, v in headers.items() if k not in drop}
+    wire["authorization"] = f"Signature {format_signature_params(params)}"
+    return wire
+
+
+REQUIRED = ("(request-target)", "host", "date", "digest", "x-request-id")
+SHA1_OF_EMPTY = base64.b64encode(hashlib.sha1(b"").digest()).decode()
+SHA256_OF_EMPTY = base64.b64encode(hashlib.sha256(b"").digest()).decode()
+SIGNATURE_ROWS = [
+    *[
+        (f"unsigned-{h.strip('()')}", tuple(x for x in REQUIRED if x != h), None, (), (400, 401))
+        for h in REQUIRED
+    ],
+    ("signed-header-missing", (*REQUIRED, "x-custom"), None, ("x-custom",), (400, 401)),
+    ("headers-in-another-order", tuple(reversed(REQUIRED)), None, (), (200,)),
+    ("extra-signed-header", (*REQUIRED, "x-custom"), None, (), (200,)),
+    ("wrong-digest", REQUIRED, f"SHA-256={SHA1_OF_EMPTY}", (), (400,)),
+    ("sha-digest-only", REQUIRED, f"SHA={SHA1_OF_EMPTY}", (), (400,)),
+    ("mixed-case-digest", REQUIRED, f"shA-256={SHA256_OF_EMPTY}", (), (200,)),
+    ("two-digests", REQUIRED, f"SHA={SHA1_OF_EMPTY}, SHA-256={SHA256_OF_EMPTY}", (), (200,)),
+]
+
+
+@pytest.mark.parametrize("path", [ECHO, IIAS_INDEX], ids=["echo", "iias-index"])
+@pytest.mark.parametrize(
+    ("covered", "digest", "drop", "statuses"),
+    [pytest.param(*row[1:], id=row[0]) for row in SIGNATURE_ROWS],
+)
+async def test_signature_details(
+    path: str,
+    covered: tuple[str, ...],
+    digest: str | None,
+    drop: tuple[str, ...],
+    statuses: tuple[int, ...],
+) -> None:
+    """EchoValidationSuiteCommon's request-signature steps, at Echo and at an IIAs endpoint."""
+    headers = _hand_signed(path, covered=covered, digest=digest, drop=drop)
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+        response = await http.get(path, headers=headers)
+    assert response.status_code in statuses, response.text[:300]
+    validate(response.content)
+    if response.status_code != 200:
+        assert parse_error_response(response.content).developer
