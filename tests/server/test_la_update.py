@@ -10,6 +10,8 @@ proposals after the first version) or a 415, each asserted by status and by the
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -485,3 +487,19 @@ def test_a_409_is_valid_against_the_official_error_response_schema() -> None:
     given = answer(store(changes_pending()), approve("stale"))
     assert given.status == 409
     reference.official_schema(COMMON_NS).validate(given.body)
+
+
+def test_concurrent_approvals_of_one_proposal_apply_exactly_once() -> None:
+    before = awaiting()
+    repository = store(before)
+    request = encode(approve(before.proposal_id))
+    start = threading.Barrier(8)
+
+    def one(_: int) -> int:
+        start.wait()
+        return answer(repository, request).status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(one, range(8)))
+    assert statuses == [200] + [409] * 7
+    assert stored(repository).status is VersionStatus.APPROVED
