@@ -67,9 +67,13 @@ Factsheet: known hei_id exactly its factsheet;         FactsheetValidationSuite
 unknown empty; known+unknown exactly one; none 400;
 max+1 known or unknown 400; exactly max lists it;
 ``hei_id_param`` 400; any client may read it
+IIA Approval: an approval given is listed, one not     no validator suite (ewp-registry-service
+given (or an id of the serving HEI's own copy) is      has none for IIA Approval v2): the
+absent, the other participant sees none                API's README, as the rows above
 Echo: [a, b, a] echoed in order (GET and POST);        EchoValidationSuiteCommon
 Original-Date instead of Date 200; extra signed
-headers 200; no usable algorithm in Accept-Signature
+headers 200; gzip in Accept-Encoding 200 (gzip
+optional); no usable algorithm in Accept-Signature
 gives an unsigned 200; several algorithms, one
 rsa-sha256, a signed one; non-canonical X-Request-Id
 400; a known keyId with a wrong signature 400 or 401
@@ -100,6 +104,7 @@ from ewp_client.error_response import parse_error_response
 from ewp_client.models import (
     EchoResponse,
     FactsheetResponse,
+    IiasApprovalResponse,
     IiasGetResponse,
     IiasIndexResponse,
     InstitutionsResponse,
@@ -130,6 +135,7 @@ IIA_CNR = f"/ewp/iia-cnr/{SERVED}"
 INSTITUTIONS = "/ewp/institutions"
 OUNITS = "/ewp/ounits"
 ECHO = "/ewp/echo"
+APPROVAL = f"/ewp/iias-approval/{SERVED}"
 FACTSHEET = "/ewp/factsheet"
 METHODS = ("GET", "POST")
 PAST = "2000-02-12T15:19:21+01:00"
@@ -163,6 +169,7 @@ IDS: dict[str, Callable[[bytes], tuple[str, ...]]] = {
     LAS_INDEX: lambda b: decode(b, LasIndexResponse).omobility_ids,
     INSTITUTIONS: lambda b: tuple(h.hei_id for h in decode(b, InstitutionsResponse).heis),
     OUNITS: lambda b: tuple(u.ounit_id for u in decode(b, OunitsResponse).ounits),
+    APPROVAL: lambda b: tuple(a.iia_id for a in decode(b, IiasApprovalResponse).approvals),
     FACTSHEET: lambda b: tuple(f.hei_id for f in decode(b, FactsheetResponse).factsheets),
 }
 
@@ -265,6 +272,23 @@ ROWS = [
             ("modified_since", "2004-02-13T15:19:21+01:00"),
         ),
         status=400,
+    ),
+    # IIA Approval v2 (the validator has no suite for it; its spec's rules)
+    Row("approval-given", APPROVAL, (("iia_id", "b-iia-4"),), exactly=("b-iia-4",)),
+    Row("approval-not-given", APPROVAL, (("iia_id", "b-iia-2"),), empty=True),
+    Row("approval-own-id", APPROVAL, (("iia_id", IIA),), empty=True),
+    Row(
+        "approval-given-and-not",
+        APPROVAL,
+        (("iia_id", "b-iia-4"), ("iia_id", "b-iia-2"), ("iia_id", FAKE)),
+        exactly=("b-iia-4",),
+    ),
+    Row(
+        "approval-other-participant",
+        APPROVAL,
+        (("iia_id", "b-iia-4"),),
+        empty=True,
+        caller="stranger",
     ),
     # LAs index
     Row("las-index-known-sender", LAS_INDEX, (S,), contains=LA),
@@ -568,6 +592,14 @@ async def test_echo_extra_signed_headers_are_fine(method: str) -> None:
     )
     assert sent.response.status_code == 200
     check_signature(sent)
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_echo_gzip_in_accept_encoding_is_fine(method: str) -> None:
+    sent = await send(ECHO, method, [("echo", "a")], extra_headers={"Accept-Encoding": "gzip"})
+    assert sent.response.status_code == 200
+    check_signature(sent)
+    assert decode(sent.response.content, EchoResponse).echoes == ("a",)
 
 
 @pytest.mark.parametrize("method", METHODS)
