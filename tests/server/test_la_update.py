@@ -503,3 +503,14 @@ def test_concurrent_approvals_of_one_proposal_apply_exactly_once() -> None:
         statuses = sorted(pool.map(one, range(8)))
     assert statuses == [200] + [409] * 7
     assert stored(repository).status is VersionStatus.APPROVED
+
+
+def test_an_unknown_element_inside_the_comment_leaves_its_text_whole() -> None:
+    before = awaiting()
+    repository = store(before)
+    body = comment(before.proposal_id, "Geometry is full;PLACE pick another.")
+    body = body.replace(b"PLACE", b'<x:mark xmlns:x="urn:example:extension">!</x:mark>')
+    success(answer(repository, body))
+    rejection = stored(repository).rejection
+    assert rejection is not None
+    assert rejection.comment == "Geometry is full; pick another."

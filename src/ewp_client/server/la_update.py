@@ -168,8 +168,15 @@ def _without_unknown_elements(tree: etree._ElementTree) -> None:
     ]
     for element in unknown:
         parent = element.getparent()
-        if parent is not None:  # an ancestor may already be gone with its subtree
-            parent.remove(element)
+        if parent is None:  # a descendant always has one; for the type checker
+            continue
+        if element.tail:  # the text after it belongs to the parent, and stays
+            previous = element.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
 
 
 def read_update_request(body: bytes, content_type: str | None = None) -> LasUpdateRequest:
