@@ -17,6 +17,8 @@ over-max-P / max-P          400 for ``max-*``+1 copies of one known id (duplicat
                             200 for exactly ``max-*`` copies, the same items as one copy
 bad-P-N                     400 for the Nth malformed value of a checked parameter
                             (``receiving_academic_year_id``, ``modified_since``, enumerations)
+good-P-N                    200 for the Nth well-formed value of a checked parameter (a
+                            southern-hemisphere year ``2010/2010``, ``Z``, fractions)
 one-of-both / one-of-none   400 when both or neither of an exclusive pair is sent (OUnits)
 unknown-P                   200 and no items when every P is an id nobody knows
 known-and-unknown-P         200 and the same items as for the known id alone
@@ -93,7 +95,16 @@ SAMPLES: Final[dict[str, str]] = {
 #: Malformed values, by the check that must refuse them.
 MALFORMED: Final[dict[Callable[[str], str | None], tuple[str, ...]]] = {
     academic_year_id: ("2026-2027", "test/test", "2026/2028"),
-    date_time_with_offset: (FAKE, "2004-02-12", "05/29/2015 05:50", "2004-02-12T15:19:21"),
+    date_time_with_offset: (FAKE, "2004-02-12", "05/29/2015 05:50", "2004-02-12 15:19:21+01:00"),
+}
+#: Well-formed values a check must take (AcademicYearId admits the southern "2010/2010").
+WELL_FORMED: Final[dict[Callable[[str], str | None], tuple[str, ...]]] = {
+    academic_year_id: ("2010/2011", "2010/2010"),
+    date_time_with_offset: (
+        "2004-02-12T15:19:21Z",
+        "2004-02-12T15:19:21.25+01:00",
+        "2004-02-12T15:19:21-05:00",
+    ),
 }
 OTHER_MALFORMED: Final = ("not-a-valid-value",)
 LATIN_1: Final = f"{FORM}; charset=ISO-8859-1"
@@ -204,6 +215,9 @@ def _param_rules(
                 assert param.check(bad) is not None, f"{name}: {bad!r} is not malformed"
                 sent = (*_base(endpoint, name), (name, bad))
                 yield f"bad-{name}-{number}", sent, 400, None, name
+            for number, good in enumerate(WELL_FORMED.get(param.check, ()), start=1):
+                sent = (*_base(endpoint, name), (name, good))
+                yield f"good-{name}-{number}", sent, 200, None, None
     for group in rules.one_of:
         rest = tuple((n, v) for n, v in known if n not in group)
         both = (*rest, *((n, value_of(endpoint, n)) for n in group))
