@@ -50,7 +50,9 @@ def test_every_public_name_of_the_modules_is_exported() -> None:
     modules = (
         "access",
         "answers",
+        "factsheet",
         "institutions",
+        "la_update",
         "las",
         "manifest",
         "middleware",

@@ -26,7 +26,8 @@ What a SIS team puts in front of its own EWP endpoints, and what the
   :class:`DirectoryRepository`), :mod:`.las` (OMobility LAs reads over a
   :class:`LaRepository`), :mod:`.la_update` (the LAs ``update`` endpoint:
   approve or comment a proposal through :class:`~ewp_client.ola.SendingLa`,
-  written to a :class:`WritableLaRepository`).
+  written to a :class:`WritableLaRepository`), :mod:`.factsheet` (Factsheet
+  over a :class:`FactsheetRepository`).
 
 A SIS team's IIAs ``get`` endpoint, with no web framework (FastAPI works alike)::
 
@@ -72,6 +73,7 @@ from .endpoints import (
     LAS_UPDATE,
     OUNITS,
 )
+from .factsheet import FactsheetRepository, InMemoryFactsheets, answer_factsheet
 from .iias import read_iia_ids, render_get_response, render_index_response, stamp_iia_hashes
 from .institutions import answer_institutions, answer_ounits
 from .la_cnr import (
@@ -161,9 +163,11 @@ __all__ = [
     "DirectoryRepository",
     "EndpointRules",
     "EwpSignatureMiddleware",
+    "FactsheetRepository",
     "IiaRepository",
     "InMemoryApprovalRepository",
     "InMemoryDirectory",
+    "InMemoryFactsheets",
     "InMemoryIiaRepository",
     "InMemoryLaRepository",
     "LaCnrNotification",
@@ -174,6 +178,7 @@ __all__ = [
     "UpdateOutcome",
     "WritableLaRepository",
     "academic_year_id",
+    "answer_factsheet",
     "answer_institutions",
     "answer_las_get",
     "answer_las_index",
