@@ -5,7 +5,9 @@ signing, hashing, lifecycles); HTTP happens only at the edges. What a user
 starts with is here: the clients (:class:`EwpClient`, :class:`AsyncEwpClient`
 and the per-API clients over them), the Registry client, the signing key, XML
 validation, and every error (all derive from :class:`EwpError`). The rest
-lives in the subpackages (``models``, ``codec``, ``iia``, ``ola``, ``security``...).
+lives in the subpackages (``models``, ``codec``, ``iia``, ``ola``, ``security``...);
+a node's business clock (:class:`ManualClock` for tests) and its change-notification
+:class:`Outbox` are here too.
 Importing this package does not import the mock partner's web framework.
 """
 
@@ -89,6 +91,8 @@ if _typing.TYPE_CHECKING:
     from .client.iias import AsyncIiasClient, IiasClient
     from .client.la_cnr import AsyncLaCnrClient, LaCnrClient
     from .client.las import AsyncLasClient, LasClient, Signer
+    from .clock import ManualClock, SystemClock
+    from .cnr import Outbox, OutboxPolicy, OutgoingNotification
     from .registry import AsyncRegistryClient, RegistryClient
     from .security import SigningKey
 
@@ -112,10 +116,15 @@ _LAZY: dict[str, str] = {
     "IiasClient": ".client.iias",
     "LaCnrClient": ".client.la_cnr",
     "LasClient": ".client.las",
+    "ManualClock": ".clock",
+    "Outbox": ".cnr",
+    "OutboxPolicy": ".cnr",
+    "OutgoingNotification": ".cnr",
     "RegistryClient": ".registry",
     "RetryPolicy": ".client",
     "Signer": ".client.las",
     "SigningKey": ".security",
+    "SystemClock": ".clock",
 }
 
 
@@ -167,12 +176,16 @@ __all__ = [
     "LifecycleError",
     "MalformedSignatureError",
     "MalformedXmlError",
+    "ManualClock",
     "MethodNotAllowed",
     "MissingSignatureError",
     "MissingSignedHeaderError",
     "NoEndpointError",
     "NotFound",
     "NotImplementedByPartner",
+    "Outbox",
+    "OutboxPolicy",
+    "OutgoingNotification",
     "ParserLimits",
     "PartnerError",
     "PartnerServerError",
@@ -192,6 +205,7 @@ __all__ = [
     "SigningKey",
     "StaleProposalError",
     "StateDirError",
+    "SystemClock",
     "TransportError",
     "Unauthorized",
     "UnexpectedDocumentError",
