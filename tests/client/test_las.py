@@ -1,14 +1,16 @@
 """OMobility LAs v1.2 client operations, against the mock partner app and a broken partner.
 
-Reads (``get``, ``index``, ``stats``) go to the mock partner app in process
+Reads and updates go to the mock partner app in process
 (tests/support/mock_partner.py): the sending HEI's node serves learning
-agreements built from models written for these tests, verifies our HTTP
-Signatures and signs its answers. What a correct node does not do is played
-by the broken partner of tests/support/network.py, which also verifies and
-signs: answering 5xx, answering batches out of order, and updates scripted
-per test, including applying an approval and then losing the answer
-(timeout) or answering 409, which is what the client's re-read must sort out
-(the mock node does not serve LA ``update`` yet).
+agreements built from models written for these tests, records our approvals
+and comments, answers 409 to a stale or repeated decision and 400 to an LA it
+does not send, verifies our HTTP Signatures and signs its answers. What a
+correct node does not do is played by the broken partner of
+tests/support/network.py, which also verifies and signs: answering 5xx or a
+schema-invalid update answer, answering batches out of order, and updates
+scripted per test, such as applying an approval and then losing the answer
+(timeout), or losing the LA. A repeated comment found recorded on re-read
+stays there too: the mock node does not show a comment in the LA it serves.
 """
 
 from __future__ import annotations
@@ -284,10 +286,6 @@ def approve_in_partner(partner: Partner, *, utc: bool = False) -> None:
     partner.las["om-0001"] = approved(partner.las["om-0001"], SIGNER, utc=utc)
 
 
-def propose_again(partner: Partner) -> None:
-    partner.las["om-0001"] = la(proposal_id="proposal-2")
-
-
 # ------------------------------------------------------------------------ reads
 
 
@@ -468,8 +466,10 @@ SIGNATURE_XML = f"""
     </signature>"""
 
 
-def test_approve_sends_a_schema_valid_approve_proposal(net: Network) -> None:
-    response = las_client(net, Partner(la())).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+def test_approve_sends_a_schema_valid_approve_proposal(serve: Serve) -> None:
+    mock = serve(la())
+    client = reader(mock)
+    response = client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     expected = f"""
       <omobility-las-update-request xmlns="{LAS_UPDATE_REQUEST_NS}">
         <sending-hei-id>{PARTNER}</sending-hei-id>
@@ -478,14 +478,19 @@ def test_approve_sends_a_schema_valid_approve_proposal(net: Network) -> None:
           <changes-proposal-id>proposal-1</changes-proposal-id>{SIGNATURE_XML}
         </approve-proposal-v1>
       </omobility-las-update-request>"""
-    assert net.requests[0].url == f"{PARTNER_BASE}/las/update"
-    assert shape(wire(net.requests[0])) == shape(etree.fromstring(expected))
-    assert [m.value for m in response.success_user_messages] == ["Approval recorded"]
-    assert paths(net) == ["POST update"]
+    assert mock.requests[0].url == f"{PARTNER_BASE}/las/update"
+    assert shape(wire(mock.requests[0])) == shape(etree.fromstring(expected))
+    assert response.success_user_messages
+    assert paths(mock) == ["POST update"]
+    (now,) = client.get(PARTNER, ["om-0001"])  # the partner recorded our approval
+    assert now.changes_proposal is None
+    assert now.approved_changes is not None
+    assert now.approved_changes.receiving_hei_signature == SIGNER.signature()
 
 
-def test_comment_sends_a_schema_valid_comment_proposal(net: Network) -> None:
-    las_client(net, Partner(la())).comment(
+def test_comment_sends_a_schema_valid_comment_proposal(serve: Serve) -> None:
+    mock = serve(la())
+    response = reader(mock).comment(
         PARTNER, "om-0001", "proposal-1", SIGNER, "Topology is offered in the spring term only."
     )
     expected = f"""
@@ -497,25 +502,24 @@ def test_comment_sends_a_schema_valid_comment_proposal(net: Network) -> None:
           <comment>Topology is offered in the spring term only.</comment>{SIGNATURE_XML}
         </comment-proposal-v1>
       </omobility-las-update-request>"""
-    assert shape(wire(net.requests[0])) == shape(etree.fromstring(expected))
+    assert shape(wire(mock.requests[0])) == shape(etree.fromstring(expected))
+    assert response.success_user_messages
 
 
 def test_409_with_the_approval_not_recorded_is_an_update_error_from_the_conflict(
-    net: Network,
+    serve: Serve,
 ) -> None:
-    partner = Partner(la())
-    partner.on_update = conflict_after(propose_again)
-    client = las_client(net, partner)
+    mock = serve(la(proposal_id="proposal-2"))  # the partner proposed again meanwhile
     with pytest.raises(LaUpdateError) as info:
-        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+        reader(mock).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     error = info.value
     assert type(error) is LaUpdateError
     assert error.status == 409
     conflict = error.error
     assert isinstance(conflict, EditConflict)
     assert error.__cause__ is conflict
-    assert conflict.developer_message == "changes-proposal-id is not current"
-    assert conflict.user_message == "Your copy of the LA is out of date. Refresh it and repeat."
+    assert "proposal-1" in (conflict.developer_message or "")
+    assert conflict.user_message  # the spec: a 409 SHOULD say what to do
     assert error.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert error.reread is True
     assert error.reread_error is None
@@ -527,22 +531,24 @@ def test_409_with_the_approval_not_recorded_is_an_update_error_from_the_conflict
         "our approval of changes proposal 'proposal-1' of mobility 'om-0001' failed: "
         f"{conflict}; re-read: it is not recorded; the current changes proposal is 'proposal-2'"
     )
-    assert paths(net) == ["POST update", "GET get"]
+    assert paths(mock) == ["POST update", "GET get"]
 
 
-def test_409_with_our_approval_recorded_is_already_applied(net: Network) -> None:
-    partner = Partner(la())
-    partner.on_update = conflict_after(approve_in_partner)
-    with pytest.raises(AlreadyApplied) as info:
-        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+def test_409_with_our_approval_recorded_is_already_applied(serve: Serve) -> None:
+    mock = serve(la())
+    client = reader(mock)
+    client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    with pytest.raises(AlreadyApplied) as info:  # the same approval sent again
+        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert isinstance(info.value, LaUpdateError)
     assert isinstance(info.value.__cause__, EditConflict)
     assert info.value.error is info.value.__cause__
+    assert info.value.status == 409
     assert info.value.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
     reread = info.value.learning_agreement
     assert reread is not None
     assert reread.approved_changes is not None
-    assert paths(net) == ["POST update", "GET get"]
+    assert paths(mock) == ["POST update", "POST update", "GET get"]
 
 
 @pytest.mark.parametrize("utc", [False, True], ids=["same-offset", "stored-in-utc"])
@@ -570,14 +576,12 @@ def test_timeout_with_nothing_recorded_is_an_update_error_from_the_transport_err
     assert paths(net) == ["POST update", "GET get"]
 
 
-def test_a_colleagues_approval_is_not_ours(net: Network) -> None:
+def test_a_colleagues_approval_is_not_ours(serve: Serve) -> None:
     colleague = dataclasses.replace(SIGNER, name="Kari Nordmann", email="kari@example.org")
-    partner = Partner(la())
-    partner.on_update = conflict_after(
-        lambda p: p.las.update({"om-0001": approved(p.las["om-0001"], colleague)})
-    )
+    client = reader(serve(la()))
+    client.approve(PARTNER, "om-0001", "proposal-1", colleague)
     with pytest.raises(LaUpdateError) as info:
-        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+        client.approve(PARTNER, "om-0001", "proposal-1", SIGNER)
     assert type(info.value) is LaUpdateError
     assert isinstance(info.value.error, EditConflict)
 
@@ -605,11 +609,10 @@ def test_409_with_our_comment_recorded_is_already_applied(net: Network) -> None:
     )
 
 
-def test_409_on_a_comment_with_a_newer_proposal_is_an_update_error(net: Network) -> None:
-    partner = Partner(la())
-    partner.on_update = conflict_after(propose_again)
+def test_409_on_a_comment_with_a_newer_proposal_is_an_update_error(serve: Serve) -> None:
+    mock = serve(la(proposal_id="proposal-2"))
     with pytest.raises(LaUpdateError) as info:
-        las_client(net, partner).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
+        reader(mock).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
     assert type(info.value) is LaUpdateError
     assert str(info.value).startswith(
         "our comment of changes proposal 'proposal-1' of mobility 'om-0001' failed: "
@@ -644,24 +647,17 @@ def test_409_when_the_reread_fails_too_carries_both_errors(net: Network) -> None
     assert paths(net) == ["POST update", "GET get", "GET get"]
 
 
-def test_400_is_an_update_error_from_the_bad_request_without_reread(net: Network) -> None:
-    partner = Partner(la())
-    partner.on_update = lambda p, r: xml(
-        render_error_response(
-            "sending-hei-id does not match the mobility", "Unknown learning agreement"
-        ),
-        400,
-    )
-    with pytest.raises(LaUpdateError) as info:
-        las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+def test_400_is_an_update_error_from_the_bad_request_without_reread(serve: Serve) -> None:
+    mock = serve(la())
+    with pytest.raises(LaUpdateError) as info:  # a mobility the partner does not send
+        reader(mock).approve(PARTNER, "om-0009", "proposal-1", SIGNER)
     bad = info.value.error
     assert isinstance(bad, BadRequest)
-    assert bad.developer_message == "sending-hei-id does not match the mobility"
-    assert bad.user_message == "Unknown learning agreement"
+    assert "om-0009" in (bad.developer_message or "")
     assert info.value.status == 400
     assert (info.value.reread, info.value.learning_agreement) == (False, None)
-    assert info.value.update_request == approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert paths(net) == ["POST update"]
+    assert info.value.update_request == approve_request(PARTNER, "om-0009", "proposal-1", SIGNER)
+    assert paths(mock) == ["POST update"]
 
 
 def test_an_invalid_answer_to_an_update_is_an_update_error(net: Network) -> None:
@@ -757,9 +753,10 @@ async def test_async_reads_are_retried_on_503(net: Network) -> None:
     assert paths(net) == ["GET get", "GET get"]
 
 
-async def test_async_approve_sends_the_same_bytes(net: Network) -> None:
-    await async_las_client(net, Partner(la())).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
-    assert net.requests[0].content == encode(
+async def test_async_approve_sends_the_same_bytes(serve: Serve) -> None:
+    mock = serve(la())
+    await AsyncLasClient(mock.async_client()).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+    assert mock.requests[0].content == encode(
         approve_request(PARTNER, "om-0001", "proposal-1", SIGNER)
     )
 
@@ -774,16 +771,15 @@ async def test_async_timeout_with_our_approval_recorded_is_already_applied(net: 
     assert paths(net) == ["POST update", "GET get"]
 
 
-async def test_async_409_not_recorded_is_an_update_error(net: Network) -> None:
-    partner = Partner(la())
-    partner.on_update = conflict_after(propose_again)
+async def test_async_409_not_recorded_is_an_update_error(serve: Serve) -> None:
+    mock = serve(la(proposal_id="proposal-2"))
     with pytest.raises(LaUpdateError) as info:
-        await async_las_client(net, partner).comment(
+        await AsyncLasClient(mock.async_client()).comment(
             PARTNER, "om-0001", "proposal-1", SIGNER, "No."
         )
     conflict = info.value.error
     assert isinstance(conflict, EditConflict)
-    assert conflict.developer_message == "changes-proposal-id is not current"
+    assert "proposal-1" in (conflict.developer_message or "")
     assert info.value.update_request == comment_request(
         PARTNER, "om-0001", "proposal-1", SIGNER, "No."
     )
@@ -793,13 +789,12 @@ async def test_async_409_not_recorded_is_an_update_error(net: Network) -> None:
     assert reread.changes_proposal.id == "proposal-2"
 
 
-async def test_async_400_is_an_update_error(net: Network) -> None:
-    partner = Partner(la())
-    partner.on_update = lambda p, r: xml(render_error_response("bad id"), 400)
+async def test_async_400_is_an_update_error(serve: Serve) -> None:
+    mock = serve(la())
     with pytest.raises(LaUpdateError) as info:
-        await async_las_client(net, partner).approve(PARTNER, "om-0001", "proposal-1", SIGNER)
+        await AsyncLasClient(mock.async_client()).approve(PARTNER, "om-0009", "proposal-1", SIGNER)
     assert isinstance(info.value.error, BadRequest)
-    assert paths(net) == ["POST update"]
+    assert paths(mock) == ["POST update"]
 
 
 # ------------------------------------------------------------------- typing
