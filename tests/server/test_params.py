@@ -311,8 +311,9 @@ def test_a_long_value_is_cut_in_the_message() -> None:
     [
         ("2024/2025", True),
         ("1999/2000", True),
-        ("2024/2024", False),
+        ("2024/2024", True),
         ("2025/2024", False),
+        ("2024/2026", False),
         ("24/25", False),
         ("2024/2025 ", False),
     ],

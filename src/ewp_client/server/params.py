@@ -67,12 +67,17 @@ _DATE_TIME: Final = re.compile(
 
 
 def academic_year_id(value: str) -> str | None:
-    """An academic year as EWP writes it: ``2024/2025``, two consecutive years."""
+    """An academic year as EWP writes it: ``2024/2025`` in the north, ``2024/2024`` in the south.
+
+    The ``AcademicYearId`` type names a northern-hemisphere year (September to
+    summer) by two consecutive years, and a southern-hemisphere one (January to
+    December) by the same year twice; any other pair names no academic year.
+    """
     found = _YEAR.fullmatch(value)
     if found is None:
         return "is not an academic year written YYYY/YYYY"
-    if int(found.group(2)) != int(found.group(1)) + 1:
-        return "does not name two consecutive years"
+    if int(found.group(2)) - int(found.group(1)) not in (0, 1):
+        return "does not name an academic year (the same year twice, or two consecutive years)"
     return None
 
 

@@ -25,13 +25,7 @@ from .judge import check_official, judge, run
 CASES = all_cases()
 
 #: Cases where the mock answers wrongly today: a part of the case id -> the defect.
-KNOWN_DEFECTS: dict[str, str] = {
-    "|good-receiving_academic_year_id-2|": (
-        "a southern-hemisphere academic year (2010/2010, allowed by the AcademicYearId type of "
-        "ewp-specs-types-academic-term) is refused with 400: "
-        "ewp_client.server.params.academic_year_id demands the second year be the first + 1"
-    ),
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def _marks(case: Case) -> list[pytest.MarkDecorator]:
