@@ -12,13 +12,15 @@ for ``update``, :mod:`.la_update`) live in :mod:`.repository`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..codec import encode
 from ..models import LasGetResponse, LasIndexResponse
 from ..ola import SendingLa, VersionStatus, stats_response
 from .access import Caller, check_stats_access, visible
 from .answers import Answer, bad_request, xml_answer
 from .params import Parameters
-from .repository import InMemoryLaRepository, LaRepository
+from .repository import InMemoryLaRepository, LaChangeTimes, LaRepository
 
 __all__ = [
     "InMemoryLaRepository",
@@ -60,10 +62,21 @@ def answer_las_get(repository: LaRepository, *, caller: Caller, params: Paramete
 def answer_las_index(repository: LaRepository, *, caller: Caller, params: Parameters) -> Answer:
     """The ``index`` answer (``params`` read by ``LAS_INDEX``), filtered as the spec lists.
 
-    ``modified_since`` is not applied: the repository keeps no change times,
-    and the spec lets a server list unchanged LAs rather than miss a change.
+    ``modified_since`` lists the LAs changed after that time when the
+    repository knows change times (:class:`~ewp_client.server.repository.LaChangeTimes`);
+    an LA whose time is unknown is always listed (the spec lets a server list
+    unchanged LAs rather than miss a change).
     """
-    _, records = _served(repository, params)
+    sending, records = _served(repository, params)
+    since_text = params.one("modified_since")
+    if since_text and isinstance(repository, LaChangeTimes):
+        since = datetime.fromisoformat(since_text.replace("Z", "+00:00"))
+        records = [
+            r
+            for r in records
+            if (changed := repository.modified(sending, r.la.omobility_id)) is None
+            or changed > since
+        ]
     receiving = {h.lower() for h in params.unique("receiving_hei_id")}
     year = params.one("receiving_academic_year_id")
     global_id = params.one("global_id")

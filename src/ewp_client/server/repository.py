@@ -6,7 +6,9 @@ only read through it, so the store decides nothing about the protocol. The LA
 ``update`` endpoint is the one that writes: a :class:`WritableLaRepository`
 replaces one learning agreement at a time, only if it is still the version the
 update was decided on (a compare-and-swap, so two concurrent updates cannot
-both apply).
+both apply). A repository that also knows when each LA last changed
+(:class:`LaChangeTimes`) lets ``index`` apply ``modified_since``; the
+in-memory one reads those times from a business :class:`~ewp_client.clock.Clock`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from ..clock import Clock, SystemClock
 from ..errors import ConfigError
 from ..iia.approval import ApprovalRecord
 from ..models import Iia, Institution, OrganizationalUnit
@@ -30,6 +33,7 @@ __all__ = [
     "InMemoryDirectory",
     "InMemoryIiaRepository",
     "InMemoryLaRepository",
+    "LaChangeTimes",
     "LaRepository",
     "StoredIia",
     "WritableLaRepository",
@@ -188,17 +192,42 @@ class WritableLaRepository(LaRepository, Protocol):
         """
 
 
+@runtime_checkable
+class LaChangeTimes(Protocol):
+    """When each LA last changed: what ``index`` compares ``modified_since`` with.
+
+    Optional: an :class:`LaRepository` without it has every LA listed whatever
+    the ``modified_since`` (the spec lets a server list unchanged LAs rather
+    than miss a change).
+    """
+
+    def modified(self, hei_id: str, omobility_id: str) -> datetime | None:
+        """When ``hei_id``'s LA ``omobility_id`` last changed (aware); ``None`` when unknown."""
+
+
 class InMemoryLaRepository:
     """A :class:`WritableLaRepository` in a dictionary by sending HEI (tests, mock); thread-safe.
 
     HEI ids compare case-insensitively; within a HEI, one record per
-    ``omobility-id`` (the last given wins), in the order given.
+    ``omobility-id`` (the last given wins), in the order given. It keeps
+    :class:`LaChangeTimes` read from ``clock`` (business time, the system
+    time by default): every LA given is changed when the repository is made,
+    and again on each :meth:`replace`.
     """
 
-    def __init__(self, las: Mapping[str, Iterable[SendingLa]]) -> None:
+    def __init__(
+        self, las: Mapping[str, Iterable[SendingLa]], *, clock: Clock | None = None
+    ) -> None:
         self._lock = threading.Lock()
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._las: dict[str, dict[str, SendingLa]] = {
             hei.lower(): {r.la.omobility_id: r for r in records} for hei, records in las.items()
+        }
+        now = self._clock.now()
+        self._modified: dict[tuple[str, str], datetime] = {
+            (hei, omobility_id): now
+            for hei, records in self._las.items()
+            for omobility_id in records
         }
 
     def covers(self, hei_id: str) -> bool:
@@ -212,6 +241,10 @@ class InMemoryLaRepository:
         with self._lock:
             return self._las.get(hei_id.lower(), {}).get(omobility_id)
 
+    def modified(self, hei_id: str, omobility_id: str) -> datetime | None:
+        with self._lock:
+            return self._modified.get((hei_id.lower(), omobility_id))
+
     def replace(self, hei_id: str, current: SendingLa, new: SendingLa) -> bool:
         omobility_id = current.la.omobility_id
         if new.la.omobility_id != omobility_id:
@@ -224,4 +257,5 @@ class InMemoryLaRepository:
             if records is None or records.get(omobility_id) != current:
                 return False
             records[omobility_id] = new
+            self._modified[(hei_id.lower(), omobility_id)] = self._clock.now()
             return True
