@@ -4,7 +4,9 @@ Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
 (bounds and verifies the requests to the partner APIs' endpoints, signs the
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
-The :class:`~ewp_mock.node.MockNode` is ``app.state.node``.
+The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The app's
+lifespan runs the node's change-notification delivery task (started with
+the server, stopped with it; see :mod:`ewp_mock.delivery`).
 :func:`prepare_tls` makes the TLS side of serving it (a local CA and a server
 certificate in a :class:`~ewp_mock.state_dir.StateDir`).
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -20,6 +24,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from ewp_client.clock import Clock
+from ewp_client.cnr import OutboxStore
 from ewp_client.errors import HttpSignatureError, PartnerError
 from ewp_client.server import EwpSignatureMiddleware
 
@@ -34,19 +40,40 @@ from .tls import LocalCa, certificate_hosts, server_context
 __all__ = ["create_app", "node_of_app", "prepare_tls"]
 
 
-def create_app(config: MockConfig | None = None, dataset: Dataset | None = None) -> FastAPI:
+def create_app(
+    config: MockConfig | None = None,
+    dataset: Dataset | None = None,
+    *,
+    clock: Clock | None = None,
+    outbox_store: OutboxStore | None = None,
+) -> FastAPI:
     """A mock partner node serving ``config`` (a default configuration when ``None``).
 
     ``dataset`` (the demo data, or fixtures read by ``--data``) fills the
     node's stores for the HEIs the configuration serves (see
-    :meth:`MockNode.load_dataset`).
+    :meth:`MockNode.load_dataset`). ``clock`` is the node's business clock
+    (the system time by default; a :class:`~ewp_client.clock.ManualClock`
+    lets a test move it), ``outbox_store`` keeps its change notifications
+    (in memory by default). The clock is not configuration: it is a live
+    object a test or a network of nodes shares.
     """
     config = config or MockConfig()
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
-    node = MockNode(config, entries)
+    node = MockNode(config, entries, clock=clock, outbox_store=outbox_store)
     if dataset is not None:
         node.load_dataset(dataset)
-    app = FastAPI(title="ewp_mock", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        node.outbox.start()
+        try:
+            yield
+        finally:
+            await node.outbox.stop()
+
+    app = FastAPI(
+        title="ewp_mock", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.node = node
     for api in PARTNER_APIS:
         app.include_router(api.router)

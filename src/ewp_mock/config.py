@@ -8,6 +8,7 @@ manifests published for it never change under a client.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from ewp_client.server.endpoints import (
 )
 
 __all__ = [
+    "CATALOGUE_PATH",
+    "DEFAULT_CNR_EXPIRY",
     "DEFAULT_HEI",
     "DEFAULT_MAX_REQUEST_BYTES",
     "MIN_CLIENT_KEY_BITS",
@@ -37,6 +40,10 @@ DEFAULT_HEI: Final = "uni-a.example.org"
 MIN_CLIENT_KEY_BITS: Final = 2048
 #: Request bodies over this many bytes are refused (413) before they are read in full.
 DEFAULT_MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024
+#: How long the node keeps trying to deliver a change notification after the latest change.
+DEFAULT_CNR_EXPIRY: Final = timedelta(hours=24)
+#: Where every node serves its Registry catalogue (:mod:`ewp_mock.routes.registry`).
+CATALOGUE_PATH: Final = "/catalogue-v1.xml"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +101,14 @@ class MockConfig:
     follows the :mod:`ewp_client.security` policy (never below its floor).
     ``max_request_bytes`` bounds what one request may make the node hold;
     ``max_ids`` are the ``max-*-ids`` numbers its manifests publish.
+
+    When it calls partners (the change notifications of its outbox), the node
+    finds them in the catalogue at ``registry_url`` (its own catalogue when
+    ``None``: the partners it was introduced to, see
+    :meth:`~ewp_mock.node.MockNode.add_peer`), signs with ``client_key`` and
+    trusts the TLS certificates the CA files in ``trusted_cas`` issued (the
+    system's CAs when there are none). ``cnr_expiry`` is how long after the
+    latest change an undelivered notification is still tried (business time).
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -110,6 +125,9 @@ class MockConfig:
     admin_email: str = "admin@mock.example.org"
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_ids: IdLimits = field(default_factory=IdLimits)
+    registry_url: str | None = None
+    trusted_cas: tuple[Path, ...] = ()
+    cnr_expiry: timedelta = DEFAULT_CNR_EXPIRY
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
@@ -131,6 +149,12 @@ class MockConfig:
             )
         if self.max_request_bytes < 1:
             raise ConfigError(f"max_request_bytes {self.max_request_bytes} must be positive")
+        if self.cnr_expiry <= timedelta(0):
+            raise ConfigError(f"cnr_expiry must be a positive time, not {self.cnr_expiry}")
+        if self.registry_url is not None:
+            registry = urlsplit(self.registry_url)
+            if registry.scheme not in ("http", "https") or not registry.netloc:
+                raise ConfigError(f"registry URL {self.registry_url!r} is not an http(s) URL")
         for role, key in (("server", self.server_key), ("client", self.client_key)):
             if key.private_key.key_size < MIN_CLIENT_KEY_BITS:
                 raise ConfigError(
@@ -155,6 +179,11 @@ class MockConfig:
     def authority(self) -> str:
         """``host[:port]`` of :attr:`public_url`: the ``Host`` a request must be signed for."""
         return urlsplit(self.public_url).netloc
+
+    @property
+    def catalogue_url(self) -> str:
+        """The catalogue the node reads to find partners: ``registry_url``, or its own."""
+        return self.registry_url or self.url(CATALOGUE_PATH)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (which starts with ``/``) on this node."""

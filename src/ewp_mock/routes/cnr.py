@@ -2,8 +2,9 @@
 
 Each served HEI has its own URLs (the notifications carry no receiving HEI).
 A notification that passes the :mod:`ewp_client.server.endpoints` rules is
-answered 200 with the API's empty response at once, unknown ids included;
-acting on it (refetching the changed object) comes with the node's outbox.
+answered 200 with the API's empty response at once, unknown ids included,
+and noted in the node's ``received`` list (acting on it, refetching the
+changed object, is for later).
 The LA CNR ``stats`` of incoming LAs is for the Stats Portal (403 to
 others), counted by :func:`ewp_client.ola.incoming_stats_response` over the
 LAs the HEI receives (from the data set).
@@ -17,6 +18,7 @@ from typing import Final
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ewp_client.cnr import CnrKind
 from ewp_client.codec import encode
 from ewp_client.errors import NotFound
 from ewp_client.models import (
@@ -76,22 +78,36 @@ def _served(request: Request, hei_id: str) -> None:
 @iia_router.api_route(IIA_CNR_PATH, methods=list(IIA_CNR.methods))
 async def iia_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
-    request_parameters(request, verified, IIA_CNR)
+    params = request_parameters(request, verified, IIA_CNR)
+    node_of(request).record_received(
+        CnrKind.IIA, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
+    )
     return xml_response(encode(IiaCnrResponse()))
 
 
 @approval_router.api_route(IIA_APPROVAL_CNR_PATH, methods=list(IIA_APPROVAL_CNR.methods))
 async def iia_approval_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
-    request_parameters(request, verified, IIA_APPROVAL_CNR)
+    params = request_parameters(request, verified, IIA_APPROVAL_CNR)
+    node_of(request).record_received(
+        CnrKind.IIA_APPROVAL, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
+    )
     return xml_response(encode(IiaApprovalCnrResponse()))
 
 
 @la_router.api_route(LA_CNR_PATH, methods=list(LA_CNR.methods))
 async def la_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
-    limit = node_of(request).config.max_ids.la_cnr_omobility_ids
-    request_parameters(request, verified, LA_CNR, {MAX_OMOBILITY_IDS: limit})
+    node = node_of(request)
+    limit = node.config.max_ids.la_cnr_omobility_ids
+    params = request_parameters(request, verified, LA_CNR, {MAX_OMOBILITY_IDS: limit})
+    node.record_received(
+        CnrKind.LA,
+        hei_id=hei_id,
+        verified=verified,
+        object_ids=params.unique("omobility_id"),
+        sending_hei_id=params.one("sending_hei_id"),
+    )
     return xml_response(render_notification_response())
 
 

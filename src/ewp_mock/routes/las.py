@@ -4,7 +4,10 @@
 update request's ``sending-hei-id``) and are one URL for the node; ``stats``
 has a URL per HEI. The answers are :mod:`ewp_client.server.las`'s and
 :mod:`ewp_client.server.la_update`'s over the node's LA store: an update
-approves or comments a proposal and the next ``get`` shows it.
+approves or comments a proposal and the next ``get`` shows it. An applied
+update queues the LA CNRs its lifecycle step calls for (to the receiving
+HEI: the sending HEI notifies even when the partner made the change) in the
+node's outbox.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Final
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ewp_client.cnr import OutgoingNotification
 from ewp_client.errors import NotFound
 from ewp_client.models import LasEntry
 from ewp_client.namespaces import OMOBILITY_LAS_API
@@ -25,7 +29,8 @@ from ewp_client.server import (
     answer_las_get,
     answer_las_index,
     answer_las_stats,
-    answer_las_update,
+    apply_las_update,
+    read_update_request,
 )
 from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
 
@@ -78,10 +83,15 @@ async def las_update(request: Request, verified: SignedRequest) -> Response:
     node = node_of(request)
     request_parameters(request, verified, LAS_UPDATE)
     content_type = verified.header("content-type") or request.headers.get("content-type")
-    answer = answer_las_update(
-        node.las, caller=node.caller(verified), body=verified.body, content_type=content_type
-    )
-    return response_of(answer)
+    update = read_update_request(verified.body, content_type)
+    outcome = apply_las_update(node.las, caller=node.caller(verified), request=update)
+    for change in outcome.transition.notifications:
+        node.notify(
+            OutgoingNotification.la(
+                change.receiving_hei_id, change.sending_hei_id, change.omobility_id
+            )
+        )
+    return response_of(outcome.answer)
 
 
 @router.api_route(STATS_PATH, methods=list(LAS_STATS.methods))
