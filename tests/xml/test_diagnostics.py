@@ -12,6 +12,7 @@ from ewp_client import (
     MalformedXmlError,
     ParserLimits,
     SchemaValidationError,
+    Violation,
     XmlTooManyAttributesError,
     is_valid,
     validate,
@@ -136,15 +137,17 @@ def test_another_thread_validates_while_diagnostics_are_under_way(
 ) -> None:
     """The diagnostics pass is paused half-way; a second thread validates meanwhile."""
     paused, resume = threading.Event(), threading.Event()
-    original = diagnostics._Reader.new_errors
+    original = diagnostics._violations
 
-    def pausing(self: diagnostics._Reader, limit: int) -> list[str]:
+    def pausing(
+        found: list[tuple[str, etree._Element | None]], given: etree._ElementTree | None
+    ) -> list[Violation]:
         if threading.current_thread().name == "diagnosing":
             paused.set()
             resume.wait()
-        return original(self, limit)
+        return original(found, given)
 
-    monkeypatch.setattr(diagnostics._Reader, "new_errors", pausing)
+    monkeypatch.setattr(diagnostics, "_violations", pausing)
     outcome: list[BaseException] = []
 
     def diagnose() -> None:

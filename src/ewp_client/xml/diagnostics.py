@@ -20,43 +20,72 @@ import contextlib
 import itertools
 import re
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from lxml import etree
 
 from ..errors import Violation
 from .messages import about_an_attribute, element_named, readable
-from .parser import element_reader, validating_pull_parser
+from .parser import _HARDENED as HARDENED_OPTIONS
+from .parser import element_reader
 from .paths import ElementPaths, counterpart
+
+if TYPE_CHECKING:
+    from lxml.etree._parser import CustomTargetParser
 
 #: Bytes given to libxml2 at a time: errors are first placed to the chunk they came in.
 MIN_CHUNK: Final = 256
 MAX_CHUNK: Final = 64 * 1024
+#: Markup items fed one at a time at the start and after each error (while
+#: errors are still wanted), so that the errors coming then are placed at once.
+SINGLE_ITEMS: Final = 16
 _ITEM: Final = re.compile(rb"[^>]*>|[^>]+")
 
 
 class Range(NamedTuple):
-    """Bytes ``data[start:end]`` fed to libxml2 in one go, and whether errors came then."""
+    """Bytes ``data[start:end]`` fed to libxml2 in one go.
+
+    ``errors`` counts the schema errors wanted that came then; ``single`` says
+    the range is one markup item (up to a ``>``), so they came with it.
+    """
 
     start: int
     end: int
-    has_errors: bool
+    errors: int
+    single: bool
+
+
+class _NoTree:
+    """A parser target keeping nothing: libxml2 validates as it reads and no tree is built.
+
+    Building one costs more than validating (and each error more as well).
+    """
+
+    def close(self) -> None:
+        return None
+
+
+def counting_parser(schema: etree.XMLSchema) -> CustomTargetParser[None]:
+    """:func:`~.parser.validating_parser` building no tree (see :class:`_NoTree`)."""
+    # Typed as lxml's target protocol, whose callbacks it lacks on purpose:
+    # lxml calls a target's ``start``/``end``/``data`` for every node if present.
+    target = cast("etree.ParserTarget[None]", _NoTree())
+    return etree.XMLParser(schema=schema, target=target, **HARDENED_OPTIONS)
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the validating pass found.
 
-    ``tree`` is the parsed document when it is valid. Otherwise ``total`` counts
+    ``valid`` says the document is valid. Otherwise ``total`` counts
     the schema errors (all of them when ``complete``); ``ranges`` are the
     chunks fed, up to the last that brought one of the errors wanted, and
     ``at_close`` says that some of those came only when the parser was closed;
     ``messages`` are those errors' (libxml2's words).
     """
 
-    tree: etree._ElementTree | None
+    valid: bool
     total: int
     complete: bool
     ranges: tuple[Range, ...]
@@ -72,68 +101,31 @@ class Verdict:
 Event = tuple[str, etree._Element]
 
 
-class _Reader:
-    """A validating pull parser fed by hand, remembering the last element it reported."""
-
-    def __init__(self, schema: etree.XMLSchema, tags: frozenset[str]) -> None:
-        self.parser = validating_pull_parser(schema, tags)
-        self.last: Event | None = None
-        self.seen = 0
-
-    def feed(self, data: bytes) -> list[Event]:
-        self.parser.feed(data)
-        return self._events()
-
-    def close(self) -> list[Event]:
-        with contextlib.suppress(etree.XMLSyntaxError):  # the verdict is known already
-            self.parser.close()
-        return self._events()
-
-    def skip(self, data: bytes) -> None:
-        """Feed ``data`` keeping only the last event (no Python work per element)."""
-        self.parser.feed(data)
-        tail = deque(self.parser.read_events(), maxlen=1)
-        if tail:
-            self.last = tail[0]
-
-    def _events(self) -> list[Event]:
-        events: list[Event] = list(self.parser.read_events())
-        if events:
-            self.last = events[-1]
-        return events
-
-    def new_errors(self, limit: int) -> list[str]:
-        """The messages of (at most ``limit``) schema errors since the last call."""
-        log = self.parser.feed_error_log
-        if len(log) == self.seen:
-            return []
-        fresh = itertools.islice(log, self.seen, None)
-        self.seen = len(log)
-        schema_errors = (
-            e.message
-            for e in fresh
-            if e.domain == etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR
-        )
-        return list(itertools.islice(schema_errors, limit))
-
-    def current(self) -> etree._Element | None:
-        """The element being read: the last one started, or the parent of the last one ended."""
-        if self.last is None:
-            return None
-        event, element = self.last
-        parent = element.getparent() if event == "end" else None
-        return parent if parent is not None else element
+def schema_messages(log: etree._ListErrorLog, start: int, limit: int) -> list[str]:
+    """The messages of (at most ``limit``) schema errors of ``log`` from entry ``start`` on."""
+    fresh = (
+        e.message
+        for e in itertools.islice(log, start, None)
+        if e.domain == etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR
+    )
+    return list(itertools.islice(fresh, limit))
 
 
-def _subject(
-    message: str, events: Iterable[Event], current: etree._Element | None
-) -> etree._Element | None:
-    """The element ``message`` is about, among those just read (else the one being read)."""
-    name = element_named(message)
-    for _event, element in events:
+def _current(last: Event | None) -> etree._Element | None:
+    """The element being read after ``last``: the one started, or the parent of the one ended."""
+    if last is None:
+        return None
+    event, element = last
+    parent = element.getparent() if event == "end" else None
+    return parent if parent is not None else element
+
+
+def _subject(name: str | None, events: list[Event], last: Event | None) -> etree._Element | None:
+    """The element named ``name`` read most recently (among ``events``), else the one being read."""
+    for _event, element in reversed(events):
         if element.tag == name:
             return element
-    return current
+    return _current(last)
 
 
 def _prefixes(element: etree._Element) -> dict[str, str | None]:
@@ -141,7 +133,7 @@ def _prefixes(element: etree._Element) -> dict[str, str | None]:
     return {ns: prefix for prefix, ns in root.nsmap.items() if ns}
 
 
-def _only_subject(data: bytes, verdict: Verdict) -> etree._Element | None:
+def _only_subject(data: bytes, verdict: Verdict, names: frozenset[str]) -> etree._Element | None:
     """The element all the errors wanted are about, when it is plain to see without libxml2.
 
     That is an attribute flood: the errors came in one range, are all about
@@ -149,21 +141,76 @@ def _only_subject(data: bytes, verdict: Verdict) -> etree._Element | None:
     only one element so named starts or ends there. A plain parse finds it,
     where validating again would cost every error again.
     """
-    flagged = [r for r in verdict.ranges if r.has_errors]
-    names = verdict.names
+    flagged = [r for r in verdict.ranges if r.errors]
     if len(flagged) != 1 or verdict.at_close or len(names) != 1:
         return None
     if not all(map(about_an_attribute, verdict.messages)):
         return None
     reader = element_reader(names)
-    for start, end, has_errors in verdict.ranges:
+    for start, end, errors, _single in verdict.ranges:
         reader.feed(data[start:end])
-        if not has_errors:
+        if not errors:
             deque(reader.read_events(), maxlen=0)
             continue
         found = {id(element): element for _event, element in reader.read_events()}
         return next(iter(found.values())) if len(found) == 1 else None
     return None
+
+
+def _arrivals(data: bytes, schema: etree.XMLSchema, verdict: Verdict, wanted: int) -> list[int]:
+    """Where each of the first ``wanted`` errors came: after ``data[:offset]`` (-1: at close).
+
+    Errors that came with a single item are placed already. Those that came
+    with a larger range are found again: the bytes are validated once more
+    (no tree built), up to the last such range, each such range one item at a
+    time. Fed as the verdict pass fed them, libxml2 reaches the same state at
+    each range's end: the errors come in the same ranges.
+    """
+    ranges = verdict.ranges
+    last_coarse = max((i for i, r in enumerate(ranges) if r.errors and not r.single), default=-1)
+    offsets: list[int] = []
+    refined: dict[int, list[int]] = {}
+    if last_coarse >= 0:
+        with contextlib.suppress(etree.XMLSyntaxError):  # then placed at their range's end
+            refined = _refine(data, schema, ranges[: last_coarse + 1])
+    for i, (_start, end, errors, _single) in enumerate(ranges):
+        if len(offsets) >= wanted:
+            break
+        found = refined.get(i, [])[:errors]
+        offsets += found + [end] * (errors - len(found))
+    if verdict.at_close:
+        offsets += [-1] * (len(verdict.messages) - len(offsets))
+    return offsets[:wanted]
+
+
+def _refine(
+    data: bytes, schema: etree.XMLSchema, ranges: tuple[Range, ...]
+) -> dict[int, list[int]]:
+    """For each range that brought errors in more than one item: after which byte each came."""
+    parser = counting_parser(schema)
+    seen = 0
+    refined: dict[int, list[int]] = {}
+    for i, (start, end, errors, single) in enumerate(ranges):
+        if single or not errors:
+            parser.feed(data[start:end])
+            seen = len(parser.feed_error_log)
+            continue
+        offsets = refined[i] = []
+        position = start
+        while position < end and len(offsets) < errors:
+            item = _ITEM.match(data, position, end)
+            if item is None:
+                break
+            parser.feed(item[0])
+            position = item.end()
+            log = parser.feed_error_log
+            if len(log) != seen:
+                offsets += [position] * len(schema_messages(log, seen, errors - len(offsets)))
+                seen = len(log)
+        if position < end:
+            parser.feed(data[position:end])
+            seen = len(parser.feed_error_log)
+    return refined
 
 
 def locate(
@@ -177,39 +224,52 @@ def locate(
 
     ``given`` is the caller's tree when ``data`` is its serialisation: the
     lines are then that tree's (its elements' ``sourceline``).
+
+    Knowing after which byte each error came (:func:`_arrivals`), a plain
+    parser reads the bytes up to there, reporting only the elements the errors
+    name; each error is placed on the element it names read most recently,
+    else on the element being read.
     """
-    subject = _only_subject(data, verdict)
+    names = verdict.names
+    subject = _only_subject(data, verdict, names)
     if subject is not None:
         return _violations([(m, subject) for m in verdict.messages[:wanted]], given)
-    reader = _Reader(schema, verdict.names)
-    found: list[tuple[str, etree._Element | None]] = []
     if verdict.complete:
         wanted = min(wanted, verdict.total)  # all there are: stop at the last one
-    for start, end, has_errors in verdict.ranges:
-        if len(found) >= wanted:
-            break
-        # Fed as the verdict pass fed them, libxml2 reaches the same state at each
-        # range's end: the errors come in the same ranges.
-        if not has_errors:
-            reader.skip(data[start:end])
-            continue
-        for item in _ITEM.findall(data, start, end):
-            events = reader.feed(item)
-            fresh = reader.new_errors(wanted - len(found))
-            found += [(m, _subject(m, events, reader.current())) for m in fresh]
-            if len(found) >= wanted:
-                break
-    if len(found) < wanted and verdict.at_close:
-        events = reader.close()
-        fresh = reader.new_errors(wanted - len(found))
-        found += [(m, _subject(m, events, reader.current())) for m in fresh]
-    return _violations(found[:wanted], given)
+    messages = verdict.messages[:wanted]
+    offsets = _arrivals(data, schema, verdict, wanted)
+    reader = element_reader(names)
+    found: list[tuple[str, etree._Element | None]] = []
+    named: dict[str, str | None] = {}  # floods repeat one message: parse it once
+    last: Event | None = None
+    events: list[Event] = []
+    read = 0
+    for offset, message in zip(offsets, messages, strict=False):
+        if offset != read:
+            if offset < 0:
+                reader.feed(data[read:])
+                with contextlib.suppress(etree.XMLSyntaxError):  # the verdict is known
+                    reader.close()
+            else:
+                reader.feed(data[read:offset])
+            read = offset
+            events = list(reader.read_events())
+            if events:
+                last = events[-1]
+        name = named.get(message, "")
+        if name == "":
+            name = named[message] = element_named(message)
+        if events and events[-1][1].tag == name:  # the usual case: the element just read
+            found.append((message, events[-1][1]))
+        else:
+            found.append((message, _subject(name, events, last)))
+    return _violations(found, given)
 
 
 def _violations(
     found: list[tuple[str, etree._Element | None]], given: etree._ElementTree | None
 ) -> list[Violation]:
-    out: list[tuple[int, Violation]] = []
+    out: list[tuple[bool, int, int, Violation]] = []
     prefixes: dict[str, str | None] = {}
     if found and found[0][1] is not None:
         prefixes = _prefixes(found[0][1])
@@ -220,15 +280,15 @@ def _violations(
         if text is None:
             text = sentences[message] = readable(message, prefixes)
         if element is None:
-            out.append((order, Violation(line=None, path="/", message=text)))
+            out.append((True, 0, order, Violation(None, "/", text)))
             continue
         line = element.sourceline
         if given is not None:
             original = counterpart(element, given.getroot())
             line = original.sourceline if original is not None else None
-        out.append((order, Violation(line=line, path=paths(element), message=text)))
-    out.sort(key=lambda pair: (pair[1].line is None, pair[1].line or 0, pair[0]))
-    return [violation for _, violation in out]
+        out.append((line is None, line or 0, order, Violation(line, paths(element), text)))
+    out.sort()  # by line (unknown last), then as found
+    return [violation for *_, violation in out]
 
 
 def _entry_text(error: etree._LogEntry, field: str) -> str | None:

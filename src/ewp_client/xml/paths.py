@@ -56,30 +56,40 @@ class ElementPaths:
     def __init__(self) -> None:
         self._paths: dict[etree._Element, str] = {}
         self._last: dict[tuple[etree._Element, str], tuple[etree._Element, int]] = {}
+        self._names: dict[str, str] = {}
 
     def __call__(self, element: etree._Element) -> str:
         found = self._paths.get(element)
         if found is not None:
             return found
-        name = local_name(str(element.tag))
+        tag = str(element.tag)
+        name = self._names.get(tag)
+        if name is None:
+            name = self._names[tag] = local_name(tag)
         parent = element.getparent()
         if parent is None:
             path = "/" + name
         else:
-            path = f"{self(parent)}/{name}[{self._position(element, parent)}]"
+            above = self._paths.get(parent)
+            if above is None:
+                above = self(parent)
+            path = f"{above}/{name}[{self._position(element, parent, tag)}]"
         self._paths[element] = path
         return path
 
-    def _position(self, element: etree._Element, parent: etree._Element) -> int:
-        tag = str(element.tag)
-        last = self._last.get((parent, tag))
-        count = 1
-        for sibling in element.itersiblings(tag, preceding=True):
-            if last is not None and sibling is last[0]:
-                count += last[1]
-                break
-            count += 1
-        self._last[(parent, tag)] = (element, count)
+    def _position(self, element: etree._Element, parent: etree._Element, tag: str) -> int:
+        key = (parent, tag)
+        last = self._last.get(key)
+        if last is not None and element.getprevious() is last[0]:
+            count = last[1] + 1  # the sibling just before was placed: the common case
+        else:
+            count = 1
+            for sibling in element.itersiblings(tag, preceding=True):
+                if last is not None and sibling is last[0]:
+                    count += last[1]
+                    break
+                count += 1
+        self._last[key] = (element, count)
         return count
 
 

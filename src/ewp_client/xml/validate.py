@@ -25,24 +25,31 @@ line.
 
 from __future__ import annotations
 
-import itertools
 from typing import Final
 
 from lxml import etree
 
 from ..errors import ConfigError, SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
-from .diagnostics import MAX_CHUNK, MIN_CHUNK, Range, Verdict, from_log, locate
+from .diagnostics import (
+    MAX_CHUNK,
+    MIN_CHUNK,
+    SINGLE_ITEMS,
+    Range,
+    Verdict,
+    counting_parser,
+    from_log,
+    locate,
+)
 from .parser import (
     DEFAULT_LIMITS,
     Document,
     ParserLimits,
     as_tree,
-    check_tree,
     parse_screened,
     parse_xml,
     screen,
-    validating_parser,
+    syntax_error,
 )
 from .paths import local_name
 from .schemas import schema_for, validator
@@ -96,58 +103,94 @@ def _parse_errors(log: etree._ListErrorLog) -> bool:
 def check(
     data: bytes, info: SchemaInfo, *, limits: ParserLimits, wanted: int, count_limit: int
 ) -> Verdict:
-    """Parse and validate ``data`` (already screened) in one pass: the verdict and its counts.
+    """Validate ``data`` (already screened) as libxml2 parses it: the verdict and its counts.
 
-    The bytes go to libxml2 in chunks, small where errors come, doubling
-    (up to :data:`~.diagnostics.MAX_CHUNK`) while none does, and the error
-    count is read after each. The chunks up to the one bringing the
-    ``wanted``-th error are kept (:attr:`Verdict.ranges`), for
-    :func:`~.diagnostics.locate` to find those errors again.
+    The bytes go to libxml2 one markup item at a time for the first
+    :data:`~.diagnostics.SINGLE_ITEMS` items and as many after each error
+    (while fewer than ``wanted`` came), otherwise in chunks doubling (up to
+    :data:`~.diagnostics.MAX_CHUNK`) while no error comes, and the error count
+    is read after each. The pieces up to the one bringing the ``wanted``-th
+    error are kept (:attr:`Verdict.ranges`): an error that came after a single
+    item came with that item, the others are found again by
+    :func:`~.diagnostics.locate`. No tree is built
+    (:func:`~.diagnostics.counting_parser`).
     """
-    parser = validating_parser(validator(info))
-    ranges: list[Range] = []
-    messages: list[str] = []
+    parser = counting_parser(validator(info))
+    spans: list[_Span] = []
     counted = 0
     size = MIN_CHUNK
+    singles = SINGLE_ITEMS
     offset = 0
     limit = max(count_limit, wanted)
     try:
         while offset < len(data):
-            end = _chunk_end(data, offset + size)
+            single = singles > 0 and counted < wanted
+            if single:
+                end = data.find(b">", offset) + 1 or len(data)
+            else:
+                end = _chunk_end(data, offset + size)
             parser.feed(data[offset:end])
-            log = parser.feed_error_log
-            before, counted = counted, len(log)
+            before, counted = counted, len(parser.feed_error_log)
             if before < wanted:
-                ranges.append(Range(offset, end, counted > before))
-                messages += _messages(log, before, wanted)
+                spans.append((offset, end, counted, single))
             if counted >= limit or (counted and not wanted):
-                return Verdict(
-                    None, counted, False, _up_to_last_error(ranges), False, tuple(messages)
-                )
-            size = MIN_CHUNK if counted > before else min(2 * size, MAX_CHUNK)
+                return _verdict(parser.feed_error_log, spans, wanted, counted, closed=False)
+            if counted > before and counted < wanted:
+                size, singles = MIN_CHUNK, SINGLE_ITEMS
+            elif counted > before:
+                # Counting only: about as many bytes as the errors left to count
+                # took here, so that few are counted past the limit.
+                size = (limit - counted) * (end - offset) // (counted - before)
+            elif single:
+                singles -= 1
+            else:
+                size = min(2 * size, MAX_CHUNK)
             offset = end
-        try:
-            root = parser.close()
-        except etree.XMLSyntaxError:
-            root = None
-    except etree.XMLSyntaxError:
-        root = None
-        log = parser.feed_error_log
-        if _parse_errors(log) or not _schema_errors(log):
-            parse_xml(data, limits=limits)  # raises the typed error for these bytes
-        return Verdict(None, len(_schema_errors(log)), False, _up_to_last_error(ranges), False, ())
-    log = parser.feed_error_log
-    errors = len(_schema_errors(log))
-    if root is not None and not errors:
-        tree = root.getroottree()
-        check_tree(tree, limits)
-        return Verdict(tree, 0, True, (), False, ())
-    if not errors or _parse_errors(log):
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        # Not well-formed after all (the hardened parser is the judge; this
+        # parser reads the same bytes, or their serialisation).
         parse_xml(data, limits=limits)  # raises the typed error for these bytes
-    at_close = counted < min(errors, wanted)  # the rest came when the document was closed
-    if at_close:
-        messages += _messages(log, counted, wanted)
-    return Verdict(None, errors, True, _up_to_last_error(ranges), at_close, tuple(messages))
+        raise syntax_error(exc, limits) from exc
+    log = parser.feed_error_log
+    if _parse_errors(log):
+        parse_xml(data, limits=limits)  # raises the typed error for these bytes
+    errors = len(_schema_errors(log))
+    if not errors:
+        return Verdict(True, 0, True, (), False, ())
+    return _verdict(log, spans, wanted, errors, closed=True)
+
+
+#: A piece fed: its start and end, the log's length after it, whether it was one item.
+_Span = tuple[int, int, int, bool]
+
+
+def _verdict(
+    log: etree._ListErrorLog, spans: list[_Span], wanted: int, total: int, *, closed: bool
+) -> Verdict:
+    """The verdict on an invalid document: ``total`` errors, the first ``wanted`` in ``spans``.
+
+    ``closed``: the document was read to its end (``total`` is exact), and the
+    errors after the last span came when the parser was closed.
+    """
+    entries = list(log)
+    schema = [
+        i
+        for i, e in enumerate(entries)
+        if e.domain == etree.ErrorDomains.SCHEMASV and e.level >= etree.ErrorLevels.ERROR
+    ][:wanted]
+    ranges: list[Range] = []
+    k = 0
+    for start, end, after, single in spans:
+        n = k
+        while k < len(schema) and schema[k] < after:
+            k += 1
+        ranges.append(Range(start, end, k - n, single))
+    fed = spans[-1][2] if spans else 0
+    at_close = closed and k < len(schema) and schema[k] >= fed
+    kept = schema if at_close else schema[:k]
+    messages = tuple(entries[i].message for i in kept)
+    return Verdict(False, total, closed, _up_to_last_error(ranges), at_close, messages)
 
 
 def _chunk_end(data: bytes, at_least: int) -> int:
@@ -160,13 +203,8 @@ def _chunk_end(data: bytes, at_least: int) -> int:
     return len(data) if found < 0 else found
 
 
-def _messages(log: etree._ListErrorLog, start: int, stop: int) -> list[str]:
-    """The messages of the errors ``start`` to ``stop`` of ``log``."""
-    return [e.message for e in itertools.islice(log, start, stop)]
-
-
 def _up_to_last_error(ranges: list[Range]) -> tuple[Range, ...]:
-    last = max((i for i, r in enumerate(ranges) if r.has_errors), default=-1)
+    last = max((i for i, r in enumerate(ranges) if r.errors), default=-1)
     return tuple(ranges[: last + 1])
 
 
@@ -218,6 +256,8 @@ def _narrow(tree: etree._ElementTree) -> bool:
     reports every undeclared attribute (a formatted error apiece), the
     streaming one stops counting at ``count_limit``.
     """
+    if len(tree.getroot()) > TREE_MAX_CHILDREN:  # the usual wide document, seen at once
+        return False
     return not _WIDE(tree) and not _DEEP(tree) and not _CROWDED(tree)
 
 
@@ -331,7 +371,7 @@ def validate(
     if data is None:
         data = streamable(tree)
     verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
-    if verdict.tree is not None:
+    if verdict.valid:
         return tree
     violations = locate(data, validator(info), verdict, max_violations, mapped)
     raise SchemaValidationError(
@@ -362,4 +402,4 @@ def is_valid(
         return bool(validator(info).validate(_without_splitters(tree, data)))
     data = _own_bytes(data)
     data = data if data is not None else streamable(tree)
-    return check(data, info, limits=limits, wanted=0, count_limit=1).tree is not None
+    return check(data, info, limits=limits, wanted=0, count_limit=1).valid
