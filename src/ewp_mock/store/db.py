@@ -40,7 +40,9 @@ class Database:
     @property
     def connection(self) -> sqlite3.Connection:
         if self._connection is None:
-            raise StateDirError(f"{self.path}: the database is closed", path=str(self.path), reason="closed")
+            raise StateDirError(
+                f"{self.path}: the database is closed", path=str(self.path), reason="closed"
+            )
         return self._connection
 
     @contextmanager

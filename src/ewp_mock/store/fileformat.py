@@ -11,8 +11,9 @@ A node's database is an SQLite 3 file that says it is ours in three places:
 :func:`inspect_file` decides, before anything is written, whether ``path``
 is a new database to create, one of ours to use, or a file to refuse. It
 reads an existing file through a read-only connection only (``mode=ro``), so
-a refused file keeps every byte (SQLite may refresh the ``-shm`` index next to
-a WAL database; that file is a cache, rebuilt from the WAL). Every refusal is
+a refused file keeps every byte and no file is added beside it (when a
+``-wal`` file is already there, SQLite may refresh the ``-shm`` index next to
+it; that file is a cache, rebuilt from the WAL). Every refusal is
 a :class:`~ewp_client.errors.StateDirError` whose ``path`` is the file and
 whose ``reason`` is one of:
 
@@ -36,6 +37,8 @@ whose ``reason`` is one of:
     mode bits too, since ``root`` may write anywhere);
 ``locked``
     another process holds the database (a node already runs on it);
+``closed``
+    the state was closed and then used;
 ``os-error``
     the system refused otherwise (permissions, disk, a missing directory).
 """
@@ -103,7 +106,9 @@ def inspect_file(path: Path, *, create: bool = True) -> Inspection:
         info = path.stat()
     except FileNotFoundError:
         if not create:
-            raise refuse(path, "missing", "no such database (and creating one was not asked)")
+            raise refuse(
+                path, "missing", "no such database (and creating one was not asked)"
+            ) from None
         _check_directory(path)
         return Inspection(FileVerdict.NEW, path)
     except OSError as exc:
@@ -193,7 +198,9 @@ def _check_companions(path: Path) -> None:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise refuse(path, "os-error", f"cannot read {companion}: {exc.strerror or exc}") from exc
+            raise refuse(
+                path, "os-error", f"cannot read {companion}: {exc.strerror or exc}"
+            ) from exc
         if suffix == "-journal":
             raise refuse(
                 path,
@@ -211,9 +218,13 @@ def _check_contents(path: Path) -> None:
     """Ours by its schema and intact by ``quick_check``, read through a read-only connection."""
     from .schema import TABLES
 
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    # Without a WAL beside it the file alone is the database: ``immutable`` reads it
+    # without creating a -wal or -shm file. With one (a node stopped without closing),
+    # the WAL holds committed changes and must be read too: SQLite then refreshes -shm.
+    wal = path.with_name(path.name + "-wal").exists()
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
     try:
-        connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=0.2)
     except sqlite3.Error as exc:
         raise refuse(path, "os-error", f"cannot open: {exc}") from exc
     try:

@@ -213,9 +213,7 @@ class SqliteIias:
             exchanges_took_place=data["exchanges_took_place"],
             last_approved=None
             if last is None
-            else ApprovedVersion(
-                serial.decode_iia(row[3]), last["iia_hash"], last["partner_hash"]
-            ),
+            else ApprovedVersion(serial.decode_iia(row[3]), last["iia_hash"], last["partner_hash"]),
         )
 
     def book(self, hei_id: str) -> IiaBook:
@@ -517,9 +515,7 @@ class SqliteIncomingLas:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def get(
-        self, hei_id: str, default: tuple[ReceivedLa, ...] = ()
-    ) -> tuple[ReceivedLa, ...]:
+    def get(self, hei_id: str, default: tuple[ReceivedLa, ...] = ()) -> tuple[ReceivedLa, ...]:
         found = self.of(hei_id)
         return found if found else default
 
@@ -610,8 +606,7 @@ class SqlitePartnerIias:
         with self._db.transaction() as c:
             return (
                 c.execute(
-                    "DELETE FROM partner_iias WHERE hei_key = ? AND partner_key = ? "
-                    "AND iia_id = ?",
+                    "DELETE FROM partner_iias WHERE hei_key = ? AND partner_key = ? AND iia_id = ?",
                     (_key(hei_id), _key(partner_hei_id), iia_id),
                 ).rowcount
                 > 0
@@ -681,9 +676,7 @@ class SqliteClients:
         rows = self._db.query(
             "SELECT key_id, public_key, heis_json, stats_portal FROM clients ORDER BY rowid"
         )
-        return tuple(
-            AdmittedKey(r[0], r[1], frozenset(json.loads(r[2])), bool(r[3])) for r in rows
-        )
+        return tuple(AdmittedKey(r[0], r[1], frozenset(json.loads(r[2])), bool(r[3])) for r in rows)
 
     def find(self, key_id: str) -> AdmittedKey | None:
         return next((k for k in self.all() if k.key_id == key_id), None)
@@ -696,4 +689,3 @@ class SqliteClients:
     def revoke(self, key_id: str) -> bool:
         with self._db.transaction() as c:
             return c.execute("DELETE FROM clients WHERE key_id = ?", (key_id,)).rowcount > 0
-

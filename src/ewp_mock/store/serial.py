@@ -66,12 +66,12 @@ _CACHE_SIZE = 4096
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _decoded(data: bytes, model: type[Any]) -> Any:
-    return decode(data, model)
+def _decoded(data: bytes, model: str) -> Any:
+    return decode(data, _MODELS[model])
 
 
 def _decode(data: bytes, model: type[D]) -> D:
-    return cast(D, _decoded(bytes(data), model))
+    return cast(D, _decoded(bytes(data), model.__name__))
 
 
 def encode_iia(iia: Iia) -> bytes:
@@ -124,6 +124,18 @@ def encode_factsheet(factsheet: Factsheet) -> bytes:
 
 def decode_factsheet(data: bytes) -> Factsheet:
     return _decode(data, FactsheetResponse).factsheets[0]
+
+
+_MODELS: dict[str, type[Any]] = {
+    m.__name__: m
+    for m in (
+        IiasGetResponse,
+        LasGetResponse,
+        InstitutionsResponse,
+        OunitsResponse,
+        FactsheetResponse,
+    )
+}
 
 
 # ---------------------------------------------------------------------- JSON

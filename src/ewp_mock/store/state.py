@@ -137,7 +137,9 @@ class SqliteState:
             connection.close()
             text = str(exc)
             if "locked" in text or "busy" in text:
-                raise refuse(path, "locked", "in use by another process (a node runs on it)") from exc
+                raise refuse(
+                    path, "locked", "in use by another process (a node runs on it)"
+                ) from exc
             raise refuse(path, "os-error", f"cannot open: {text}") from exc
         except sqlite3.Error as exc:
             connection.close()

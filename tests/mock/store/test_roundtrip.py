@@ -41,7 +41,8 @@ def test_the_demo_data_set_comes_back_equal(seeded: Path) -> None:
 
 def test_a_split_data_set_keeps_partner_copies_and_received_las(db_path: Path) -> None:
     half = demo().only([UNI_A])
-    assert half.heis[UNI_A].partner_iias and half.heis[UNI_A].received_las  # the test has data
+    assert half.heis[UNI_A].partner_iias
+    assert half.heis[UNI_A].received_las
     with SqliteState.open(db_path) as state:
         state.seed(half)
     with SqliteState.open(db_path) as state:
@@ -70,7 +71,8 @@ def test_iias_keep_flags_change_times_and_lifecycle(db_path: Path) -> None:
     with SqliteState.open(db_path) as state:
         assert state.iias.find(UNI_A, served[0].iia_id) == plain
         assert state.iias.find(UNI_A.upper(), approved.iia_id) == full
-        assert full.approved_locally and full.modified == T0
+        assert full.approved_locally
+        assert full.modified == T0
         assert state.iias.served(UNI_A, approved.iia_id) == approved
         assert state.iias.iias_of(UNI_A) == [plain, full]
         assert state.iias.iias_of(UNI_B) == []
@@ -88,7 +90,9 @@ def test_put_of_a_bare_iia_stamps_it_now(db_path: Path) -> None:
         stored = state.iias.put(iia)
     with SqliteState.open(db_path) as state:
         found = state.iias.find(UNI_A, stored.iia_id or "")
-    assert found == stored and found.modified is not None and found.modified >= before
+    assert found == stored
+    assert found.modified is not None
+    assert found.modified >= before
 
 
 def test_save_book_writes_only_what_changed(seeded: Path) -> None:
@@ -135,7 +139,8 @@ def test_approvals_directory_and_factsheets(db_path: Path) -> None:
 
 def test_las_keep_every_field_of_the_sending_record(db_path: Path) -> None:
     records = list(demo().heis[UNI_A].las.values())
-    assert any(r.rejection for r in records) and any(r.approved_student for r in records)
+    assert any(r.rejection for r in records)
+    assert any(r.approved_student for r in records)
     odd = dataclasses.replace(records[0], unapproved_identity=frozenset({"given_names", "gender"}))
     with SqliteState.open(db_path) as state:
         for record in records:
@@ -145,9 +150,11 @@ def test_las_keep_every_field_of_the_sending_record(db_path: Path) -> None:
         assert state.las.las_of(UNI_A) == (odd, *records[1:])
         assert state.las.find(UNI_A, odd.la.omobility_id) == odd
         assert state.las.version(UNI_A, odd.la.omobility_id) == 2
-        assert state.las.covers(UNI_A) and not state.las.covers(UNI_B)
+        assert state.las.covers(UNI_A)
+        assert not state.las.covers(UNI_B)
         state.las.cover([UNI_B])
-        assert state.las.covers(UNI_B.upper()) and state.las.las_of(UNI_B) == ()
+        assert state.las.covers(UNI_B.upper())
+        assert state.las.las_of(UNI_B) == ()
 
 
 def test_admitted_keys_keep_their_heis_and_role(db_path: Path) -> None:
@@ -159,8 +166,10 @@ def test_admitted_keys_keep_their_heis_and_role(db_path: Path) -> None:
     with SqliteState.open(db_path) as state:
         keys = state.clients.all()
         assert [k.key_id for k in keys] == [first.key_id, portal.key_id]
-        assert keys[0].heis == {UNI_A, UNI_B} and not keys[0].stats_portal
-        assert keys[1].heis == frozenset() and keys[1].stats_portal
+        assert keys[0].heis == {UNI_A, UNI_B}
+        assert not keys[0].stats_portal
+        assert keys[1].heis == frozenset()
+        assert keys[1].stats_portal
         assert state.clients.stats_portal_keys == {portal.key_id}
         info = keys[0].key_info()
         assert info.public_key.public_numbers() == one.public_numbers()
