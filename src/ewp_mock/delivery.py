@@ -297,7 +297,12 @@ class NodeOutbox:
         running = self._task
         if running is None:
             raise ConfigError("the node's delivery task is not running")
-        await running.idle.wait()
+        while True:
+            await running.idle.wait()
+            due = self.box.next_due()
+            if due is None or due > self.clock.now():
+                return
+            self._woken(running)  # queued from another thread, its wake not yet run
 
     async def _deliver(self, running: _Task) -> None:
         while True:

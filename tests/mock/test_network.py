@@ -1,0 +1,114 @@
+"""A network of mock nodes: one shared catalogue, in process and on loopback sockets with TLS.
+
+Every node's catalogue lists the whole network (each node's HEI, APIs, client and
+server keys), so each node's outgoing client finds and trusts the others, and each
+node verifies the requests the others sign. In process, requests reach the apps
+through the network's transport; on loopback, through real TLS sockets whose
+certificates one network CA issued.
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from ewp_client import AsyncLasClient
+from ewp_client.clock import ManualClock, SystemClock
+from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
+from ewp_client.errors import ConfigError
+from ewp_client.namespaces import OMOBILITY_LA_CNR_API
+from ewp_mock.data import UNI_A, UNI_B, demo_dataset
+from ewp_mock.network import MockNetwork, NodeSpec
+from tests.mock.conftest import key
+from tests.mock.test_clock_and_outbox import PENDING, approve_as_b, cnrs_at_b, la_cnr, two_nodes
+
+START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+def test_every_node_publishes_the_whole_network_in_its_catalogue() -> None:
+    network = two_nodes(ManualClock(START))
+    a, b = network["a"], network["b"]
+    for entry in (a, b):
+        catalogue = entry.node.catalogue
+        assert {h for host in catalogue.hosts for h in host.hei_ids} >= {UNI_A, UNI_B}
+        assert catalogue.find_api(UNI_B, OMOBILITY_LA_CNR_API).entry.properties
+        b_client = catalogue.client_key(b.config.client_key.key_id)
+        assert b_client is not None
+        assert b_client.hei_ids == frozenset({UNI_B})
+    shared = network.catalogue
+    for entry in (a, b):
+        assert shared.client_key(entry.config.client_key.key_id) is not None
+        assert shared.public_key(entry.config.server_key.key_id) is not None
+    assert a.url == "https://a.test"
+    assert b.url == "https://b.test"
+    assert a.node.peer_heis == (UNI_B,)
+
+
+def test_names_and_heis_must_not_repeat_and_a_peer_cannot_serve_our_hei() -> None:
+    with pytest.raises(ConfigError, match="names repeat"):
+        MockNetwork([NodeSpec("a", (UNI_A,)), NodeSpec("a", (UNI_B,))])
+    with pytest.raises(ConfigError, match="served by two nodes"):
+        MockNetwork([NodeSpec("a", (UNI_A,)), NodeSpec("b", (UNI_A.upper(),))])
+    with pytest.raises(ConfigError, match="host name label"):
+        NodeSpec("A b", (UNI_A,))
+    with pytest.raises(ConfigError, match="sets"):
+        NodeSpec("a", (UNI_A,), settings={"base_url": "https://x.test"})
+    network = two_nodes(ManualClock(START))
+    with pytest.raises(ConfigError, match="served by this node"):
+        network.node("a").add_peer(network.node("a").manifests)
+    with pytest.raises(KeyError):
+        network.intercept("c", None)
+    with pytest.raises(ConfigError, match="cannot be advanced"):
+        MockNetwork([NodeSpec("a", (UNI_A,))], clock=SystemClock()).advance(START - START)
+
+
+async def test_a_request_for_a_host_outside_the_network_is_a_refused_connection() -> None:
+    network = two_nodes(ManualClock(START))
+    async with network, network.http() as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get("https://elsewhere.test/catalogue-v1.xml")
+        answer = await http.get("https://b.test/catalogue-v1.xml")
+    assert answer.status_code == 200
+
+
+async def test_a_notification_to_a_hei_outside_the_network_fails_for_good() -> None:
+    network = two_nodes(ManualClock(START))
+    async with network:
+        outbox = network.node("a").outbox
+        outbox.enqueue(OutgoingNotification.la("nowhere.example.org", UNI_A, "om-1"))
+        await network.idle()
+        (entry,) = outbox.entries(kind=CnrKind.LA)
+    assert entry.state is EntryState.FAILED
+    assert entry.attempts[0].error is not None
+    assert entry.attempts[0].error.value == "no-endpoint"
+
+
+async def test_two_nodes_on_loopback_tls_sockets_deliver_an_la_cnr() -> None:
+    dataset = demo_dataset()
+    specs = [
+        NodeSpec("a", (UNI_A,), dataset, {"server_key": key(1), "client_key": key(2)}),
+        NodeSpec("b", (UNI_B,), dataset, {"server_key": key(3), "client_key": key(4)}),
+    ]
+    async with MockNetwork.loopback(specs, clock=ManualClock(START)) as network:
+        a, b = network["a"], network["b"]
+        assert a.url.startswith("https://127.0.0.1:")
+        assert b.url.startswith("https://127.0.0.1:")
+        assert a.url != b.url
+        async with httpx.AsyncClient(verify=False) as plain:
+            with pytest.raises(httpx.TransportError):  # TLS only: plain HTTP is dropped
+                await plain.get(a.url.replace("https://", "http://") + "/catalogue-v1.xml")
+        ca = a.config.trusted_cas[0]
+        context = ssl.create_default_context(cafile=str(ca))
+        async with httpx.AsyncClient(verify=context) as tls:
+            assert (await tls.get(f"{b.url}/catalogue-v1.xml")).status_code == 200
+        await approve_as_b(network)
+        await network.idle()
+        assert la_cnr(network).state is EntryState.DELIVERED
+        assert cnrs_at_b(network) == [(UNI_A, (PENDING,))]
+        async with network.client("b") as client:
+            la = await AsyncLasClient(client).get_one(UNI_A, PENDING)
+        assert la is not None
+        assert la.changes_proposal is None
