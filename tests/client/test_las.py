@@ -609,6 +609,20 @@ def test_409_with_our_comment_recorded_is_already_applied(net: Network) -> None:
     )
 
 
+def test_a_repeated_comment_says_the_reread_cannot_tell(serve: Serve) -> None:
+    mock = serve(la())
+    reader(mock).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
+    with pytest.raises(LaUpdateError) as info:
+        reader(mock).comment(PARTNER, "om-0001", "proposal-1", SIGNER, "No.")
+    assert type(info.value) is LaUpdateError
+    assert info.value.status == 409
+    assert info.value.reread
+    message = str(info.value)
+    assert "changes proposal 'proposal-1' is still current" in message
+    assert "whether our comment was recorded cannot be seen" in message
+    assert "it is not recorded" not in message
+
+
 def test_409_on_a_comment_with_a_newer_proposal_is_an_update_error(serve: Serve) -> None:
     mock = serve(la(proposal_id="proposal-2"))
     with pytest.raises(LaUpdateError) as info:

@@ -22,7 +22,11 @@ re-reads the LA to learn whether its own decision is already recorded:
 * a comment is recorded when the commented ``changes-proposal`` (same id) is
   still there and carries our signature as its ``receiving-hei-signature``
   (the get-response schema has no element for the comment itself; a sending
-  HEI that shows the rejection does so through that signature).
+  HEI that shows the rejection does so through that signature). Many do not
+  (the signature would change the proposal, and with it its id, which must
+  change only with the content; our mock partner does not): when the proposal
+  is still current and unsigned, the error says that the re-read cannot tell,
+  rather than that the comment was not recorded.
 
 A signature is "ours" when its timestamp is the same instant (to the second)
 and its signer name and e-mail are the same as in the request. When the
@@ -293,6 +297,17 @@ def is_recorded(request: LasUpdateRequest, la: LearningAgreement) -> bool:
     )
 
 
+def _still_current(action: ApproveProposalV1 | CommentProposalV1, la: LearningAgreement) -> bool:
+    """Whether a comment's proposal is still the LA's current one, unsigned by the receiving HEI."""
+    proposal = la.changes_proposal
+    return (
+        isinstance(action, CommentProposalV1)
+        and proposal is not None
+        and proposal.id == action.changes_proposal_id
+        and proposal.receiving_hei_signature is None
+    )
+
+
 def _describe(action: ApproveProposalV1 | CommentProposalV1) -> str:
     verb = "approval" if isinstance(action, ApproveProposalV1) else "comment"
     return (
@@ -337,6 +352,13 @@ def settle_failed_update(
         )
     if reread is None:
         found = f"{request.sending_hei_id} no longer shows mobility {action.omobility_id!r}"
+    elif _still_current(action, reread):
+        found = (
+            f"changes proposal {action.changes_proposal_id!r} is still current; whether our "
+            f"comment was recorded cannot be seen (a get response has no element for a "
+            f"comment, and {request.sending_hei_id} does not sign the proposal for us): "
+            f"ask the sending HEI before commenting again"
+        )
     else:
         current = reread.changes_proposal.id if reread.changes_proposal is not None else None
         found = f"it is not recorded; the current changes proposal is {current!r}"
