@@ -34,6 +34,7 @@ __all__ = [
     "parse_error_response",
     "partner_error",
     "render_error_response",
+    "retryable_status",
     "status_for",
 ]
 
@@ -127,3 +128,12 @@ def render_error_response(developer_message: str, user_message: str | None = Non
 def _excerpt(body: bytes, limit: int = 200) -> str:
     text = body[:limit].decode("utf-8", "replace").strip()
     return " ".join(text.split()) + ("…" if len(body) > limit else "")
+
+
+def retryable_status(status: int) -> bool:
+    """Whether an answer of ``status`` may change by trying again: 5xx other than 501.
+
+    The one rule, for the client's retries and the CNR outbox alike: 501
+    (not implemented) will not change, and a 4xx refuses this very request.
+    """
+    return 500 <= status < 600 and status != 501

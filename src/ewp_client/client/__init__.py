@@ -1,5 +1,6 @@
 """Calling EWP partners: sans-I/O request building, and thin sync/async send paths."""
 
+from ..error_response import retryable_status
 from .async_ import AsyncEwpClient
 from .base import Answer, BaseClient, EwpCall
 from .echo import AsyncEchoClient, EchoClient
@@ -13,7 +14,7 @@ from .iia_cnr import (
 from .iias import AsyncIiasClient, IiaCopy, IiasClient
 from .la_cnr import AsyncLaCnrClient, LaCnrClient, LaCnrNotification
 from .las import AsyncLasClient, LasClient, MobilityType, Signer
-from .retry import NO_RETRY, CallKind, RetryPolicy, retryable_status
+from .retry import NO_RETRY, CallKind, RetryPolicy
 from .sync import EwpClient
 
 __all__ = [

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 from lxml import etree
 
-from ..error_response import partner_error
+from ..error_response import partner_error, retryable_status
 from ..errors import (
     ConfigError,
     DeadlineExceededError,
@@ -46,7 +46,7 @@ from ..security.httpx_auth import BUDGET
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
-from .retry import CallKind, RetryPolicy, retryable_status
+from .retry import CallKind, RetryPolicy
 
 if TYPE_CHECKING:
     from ..config import ClientConfig

@@ -46,8 +46,3 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
-
-
-def retryable_status(status: int) -> bool:
-    """5xx answers other than 501 (which will not change by trying again)."""
-    return 500 <= status < 600 and status != 501

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ..clock import as_utc
+from ..error_response import retryable_status
 from ..errors import ConfigError
 
 __all__ = [
@@ -267,8 +268,6 @@ class Failed:
         501 (not implemented) will not change by trying again; a 4xx means the
         partner refused this request, and repeating it would be refused again.
         """
-        from ..client.retry import retryable_status  # the one rule, shared with the client
-
         return cls(
             retryable=retryable_status(status),
             error=FailureKind.HTTP_STATUS,
