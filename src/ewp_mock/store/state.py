@@ -190,6 +190,12 @@ class SqliteState:
         """The ``meta`` table: ``program``, ``created``, ``schema`` and, once seeded, ``seeded``."""
         return {k: v for k, v in self._db.query("SELECT key, value FROM meta ORDER BY key")}
 
+    def counts(self) -> dict[str, int]:
+        """Rows per table (``meta`` left out): what a node says when it reuses a database."""
+        tables = (*DATA_TABLES, "clients")
+        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+        return {name: int(n) for name, n in self._db.query(sql)}
+
     def is_empty(self) -> bool:
         """Whether the database holds no node data and no notification.
 

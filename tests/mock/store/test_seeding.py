@@ -30,6 +30,10 @@ def test_a_database_holding_data_is_not_seeded_again(seeded: Path) -> None:
         meta = state.meta()
         assert not state.seed(other, source="elsewhere")
         assert state.meta() == meta
+        counts = state.counts()
+        assert counts["heis"] == len(demo().heis)
+        assert counts["las"] == sum(len(h.las) for h in demo().heis.values())
+        assert counts["outbox"] == counts["clients"] == 0
         assert state.dataset() == demo()
 
 

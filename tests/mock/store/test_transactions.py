@@ -150,3 +150,26 @@ def test_a_closed_state_says_so(db_path: Path) -> None:
     with pytest.raises(StateDirError) as caught:
         state.las.find(UNI_A, "x")
     assert caught.value.reason == "closed"
+
+
+def test_another_thread_never_sees_a_transaction_half_done(seeded: Path) -> None:
+    with SqliteState.open(seeded) as state:
+        start = state.las.find(UNI_A, "la-approved")
+        assert start is not None
+        opened, started = threading.Event(), threading.Event()
+        seen: list[SendingLa | None] = []
+
+        def reader() -> None:
+            opened.wait()
+            started.set()
+            seen.append(state.las.find(UNI_A, "la-approved"))
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        with state.transaction():
+            state.las.put(_marked(start, "half"))
+            opened.set()
+            started.wait()
+            state.las.put(_marked(start, "done"))
+        thread.join()
+        assert seen == [_marked(start, "done")]
