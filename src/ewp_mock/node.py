@@ -19,8 +19,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -65,7 +67,10 @@ from .data import Dataset, bare_factsheet
 from .delivery import NodeOutbox, Outgoing, ReceivedNotification, trust_context
 from .directory import build_node_catalogue, manifest_for
 
-__all__ = ["MockNode", "PublishedCatalogue"]
+__all__ = ["RECEIVED_KEPT", "MockNode", "PublishedCatalogue"]
+
+#: How many received change notifications a node keeps for :attr:`MockNode.received`.
+RECEIVED_KEPT: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,7 @@ class MockNode:
                 verify=trust_context(config.trusted_cas),
             ),
         )
-        self._received: list[ReceivedNotification] = []
+        self._received: deque[ReceivedNotification] = deque(maxlen=RECEIVED_KEPT)
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
 
@@ -277,6 +282,10 @@ class MockNode:
         """Queue a change notification for delivery (now, on the node's clock)."""
         return self.outbox.enqueue(notification)
 
+    def wake(self) -> None:
+        """Make the delivery task look at the outbox now: call it after moving the clock."""
+        self.outbox.wake()
+
     def record_received(
         self,
         kind: CnrKind,
@@ -302,7 +311,7 @@ class MockNode:
 
     @property
     def received(self) -> tuple[ReceivedNotification, ...]:
-        """The change notifications received, oldest first."""
+        """The change notifications received, oldest first (the latest :data:`RECEIVED_KEPT`)."""
         with self._lock:
             return tuple(self._received)
 

@@ -33,7 +33,6 @@ __all__ = [
     "InMemoryDirectory",
     "InMemoryIiaRepository",
     "InMemoryLaRepository",
-    "LaChangeTimes",
     "LaRepository",
     "StoredIia",
     "WritableLaRepository",
