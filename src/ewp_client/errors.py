@@ -225,6 +225,16 @@ class StateDirError(ConfigError):
         self.reason = reason
 
 
+class StateDbError(StateDirError):
+    """The mock node's database (``--db FILE``) cannot be used; the file is left as it was.
+
+    ``reason`` is one of ``foreign`` (another program's file, or tables not
+    ours), ``corrupt`` (truncated or damaged), ``unsupported-version``,
+    ``not-sqlite``, ``read-only``, ``not-a-file``, ``locked`` (another node
+    has it open), ``missing`` or ``closed``.
+    """
+
+
 # --------------------------------------------------------------------------- XML
 
 

@@ -12,7 +12,7 @@
 :class:`SqliteState` opens (or creates) the file after checking it is ours
 (:mod:`.fileformat`: ``application_id``, ``user_version``, a ``meta`` table;
 a foreign, damaged, truncated or read-only file is refused with a
-:class:`~ewp_client.errors.StateDirError` and left untouched). Its
+:class:`~ewp_client.errors.StateDbError` and left untouched). Its
 repositories satisfy the ``ewp_client.server`` protocols
 (:class:`~ewp_client.server.IiaRepository`,
 :class:`~ewp_client.server.ApprovalRepository`,

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ewp_client.errors import StateDirError
+from ewp_client.errors import StateDbError
 
 from .fileformat import refuse
 
@@ -40,7 +40,7 @@ class Database:
     @property
     def connection(self) -> sqlite3.Connection:
         if self._connection is None:
-            raise StateDirError(
+            raise StateDbError(
                 f"{self.path}: the database is closed", path=str(self.path), reason="closed"
             )
         return self._connection
@@ -54,7 +54,7 @@ class Database:
         level is a savepoint, rolled back alone when its block raises. A block
         that raises rolls its level back and lets the exception through; a
         failure of SQLite itself (disk full, I/O error) is a
-        :class:`~ewp_client.errors.StateDirError` (``reason="os-error"``).
+        :class:`~ewp_client.errors.StateDbError` (``reason="os-error"``).
         """
         with self._lock:
             connection = self.connection
@@ -90,7 +90,7 @@ class Database:
         except sqlite3.Error:  # the connection is gone or broken; the first error tells why
             pass
 
-    def _failure(self, exc: sqlite3.Error) -> StateDirError:
+    def _failure(self, exc: sqlite3.Error) -> StateDbError:
         text = str(exc)
         if "readonly" in text or "read-only" in text:
             return refuse(self.path, "read-only", f"cannot write: {text}")

@@ -14,7 +14,7 @@ reads an existing file through a read-only connection only (``mode=ro``), so
 a refused file keeps every byte and no file is added beside it (when a
 ``-wal`` file is already there, SQLite may refresh the ``-shm`` index next to
 it; that file is a cache, rebuilt from the WAL). Every refusal is
-a :class:`~ewp_client.errors.StateDirError` whose ``path`` is the file and
+a :class:`~ewp_client.errors.StateDbError` whose ``path`` is the file and
 whose ``reason`` is one of:
 
 ``not-a-file``
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ewp_client.errors import StateDirError
+from ewp_client.errors import StateDbError
 
 __all__ = [
     "APPLICATION_ID",
@@ -89,9 +89,9 @@ class Inspection:
     path: Path
 
 
-def refuse(path: Path | str, reason: str, message: str) -> StateDirError:
+def refuse(path: Path | str, reason: str, message: str) -> StateDbError:
     """The error refusing ``path`` (the message names the file and says what to do)."""
-    return StateDirError(f"{path}: {message}", path=str(path), reason=reason)
+    return StateDbError(f"{path}: {message}", path=str(path), reason=reason)
 
 
 def inspect_file(path: Path, *, create: bool = True) -> Inspection:
@@ -99,7 +99,7 @@ def inspect_file(path: Path, *, create: bool = True) -> Inspection:
 
     Writes nothing. A missing file is :attr:`FileVerdict.NEW` when ``create``
     and its directory is writable; a zero-byte file (``touch``) is new too, as
-    SQLite itself sees it. Raises :class:`~ewp_client.errors.StateDirError`
+    SQLite itself sees it. Raises :class:`~ewp_client.errors.StateDbError`
     (see the module docstring for the reasons).
     """
     try:

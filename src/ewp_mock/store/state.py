@@ -38,7 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
 
-from ewp_client.errors import StateDirError
+from ewp_client.errors import StateDbError
 
 from ..data import Dataset, HeiData
 from .db import Database
@@ -105,7 +105,7 @@ class SqliteState:
         a file that is not an SQLite database, another program's database, a
         damaged or truncated one, one of another schema version, a read-only
         file or directory, or one another node holds, is refused with a
-        :class:`~ewp_client.errors.StateDirError` (``reason`` says which) and
+        :class:`~ewp_client.errors.StateDbError` (``reason`` says which) and
         left as it was.
         """
         if synchronous not in ("full", "normal"):
@@ -144,7 +144,7 @@ class SqliteState:
         except sqlite3.Error as exc:
             connection.close()
             raise refuse(path, "corrupt", f"cannot open: {exc}") from exc
-        except StateDirError:
+        except StateDbError:
             connection.close()
             raise
         return cls(Database(connection, path), created=new)

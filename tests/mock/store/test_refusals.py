@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from ewp_client.errors import ConfigError, StateDirError
+from ewp_client.errors import ConfigError, StateDbError
 from ewp_mock.store import APPLICATION_ID, SqliteState
 
 from .conftest import fingerprint
 
 
-def refused(path: Path, reason: str, *, create: bool = True) -> StateDirError:
+def refused(path: Path, reason: str, *, create: bool = True) -> StateDbError:
     """Opening ``path`` fails for ``reason``; every file there keeps its bytes."""
     before = fingerprint(path) if path.exists() else {}
     listing = sorted(os.listdir(path.parent))
-    with pytest.raises(StateDirError) as caught:
+    with pytest.raises(StateDbError) as caught:
         SqliteState.open(path, create=create)
     assert caught.value.reason == reason, caught.value
     assert caught.value.path == str(path)
@@ -142,7 +142,7 @@ def test_a_read_only_directory(seeded: Path) -> None:
 
 def test_a_database_another_node_holds(seeded: Path) -> None:
     with SqliteState.open(seeded):
-        with pytest.raises(StateDirError) as caught:
+        with pytest.raises(StateDbError) as caught:
             SqliteState.open(seeded)
         assert caught.value.reason == "locked"
     with SqliteState.open(seeded) as state:  # free again once the first is closed

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ewp_client.errors import ConfigError, StateDirError
+from ewp_client.errors import ConfigError, StateDbError
 from ewp_client.iia import ApprovalRecord
 from ewp_client.ola import SendingLa
 from ewp_mock.data import UNI_A, UNI_B
@@ -147,7 +147,7 @@ def test_a_closed_state_says_so(db_path: Path) -> None:
     state.close()
     state.close()
     assert state.closed
-    with pytest.raises(StateDirError) as caught:
+    with pytest.raises(StateDbError) as caught:
         state.las.find(UNI_A, "x")
     assert caught.value.reason == "closed"
 
