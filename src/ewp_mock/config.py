@@ -24,7 +24,6 @@ from ewp_client.server.endpoints import (
 )
 
 __all__ = [
-    "CATALOGUE_PATH",
     "DEFAULT_CNR_EXPIRY",
     "DEFAULT_HEI",
     "DEFAULT_MAX_REQUEST_BYTES",
@@ -42,8 +41,6 @@ MIN_CLIENT_KEY_BITS: Final = 2048
 DEFAULT_MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024
 #: How long the node keeps trying to deliver a change notification after the latest change.
 DEFAULT_CNR_EXPIRY: Final = timedelta(hours=24)
-#: Where every node serves its Registry catalogue (:mod:`ewp_mock.routes.registry`).
-CATALOGUE_PATH: Final = "/catalogue-v1.xml"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +180,9 @@ class MockConfig:
     @property
     def catalogue_url(self) -> str:
         """The catalogue the node reads to find partners: ``registry_url``, or its own."""
-        return self.registry_url or self.url(CATALOGUE_PATH)
+        from .routes.registry import PATH  # the routes import this module
+
+        return self.registry_url or self.url(PATH)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (which starts with ``/``) on this node."""

@@ -67,6 +67,9 @@ MAX_NAP: Final = 30.0
 #: The node reads its catalogue again after this many (real) seconds: peers
 #: introduced later are found soon, and a delivery costs one conditional GET at most.
 CATALOGUE_TTL: Final = 1.0
+#: What the task sleeps (real seconds) after a round that raised (a bug, not a partner's
+#: failure: those are outcomes), unless woken.
+ERROR_NAP: Final = 5.0
 #: What the task sleeps (real seconds) when something is due but a round sent nothing.
 _SPIN_GUARD: Final = 0.05
 
@@ -297,8 +300,19 @@ class NodeOutbox:
         running = self._task
         if running is None:
             raise ConfigError("the node's delivery task is not running")
+        task = running.task
+        if task is None:
+            raise ConfigError("the node's delivery task is not running")
         while True:
-            await running.idle.wait()
+            waiting = asyncio.ensure_future(running.idle.wait())
+            try:
+                await asyncio.wait({waiting, task}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiting.cancel()
+            if task.done():
+                raise ConfigError("the node's delivery task stopped") from (
+                    None if task.cancelled() else task.exception()
+                )
             due = self.box.next_due()
             if due is None or due > self.clock.now():
                 return
@@ -313,7 +327,9 @@ class NodeOutbox:
                 done = await self._round(force=False)
             except Exception:  # a bug in a send: that delivery waits for its lease
                 log.exception("a round of change notifications failed")
-            delay = self._delay()
+                delay = ERROR_NAP
+            else:
+                delay = self._delay()
             if delay <= 0:
                 # Due again at once; a round that sent nothing must not spin.
                 await asyncio.sleep(0 if done else _SPIN_GUARD)

@@ -45,6 +45,7 @@ from fastapi import FastAPI
 
 from ewp_client.client.async_ import AsyncEwpClient
 from ewp_client.clock import Clock, ManualClock, ShiftedClock, SystemClock
+from ewp_client.cnr import OutboxStore
 from ewp_client.errors import ConfigError
 from ewp_client.registry import Catalogue
 from ewp_client.registry.client import AsyncRegistryClient
@@ -75,13 +76,16 @@ class NodeSpec:
 
     ``settings`` are further :class:`~ewp_mock.config.MockConfig` fields (keys,
     ``max_ids``, ``cnr_expiry``...); the network sets the addresses, TLS and
-    trust itself.
+    trust itself. ``outbox_store`` keeps the node's change notifications
+    (in memory when ``None``): a node made again over the same store carries
+    on with what was pending.
     """
 
     name: str
     hei_ids: tuple[str, ...]
     dataset: Dataset | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    outbox_store: OutboxStore | None = None
 
     def __post_init__(self) -> None:
         label = self.name
@@ -177,7 +181,7 @@ class MockNetwork:
         self._nodes: dict[str, NetworkNode] = {}
         for spec in specs:
             config = MockConfig(hei_ids=spec.hei_ids, **{**spec.settings, **configure(spec)})
-            app = create_app(config, spec.dataset, clock=self.clock)
+            app = create_app(config, spec.dataset, clock=self.clock, outbox_store=spec.outbox_store)
             self._nodes[spec.name] = NetworkNode(spec, config, app, node_of_app(app))
         for entry in self._nodes.values():
             for other in self._nodes.values():

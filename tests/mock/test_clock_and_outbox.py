@@ -18,7 +18,14 @@ import pytest
 from ewp_client import AsyncIiasClient, AsyncLasClient
 from ewp_client.client.las import Signer
 from ewp_client.clock import ManualClock
-from ewp_client.cnr import AttemptResult, CnrKind, EntryState, FailureKind, OutboxEntry
+from ewp_client.cnr import (
+    AttemptResult,
+    CnrKind,
+    EntryState,
+    FailureKind,
+    MemoryOutboxStore,
+    OutboxEntry,
+)
 from ewp_client.errors import ConfigError
 from ewp_mock import create_app, node_of_app
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
@@ -251,3 +258,52 @@ def test_the_node_reads_the_clock_it_is_given_and_an_empty_network_is_refused() 
     assert node.outbox.clock is clock
     with pytest.raises(ConfigError):
         MockNetwork([])
+
+
+async def test_the_app_lifespan_runs_the_delivery_task() -> None:
+    app = create_app(clock=ManualClock(START))
+    outbox = node_of_app(app).outbox
+    assert not outbox.running
+    with pytest.raises(ConfigError, match="not running"):
+        await outbox.idle()
+    async with app.router.lifespan_context(app):
+        assert outbox.running
+        await outbox.idle()
+    assert not outbox.running
+
+
+async def test_a_node_made_again_over_its_store_delivers_what_was_pending(
+    clock: ManualClock,
+) -> None:
+    store = MemoryOutboxStore()
+    dataset = demo_dataset()
+    a_keys = {"server_key": key(1), "client_key": key(2)}
+    b_keys = {"server_key": key(3), "client_key": key(4)}
+
+    def network() -> MockNetwork:
+        return MockNetwork(
+            [
+                NodeSpec("a", (UNI_A,), dataset, a_keys, outbox_store=store),
+                NodeSpec("b", (UNI_B,), dataset, b_keys),
+            ],
+            clock=clock,
+        )
+
+    async with network() as before:
+        before.intercept("b", Partner(503))
+        await approve_as_b(before)
+        await before.idle()
+        assert la_cnr(before).state is EntryState.PENDING
+    assert len(store) == 1
+
+    async with network() as after:  # a restarted; b is up
+        await after.idle()
+        assert la_cnr(after).state is EntryState.PENDING  # due after its backoff, not before
+        await until_due(after, clock)
+        entry = la_cnr(after)
+        assert entry.state is EntryState.DELIVERED
+        assert [(a.result, a.status) for a in entry.attempts] == [
+            (AttemptResult.RETRY, 503),
+            (AttemptResult.DELIVERED, 200),
+        ]
+        assert cnrs_at_b(after) == [(UNI_A, (PENDING,))]
