@@ -120,7 +120,7 @@ class MockNode:
         self._clients: dict[str, KeyInfo] = {}
         self._manifests = {h: manifest_for(config, h, entries.get(h, ())) for h in config.hei_ids}
         self._peers: dict[str, Manifest] = {}
-        self.iias = InMemoryIiaRepository()
+        self.iias = InMemoryIiaRepository(clock=self.clock)
         self.approvals = InMemoryApprovalRepository()
         self.directory = InMemoryDirectory(
             (Institution(hei_id=h, names=(StringWithOptionalLang(value=h, lang="en"),)), ())

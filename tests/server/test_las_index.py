@@ -1,4 +1,4 @@
-"""OMobility LAs ``index`` and ``modified_since`` over the in-memory repository's change times.
+"""``modified_since`` over the in-memory repositories' change times, read from a clock.
 
 The repository reads business time from a clock: an LA is changed when the repository is
 made and again when an update replaces it, and ``index`` lists only what changed after
@@ -15,8 +15,15 @@ from ewp_client.clock import ManualClock
 from ewp_client.codec import decode
 from ewp_client.models import LasIndexResponse
 from ewp_client.ola import SendingLa
-from ewp_client.server import LAS_INDEX, Caller, InMemoryLaRepository, answer_las_index
+from ewp_client.server import (
+    LAS_INDEX,
+    Caller,
+    InMemoryIiaRepository,
+    InMemoryLaRepository,
+    answer_las_index,
+)
 from ewp_client.server.repository import LaChangeTimes, LaRepository
+from tests.iia.served_copies import north
 from tests.server.test_la_update import RECEIVER, SENDING, approved, changes_pending, signer
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -85,3 +92,12 @@ def test_a_repository_without_change_times_lists_everything() -> None:
     plain = Plain([record("om-1", approved())])
     assert not isinstance(plain, LaChangeTimes)
     assert listed(plain, "2999-01-01T00:00:00Z") == {"om-1"}
+
+
+def test_an_iia_put_without_a_time_carries_the_repository_clock() -> None:
+    clock = ManualClock(START)
+    repository = InMemoryIiaRepository(clock=clock)
+    clock.advance(timedelta(minutes=5))
+    stored = repository.put(north("n-1", None))
+    assert stored.modified == START + timedelta(minutes=5)
+    assert repository.put(north("n-2", None), START).modified == START

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from ..clock import Clock, SystemClock
@@ -78,18 +78,27 @@ class IiaRepository(Protocol):
 
 
 class InMemoryIiaRepository:
-    """An :class:`IiaRepository` in a dictionary (tests, the mock partner); thread-safe."""
+    """An :class:`IiaRepository` in a dictionary (tests, the mock partner); thread-safe.
 
-    def __init__(self, iias: Iterable[StoredIia] = ()) -> None:
+    ``clock`` (business time, the system time by default) dates an agreement
+    put without a change time.
+    """
+
+    def __init__(self, iias: Iterable[StoredIia] = (), *, clock: Clock | None = None) -> None:
         self._lock = threading.Lock()
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._iias: dict[tuple[str, str], StoredIia] = {}
         for stored in iias:
             self.put(stored)
 
     def put(self, stored: StoredIia | Iia, modified: datetime | None = None) -> StoredIia:
-        """Store (or replace) an agreement under its serving HEI and id; returns what is stored."""
+        """Store (or replace) an agreement under its serving HEI and id; returns what is stored.
+
+        A bare :class:`~ewp_client.models.Iia` is stored as changed at
+        ``modified`` (the clock's time when not given).
+        """
         if isinstance(stored, Iia):
-            stored = StoredIia(stored, modified or datetime.now(UTC))
+            stored = StoredIia(stored, modified or self._clock.now())
         hei_id = stored.iia.partners[0].hei_id
         if not stored.iia_id:
             raise ConfigError(f"an IIA served by {hei_id} needs its partners[0].iia_id")
