@@ -165,19 +165,21 @@ class MockNetwork:
     the running loop, leaving stops them.
     """
 
-    def __init__(
+    def __init__(self, specs: Sequence[NodeSpec], *, clock: Clock | None = None) -> None:
+        self._build(specs, clock, _in_process_settings, in_process=True)
+
+    def _build(
         self,
         specs: Sequence[NodeSpec],
+        clock: Clock | None,
+        configure: Callable[[NodeSpec], Mapping[str, Any]],
         *,
-        clock: Clock | None = None,
-        _configure: Callable[[NodeSpec], Mapping[str, Any]] | None = None,
-        _in_process: bool = True,
+        in_process: bool,
     ) -> None:
         if not specs:
             raise ConfigError("a network needs at least one node")
         _check_unique(specs)
         self.clock: Clock = clock if clock is not None else SystemClock()
-        configure = _configure or _in_process_settings
         self._nodes: dict[str, NetworkNode] = {}
         for spec in specs:
             config = MockConfig(hei_ids=spec.hei_ids, **{**spec.settings, **configure(spec)})
@@ -188,7 +190,7 @@ class MockNetwork:
                 if other is not entry:
                     entry.node.add_peer(other.node)
         self.transport: NetworkTransport | None = None
-        if _in_process:
+        if in_process:
             self.transport = NetworkTransport({n.config.authority: n.app for n in self})
             for entry in self:
                 entry.node.use_transport(self.transport)
@@ -344,7 +346,8 @@ class MockNetwork:
                     port = sockets[spec.name].getsockname()[1]
                     return {"host": host, "port": port, "tls": True, "trusted_cas": (ca_file,)}
 
-                network = cls(specs, clock=clock, _configure=configure, _in_process=False)
+                network = cls.__new__(cls)
+                network._build(specs, clock, configure, in_process=False)
                 certificate = ca.issue(certificate_hosts(host))
                 cert_file = directory / "network-server.pem"
                 key_file = directory / "network-server.key"
