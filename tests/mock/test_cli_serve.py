@@ -27,10 +27,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from ewp_client.client import EwpCall, EwpClient, IiasClient
+from ewp_client.client import EwpCall, EwpClient, IiasClient, LaCnrClient, LasClient
 from ewp_client.codec import decode
+from ewp_client.errors import Forbidden
 from ewp_client.models import EchoResponse, Manifest
 from ewp_client.namespaces import ECHO_API
+from ewp_client.ola import VersionStatus
 from ewp_client.registry import RegistryClient, parse_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
@@ -43,6 +45,7 @@ from ewp_client.security import (
     public_key_pem,
 )
 from ewp_client.xml import validate
+from ewp_mock import DEFAULT_HEI
 from ewp_mock.cli import main
 from ewp_mock.data.demo import UNI_A, UNI_B, demo_dataset
 from ewp_mock.data.fixtures import IIAS_DIR, dump_dataset
@@ -70,7 +73,12 @@ DOCUMENT_KEYS = {
     "files",
     "data_dir",
     "warnings",
+    "data",
+    "stats_portal",
 }
+#: Keys the module's node admits: ours for a CI HEI, the validator's for none, the demo
+#: partner's for uni-b, and one in the Stats Portal's role.
+OURS, VALIDATOR, PARTNER, PORTAL = 3, 4, 5, 6
 
 
 @dataclass
@@ -140,22 +148,28 @@ def start(*options: str) -> Node:
     return node
 
 
+def _public_key_file(directory: Path, n: int) -> Path:
+    path = directory / f"public-{n}.pem"
+    path.write_bytes(public_key_pem(key(n).public_key))
+    return path
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    """One TLS node for the module: our key admitted for CI_HEI, key 4 for no HEI."""
+    """One TLS node for the module, serving the default (the demo data's uni-a)."""
     directory = tmp_path_factory.mktemp("serve")
-    ours = directory / "ours.pem"
-    ours.write_bytes(public_key_pem(key(3).public_key))
-    validator = directory / "validator.pem"
-    validator.write_bytes(public_key_pem(key(4).public_key))
     running = start(
         *_key_files(directory),
         "--state-dir",
         str(directory / "state"),
         "--admit",
-        f"{ours}={CI_HEI}",
+        f"{_public_key_file(directory, OURS)}={CI_HEI}",
         "--admit",
-        f"{validator}=",
+        f"{_public_key_file(directory, VALIDATOR)}=",
+        "--admit",
+        f"{_public_key_file(directory, PARTNER)}={UNI_B}",
+        "--stats-portal",
+        str(_public_key_file(directory, PORTAL)),
     )
     try:
         yield running
@@ -175,15 +189,25 @@ def test_the_json_start_up_document_says_where_and_who_the_node_is(node: Node) -
     assert document["tls"] is True
     assert document["catalogue"] == f"{base}/catalogue-v1.xml"
     assert document["echo"].startswith(f"{base}/")
-    assert [m["hei_id"] for m in document["manifests"]] == ["mock.example.org"]
-    assert all(m["url"].startswith(f"{base}/") for m in document["manifests"])
-    assert document["hei_ids"] == ["mock.example.org"]
+    # Discovery v6: one HEI per manifest; a node of one HEI serves it at /manifest.xml.
+    assert document["manifests"] == [{"hei_id": DEFAULT_HEI, "url": f"{base}/manifest.xml"}]
+    assert document["hei_ids"] == [DEFAULT_HEI] == [UNI_A]
     assert document["server_key_id"] == key(1).key_id
     assert document["client_key_id"] == key(2).key_id
     assert document["admitted"] == [
-        {"key_id": key(3).key_id, "hei_ids": [CI_HEI]},
-        {"key_id": key(4).key_id, "hei_ids": []},
+        {"key_id": key(OURS).key_id, "hei_ids": [CI_HEI]},
+        {"key_id": key(VALIDATOR).key_id, "hei_ids": []},
+        {"key_id": key(PARTNER).key_id, "hei_ids": [UNI_B]},
     ]
+    assert document["stats_portal"] == [key(PORTAL).key_id]
+    assert document["data"] == {
+        "source": "demo",
+        "directory": None,
+        "hei_ids": [UNI_A],
+        "bare_hei_ids": [],
+        "partner_hei_ids": [UNI_B],
+        "admit": f"--admit KEYFILE={UNI_B}",
+    }
     state = Path(document["state_dir"])
     assert document["ca"] == str(state / "ca.pem")
     assert document["state_dir_temporary"] is False
@@ -265,9 +289,7 @@ def test_ewp_client_with_the_ca_bundle_gets_verified_answers(
         EwpClient(registry, key=key(signing_key), http=httpx.Client(verify=trust)) as client,
     ):
         answer = client.call(
-            EwpCall(
-                api=ECHO_API, hei_id="mock.example.org", endpoint="url", params=(("echo", "ci"),)
-            )
+            EwpCall(api=ECHO_API, hei_id=DEFAULT_HEI, endpoint="url", params=(("echo", "ci"),))
         )
     assert answer.status == 200
     assert answer.verified
@@ -325,6 +347,125 @@ def test_one_log_line_per_exchange_with_no_request_values(node: Node) -> None:
     assert len(lines) == before_401 + 1
     assert node.log_lines(signed_ok) == before + 1  # one line per exchange, no more
     assert not [line for line in node.stderr if value in line]
+
+
+# ------------------------------------------------------- the demo data, by default
+
+
+def test_the_demo_partners_key_sees_uni_as_iias_and_las_over_tls(node: Node) -> None:
+    data = demo_dataset()
+    served = sorted(s.iia_id for s in data.served_iias(UNI_A))
+    published = sorted(
+        s.la.omobility_id
+        for s in data.outgoing_las(UNI_A)
+        if s.status is not VersionStatus.DRAFT and s.la.receiving_hei.hei_id == UNI_B
+    )
+    trust = node.trust()
+    with (
+        RegistryClient(node.document["catalogue"], timeout=10.0, verify=trust) as registry,
+        EwpClient(registry, key=key(PARTNER), http=httpx.Client(verify=trust)) as client,
+    ):
+        iias = IiasClient(client)
+        assert sorted(iias.index(UNI_A)) == served
+        assert sorted(c.iia_id or "" for c in iias.get(UNI_A, served)) == served
+        las = LasClient(client)
+        assert sorted(las.index(UNI_A)) == published
+        assert sorted(la.omobility_id for la in las.get(UNI_A, published)) == published
+    assert len(served) >= 6
+    assert len(published) >= 6
+
+
+def test_a_key_for_another_hei_sees_no_data(node: Node) -> None:
+    trust = node.trust()
+    with (
+        RegistryClient(node.document["catalogue"], timeout=10.0, verify=trust) as registry,
+        EwpClient(registry, key=key(OURS), http=httpx.Client(verify=trust)) as client,
+    ):
+        assert IiasClient(client).index(UNI_A) == ()
+        assert LasClient(client).index(UNI_A) == ()
+
+
+def test_the_stats_portal_key_reads_the_stats_and_others_get_403(node: Node) -> None:
+    trust = node.trust()
+    with RegistryClient(node.document["catalogue"], timeout=10.0, verify=trust) as registry:
+        with EwpClient(registry, key=key(PORTAL), http=httpx.Client(verify=trust)) as portal:
+            iias = IiasClient(portal).stats(UNI_A)
+            las = LasClient(portal).stats(UNI_A)
+            incoming = LaCnrClient(portal).stats(UNI_A)
+        before = node.log_lines(f"status=403 key={key(PARTNER).key_id}")
+        with EwpClient(registry, key=key(PARTNER), http=httpx.Client(verify=trust)) as partner:
+            for read in (IiasClient(partner).stats, LasClient(partner).stats):
+                with pytest.raises(Forbidden) as caught:
+                    read(UNI_A)
+                assert caught.value.status == 403
+    assert iias.iia_fetchable == len(demo_dataset().served_iias(UNI_A))
+    assert sum(y.la_outgoing_total for y in las.academic_years) >= 1
+    assert sum(y.la_incoming_total for y in incoming.academic_years) >= 1
+    lines = node.wait_for_log(f"status=403 key={key(PARTNER).key_id}", count=before + 2)
+    assert all("verdict=forbidden" in line for line in lines)
+
+
+def test_no_data_serves_the_default_hei_bare(tmp_path: Path) -> None:
+    partner = _public_key_file(tmp_path, PARTNER)
+    running = start(*_key_files(tmp_path), "--no-data", "--admit", f"{partner}={UNI_B}")
+    try:
+        document = running.document
+        assert document["hei_ids"] == [DEFAULT_HEI]
+        assert document["data"] == {
+            "source": "none",
+            "directory": None,
+            "hei_ids": [],
+            "bare_hei_ids": [DEFAULT_HEI],
+            "partner_hei_ids": [],
+            "admit": None,
+        }
+        assert document["warnings"] == []
+        trust = running.trust()
+        with (
+            RegistryClient(document["catalogue"], timeout=10.0, verify=trust) as registry,
+            EwpClient(registry, key=key(PARTNER), http=httpx.Client(verify=trust)) as client,
+        ):
+            assert IiasClient(client).index(UNI_A) == ()
+            assert LasClient(client).index(UNI_A) == ()
+    finally:
+        assert running.stop() == 0
+
+
+def test_a_hei_the_demo_data_lacks_is_served_bare_and_said_so(tmp_path: Path) -> None:
+    bare = "elsewhere.example.org"
+    running = start(*_key_files(tmp_path), "--hei", UNI_B, "--hei", bare)
+    try:
+        document = running.document
+        assert document["hei_ids"] == [UNI_B, bare]
+        assert [m["hei_id"] for m in document["manifests"]] == [UNI_B, bare]
+        assert document["data"]["hei_ids"] == [UNI_B]
+        assert document["data"]["bare_hei_ids"] == [bare]
+        assert document["data"]["admit"] == f"--admit KEYFILE={UNI_A}"
+        (warning,) = document["warnings"]
+        assert warning.startswith(f"{bare}: not in the demo data set; served with no data")
+        (line,) = running.wait_for_log("warning:")
+        assert line.rstrip("\n") == f"ewp-mock serve: warning: {warning}"
+    finally:
+        assert running.stop() == 0
+
+
+def test_data_and_no_data_together_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--data", str(tmp_path), "--no-data", "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["error"]["kind"] == "usage"
+    assert "--no-data" in document["error"]["message"]
+
+
+def test_an_unreadable_stats_portal_key_file_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "portal.pem"
+    assert main(["serve", "--stats-portal", str(missing), "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == f"--stats-portal {missing}"
+    assert document["error"]["kind"] == "unreadable"
 
 
 # ------------------------------------------------------------------------ stopping
@@ -463,6 +604,10 @@ def test_a_data_dir_is_loaded_at_start_and_its_heis_served(fixtures: Path, tmp_p
     try:
         assert running.document["data_dir"] == str(fixtures)
         assert running.document["hei_ids"] == list(demo_dataset().hei_ids)
+        assert running.document["data"]["source"] == "directory"
+        assert running.document["data"]["directory"] == str(fixtures)
+        assert running.document["data"]["hei_ids"] == [UNI_A, UNI_B]
+        assert running.document["data"]["bare_hei_ids"] == []
     finally:
         assert running.stop() == 0
 

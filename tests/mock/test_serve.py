@@ -29,7 +29,7 @@ from ewp_client.namespaces import ECHO_API
 from ewp_client.registry import RegistryClient
 from ewp_client.security import RequestSigner, SigningKey, key_id, private_key_pem, public_key_pem
 from ewp_client.xml import validate
-from ewp_mock import DEFAULT_HEI, MockServer, bind_socket
+from ewp_mock import DEFAULT_HEI, UNI_B, MockServer, bind_socket
 from ewp_mock.cli import main
 from ewp_mock.exchange_log import EXCHANGE_LOGGER, ExchangeLog, verdict_for_status
 from ewp_mock.server import ServerLimits
@@ -98,6 +98,9 @@ def test_serve_uses_the_given_keys_and_admits_the_given_client(served: dict[str,
     assert served["admitted"] == f"{key(3).key_id} for {CI_HEI}"
     assert served["CA"] == f"{served['state dir']}/ca.pem"
     assert served[f"manifest {DEFAULT_HEI}"].startswith("https://127.0.0.1:")
+    assert served[f"manifest {DEFAULT_HEI}"].endswith("/manifest.xml")
+    assert served["data"] == f"the built-in demo data set ({DEFAULT_HEI})"
+    assert served["see data"] == f"admit a key for {UNI_B}: --admit KEYFILE={UNI_B}"
     trust = ssl.create_default_context(cafile=served["CA"])
     with (
         RegistryClient(served["catalogue"], timeout=10.0, verify=trust) as registry,
