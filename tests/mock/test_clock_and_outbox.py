@@ -96,7 +96,8 @@ async def until_due(network: MockNetwork, clock: ManualClock) -> None:
 
 
 class Partner:
-    """Stands in front of node b: answers ``fault`` (a status, or raises) while down."""
+    """Stands in front of b's LA CNR endpoint: each fault in turn (a status, or an httpx
+    error raised), the last one until ``faults`` is emptied (b is back)."""
 
     def __init__(self, *faults: int | type[httpx.TransportError]) -> None:
         self.faults = list(faults)
@@ -130,10 +131,10 @@ async def test_an_approval_at_a_makes_a_notify_b_with_an_la_cnr(network: MockNet
     assert received.caller_heis == frozenset({UNI_A})  # a's own client key, verified by b
 
 
-async def test_a_partner_down_gets_the_notification_once_after_it_recovers(
+async def test_a_partner_failing_500_then_timing_out_then_unreachable_gets_it_once_when_back(
     network: MockNetwork, clock: ManualClock
 ) -> None:
-    partner = Partner(500, httpx.ConnectError)
+    partner = Partner(500, httpx.ReadTimeout, httpx.ConnectError)
     network.intercept("b", partner)
     await approve_as_b(network)
     await network.idle()
@@ -145,7 +146,7 @@ async def test_a_partner_down_gets_the_notification_once_after_it_recovers(
     await until_due(network, clock)
     retried = la_cnr(network)
     assert [(a.result, a.error) for a in retried.attempts[1:]] == [
-        (AttemptResult.RETRY, FailureKind.CONNECT),
+        (AttemptResult.RETRY, FailureKind.TIMEOUT),
         (AttemptResult.RETRY, FailureKind.CONNECT),
     ]
     assert cnrs_at_b(network) == []
