@@ -129,6 +129,7 @@ async def test_an_approval_at_a_makes_a_notify_b_with_an_la_cnr(network: MockNet
     received = network.node("b").received[0]
     assert received.hei_id == UNI_B
     assert received.caller_heis == frozenset({UNI_A})  # a's own client key, verified by b
+    assert received.key_id == network["a"].config.client_key.key_id
 
 
 async def test_a_partner_failing_500_then_timing_out_then_unreachable_gets_it_once_when_back(
