@@ -370,9 +370,19 @@ def test_the_demo_partners_key_sees_uni_as_iias_and_las_over_tls(node: Node) -> 
         assert sorted(c.iia_id or "" for c in iias.get(UNI_A, served)) == served
         las = LasClient(client)
         assert sorted(las.index(UNI_A)) == published
-        assert sorted(la.omobility_id for la in las.get(UNI_A, published)) == published
+        got = las.get(UNI_A, published)
+        assert sorted(la.omobility_id for la in got) == published
     assert len(served) >= 6
     assert len(published) >= 6
+    # One log line per exchange, none with the ids asked for or the students served.
+    partner_lines = node.wait_for_log(f"key={key(PARTNER).key_id} verdict=ok", count=4)
+    assert {"path=/ewp/las/get", "path=/ewp/las/index"} <= {
+        word for line in partner_lines for word in line.split() if word.startswith("path=")
+    }
+    private = {la.student.email for la in got} | {la.student.family_name for la in got}
+    private |= set(published) | set(served)
+    assert private
+    assert [line for line in list(node.stderr) if any(v in line for v in private if v)] == []
 
 
 def test_a_key_for_another_hei_sees_no_data(node: Node) -> None:
