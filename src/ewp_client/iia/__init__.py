@@ -1,5 +1,6 @@
 """Inter-Institutional Agreements: the iia-hash (v7, and v6 for migration), diff and
-comparison of copies, migration of v6 approvals, and the serving side's lifecycle.
+comparison of copies, migration of v6 approvals, the serving side's lifecycle, and
+our copies of the IIAs partners serve (refreshed on their CNRs).
 
 See :mod:`ewp_client.iia.hash` for how the official kit treats responses that
 hold several IIAs.
@@ -29,13 +30,32 @@ from .lifecycle import (
 )
 from .migration import V6ApprovalCheck, check_v6_approval, v6_approval_hash
 from .mismatch import mismatch_hints
+from .partner_copies import (
+    ApprovedSnapshot,
+    CopiesRefresh,
+    CopyAnomaly,
+    CopyApproval,
+    CopyChange,
+    CopyChangeKind,
+    DeletedCopy,
+    PartnerCopies,
+    PartnerCopy,
+    copy_of,
+)
 from .text_to_hash import DocumentMarkers, FieldKind, HashedField, hashed_fields, render
 
 __all__ = [
     "ApprovalRecord",
     "ApprovalState",
+    "ApprovedSnapshot",
     "ApprovedVersion",
     "BookTransition",
+    "CopiesRefresh",
+    "CopyAnomaly",
+    "CopyApproval",
+    "CopyChange",
+    "CopyChangeKind",
+    "DeletedCopy",
     "Disagreement",
     "DocumentMarkers",
     "FieldChange",
@@ -49,6 +69,8 @@ __all__ = [
     "IiaTransition",
     "NotificationKind",
     "PartnerApproval",
+    "PartnerCopies",
+    "PartnerCopy",
     "ServedIia",
     "Termination",
     "V6ApprovalCheck",
@@ -59,6 +81,7 @@ __all__ = [
     "compare_copies",
     "compare_iias",
     "compute_iia_hashes",
+    "copy_of",
     "diff_iia_hashes",
     "diff_iias",
     "field_paths",

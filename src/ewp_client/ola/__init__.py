@@ -1,4 +1,5 @@
-"""Online Learning Agreements: amendment classification, proposals, lifecycle and stats.
+"""Online Learning Agreements: amendment classification, proposals, lifecycle, stats,
+and the receiving side's copies of incoming LAs.
 
 All of it is pure: functions and immutable state over the models of
 :mod:`ewp_client.models`, no I/O. The client operations (``client/``) and the
@@ -42,6 +43,15 @@ from .proposal import (
     identity_changes,
     proposal_id,
 )
+from .received import (
+    LaCopyChange,
+    LaCopyChangeKind,
+    LaCopyRefresh,
+    LaVersionEvent,
+    ReceivedLaCopies,
+    ReceivedLaCopy,
+    version_events,
+)
 from .stats import ReceivedLa, incoming_stats_response, stats_response
 
 __all__ = [
@@ -53,10 +63,16 @@ __all__ = [
     "ChangeTable",
     "ComponentTables",
     "LaChangeNotification",
+    "LaCopyChange",
+    "LaCopyChangeKind",
+    "LaCopyRefresh",
     "LaSide",
+    "LaVersionEvent",
     "MissingReasonWarning",
     "ProposalComment",
     "ReceivedLa",
+    "ReceivedLaCopies",
+    "ReceivedLaCopy",
     "SendingLa",
     "StudentFlow",
     "Transition",
@@ -81,4 +97,5 @@ __all__ = [
     "role_description",
     "stats_response",
     "unexplained_changes",
+    "version_events",
 ]
