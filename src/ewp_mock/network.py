@@ -356,7 +356,7 @@ class MockNetwork:
                 key_file.write_bytes(tls_private_key_pem(certificate.private_key))
                 context = server_context(cert_file, key_file)
                 servers = [
-                    MockServer(entry.app, sockets[entry.spec.name], tls=context)
+                    MockServer(entry.app, sockets[entry.spec.name], tls=context, lifespan=False)
                     for entry in network
                 ]
             except BaseException:

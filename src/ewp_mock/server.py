@@ -226,6 +226,19 @@ class _Uvicorn(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+def _lifespan_mode(app: AsgiApp) -> str:
+    """``on`` for a node's app, ``auto`` for any other ASGI app.
+
+    A node's lifespan runs its CNR delivery task: a failure to start it must
+    stop the server, where ``auto`` would log it as "lifespan unsupported" and
+    serve a node that never notifies. Other apps may not speak lifespan at all.
+    """
+    from .node import MockNode
+
+    state = getattr(app, "state", None)
+    return "on" if isinstance(getattr(state, "node", None), MockNode) else "auto"
+
+
 def _uvicorn(
     app: AsgiApp,
     *,
@@ -233,6 +246,7 @@ def _uvicorn(
     tls: ssl.SSLContext | None = None,
     limits: ServerLimits | None = None,
     log_level: str = "warning",
+    lifespan: bool = True,
 ) -> uvicorn.Server:
     limits = limits or ServerLimits()
     context_factory = None if tls is None else (lambda _config, _default: tls)
@@ -241,7 +255,7 @@ def _uvicorn(
         http=guarded_protocol(limits, tcp_nodelay=tcp_nodelay),
         log_level=log_level,
         access_log=False,
-        lifespan="off",
+        lifespan=_lifespan_mode(app) if lifespan else "off",
         timeout_keep_alive=limits.keep_alive_timeout,
         h11_max_incomplete_event_size=limits.max_header_bytes,
         limit_concurrency=limits.max_connections,
@@ -271,6 +285,9 @@ class MockServer:
     ``limits`` bounds what callers may hold. ``tcp_nodelay=False`` leaves
     Nagle's algorithm to whatever ``sock``'s protocol makes asyncio do
     (benchmarks measure what it costs); keep the default otherwise.
+    ``lifespan=False`` leaves the app's lifespan (a node's CNR delivery task)
+    to the caller, who runs it in its own event loop (as
+    :meth:`ewp_mock.network.MockNetwork.loopback` does).
     """
 
     def __init__(
@@ -281,10 +298,13 @@ class MockServer:
         tcp_nodelay: bool = True,
         tls: ssl.SSLContext | None = None,
         limits: ServerLimits | None = None,
+        lifespan: bool = True,
     ) -> None:
         self.app = app
         self.sock = sock
-        self._server = _uvicorn(app, tcp_nodelay=tcp_nodelay, tls=tls, limits=limits)
+        self._server = _uvicorn(
+            app, tcp_nodelay=tcp_nodelay, tls=tls, limits=limits, lifespan=lifespan
+        )
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
