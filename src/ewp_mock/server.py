@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import h11
 import uvicorn
@@ -226,7 +226,7 @@ class _Uvicorn(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def _lifespan_mode(app: AsgiApp) -> str:
+def _lifespan_mode(app: AsgiApp) -> Literal["on", "auto"]:
     """``on`` for a node's app, ``auto`` for any other ASGI app.
 
     A node's lifespan runs its CNR delivery task: a failure to start it must
