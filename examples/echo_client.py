@@ -22,10 +22,10 @@ from ewp_client import (
     SigningKey,
 )
 from ewp_client.security import generate_private_key
-from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
+from ewp_mock import DEFAULT_HEI, UNI_B, MockConfig, create_app, node_of_app
 
 BASE = "http://mock.test"
-US = "uni-a.example.org"
+US = UNI_B  # the mock serves uni-a.example.org (DEFAULT_HEI); we are its partner
 
 
 async def main() -> None:
