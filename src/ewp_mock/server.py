@@ -235,8 +235,14 @@ def _lifespan_mode(app: AsgiApp) -> Literal["on", "auto"]:
     """
     from .node import MockNode
 
-    state = getattr(app, "state", None)
-    return "on" if isinstance(getattr(state, "node", None), MockNode) else "auto"
+    layer: object = app
+    for _ in range(16):  # through wrappers such as ExchangeLog(app)
+        if isinstance(getattr(getattr(layer, "state", None), "node", None), MockNode):
+            return "on"
+        layer = getattr(layer, "app", None)
+        if layer is None:
+            break
+    return "auto"
 
 
 def _uvicorn(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ewp_mock import MockConfig, MockServer, bind_socket, create_app, node_of_app
+from ewp_mock import ExchangeLog, MockConfig, MockServer, bind_socket, create_app, node_of_app
 from tests.mock.conftest import key
 
 
@@ -29,6 +29,14 @@ def test_the_server_runs_the_delivery_task_and_stops_it() -> None:
     node = node_of_app(app)
     assert not node.outbox.running
     with MockServer(app, bind_socket()):
+        assert _until(lambda: node.outbox.running)
+    assert not node.outbox.running
+
+
+def test_a_wrapped_node_app_runs_its_task_too() -> None:
+    app = create_app(_config())
+    node = node_of_app(app)
+    with MockServer(ExchangeLog(app), bind_socket()):
         assert _until(lambda: node.outbox.running)
     assert not node.outbox.running
 
