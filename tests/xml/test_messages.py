@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ewp_client.namespaces import ADDRESS_NS
-from ewp_client.xml.messages import LONGEST_MESSAGE, readable
+from ewp_client.xml.messages import LONGEST_MESSAGE, Rewriter, readable
 
 NS = "urn:example:ns"
 PREFIXES: dict[str, str | None] = {NS: None, "urn:other": "o"}
@@ -61,3 +61,28 @@ def test_a_namespace_the_document_does_not_declare_is_named_by_its_schema() -> N
     assert (
         readable(message, PREFIXES) == "<a>: not expected here; expected <address:street-address>"
     )
+
+
+def test_a_rewriter_words_each_message_as_readable_does() -> None:
+    """Messages differing only in an attribute's name share one rewriting, not its result."""
+    ns = "urn:x"
+    long = "L" * 70
+    messages = [
+        *(
+            f"Element '{{{ns}}}iia', attribute 'a{i}': The attribute 'a{i}' is not allowed."
+            for i in range(3)
+        ),
+        "Element 'id', attribute 'id': The attribute 'id' is not allowed.",
+        "Element 'x', attribute 'id': The attribute 'id' is not allowed.",
+        f"Element '{{{ns}}}iia', attribute 'when': 'no' is not a valid value of the atomic "
+        "type 'xs:date'.",
+        f"Element '{{{ns}}}iia', attribute '{{urn:o}}z': The attribute '{{urn:o}}z' is not "
+        "allowed.",
+        f"Element '{{{ns}}}iia', attribute '{long}': The attribute '{long}' is not allowed.",
+        f"Element '{{{ns}}}iia': Missing child element(s). Expected is ( {{{ns}}}partner ).",
+    ]
+    prefixes: dict[str, str | None] = {ns: None, "urn:o": "o"}
+    rewrite = Rewriter(prefixes)
+    assert [rewrite(m) for m in messages] == [readable(m, prefixes) for m in messages]
+    assert rewrite(messages[1]) == "<iia>: attribute 'a1' is not allowed"
+    assert rewrite(messages[3]) == "<id>: attribute 'id' is not allowed"

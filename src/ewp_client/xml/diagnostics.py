@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple, cast
 from lxml import etree
 
 from ..errors import Violation
-from .messages import about_an_attribute, element_named, readable
+from .messages import Rewriter, about_an_attribute, element_named
 from .parser import _HARDENED as HARDENED_OPTIONS
 from .parser import element_reader
 from .paths import ElementPaths, counterpart
@@ -273,12 +273,10 @@ def _violations(
     prefixes: dict[str, str | None] = {}
     if found and found[0][1] is not None:
         prefixes = _prefixes(found[0][1])
-    sentences: dict[str, str] = {}  # floods repeat one message: rewrite it once
+    rewrite = Rewriter(prefixes)  # floods repeat one message, or its shape: rewritten once
     paths = ElementPaths()
     for order, (message, element) in enumerate(found):
-        text = sentences.get(message)
-        if text is None:
-            text = sentences[message] = readable(message, prefixes)
+        text = rewrite(message)
         if element is None:
             out.append((True, 0, order, Violation(None, "/", text)))
             continue

@@ -162,10 +162,56 @@ def readable(message: str, prefixes: Mapping[str, str | None]) -> str:
     written with there (``None`` for the default namespace). Long values are
     cut (:data:`SHOWN_VALUE`), and so is the whole (:data:`LONGEST_MESSAGE`).
     """
-    text = _sentence(message, prefixes)
+    return _cut(_sentence(message, prefixes))
+
+
+def _cut(text: str) -> str:
     if len(text) > LONGEST_MESSAGE:
         text = f"{text[:LONGEST_MESSAGE]}... ({len(text):,} characters)"
     return text
+
+
+#: Stands for an attribute's name while a message is rewritten (see :class:`Rewriter`).
+_PLACEHOLDER: Final = "ewp-attribute-name-placeholder"
+
+
+class Rewriter:
+    """:func:`readable` for the messages about one document, repeated work done once.
+
+    A message seen before is not rewritten again, nor is one differing from
+    one seen before only in the (plain) name of the attribute it is about: an
+    attribute flood names a new attribute in each.
+    """
+
+    def __init__(self, prefixes: Mapping[str, str | None]) -> None:
+        self.prefixes = prefixes
+        self._done: dict[str, str] = {}
+        self._templates: dict[str, str] = {}
+
+    def __call__(self, message: str) -> str:
+        text = self._done.get(message)
+        if text is None:
+            text = self._done[message] = self._rewrite(message)
+        return text
+
+    def _rewrite(self, message: str) -> str:
+        subject = _SUBJECT.match(message)
+        attribute = subject["attribute"] if subject is not None else None
+        if (
+            not attribute
+            or len(attribute) > SHOWN_VALUE
+            or not _PLAIN_NAME.fullmatch(attribute)
+            or _PLACEHOLDER in message
+        ):
+            return readable(message, self.prefixes)
+        template = message.replace(f"'{attribute}'", f"'{_PLACEHOLDER}'")
+        sentence = self._templates.get(template)
+        if sentence is None:
+            sentence = self._templates[template] = _sentence(template, self.prefixes)
+        return _cut(sentence.replace(_PLACEHOLDER, attribute))
+
+
+_PLAIN_NAME: Final = re.compile(r"[\w.-]+")
 
 
 def _sentence(message: str, prefixes: Mapping[str, str | None]) -> str:

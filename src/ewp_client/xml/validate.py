@@ -25,11 +25,11 @@ line.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NoReturn
 
 from lxml import etree
 
-from ..errors import ConfigError, SchemaValidationError, UnknownDocumentError
+from ..errors import ConfigError, MalformedXmlError, SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import (
     MAX_CHUNK,
@@ -42,12 +42,15 @@ from .diagnostics import (
     locate,
 )
 from .parser import (
+    _HARDENED,
     DEFAULT_LIMITS,
     Document,
     ParserLimits,
     as_tree,
+    check_tree,
     parse_screened,
     parse_xml,
+    root_tag,
     screen,
     syntax_error,
 )
@@ -256,7 +259,9 @@ def _narrow(tree: etree._ElementTree) -> bool:
     reports every undeclared attribute (a formatted error apiece), the
     streaming one stops counting at ``count_limit``.
     """
-    if len(tree.getroot()) > TREE_MAX_CHILDREN:  # the usual wide document, seen at once
+    root = tree.getroot()
+    # The usual wide document is wide at its root or just under: seen at once.
+    if len(root) > TREE_MAX_CHILDREN or any(len(child) > TREE_MAX_CHILDREN for child in root):
         return False
     return not _WIDE(tree) and not _DEEP(tree) and not _CROWDED(tree)
 
@@ -363,7 +368,21 @@ def validate(
     """
     if max_violations < 1:
         raise ConfigError(f"max_violations must be at least 1, not {max_violations}")
-    tree, info, data = _prepare(document, schema, limits)
+    if isinstance(document, etree._Element | etree._ElementTree):
+        tree, info, data = _prepare(document, schema, limits)
+    else:
+        data = screen(document, limits)
+        if data.count(b"<", 0, FIRST_PIECE) <= TREE_MAX_CHILDREN:
+            tree = parse_screened(data, limits=limits)  # nothing there can be seen wide yet
+        else:
+            reading = _Reading(data, limits)
+            if reading.wide_at_top():
+                # Validated as a stream; the tree is only needed (and finished) if valid.
+                info = schema if schema is not None else schema_of(reading.root)
+                if _own_bytes(data) is not None:
+                    return _stream(data, info, reading, max_violations, count_limit, limits)
+            tree = reading.finish()
+        info = schema if schema is not None else schema_of(tree.getroot())
     if _narrow(tree):
         return _validate_tree(tree, info, max_violations, data)
     data = _own_bytes(data)
@@ -381,6 +400,101 @@ def validate(
         total=verdict.total,
         total_is_exact=verdict.complete,
     )
+
+
+def _stream(
+    data: bytes,
+    info: SchemaInfo,
+    reading: _Reading,
+    max_violations: int,
+    count_limit: int,
+    limits: ParserLimits,
+) -> etree._ElementTree:
+    """:func:`validate` for a document seen wide before the hardened parser read it all.
+
+    A valid document is read to its end by the hardened parser (and checked)
+    before its tree is returned; an invalid one is not: its schema errors are
+    reported as they are found, a flaw further on is not looked for.
+    """
+    verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
+    if verdict.valid:
+        return reading.finish()
+    violations = locate(data, validator(info), verdict, max_violations)
+    raise SchemaValidationError(
+        violations,
+        namespace=info.namespace,
+        root=local_name(str(reading.root.tag)),
+        total=verdict.total,
+        total_is_exact=verdict.complete,
+    )
+
+
+#: Bytes the hardened parser reads first (then twice as many each time), looking for width.
+FIRST_PIECE: Final = 4 * 1024
+
+
+class _Reading:
+    """The hardened parse of a document's bytes, in growing pieces.
+
+    :meth:`wide_at_top` reads until the document is seen to be wide at its
+    root or just under (more than :data:`TREE_MAX_CHILDREN` children), where
+    it is validated as a stream: most of the parse, which the tree validator
+    would not use, is then saved when the document is invalid. Only documents
+    whose first piece holds more than that many tags are read so (for the
+    others :func:`~.parser.parse_screened`, faster, reads it all at once).
+    """
+
+    def __init__(self, data: bytes, limits: ParserLimits) -> None:
+        self.data = data
+        self.limits = limits
+        self.read = 0
+        self._parser = etree.XMLPullParser(
+            events=("start",), tag=root_tag(data, limits=limits), **_HARDENED
+        )
+        self._root: etree._Element | None = None
+
+    @property
+    def root(self) -> etree._Element:
+        assert self._root is not None, "read before its root"
+        return self._root
+
+    def wide_at_top(self) -> bool:
+        size = FIRST_PIECE
+        try:
+            while self.read < len(self.data):
+                end = self.read + size
+                self._parser.feed(self.data[self.read : end])
+                self.read = min(end, len(self.data))
+                for _event, element in self._parser.read_events():
+                    if self._root is None:
+                        self._root = element
+                root = self._root
+                if root is not None and (
+                    len(root) > TREE_MAX_CHILDREN
+                    or any(len(child) > TREE_MAX_CHILDREN for child in root)
+                ):
+                    return True
+                size *= 2
+        except etree.XMLSyntaxError:
+            self._refuse()
+        return False
+
+    def finish(self) -> etree._ElementTree:
+        """The whole document's tree, read and checked as :func:`~.parser.parse_xml` does."""
+        try:
+            if self.read < len(self.data):
+                self._parser.feed(self.data[self.read :])
+                self.read = len(self.data)
+            root = self._parser.close()
+        except etree.XMLSyntaxError:
+            self._refuse()
+        tree = root.getroottree()
+        check_tree(tree, self.limits)
+        return tree
+
+    def _refuse(self) -> NoReturn:
+        parse_xml(self.data, limits=self.limits)  # raises the typed error for these bytes
+        raise MalformedXmlError("not well-formed XML", line=None, column=None)
 
 
 def is_valid(
