@@ -13,6 +13,7 @@ from ewp_client import (
     ParserLimits,
     SchemaValidationError,
     Violation,
+    XmlTooDeepError,
     XmlTooManyAttributesError,
     is_valid,
     validate,
@@ -265,3 +266,48 @@ def test_a_value_cut_by_many_comments_is_validated_without_them_and_errors_keep_
     returned = validate(valid).getroot()[0]  # the tree as given, comments and all
     assert len(returned) == TREE_MAX_SPLITTERS + 1
     assert returned.xpath("string()") == "a" * (TREE_MAX_SPLITTERS + 1)
+
+
+def _many_echoes(n: int, tail: str = "</response>") -> bytes:
+    """An echo response dense with tags: read in pieces, seen wide at its root."""
+    return (
+        f'<response xmlns="{ECHO_NS}"><hei-id>x</hei-id>' + "<echo>e</echo>" * n + tail
+    ).encode()
+
+
+def test_a_valid_document_seen_wide_early_is_returned_whole() -> None:
+    tree = validate(_many_echoes(3_000))
+    assert len(tree.getroot()) == 3_001
+    assert tree.getroot()[-1].text == "e"
+
+
+def test_a_document_seen_wide_early_and_broken_at_its_end_is_malformed() -> None:
+    document = _many_echoes(3_000, tail="<echo>e</ech></response>")
+    with pytest.raises(MalformedXmlError):
+        validate(document)
+
+
+def test_a_valid_document_seen_wide_early_is_checked_against_the_limits() -> None:
+    with pytest.raises(XmlTooDeepError):
+        validate(_many_echoes(3_000), limits=ParserLimits(max_depth=1))
+
+
+def test_violations_of_a_document_seen_wide_early_are_placed() -> None:
+    with pytest.raises(SchemaValidationError) as info:
+        validate(empty_iias(2_000))
+    err = info.value
+    assert len(err.violations) == 50
+    assert [v.line for v in err.violations] == list(range(2, 52))
+    assert [v.path for v in err.violations] == [
+        f"/iias-get-response/iia[{i}]" for i in range(1, 51)
+    ]
+    assert (err.total, err.total_is_exact) == (100, False)
+
+
+def test_an_invalid_document_seen_wide_early_is_reported_before_a_later_flaw() -> None:
+    """Its schema errors are reported as found; the hardened parser does not read on."""
+    document = empty_iias(2_000).replace(b"</iias-get-response>", b"<iia></iias-get-response>")
+    with pytest.raises(SchemaValidationError):
+        validate(document)
+    with pytest.raises(MalformedXmlError):
+        is_valid(document)
