@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ewp_client.clock import Clock
 from ewp_client.errors import ConfigError
 from ewp_client.iia import ApprovalRecord, ApprovedVersion, IiaBook, ServedIia, served_hash
 from ewp_client.models import Factsheet, Iia, Institution, OrganizationalUnit
@@ -49,6 +50,10 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _now(clock: Clock | None) -> datetime:
+    return clock.now() if clock is not None else datetime.now(UTC)
+
+
 # ---------------------------------------------------------------------- IIAs
 
 
@@ -60,10 +65,13 @@ class SqliteIias:
     lifecycle (:meth:`put_served`, :meth:`save_book`), the whole
     :class:`~ewp_client.iia.ServedIia` (hashes, last mutually approved
     snapshot); the iia-ids a HEI retired are kept with them (:meth:`book`).
+    ``clock`` (business time: the node's clock) dates an agreement
+    :meth:`put` without a change time; the system time until one is given.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock | None = None) -> None:
         self._db = db
+        self.clock: Clock | None = clock
 
     # -- the protocol
 
@@ -98,11 +106,12 @@ class SqliteIias:
         """Store (or replace) an agreement as :meth:`InMemoryIiaRepository.put` does.
 
         An :class:`~ewp_client.models.Iia` alone is stored as changed at
-        ``modified`` (now when not given: pass the node's clock). Its lifecycle
-        record, if one was kept, is dropped (the flags say all that is known).
+        ``modified`` (when not given: now on :attr:`clock`, the system time
+        without one). Its lifecycle record, if one was kept, is dropped (the
+        flags say all that is known).
         """
         if isinstance(stored, Iia):
-            stored = StoredIia(stored, modified or datetime.now(UTC))
+            stored = StoredIia(stored, modified or _now(self.clock))
         self._write(stored, None)
         return stored
 
@@ -384,14 +393,18 @@ class SqliteLas:
     the stored record is read under the write lock, compared with ``current``
     and overwritten only when equal, so of two concurrent updates decided on
     the same version exactly one applies. Each write bumps the row's
-    ``version`` (:meth:`version`).
+    ``version`` (:meth:`version`) and dates it on ``clock`` (business time:
+    the node's clock; the system time until one is given), which
+    :meth:`modified` reads (the ``LaChangeTimes`` ``index`` applies
+    ``modified_since`` with).
 
     Which HEIs it covers is configuration, not state: the HEIs with a stored
     record, an institution in the directory, or given to :meth:`cover`.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock | None = None) -> None:
         self._db = db
+        self.clock: Clock | None = clock
         self._covered: frozenset[str] = frozenset()
 
     def cover(self, hei_ids: Iterable[str]) -> None:
@@ -435,6 +448,14 @@ class SqliteLas:
         )
         return None if row is None else int(row[0])
 
+    def modified(self, hei_id: str, omobility_id: str) -> datetime | None:
+        """When the LA was last written (business time); ``None`` when unknown or undated."""
+        row = self._db.one(
+            "SELECT modified FROM las WHERE hei_key = ? AND omobility_id = ?",
+            (_key(hei_id), omobility_id),
+        )
+        return None if row is None else _time(row[0])
+
     @staticmethod
     def _record(row: Any) -> SendingLa:
         return SendingLa(
@@ -444,17 +465,23 @@ class SqliteLas:
             rejection=None if row[3] is None else serial.comment_from_json(row[3]),
         )
 
-    def put(self, state: SendingLa) -> None:
-        """Store ``state`` under its sending HEI (added, or replacing that mobility's record)."""
+    def put(self, state: SendingLa, modified: datetime | None = None) -> None:
+        """Store ``state`` under its sending HEI (added, or replacing that mobility's record).
+
+        It is dated ``modified`` (now on :attr:`clock` when not given).
+        """
+        when = (modified or _now(self.clock)).isoformat()
         with self._db.transaction() as c:
             c.execute(
                 "INSERT INTO las (hei_key, omobility_id, la, approved_student, "
-                "unapproved_identity_json, rejection_json, version) VALUES (?, ?, ?, ?, ?, ?, 1) "
+                "unapproved_identity_json, rejection_json, version, modified) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1, ?) "
                 "ON CONFLICT (hei_key, omobility_id) DO UPDATE SET la = excluded.la, "
                 "approved_student = excluded.approved_student, "
                 "unapproved_identity_json = excluded.unapproved_identity_json, "
-                "rejection_json = excluded.rejection_json, version = version + 1",
-                self._row(state),
+                "rejection_json = excluded.rejection_json, version = version + 1, "
+                "modified = excluded.modified",
+                (*self._row(state), when),
             )
 
     @staticmethod
@@ -487,8 +514,9 @@ class SqliteLas:
                 return False
             c.execute(
                 "UPDATE las SET la = ?, approved_student = ?, unapproved_identity_json = ?, "
-                "rejection_json = ?, version = version + 1 WHERE hei_key = ? AND omobility_id = ?",
-                (*row[2:], row[0], row[1]),
+                "rejection_json = ?, version = version + 1, modified = ? "
+                "WHERE hei_key = ? AND omobility_id = ?",
+                (*row[2:], _now(self.clock).isoformat(), row[0], row[1]),
             )
             return True
 

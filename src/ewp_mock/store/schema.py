@@ -19,7 +19,8 @@ written (``rowid``; an update keeps it). Documents are EWP XML (see
 ``approvals``      each HEI's approvals of partners' copies
 ``partner_iias``   partners' copies of IIAs naming a served HEI
 ``las``            LAs each HEI sends (``SendingLa``), with a ``version``
-                   counter that compare-and-swap ``replace`` bumps
+                   counter that compare-and-swap ``replace`` bumps and
+                   when it last changed (business time, ``NULL``: unknown)
 ``incoming_las``   LAs partners send to a served HEI (``ReceivedLa``)
 ``clients``        admitted client keys: PEM, HEIs, Stats Portal role
 ``outbox``         CNR outbox entries (``OutboxEntry.to_json``) by key
@@ -88,6 +89,7 @@ CREATE TABLE las (
     unapproved_identity_json TEXT NOT NULL,
     rejection_json TEXT,
     version INTEGER NOT NULL,
+    modified TEXT,
     PRIMARY KEY (hei_key, omobility_id)
 );
 CREATE TABLE incoming_las (

@@ -38,6 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
 
+from ewp_client.clock import Clock
 from ewp_client.errors import StateDbError
 
 from ..data import Dataset, HeiData
@@ -71,17 +72,18 @@ class SqliteState:
     ``iias``, ``approvals``, ``directory``, ``las``, ``incoming_las``,
     ``partner_iias``, ``factsheets``, ``clients`` and the CNR ``outbox``
     store. Close it (or use it as a context manager) to checkpoint the WAL
-    into the file.
+    into the file. ``clock`` (business time: the node's, see
+    :meth:`use_clock`) dates the IIAs and LAs written without a time.
     """
 
-    def __init__(self, db: Database, *, created: bool) -> None:
+    def __init__(self, db: Database, *, created: bool, clock: Clock | None = None) -> None:
         self._db = db
         #: Whether :meth:`open` created the database (a new or zero-byte file).
         self.created = created
-        self.iias = SqliteIias(db)
+        self.iias = SqliteIias(db, clock=clock)
         self.approvals = SqliteApprovals(db)
         self.directory = SqliteDirectory(db)
-        self.las = SqliteLas(db)
+        self.las = SqliteLas(db, clock=clock)
         self.incoming_las = SqliteIncomingLas(db)
         self.partner_iias = SqlitePartnerIias(db)
         self.factsheets = SqliteFactsheets(db)
@@ -98,6 +100,7 @@ class SqliteState:
         create: bool = True,
         synchronous: Synchronous = "full",
         exclusive: bool = True,
+        clock: Clock | None = None,
     ) -> SqliteState:
         """Open the node database ``path``, creating it when missing (and ``create``).
 
@@ -147,11 +150,16 @@ class SqliteState:
         except StateDbError:
             connection.close()
             raise
-        return cls(Database(connection, path), created=new)
+        return cls(Database(connection, path), created=new, clock=clock)
 
     @property
     def path(self) -> Path:
         return self._db.path
+
+    def use_clock(self, clock: Clock) -> None:
+        """Date the IIAs and LAs written without a time on ``clock`` (the node's business clock)."""
+        self.iias.clock = clock
+        self.las.clock = clock
 
     def close(self) -> None:
         """Checkpoint and close (idempotent); the repositories cannot be used afterwards."""
@@ -205,20 +213,24 @@ class SqliteState:
         sql = " UNION ALL ".join(f"SELECT 1 FROM (SELECT 1 FROM {t} LIMIT 1)" for t in DATA_TABLES)
         return self._db.one(sql) is None
 
-    def seed(self, dataset: Dataset, *, source: str | None = None) -> bool:
+    def seed(
+        self, dataset: Dataset, *, source: str | None = None, now: datetime | None = None
+    ) -> bool:
         """Store ``dataset`` if the database is empty; whether it did (one transaction).
 
         A database holding data is left as it is (the ``--data`` rule: the
         node says it uses the database and not the data set). ``source``
         (e.g. the ``--data`` directory) is recorded in ``meta`` with the time.
-        IIAs are stored with no change time (``index`` lists them whatever its
-        ``modified_since``), as the node does when it loads a data set.
+        IIAs are stored as changed at ``now`` (the node passes its clock's
+        time, as when it loads a data set in memory), with no change time when
+        ``now`` is not given (``index`` then lists them whatever its
+        ``modified_since``); LAs are dated ``now``, or on the state's clock.
         """
         with self._db.transaction() as c:
             if not self.is_empty():
                 return False
             for data in dataset.heis.values():
-                self._store_hei(data)
+                self._store_hei(data, now)
             c.executemany(
                 "INSERT INTO partners (hei_id) VALUES (?)", [(p,) for p in sorted(dataset.partners)]
             )
@@ -233,16 +245,16 @@ class SqliteState:
             )
         return True
 
-    def _store_hei(self, data: HeiData) -> None:
+    def _store_hei(self, data: HeiData, now: datetime | None) -> None:
         hei_id = data.hei_id
         self.directory.put(data.institution, data.ounits)
         if data.factsheet is not None:
             self.factsheets.put(data.factsheet)
-        self.iias.save_book(hei_id, data.iias, None)
+        self.iias.save_book(hei_id, data.iias, now)
         for record in data.approvals:
             self.approvals.put(hei_id, record)
         for state in data.las.values():
-            self.las.put(state)
+            self.las.put(state, now)
         for iia in data.partner_iias.values():
             self.partner_iias.put(hei_id, iia)
         for received in data.received_las.values():

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ewp_client.clock import ManualClock
 from ewp_client.cnr import MemoryOutboxStore, OutboxStore
 from ewp_client.iia import ApprovalRecord
 from ewp_client.security import generate_private_key
@@ -188,3 +189,19 @@ def test_outbox_entries_come_back_in_order_and_deleted_ones_stay_gone(db_path: P
     with SqliteState.open(db_path) as state:
         assert state.outbox.load() == memory.load() == [entries[1], changed, *entries[3:]]
         assert len(state.outbox) == 4
+
+
+def test_las_and_iias_are_dated_on_the_state_clock(db_path: Path) -> None:
+    clock = ManualClock(T0)
+    la = next(iter(demo().heis[UNI_A].las.values()))
+    iia = next(iter(demo().heis[UNI_A].iias.served.values())).iia
+    with SqliteState.open(db_path, clock=clock) as state:
+        state.las.put(la)
+        assert state.las.modified(UNI_A, la.la.omobility_id) == T0
+        assert state.las.modified(UNI_A, "no-such-mobility") is None
+        clock.advance(timedelta(hours=1))
+        assert state.las.replace(UNI_A, la, dataclasses.replace(la, rejection=None))
+        assert state.las.modified(UNI_A, la.la.omobility_id) == T0 + timedelta(hours=1)
+        assert state.iias.put(iia).modified == T0 + timedelta(hours=1)
+    with SqliteState.open(db_path) as state:
+        assert state.las.modified(UNI_A, la.la.omobility_id) == T0 + timedelta(hours=1)
