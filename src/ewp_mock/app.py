@@ -33,6 +33,7 @@ from .config import MockConfig
 from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
+from .store import SqliteState
 from .security import error_response
 from .state_dir import TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
 from .tls import LocalCa, certificate_hosts, server_context
@@ -46,6 +47,8 @@ def create_app(
     *,
     clock: Clock | None = None,
     outbox_store: OutboxStore | None = None,
+    state: SqliteState | None = None,
+    data_source: str | None = None,
 ) -> FastAPI:
     """A mock partner node serving ``config`` (a default configuration when ``None``).
 
@@ -56,16 +59,23 @@ def create_app(
     lets a test move it), ``outbox_store`` keeps its change notifications
     (in memory by default). The clock is not configuration: it is a live
     object a test or a network of nodes shares.
+
+    ``state`` (an open :class:`~ewp_mock.store.SqliteState`, which the caller
+    closes) keeps the node's whole state, outbox included (unless
+    ``outbox_store`` names another); ``dataset`` then seeds only an empty
+    database (recorded with ``data_source``), and ``node.dataset_loaded``
+    says whether it did. A node over a database tries its pending
+    notifications as soon as it starts.
     """
     config = config or MockConfig()
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
-    node = MockNode(config, entries, clock=clock, outbox_store=outbox_store)
+    node = MockNode(config, entries, clock=clock, outbox_store=outbox_store, state=state)
     if dataset is not None:
-        node.load_dataset(dataset)
+        node.load_dataset(dataset, source=data_source)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        node.outbox.start()
+        node.outbox.start(retry_at_once=node.state is not None)
         try:
             yield
         finally:

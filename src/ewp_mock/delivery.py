@@ -266,11 +266,14 @@ class NodeOutbox:
         task = self._task
         return task is not None and task.task is not None and not task.task.done()
 
-    def start(self) -> None:
+    def start(self, *, retry_at_once: bool = False) -> None:
         """Start the delivery task in the running loop (a second call does nothing).
 
         What was handed out before and never recorded (a crash) is due again
-        at once: the node is alone on its store.
+        at once: the node is alone on its store. With ``retry_at_once`` the
+        task's first round tries every pending notification, due or not (a
+        node restarted over its database cannot tell how long it was down,
+        nor whether its partners are back).
         """
         if self.running:
             return
@@ -280,7 +283,9 @@ class NodeOutbox:
         running.woken.set()
         with self._lock:
             self._task = running
-        running.task = loop.create_task(self._deliver(running), name="ewp-mock-outbox")
+        running.task = loop.create_task(
+            self._deliver(running, force_first=retry_at_once), name="ewp-mock-outbox"
+        )
 
     async def stop(self) -> None:
         """Stop the delivery task and close the node's client."""
@@ -318,18 +323,20 @@ class NodeOutbox:
                 return
             self._woken(running)  # queued from another thread, its wake not yet run
 
-    async def _deliver(self, running: _Task) -> None:
+    async def _deliver(self, running: _Task, *, force_first: bool = False) -> None:
+        force = force_first
         while True:
             running.woken.clear()
             seen = running.wakes
             done: list[tuple[Delivery, Outcome]] = []
             try:
-                done = await self._round(force=False)
+                done = await self._round(force=force)
             except Exception:  # a bug in a send: that delivery waits for its lease
                 log.exception("a round of change notifications failed")
                 delay = ERROR_NAP
             else:
                 delay = self._delay()
+            force = False
             if delay <= 0:
                 # Due again at once; a round that sent nothing must not spin.
                 await asyncio.sleep(0 if done else _SPIN_GUARD)

@@ -12,6 +12,12 @@ notification is due or expires) is read from the node's one
 :class:`~ewp_client.clock.Clock`; HTTP Signature checks stay on real time.
 The change notifications the node owes its partners wait in
 :attr:`MockNode.outbox` (:mod:`ewp_mock.delivery`).
+
+Given a :class:`~ewp_mock.store.SqliteState` (``--db FILE``), the node keeps
+everything in it instead of in memory: its repositories are the state's, the
+admitted keys are read back at start, the outbox is the database's, and
+:meth:`MockNode.transaction` writes a change and the notifications it calls
+for together.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import dataclasses
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
@@ -38,9 +45,15 @@ from ewp_client.cnr import (
 )
 from ewp_client.codec import encode
 from ewp_client.errors import ConfigError
-from ewp_client.models import Institution, Manifest, OrganizationalUnit, StringWithOptionalLang
+from ewp_client.models import (
+    Factsheet,
+    Institution,
+    Manifest,
+    OrganizationalUnit,
+    StringWithOptionalLang,
+)
 from ewp_client.models.manifest_entries import ManifestEntry
-from ewp_client.ola import ReceivedLa, SendingLa
+from ewp_client.ola import ReceivedLa, SendingLa, VersionStatus
 from ewp_client.registry import Catalogue, render_catalogue
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import (
@@ -66,8 +79,24 @@ from .config import MockConfig
 from .data import Dataset, bare_factsheet
 from .delivery import NodeOutbox, Outgoing, ReceivedNotification, trust_context
 from .directory import build_node_catalogue, manifest_for
+from .store import (
+    SqliteApprovals,
+    SqliteDirectory,
+    SqliteFactsheets,
+    SqliteIias,
+    SqliteLas,
+    SqliteOutbox,
+    SqliteState,
+)
 
-__all__ = ["RECEIVED_KEPT", "MockNode", "PublishedCatalogue"]
+__all__ = [
+    "RECEIVED_KEPT",
+    "IncomingLasView",
+    "MockNode",
+    "PublishedCatalogue",
+    "StateDirectory",
+    "StateFactsheets",
+]
 
 #: How many received change notifications a node keeps for :attr:`MockNode.received`.
 RECEIVED_KEPT: Final = 10_000
@@ -101,6 +130,12 @@ class MockNode:
     notifications it owes, kept in ``outbox_store`` (in memory by default:
     any :class:`~ewp_client.cnr.OutboxStore`); ``received`` lists the change
     notifications it was sent.
+
+    ``state`` (a :class:`~ewp_mock.store.SqliteState`, ``None``: all in
+    memory) holds the repositories, the admitted keys and the outbox (unless
+    ``outbox_store`` names another); the node dates what it writes there on
+    its clock. A served HEI the database has no record or factsheet of reads
+    as a bare one (nothing is written for it).
     """
 
     def __init__(
@@ -110,9 +145,11 @@ class MockNode:
         *,
         clock: Clock | None = None,
         outbox_store: OutboxStore | None = None,
+        state: SqliteState | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock if clock is not None else SystemClock()
+        self.state = state
         self.nonces = InMemoryNonceStore() if config.replay_protection else None
         self.policy = VerificationPolicy(clock_skew=config.clock_skew, replay_store=self.nonces)
         self.response_signer = ResponseSigner(config.server_key)
@@ -120,18 +157,46 @@ class MockNode:
         self._clients: dict[str, KeyInfo] = {}
         self._manifests = {h: manifest_for(config, h, entries.get(h, ())) for h in config.hei_ids}
         self._peers: dict[str, Manifest] = {}
-        self.iias = InMemoryIiaRepository(clock=self.clock)
-        self.approvals = InMemoryApprovalRepository()
-        self.directory = InMemoryDirectory(
-            (Institution(hei_id=h, names=(StringWithOptionalLang(value=h, lang="en"),)), ())
-            for h in config.hei_ids
-        )
-        self.las = InMemoryLaRepository({h: () for h in config.hei_ids}, clock=self.clock)
-        self.factsheets = InMemoryFactsheets(bare_factsheet(h) for h in config.hei_ids)
-        self.incoming_las: dict[str, tuple[ReceivedLa, ...]] = {}
         self.stats_portal_keys: set[str] = set()
+        #: What :meth:`load_dataset` did: ``None`` before it runs, ``False`` when the
+        #: :attr:`state` already held data and was used as it is.
+        self.dataset_loaded: bool | None = None
+        self.iias: InMemoryIiaRepository | SqliteIias
+        self.approvals: InMemoryApprovalRepository | SqliteApprovals
+        self.directory: InMemoryDirectory | StateDirectory
+        self.las: InMemoryLaRepository | SqliteLas
+        self.factsheets: InMemoryFactsheets | StateFactsheets
+        self.incoming_las: dict[str, tuple[ReceivedLa, ...]] | IncomingLasView
+        policy = OutboxPolicy(expire_after=config.cnr_expiry)
+        box: Outbox
+        if state is None:
+            self.iias = InMemoryIiaRepository(clock=self.clock)
+            self.approvals = InMemoryApprovalRepository()
+            self.directory = InMemoryDirectory((bare_institution(h), ()) for h in config.hei_ids)
+            self.las = InMemoryLaRepository({h: () for h in config.hei_ids}, clock=self.clock)
+            self.factsheets = InMemoryFactsheets(bare_factsheet(h) for h in config.hei_ids)
+            self.incoming_las = {}
+            box = Outbox(outbox_store, policy=policy)
+        else:
+            state.use_clock(self.clock)
+            self.iias = state.iias
+            self.approvals = state.approvals
+            self.directory = StateDirectory(state.directory, config.hei_ids)
+            self.las = state.las
+            state.las.cover(config.hei_ids)
+            self.factsheets = StateFactsheets(state.factsheets, config.hei_ids)
+            self.incoming_las = IncomingLasView(state, config.hei_ids)
+            box = (
+                SqliteOutbox(state.outbox, policy=policy)
+                if outbox_store is None
+                else Outbox(outbox_store, policy=policy)
+            )
+            for admitted in state.clients.all():
+                self._clients[admitted.key_id] = admitted.key_info()
+                if admitted.stats_portal:
+                    self.stats_portal_keys.add(admitted.key_id)
         self.outbox = NodeOutbox(
-            Outbox(outbox_store, policy=OutboxPolicy(expire_after=config.cnr_expiry)),
+            box,
             self.clock,
             Outgoing(
                 catalogue_url=config.catalogue_url,
@@ -157,22 +222,25 @@ class MockNode:
         :class:`~ewp_client.errors.KeyFormatError` (a ``ConfigError``) for bytes
         that hold no RSA key, whatever their algorithm.
         """
-        key = (
-            public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(public_key)
-        )
-        if key.key_size < self.config.min_client_key_bits:
-            raise ConfigError(
-                f"client key has {key.key_size} bits; the mock admits keys of at least "
-                f"{self.config.min_client_key_bits} bits"
-            )
+        key = self._checked_key(public_key)
         served = frozenset(h.strip() for h in heis)
         if any(not h for h in served):
             raise ConfigError("a HEI id must not be empty")
+        return self._admit(key, served, stats_portal=False)
+
+    def _admit(self, key: rsa.RSAPublicKey, served: frozenset[str], *, stats_portal: bool) -> str:
         kid = key_id(key)
         with self._lock:
-            known = self._clients.get(kid)
-            merged = served | (known.heis if known is not None else frozenset())
-            self._clients[kid] = KeyInfo(key_id=kid, public_key=key, heis=merged)
+            if self.state is not None:  # kept first: a key is admitted once it is on disk
+                admitted = self.state.clients.admit(key, served, stats_portal=stats_portal)
+                info = admitted.key_info()
+            else:
+                known = self._clients.get(kid)
+                merged = served | (known.heis if known is not None else frozenset())
+                info = KeyInfo(key_id=kid, public_key=key, heis=merged)
+            self._clients[kid] = info
+            if stats_portal:
+                self.stats_portal_keys.add(kid)
             self._publish()
         return kid
 
@@ -184,12 +252,21 @@ class MockNode:
         already covers), and the ``stats`` endpoints answer it as they answer
         the Stats Portal. Raises what :meth:`register_client` raises.
         """
-        kid = self.register_client(public_key)
-        with self._lock:
-            self.stats_portal_keys.add(kid)
-        return kid
+        key = self._checked_key(public_key)
+        return self._admit(key, frozenset(), stats_portal=True)
 
-    def load_dataset(self, dataset: Dataset) -> None:
+    def _checked_key(self, public_key: rsa.RSAPublicKey | bytes) -> rsa.RSAPublicKey:
+        key = (
+            public_key if isinstance(public_key, rsa.RSAPublicKey) else load_public_key(public_key)
+        )
+        if key.key_size < self.config.min_client_key_bits:
+            raise ConfigError(
+                f"client key has {key.key_size} bits; the mock admits keys of at least "
+                f"{self.config.min_client_key_bits} bits"
+            )
+        return key
+
+    def load_dataset(self, dataset: Dataset, *, source: str | None = None) -> bool:
         """Put ``dataset``'s institutions, units, factsheets, IIAs, approvals and LAs in.
 
         HEIs of the data set this node does not serve are left out; a served
@@ -199,7 +276,18 @@ class MockNode:
         partner when the partner's approval quotes the hash served now. Every
         IIA and LA loaded is changed now (the node's clock): ``index`` lists
         it for a ``modified_since`` before the load, not after.
+
+        With a :attr:`state`, the data set (what the served HEIs keep of it,
+        :meth:`~ewp_mock.data.Dataset.only`) is written only to an empty
+        database (``source`` is recorded with it); returns ``False`` when the
+        database already held data and was left as it is (the node uses it).
+        Without one, always ``True``.
         """
+        if self.state is not None:
+            kept = dataset.only(h for h in self.config.hei_ids if dataset.hei(h) is not None)
+            self.dataset_loaded = self.state.seed(kept, source=source, now=self.clock.now())
+            return self.dataset_loaded
+        assert isinstance(self.incoming_las, dict)
         records: dict[str, tuple[Institution, Sequence[OrganizationalUnit]]] = {}
         las: dict[str, tuple[SendingLa, ...]] = {h: () for h in self.config.hei_ids}
         factsheets = {h: self.factsheets.factsheet(h) for h in self.config.hei_ids}
@@ -231,6 +319,8 @@ class MockNode:
         self.directory = InMemoryDirectory(records.values())
         self.las = InMemoryLaRepository(las, clock=self.clock)
         self.factsheets = InMemoryFactsheets(f for f in factsheets.values() if f is not None)
+        self.dataset_loaded = True
+        return True
 
     # ------------------------------------------------------------ peers
 
@@ -281,6 +371,25 @@ class MockNode:
     def notify(self, notification: OutgoingNotification) -> list[OutboxEntry]:
         """Queue a change notification for delivery (now, on the node's clock)."""
         return self.outbox.enqueue(notification)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the changes and the notifications queued inside one step.
+
+        With a :attr:`state` they commit together or not at all (a block that
+        raises rolls both back, and the outbox forgets what it queued in it);
+        in memory the block simply runs.
+        """
+        if self.state is None:
+            yield
+            return
+        try:
+            with self.state.transaction():
+                yield
+        except BaseException:
+            if isinstance(self.outbox.box, SqliteOutbox):
+                self.outbox.box.reload()
+            raise
 
     def wake(self) -> None:
         """Make the delivery task look at the outbox now: call it after moving the clock."""
@@ -355,3 +464,95 @@ class MockNode:
         xml = render_catalogue(catalogue)
         etag = f'"{hashlib.sha256(xml).hexdigest()[:32]}"'
         self._published = PublishedCatalogue(catalogue=catalogue, xml=xml, etag=etag)
+
+
+def bare_institution(hei_id: str) -> Institution:
+    """The record a served HEI without data has: its id as its name."""
+    return Institution(hei_id=hei_id, names=(StringWithOptionalLang(value=hei_id, lang="en"),))
+
+
+class StateDirectory:
+    """The database's institutions and units, a bare record for a served HEI it lacks.
+
+    A :class:`~ewp_client.server.DirectoryRepository`; the bare records are
+    made at read time, never written (the database stays empty).
+    """
+
+    def __init__(self, stored: SqliteDirectory, hei_ids: Iterable[str]) -> None:
+        self.stored = stored
+        self._bare = {h.lower(): bare_institution(h) for h in hei_ids}
+
+    def institution(self, hei_id: str) -> Institution | None:
+        found = self.stored.institution(hei_id)
+        return found if found is not None else self._bare.get(hei_id.lower())
+
+    def ounits(self, hei_id: str) -> Sequence[OrganizationalUnit]:
+        return self.stored.ounits(hei_id)
+
+
+class StateFactsheets:
+    """The database's factsheets, a bare one for a served HEI it lacks (never written)."""
+
+    def __init__(self, stored: SqliteFactsheets, hei_ids: Iterable[str]) -> None:
+        self.stored = stored
+        self._hei_ids = tuple(hei_ids)
+
+    def factsheet(self, hei_id: str) -> Factsheet | None:
+        found = self.stored.factsheet(hei_id)
+        if found is not None:
+            return found
+        served = next((h for h in self._hei_ids if h.lower() == hei_id.lower()), None)
+        return None if served is None else bare_factsheet(served)
+
+    @property
+    def hei_ids(self) -> tuple[str, ...]:
+        stored = self.stored.hei_ids
+        known = {h.lower() for h in stored}
+        return (*stored, *(h for h in self._hei_ids if h.lower() not in known))
+
+
+class IncomingLasView:
+    """The LAs each served HEI receives, read from the database when asked (LA CNR ``stats``).
+
+    Those another HEI of the node sends come from that HEI's records as they
+    are now (drafts left out: they are not served); those of other senders
+    are the receiving HEI's copies (``state.incoming_las``). Reads like the
+    in-memory node's mapping: ``get(hei_id, ())``.
+    """
+
+    def __init__(self, state: SqliteState, hei_ids: Iterable[str]) -> None:
+        self._state = state
+        self._hei_ids = tuple(hei_ids)
+
+    def get(self, hei_id: str, default: tuple[ReceivedLa, ...] = ()) -> tuple[ReceivedLa, ...]:
+        found = self.of(hei_id)
+        return found if found else default
+
+    def put(self, received: ReceivedLa) -> None:
+        """Keep ``received`` as its receiving HEI's copy (``state.incoming_las``)."""
+        self._state.incoming_las.put(received)
+
+    def delete(self, hei_id: str, sending_hei_id: str, omobility_id: str) -> bool:
+        """Forget ``hei_id``'s copy (an LA a served HEI sends is not a copy: ``False``)."""
+        return self._state.incoming_las.delete(hei_id, sending_hei_id, omobility_id)
+
+    def of(self, hei_id: str) -> tuple[ReceivedLa, ...]:
+        with self._state.transaction():  # one consistent read
+            local = {
+                (record.la.sending_hei.hei_id.lower(), record.la.omobility_id): ReceivedLa(
+                    record.la, record.rejection.proposal_id if record.rejection else None
+                )
+                for sender in self._hei_ids
+                for record in self._state.las.las_of(sender)
+                if record.la.receiving_hei.hei_id.lower() == hei_id.lower()
+                and record.status is not VersionStatus.DRAFT
+            }
+            copies = self._state.incoming_las.of(hei_id)
+        return (
+            *local.values(),
+            *(
+                r
+                for r in copies
+                if (r.la.sending_hei.hei_id.lower(), r.la.omobility_id) not in local
+            ),
+        )

@@ -7,7 +7,8 @@ has a URL per HEI. The answers are :mod:`ewp_client.server.las`'s and
 approves or comments a proposal and the next ``get`` shows it. An applied
 update queues the LA CNRs its lifecycle step calls for (to the receiving
 HEI: the sending HEI notifies even when the partner made the change) in the
-node's outbox.
+node's outbox, in the same transaction as the change when the node keeps a
+database (a crash keeps both or neither).
 """
 
 from __future__ import annotations
@@ -84,13 +85,14 @@ async def las_update(request: Request, verified: SignedRequest) -> Response:
     request_parameters(request, verified, LAS_UPDATE)
     content_type = verified.header("content-type") or request.headers.get("content-type")
     update = read_update_request(verified.body, content_type)
-    outcome = apply_las_update(node.las, caller=node.caller(verified), request=update)
-    for change in outcome.transition.notifications:
-        node.notify(
-            OutgoingNotification.la(
-                change.receiving_hei_id, change.sending_hei_id, change.omobility_id
+    with node.transaction():  # the new version and its CNRs: both kept, or neither
+        outcome = apply_las_update(node.las, caller=node.caller(verified), request=update)
+        for change in outcome.transition.notifications:
+            node.notify(
+                OutgoingNotification.la(
+                    change.receiving_hei_id, change.sending_hei_id, change.omobility_id
+                )
             )
-        )
     return response_of(outcome.answer)
 
 

@@ -25,8 +25,11 @@ fixtures use (:mod:`.serial`), never pickled. Durability and threads:
 
 Using it with the CNR outbox
 ----------------------------
-:class:`~ewp_client.cnr.Outbox` keeps its own lock and an in-memory view it
-updates after each ``store.save``. Two rules follow:
+:class:`SqliteOutbox` (what the node uses) is the library's outbox holding
+the database's lock and able to :meth:`~SqliteOutbox.reload` its view, which
+settles both rules below. A plain :class:`~ewp_client.cnr.Outbox` keeps its
+own lock and an in-memory view it updates after each ``store.save``. Two
+rules follow:
 
 * **one lock order**: call the outbox either always inside
   :meth:`SqliteState.transaction` (database lock, then outbox lock) or never
@@ -43,7 +46,7 @@ updates after each ``store.save``. Two rules follow:
 """
 
 from .fileformat import APPLICATION_ID, PROGRAM, SCHEMA_VERSION
-from .outbox import SqliteOutboxStore
+from .outbox import SqliteOutbox, SqliteOutboxStore
 from .repositories import (
     AdmittedKey,
     SqliteApprovals,
@@ -69,6 +72,7 @@ __all__ = [
     "SqliteIias",
     "SqliteIncomingLas",
     "SqliteLas",
+    "SqliteOutbox",
     "SqliteOutboxStore",
     "SqlitePartnerIias",
     "SqliteState",

@@ -38,6 +38,11 @@ class Database:
         self._depth = 0
 
     @property
+    def lock(self) -> threading.RLock:
+        """The lock every read and transaction holds (see the module docstring)."""
+        return self._lock
+
+    @property
     def connection(self) -> sqlite3.Connection:
         if self._connection is None:
             raise StateDbError(

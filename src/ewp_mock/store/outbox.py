@@ -1,15 +1,25 @@
-"""The CNR outbox kept in the node's database: an :class:`~ewp_client.cnr.OutboxStore`."""
+"""The CNR outbox kept in the node's database: an :class:`~ewp_client.cnr.OutboxStore`.
+
+:class:`SqliteOutbox` is the library's :class:`~ewp_client.cnr.Outbox` over
+it, holding the database's own lock instead of one of its own: a change
+and its notification written in one :meth:`~.state.SqliteState.transaction`
+(database lock, then outbox) and a delivery round recording an outcome
+(outbox, then database) then take the same lock, in any thread, and cannot
+deadlock. :meth:`SqliteOutbox.reload` makes its view the file's again after
+a transaction that enqueued was rolled back.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
-from ewp_client.cnr import NotificationKey, OutboxEntry
+from ewp_client.cnr import NotificationKey, Outbox, OutboxEntry, OutboxPolicy
 from ewp_client.errors import ConfigError
 
 from .db import Database
 
-__all__ = ["SqliteOutboxStore"]
+__all__ = ["SqliteOutbox", "SqliteOutboxStore"]
 
 
 class SqliteOutboxStore:
@@ -27,6 +37,11 @@ class SqliteOutboxStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The database's lock (what :class:`SqliteOutbox` holds)."""
+        return self._db.lock
 
     def load(self) -> list[OutboxEntry]:
         rows = self._db.query("SELECT key, entry_json FROM outbox ORDER BY rowid")
@@ -52,3 +67,17 @@ class SqliteOutboxStore:
 
     def __len__(self) -> int:
         return int(self._db.one("SELECT count(*) FROM outbox")[0])
+
+
+class SqliteOutbox(Outbox):
+    """An :class:`~ewp_client.cnr.Outbox` over ``store`` that holds the database's lock."""
+
+    def __init__(self, store: SqliteOutboxStore, *, policy: OutboxPolicy | None = None) -> None:
+        super().__init__(store, policy=policy)
+        self._lock = store.lock
+        self._sqlite_store = store
+
+    def reload(self) -> None:
+        """Read the entries from the file again (after a rolled-back transaction that enqueued)."""
+        with self._lock:
+            self._entries = {entry.key: entry for entry in self._sqlite_store.load()}
