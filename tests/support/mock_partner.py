@@ -16,8 +16,6 @@ answers) are not this module's business: see :mod:`tests.support.network`.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from ewp_client.security import SigningKey
 from ewp_mock import MockConfig, MockNode, create_app, node_of_app
 from ewp_mock.config import IdLimits
 from ewp_mock.data import Dataset, HeiData
+from ewp_mock.testing import AppTransport
 from tests.support.network import PARTNER, US, AsyncSleeps, Sleeps, key
 
 __all__ = [
@@ -50,44 +49,6 @@ __all__ = [
 
 #: Where the partner's node is (its requests must be signed for this host).
 PARTNER_URL = "https://b.example.org"
-
-
-class AppTransport(httpx.BaseTransport):
-    """An ASGI app served to a blocking ``httpx.Client`` from an event loop in its own thread.
-
-    Each request is read whole, recorded in ``requests``, and handed to
-    ``httpx.ASGITransport`` on the loop; the answer is read whole there and
-    returned. :meth:`close` (called by ``httpx.Client.close``) stops the loop.
-    """
-
-    def __init__(self, app: FastAPI, requests: list[httpx.Request]) -> None:
-        self.asgi = httpx.ASGITransport(app=app)
-        self.requests = requests
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="asgi-app", daemon=True)
-        self.thread.start()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        self.requests.append(request)
-
-        async def send() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            forwarded = httpx.Request(
-                request.method, request.url, headers=request.headers, content=body
-            )
-            answer = await self.asgi.handle_async_request(forwarded)
-            content = await answer.aread()
-            return answer.status_code, answer.headers.raw, content
-
-        status, headers, content = asyncio.run_coroutine_threadsafe(send(), self.loop).result()
-        return httpx.Response(status, headers=headers, content=content)
-
-    def close(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-        self.loop.close()
 
 
 class RecordingAsgi(httpx.AsyncBaseTransport):
