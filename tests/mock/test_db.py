@@ -36,9 +36,7 @@ T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
 
 def config(*heis: str) -> MockConfig:
-    return MockConfig(
-        base_url=BASE, server_key=key(1), client_key=key(2), hei_ids=heis or (UNI_A,)
-    )
+    return MockConfig(base_url=BASE, server_key=key(1), client_key=key(2), hei_ids=heis or (UNI_A,))
 
 
 async def las_client(app: FastAPI, n: int = 3) -> AsyncIterator[AsyncLasClient]:
@@ -66,7 +64,8 @@ async def test_an_approved_la_and_its_cnr_and_the_admitted_keys_survive_a_restar
         node.admit_stats_portal(key(4).public_key)
         async for las in las_client(app):
             before = await las.get_one(UNI_A, "la-changes-pending")
-            assert before is not None and before.changes_proposal is not None
+            assert before is not None
+            assert before.changes_proposal is not None
             await las.approve(UNI_A, "la-changes-pending", before.changes_proposal.id, SIGNER)
         queued = node.outbox.entries("la-changes-pending", kind=CnrKind.LA)
         assert [(e.key.partner_hei_id, e.state) for e in queued] == [(UNI_B, EntryState.PENDING)]
@@ -76,7 +75,8 @@ async def test_an_approved_la_and_its_cnr_and_the_admitted_keys_survive_a_restar
         node = node_of_app(app)
         assert node.dataset_loaded is False  # used as it is
         record = node.las.find(UNI_A, "la-changes-pending")
-        assert record is not None and record.status is VersionStatus.APPROVED
+        assert record is not None
+        assert record.status is VersionStatus.APPROVED
         assert {c.key_id: c.heis for c in node.clients} == {
             key(3).key_id: frozenset({UNI_B}),
             key(4).key_id: frozenset(),
@@ -96,7 +96,8 @@ def test_a_data_set_seeds_only_an_empty_database(db: Path) -> None:
         node = node_of_app(create_app(config(), demo_dataset(), state=state))
         assert node.dataset_loaded is True
         seeded = state.counts()
-        assert seeded["las"] > 0 and seeded["iias"] > 0
+        assert seeded["las"] > 0
+        assert seeded["iias"] > 0
         assert state.directory.hei_ids == (UNI_A,)  # what the served HEI keeps of it
     with SqliteState.open(db) as state:
         node = node_of_app(create_app(config(), demo_dataset().only([UNI_B]), state=state))
@@ -110,7 +111,8 @@ def test_a_bare_hei_is_read_but_never_written(db: Path) -> None:
         node = node_of_app(app)
         node.register_client(key(3).public_key, ["client.example.org"])
         institution = node.directory.institution("bare.example.org")
-        assert institution is not None and institution.hei_id == "bare.example.org"
+        assert institution is not None
+        assert institution.hei_id == "bare.example.org"
         assert node.directory.institution("other.example.org") is None
         assert node.factsheets.factsheet("BARE.example.org") is not None
         assert node.factsheets.factsheet("other.example.org") is None
@@ -125,7 +127,8 @@ def test_la_cnr_stats_follow_the_las_the_node_s_own_heis_send(db: Path) -> None:
         node = node_of_app(app)
         received = node.incoming_las.get(UNI_B, ())
         pending = [r for r in received if r.la.omobility_id == "la-changes-pending"]
-        assert len(pending) == 1 and pending[0].la.changes_proposal is not None
+        assert len(pending) == 1
+        assert pending[0].la.changes_proposal is not None
         stored = node.las.find(UNI_A, "la-changes-pending")
         assert stored is not None
         state.las.put(replace(stored, la=replace(stored.la, changes_proposal=None)))
@@ -141,11 +144,18 @@ def test_a_change_rolled_back_takes_its_notification_with_it(db: Path) -> None:
         node = node_of_app(create_app(config(), demo_dataset(), state=state))
         before = node.las.find(UNI_A, "la-changes-pending")
         assert before is not None
-        with pytest.raises(RuntimeError), node.transaction():
-            state.las.put(before)
-            node.notify(OutgoingNotification.la(UNI_B, UNI_A, "la-changes-pending"))
-            assert [e.key.object_id for e in node.outbox.pending()] == ["la-changes-pending"]
-            raise RuntimeError("the change failed half way")
+        seen: list[str] = []
+
+        def half_done() -> None:
+            with node.transaction():
+                state.las.put(before)
+                node.notify(OutgoingNotification.la(UNI_B, UNI_A, "la-changes-pending"))
+                seen.extend(e.key.object_id for e in node.outbox.pending())
+                raise RuntimeError("the change failed half way")
+
+        with pytest.raises(RuntimeError):
+            half_done()
+        assert seen == ["la-changes-pending"]
         assert node.outbox.pending() == []
         assert state.counts()["outbox"] == 0
         assert state.las.version(UNI_A, "la-changes-pending") == 1
@@ -164,7 +174,8 @@ async def test_index_dates_las_on_the_node_clock(db: Path) -> None:
         clock.advance(timedelta(hours=2))
         async for las in las_client(app):
             found = await las.get_one(UNI_A, "la-changes-pending")
-            assert found is not None and found.changes_proposal is not None
+            assert found is not None
+            assert found.changes_proposal is not None
             proposal = found.changes_proposal
             await las.approve(UNI_A, "la-changes-pending", proposal.id, SIGNER)
         assert state.las.modified(UNI_A, "la-changes-pending") == T0 + timedelta(hours=2)
