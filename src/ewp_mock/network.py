@@ -50,6 +50,7 @@ from ewp_client.errors import ConfigError
 from ewp_client.registry import Catalogue
 from ewp_client.registry.client import AsyncRegistryClient
 
+from .actions import NodeActions, actions_of
 from .app import create_app, node_of_app
 from .config import MockConfig
 from .data import Dataset
@@ -253,8 +254,22 @@ class MockNetwork:
             entry.node.outbox.wake()
 
     async def idle(self) -> None:
-        """Wait until no node's delivery task has a notification due now."""
-        await asyncio.gather(*(entry.node.outbox.idle() for entry in self))
+        """Wait until no node has a notification due now or a received CNR still to act on.
+
+        The CNRs delivered make their receivers refresh their copies
+        (:mod:`ewp_mock.refresh`); this waits for those refreshes too, and
+        again for the outboxes, until the network is quiet.
+        """
+        while True:
+            await asyncio.gather(*(entry.node.outbox.idle() for entry in self))
+            refreshers = [actions_of(entry.node).refresher for entry in self]
+            if not any(r.busy for r in refreshers):
+                return
+            await asyncio.gather(*(r.wait() for r in refreshers))
+
+    def actions(self, name: str) -> NodeActions:
+        """What node ``name``'s HEIs do on it (:class:`~ewp_mock.actions.NodeActions`)."""
+        return actions_of(self[name].node)
 
     # ------------------------------------------------------------ calling
 

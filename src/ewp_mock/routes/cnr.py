@@ -3,8 +3,10 @@
 Each served HEI has its own URLs (the notifications carry no receiving HEI).
 A notification that passes the :mod:`ewp_client.server.endpoints` rules is
 answered 200 with the API's empty response at once, unknown ids included,
-and noted in the node's ``received`` list (acting on it, refetching the
-changed object, is for later).
+noted in the node's ``received`` list, and handed to the node's refresher
+(:mod:`ewp_mock.refresh`), whose task then fetches the changed objects from
+the notifier and updates the node's copies; its failures are recorded there,
+never raised into the route.
 The LA CNR ``stats`` of incoming LAs is for the Stats Portal (403 to
 others), counted by :func:`ewp_client.ola.incoming_stats_response` over the
 LAs the HEI receives (from the data set).
@@ -41,6 +43,7 @@ from ewp_client.server import (
 )
 from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
 
+from ..actions import actions_of
 from ..config import MockConfig
 from ..directory import HTTPSIG_ONLY
 from ..parameters import request_parameters
@@ -79,9 +82,11 @@ def _served(request: Request, hei_id: str) -> None:
 async def iia_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
     params = request_parameters(request, verified, IIA_CNR)
-    node_of(request).record_received(
+    node = node_of(request)
+    record = node.record_received(
         CnrKind.IIA, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
     )
+    actions_of(node).refresher.schedule(record)
     return xml_response(encode(IiaCnrResponse()))
 
 
@@ -89,9 +94,11 @@ async def iia_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Res
 async def iia_approval_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Response:
     _served(request, hei_id)
     params = request_parameters(request, verified, IIA_APPROVAL_CNR)
-    node_of(request).record_received(
+    node = node_of(request)
+    record = node.record_received(
         CnrKind.IIA_APPROVAL, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
     )
+    actions_of(node).refresher.schedule(record)
     return xml_response(encode(IiaApprovalCnrResponse()))
 
 
@@ -101,13 +108,14 @@ async def la_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Resp
     node = node_of(request)
     limit = node.config.max_ids.la_cnr_omobility_ids
     params = request_parameters(request, verified, LA_CNR, {MAX_OMOBILITY_IDS: limit})
-    node.record_received(
+    record = node.record_received(
         CnrKind.LA,
         hei_id=hei_id,
         verified=verified,
         object_ids=params.unique("omobility_id"),
         sending_hei_id=params.one("sending_hei_id"),
     )
+    actions_of(node).refresher.schedule(record)
     return xml_response(render_notification_response())
 
 
