@@ -9,7 +9,9 @@ file, e.g. ``--server-key key.pem: cannot read: No such file or directory``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import math
 import signal
 import socket
 import ssl
@@ -17,7 +19,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final, TextIO
 from urllib.parse import urlsplit
@@ -41,9 +44,11 @@ from ewp_client.cli.contract import (
 )
 from ewp_client.client import EwpClient
 from ewp_client.client.echo import EchoMethod, echo_call, read_echo_answer
-from ewp_client.errors import EwpError, FixtureError, StateDirError
+from ewp_client.codec import decode
+from ewp_client.errors import ConfigError, EwpError, FixtureError, StateDbError, StateDirError
+from ewp_client.models import Manifest
 from ewp_client.namespaces import DISCOVERY_API, ApiVersion
-from ewp_client.registry import Catalogue, RegistryClient
+from ewp_client.registry import Catalogue, RegistryClient, parse_catalogue
 from ewp_client.security import (
     SigningKey,
     generate_private_key,
@@ -55,7 +60,7 @@ from ewp_client.security import (
 from ewp_client.server import STATS_PORTAL_HEI
 
 from .app import create_app, node_of_app, prepare_tls
-from .config import DEFAULT_HEI, MockConfig
+from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .exchange_log import ExchangeLog
 from .node import MockNode
@@ -74,6 +79,7 @@ from .state_dir import (
     TLS_KEY_FILE,
     StateDir,
 )
+from .store import SqliteState
 
 __all__ = ["build_parser", "main", "prepare_tls"]
 
@@ -92,6 +98,16 @@ def _port(text: str) -> int:
     if not 0 <= port < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
     return port
+
+
+def _hours(text: str) -> timedelta:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not (math.isfinite(hours) and hours > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of hours")
+    return timedelta(hours=hours)
 
 
 def _log_level(text: str) -> str:
@@ -191,6 +207,52 @@ def build_parser() -> Parser:
         help="write the CA certificate (ca.pem), TLS certificate and key, the node's keys, "
         "its catalogue and node.json here (made when missing; default: a temporary "
         "directory, printed, removed at exit)",
+    )
+    serve.add_argument(
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help="keep the node's whole state (data, admitted keys, pending change notifications) "
+        "in the SQLite database FILE, so that it survives a restart or a crash (made when "
+        "missing); the data set (demo, --data) seeds only a new or empty database, one that "
+        "holds data is used as it is (said at start). A file that is not a node database "
+        "(another program's, damaged, truncated, read-only, in use) is refused and left as "
+        "it was (default: the state is kept in memory)",
+    )
+    serve.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="CATALOGUE_URL[=CA_FILE]",
+        help="introduce another node: read its catalogue (over TLS trusting the CA certificate "
+        "in CA_FILE, e.g. its state directory's ca.pem) and the manifests it lists, so that "
+        "this node calls that node's APIs (its change notifications) and verifies the requests "
+        "it signs; a peer not up yet is tried again every "
+        f"{2:g} s (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--trust-ca",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="trust the TLS certificates this CA certificate (PEM) issued when the node calls "
+        "partners (repeatable; the node's own CA and the --peer CAs are always trusted; "
+        "default: also the system's CAs when none is given)",
+    )
+    serve.add_argument(
+        "--registry-url",
+        metavar="URL",
+        help="the Registry catalogue the node finds its partners in when it calls them "
+        "(default: its own catalogue, which lists the --peer nodes)",
+    )
+    serve.add_argument(
+        "--cnr-expiry",
+        type=_hours,
+        default=DEFAULT_CNR_EXPIRY,
+        metavar="HOURS",
+        help="how long after the latest change an undelivered change notification is still "
+        f"retried (default: {DEFAULT_CNR_EXPIRY.total_seconds() / 3600:g})",
     )
     serve.add_argument(
         "--plain-http",
@@ -425,24 +487,229 @@ def _serve_until_stopped(args: argparse.Namespace) -> int:
     admissions = _admissions(args.admit)
     portal_keys = _stats_portal_keys(args.stats_portal)
     data = _data_choice(args)
+    peers = _peer_specs(args.peer)
+    trusted = _trusted_cas(args.trust_ca)
     state = _state_dir(args.state_dir)
+    database: SqliteState | None = None
+    introducer: PeerIntroducer | None = None
     try:
+        database = _open_db(args.db)
         sock = bind_socket(args.host, args.port)
         try:
             started = _start_node(
-                args, state, sock, (server_key, client_key), admissions, portal_keys, data
+                args,
+                state,
+                sock,
+                (server_key, client_key),
+                admissions,
+                portal_keys,
+                data,
+                database=database,
+                peers=peers,
+                trusted=trusted,
             )
+            introducer = started.introducer
             _announce(started, as_json=args.json)
         except BaseException:
             sock.close()
             raise
         _setup_logging(args.log_level)
+        if introducer is not None:
+            introducer.start()
         serve_forever(
             ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
         )
     finally:
+        if introducer is not None:
+            introducer.stop()
+        if database is not None:
+            database.close()
         state.close()
     return OK
+
+
+def _open_db(path: Path | None) -> SqliteState | None:
+    """The ``--db`` database, opened (created when missing); a refusal names the file."""
+    if path is None:
+        return None
+    try:
+        return SqliteState.open(path)
+    except StateDbError as exc:
+        label = f"--db {path}"
+        message = str(exc)
+        if message.startswith(str(path)):
+            message = message[len(str(path)) :].lstrip(":").strip()
+        kind = UNWRITABLE if exc.reason == "read-only" else f"db-{exc.reason or 'refused'}"
+        raise CommandError(message, kind=kind, file=label) from exc
+
+
+def _trusted_cas(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """The ``--trust-ca`` files, each checked to hold a CA certificate the node can load."""
+    for path in paths:
+        _check_ca(path, f"--trust-ca {path}")
+    return tuple(paths)
+
+
+def _check_ca(path: Path, label: str) -> None:
+    _read(path, label)
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except ssl.SSLError as exc:
+        raise CommandError(
+            f"not a CA certificate in PEM: {exc.reason or exc}",
+            kind="not-a-certificate",
+            file=label,
+        ) from exc
+
+
+#: How long (real seconds) the node waits before reading an unreachable peer again.
+PEER_RETRY: Final = 2.0
+
+
+@dataclass(frozen=True)
+class PeerSpec:
+    """A ``--peer``: the catalogue URL of another node and the CA file its TLS is trusted with."""
+
+    catalogue_url: str
+    ca_file: Path | None
+
+    @property
+    def label(self) -> str:
+        return f"--peer {self.catalogue_url}"
+
+
+def _peer_specs(specs: Sequence[str]) -> list[PeerSpec]:
+    """``CATALOGUE_URL[=CA_FILE]`` options (the CA after the last ``=``), CA files checked."""
+    peers = []
+    for spec in specs:
+        url, equals, ca = spec.rpartition("=")
+        if not equals or not _is_http_url(url):
+            url, ca = spec, ""
+        if not _is_http_url(url):
+            raise CommandError(f"--peer {spec!r}: expected CATALOGUE_URL[=CA_FILE], an http(s) URL")
+        if equals and url != spec and not ca:
+            raise CommandError(f"--peer {spec!r}: no CA file after '='")
+        ca_file = Path(ca) if ca else None
+        if ca_file is not None:
+            _check_ca(ca_file, f"--peer {url}={ca_file}")
+        peers.append(PeerSpec(url, ca_file))
+    return peers
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def fetch_peer_manifests(
+    catalogue_url: str, verify: ssl.SSLContext | bool, own_heis: Sequence[str]
+) -> list[Manifest]:
+    """The Discovery manifests another node's catalogue lists (those of HEIs not in ``own_heis``).
+
+    Reads the catalogue, then each manifest it names (public documents: no
+    signature). Raises :class:`httpx.HTTPError` or an
+    :class:`~ewp_client.errors.EwpError` when one cannot be read.
+    """
+    ours = {h.lower() for h in own_heis}
+    with httpx.Client(verify=verify, timeout=10.0) as http:
+        answer = http.get(catalogue_url)
+        answer.raise_for_status()
+        catalogue = parse_catalogue(answer.content)
+        urls: dict[str, None] = {}
+        for hei in catalogue.heis:
+            if hei.id.lower() in ours:
+                continue
+            for url in _api_urls(catalogue, hei.id, DISCOVERY_API):
+                urls[url] = None
+        manifests = []
+        for url in urls:
+            answer = http.get(url)
+            answer.raise_for_status()
+            manifests.append(decode(answer.content, Manifest))
+    return manifests
+
+
+@dataclass
+class PeerIntroducer:
+    """Introduces the ``--peer`` nodes to ``node``: at start, then in the background until each is.
+
+    :meth:`try_all` reads every peer not introduced yet once (the start-up
+    does it before announcing the node); :meth:`start` keeps trying the
+    others every :data:`PEER_RETRY` seconds in a thread until :meth:`stop`.
+    """
+
+    node: MockNode
+    peers: Sequence[PeerSpec]
+    introduced: dict[str, list[str]] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    _stopped: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def try_all(self) -> bool:
+        """Read each peer not introduced yet once; whether all are now."""
+        for peer in self.peers:
+            if peer.catalogue_url in self.introduced:
+                continue
+            try:
+                verify: ssl.SSLContext | bool = (
+                    True
+                    if peer.ca_file is None
+                    else ssl.create_default_context(cafile=str(peer.ca_file))
+                )
+                manifests = fetch_peer_manifests(
+                    peer.catalogue_url, verify, self.node.config.hei_ids
+                )
+                self.node.add_peer(manifests)
+            except (httpx.HTTPError, EwpError, OSError, ssl.SSLError) as exc:
+                self.problems[peer.catalogue_url] = _peer_problem(exc)
+                continue
+            self.problems.pop(peer.catalogue_url, None)
+            self.introduced[peer.catalogue_url] = [
+                m.host.institutions_covered.hei.id
+                for m in manifests
+                if m.host and m.host.institutions_covered and m.host.institutions_covered.hei
+            ]
+            logging.getLogger("ewp_mock").info(
+                "peer %s introduced: %s",
+                peer.catalogue_url,
+                ", ".join(self.introduced[peer.catalogue_url]) or "no HEI",
+            )
+        return len(self.introduced) == len(self.peers)
+
+    def start(self) -> None:
+        if self._thread is not None or len(self.introduced) == len(self.peers):
+            return
+        self._thread = threading.Thread(target=self._run, name="ewp-mock-peers", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(PEER_RETRY):
+            if self.try_all():
+                return
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=PEER_RETRY + 15.0)
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "catalogue": p.catalogue_url,
+                "ca": None if p.ca_file is None else str(p.ca_file),
+                "introduced": p.catalogue_url in self.introduced,
+                "hei_ids": self.introduced.get(p.catalogue_url, []),
+                "problem": self.problems.get(p.catalogue_url),
+            }
+            for p in self.peers
+        ]
+
+
+def _peer_problem(exc: BaseException) -> str:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code} from {exc.request.url}"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:300]
 
 
 class _StopRequested(Exception):
@@ -481,6 +748,7 @@ class StartedNode:
     tls: ssl.SSLContext | None
     document: dict[str, Any]
     warnings: tuple[str, ...]
+    introducer: PeerIntroducer | None = None
 
 
 def _start_node(
@@ -491,24 +759,43 @@ def _start_node(
     admissions: Sequence[Admission],
     portal_keys: Sequence[tuple[str, rsa.RSAPublicKey]],
     data: DataChoice,
+    *,
+    database: SqliteState | None = None,
+    peers: Sequence[PeerSpec] = (),
+    trusted: Sequence[Path] = (),
 ) -> StartedNode:
     server_key, client_key = keys
-    config = MockConfig(
-        hei_ids=tuple(args.heis or data.default_heis),
-        host=args.host,
-        port=sock.getsockname()[1],
-        base_url=args.base_url,
-        server_key=server_key,
-        client_key=client_key,
-        tls=not args.plain_http,
-        data_dir=args.data,
-    )
+    peer_cas = tuple(p.ca_file for p in peers if p.ca_file is not None)
+    try:
+        config = MockConfig(
+            hei_ids=tuple(args.heis or data.default_heis),
+            host=args.host,
+            port=sock.getsockname()[1],
+            base_url=args.base_url,
+            server_key=server_key,
+            client_key=client_key,
+            tls=not args.plain_http,
+            data_dir=args.data,
+            registry_url=args.registry_url,
+            cnr_expiry=args.cnr_expiry,
+        )
+    except ConfigError as exc:
+        if args.registry_url is not None and "registry URL" in str(exc):
+            label = f"--registry-url {args.registry_url}"
+            raise CommandError(str(exc), kind="config", file=label) from exc
+        raise
     if config.tls and urlsplit(config.public_url).scheme != "https":
         raise CommandError(
             f"--base-url {args.base_url}: the node serves TLS, so its URL starts with "
             "https:// (or serve plain HTTP with --plain-http)"
         )
-    app = create_app(config, data.dataset)
+    try:
+        tls = prepare_tls(config, state)  # first: the node trusts its own CA when it calls
+    except StateDirError as exc:
+        raise _unwritable(exc, args.state_dir) from exc
+    own_ca = (state.file(CA_FILE),) if config.tls else ()
+    config = dataclasses.replace(config, trusted_cas=(*trusted, *peer_cas, *own_ca))
+    app = create_app(config, data.dataset, state=database, data_source=_data_source(data))
     node = node_of_app(app)
     admitted = []
     for admission in admissions:
@@ -523,8 +810,10 @@ def _start_node(
             portal.append(node.admit_stats_portal(public_key))
         except EwpError as exc:
             raise CommandError.of(exc, file=label) from exc
+    introducer = PeerIntroducer(node, peers) if peers else None
+    if introducer is not None:
+        introducer.try_all()
     try:
-        tls = prepare_tls(config, state)
         state.write_keys(config.server_key, config.client_key)
         state.write(CATALOGUE_FILE, node.published.xml)
     except StateDirError as exc:
@@ -532,16 +821,58 @@ def _start_node(
     warnings = (
         *(() if config.announces_https else (PLAIN_HTTP_WARNING,)),
         *_bare_hei_warnings(config, data),
+        *_peer_warnings(introducer),
     )
     document = startup_document(config, node.catalogue, admitted, state, warnings)
     document["data"] = data_summary(data, config.hei_ids)
     document["stats_portal"] = portal
+    document["db"] = db_summary(database, node)
+    document["peers"] = [] if introducer is None else introducer.summary()
+    document["cnr_expiry_hours"] = config.cnr_expiry.total_seconds() / 3600
+    document["registry_url"] = config.catalogue_url
     try:
         state.write_document(document)
     except StateDirError as exc:
         raise _unwritable(exc, args.state_dir) from exc
     sock.listen(LISTEN_BACKLOG)  # connections wait in the kernel until uvicorn accepts them
-    return StartedNode(app, config, tls, document, warnings)
+    return StartedNode(app, config, tls, document, warnings, introducer)
+
+
+def _data_source(data: DataChoice) -> str:
+    """What the database records as the source of the data it was seeded with."""
+    return str(data.directory) if data.directory is not None else data.source
+
+
+def _peer_warnings(introducer: PeerIntroducer | None) -> tuple[str, ...]:
+    if introducer is None:
+        return ()
+    return tuple(
+        f"--peer {url}: not introduced yet ({problem}); tried again every {PEER_RETRY:g} s"
+        for url, problem in introducer.problems.items()
+    )
+
+
+def db_summary(database: SqliteState | None, node: MockNode) -> dict[str, Any] | None:
+    """The start-up document's ``db``: the file, whether the data set seeded it, its rows."""
+    if database is None:
+        return None
+    used_as_is = node.dataset_loaded is False
+    counts = database.counts()
+    if used_as_is:
+        message = "the database holds data: using it as it is (the data set is not loaded)"
+    elif node.dataset_loaded:
+        message = "a new or empty database: seeded with the data set"
+    else:
+        message = "no data set to seed with: using the database as it is"
+    return {
+        "path": str(database.path),
+        "created": database.created,
+        "seeded": bool(node.dataset_loaded),
+        "used_as_is": node.dataset_loaded is not True,
+        "counts": counts,
+        "pending_notifications": len(node.outbox.pending()),
+        "message": message,
+    }
 
 
 def _bare_hei_warnings(config: MockConfig, data: DataChoice) -> tuple[str, ...]:
@@ -649,6 +980,14 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
     for kid in document["stats_portal"]:
         print(f"stats portal: {kid}")
     print(f"data:      {_data_line(document['data'])}")
+    if document["db"] is not None:
+        db = document["db"]
+        rows = ", ".join(f"{table} {n}" for table, n in db["counts"].items() if n)
+        print(f"db:        {db['path']}: {db['message']} ({rows or 'no rows'})")
+    for peer in document["peers"]:
+        heis = ", ".join(peer["hei_ids"])
+        status = f"introduced ({heis})" if peer["introduced"] else "waiting for it"
+        print(f"peer:      {peer['catalogue']}: {status}")
     if document["data"]["admit"]:
         partners = ", ".join(document["data"]["partner_hei_ids"])
         print(f"see data:  admit a key for {partners}: {document['data']['admit']}")

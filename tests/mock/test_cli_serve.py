@@ -75,6 +75,10 @@ DOCUMENT_KEYS = {
     "warnings",
     "data",
     "stats_portal",
+    "db",
+    "peers",
+    "cnr_expiry_hours",
+    "registry_url",
 }
 #: Keys the module's node admits: ours for a CI HEI, the validator's for none, the demo
 #: partner's for uni-b, and one in the Stats Portal's role.
