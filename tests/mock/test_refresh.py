@@ -1,0 +1,152 @@
+"""A received CNR makes the node refetch the object from the notifier and update its copy.
+
+Node ``a`` (uni-a) notifies node ``b`` (uni-b) through its outbox; ``b`` answers
+200 at once and its refresh task fetches from ``a`` with ``b``'s own client.
+Every outcome is recorded (``NodeActions.refreshes``), failures included; none
+reaches the route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from ewp_client import AsyncIiasClient
+from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
+from ewp_client.iia import CopyChangeKind
+from ewp_client.ola import LaVersionEvent, VersionStatus
+from ewp_mock.demo_flow import demo_iia, receiving_signer
+from ewp_mock.network import MockNetwork
+from ewp_mock.refresh import RefreshOutcome, RefreshRecord
+from tests.mock.test_actions import UNI_A, UNI_B, two_nodes
+
+
+@pytest.fixture
+async def network() -> AsyncIterator[MockNetwork]:
+    async with two_nodes() as network:
+        yield network
+
+
+async def notify_b(network: MockNetwork, notification: OutgoingNotification) -> RefreshRecord:
+    """``a`` sends ``notification`` to ``b``; ``b``'s refresh record of it (one object)."""
+    before = len(network.actions("b").refreshes)
+    network.node("a").notify(notification)
+    await network.idle()
+    (entry,) = network.node("a").outbox.entries(notification.object_ids[0], kind=notification.kind)
+    assert entry.state is EntryState.DELIVERED  # answered 200, whatever the refresh does
+    records = network.actions("b").refreshes[before:]
+    assert len(records) == 1
+    return records[0]
+
+
+async def test_an_iia_cnr_makes_the_node_fetch_the_copy_the_partner_serves(
+    network: MockNetwork,
+) -> None:
+    assert network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-2") is None
+    record = await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
+    assert record.outcome is RefreshOutcome.REFRESHED
+    assert record.partner_hei_id == UNI_A
+    assert getattr(record.change, "kind", None) is CopyChangeKind.NEW
+    held = network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-2")
+    assert held is not None
+    async with network.client("b") as client:
+        served = await AsyncIiasClient(client).get_one(UNI_A, "a-iia-2")
+    assert served is not None
+    assert held.iia_hash == served.hash.sha256
+    assert held.hash_verified
+    assert held.our_iia_id == "b-iia-2"
+
+    again = await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
+    assert getattr(again.change, "kind", None) is CopyChangeKind.UNCHANGED
+
+
+async def test_a_cnr_for_an_unknown_id_is_answered_and_recorded_as_not_found(
+    network: MockNetwork,
+) -> None:
+    record = await notify_b(network, OutgoingNotification.iia(UNI_B, "no-such-iia"))
+    assert record.outcome is RefreshOutcome.NOT_FOUND
+    assert record.error is None
+    assert network.actions("b").partner_copies(UNI_B).copies == {}
+    la = await notify_b(network, OutgoingNotification.la(UNI_B, UNI_A, "no-such-la"))
+    assert la.outcome is RefreshOutcome.NOT_FOUND
+    approval = await notify_b(network, OutgoingNotification.iia_approval(UNI_B, "b-iia-2"))
+    assert approval.outcome is RefreshOutcome.NOT_FOUND  # a shows no approval of b-iia-2
+
+
+async def test_a_failed_refresh_is_recorded_and_the_copy_left_as_it_was(
+    network: MockNetwork,
+) -> None:
+    await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
+    held = network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-2")
+
+    def failing(request: httpx.Request) -> httpx.Response | None:
+        if "/ewp/iias/" in request.url.path:
+            return httpx.Response(500, text="down for maintenance")
+        return None
+
+    network.intercept("a", failing)
+    record = await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
+    assert record.outcome is RefreshOutcome.FAILED
+    assert record.error is not None
+    assert record.error.startswith("PartnerServerError")
+    assert record.partner_hei_id == UNI_A
+    assert network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-2") == held
+
+    network.intercept("a", None)
+    back = await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
+    assert back.outcome is RefreshOutcome.REFRESHED
+
+
+async def test_a_deleted_iia_disappears_from_the_partners_copies(network: MockNetwork) -> None:
+    a, b = network.actions("a"), network.actions("b")
+    a.create_iia(demo_iia(UNI_A, "short-lived", UNI_B))
+    await network.idle()
+    assert b.partner_copies(UNI_B).get(UNI_A, "short-lived") is not None
+    a.delete_iia(UNI_A, "short-lived")
+    await network.idle()
+    record = b.refreshes[-1]
+    assert record.outcome is RefreshOutcome.REFRESHED
+    assert getattr(record.change, "kind", None) is CopyChangeKind.DELETED
+    copies = b.partner_copies(UNI_B)
+    assert copies.get(UNI_A, "short-lived") is None
+    assert (UNI_A, "short-lived") in copies.deleted
+    async with network.client("b") as client:
+        assert await AsyncIiasClient(client).get_one(UNI_A, "short-lived") is None
+
+
+async def test_an_la_cnr_makes_the_receiver_follow_the_senders_versions(
+    network: MockNetwork,
+) -> None:
+    b = network.actions("b")
+    seeded = b.received_la(UNI_B, UNI_A, "la-changes-pending")  # from the data set
+    assert seeded is not None
+    assert seeded.status is VersionStatus.AWAITING
+    await b.approve_received_la(
+        UNI_B, UNI_A, "la-changes-pending", receiving_signer(UNI_B, network.clock.now())
+    )
+    await network.idle()
+    record = b.refreshes[-1]
+    assert record.notification.kind is CnrKind.LA
+    assert record.outcome is RefreshOutcome.REFRESHED
+    assert getattr(record.change, "events", ()) == (LaVersionEvent.CHANGES_APPROVED,)
+    copy = b.received_la(UNI_B, UNI_A, "la-changes-pending")
+    assert copy is not None
+    assert copy.status is VersionStatus.APPROVED
+    assert copy.la.approved_changes is not None
+    stats = {r.la.omobility_id: r.status for r in network.node("b").incoming_las[UNI_B]}
+    assert stats["la-changes-pending"] is VersionStatus.APPROVED  # what LA CNR stats count
+
+
+async def test_the_notifier_is_the_caller_and_the_refresh_is_awaitable(
+    network: MockNetwork,
+) -> None:
+    network.node("a").notify(OutgoingNotification.iia(UNI_B, "a-iia-4"))
+    await network.node("a").outbox.idle()  # delivered; b's refresh may still run
+    (received,) = [r for r in network.node("b").received if r.kind is CnrKind.IIA]
+    assert received.caller_heis == frozenset({UNI_A})
+    await network.actions("b").refreshed()
+    (record,) = network.actions("b").refresher.outcomes(received)
+    assert record.outcome is RefreshOutcome.REFRESHED
+    assert record.object_id == "a-iia-4"
