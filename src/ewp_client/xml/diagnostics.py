@@ -133,7 +133,7 @@ def _prefixes(element: etree._Element) -> dict[str, str | None]:
     return {ns: prefix for prefix, ns in root.nsmap.items() if ns}
 
 
-def _only_subject(data: bytes, verdict: Verdict, names: frozenset[str]) -> etree._Element | None:
+def _only_subject(data: bytes, verdict: Verdict) -> etree._Element | None:
     """The element all the errors wanted are about, when it is plain to see without libxml2.
 
     That is an attribute flood: the errors came in one range, are all about
@@ -142,7 +142,10 @@ def _only_subject(data: bytes, verdict: Verdict, names: frozenset[str]) -> etree
     where validating again would cost every error again.
     """
     flagged = [r for r in verdict.ranges if r.errors]
-    if len(flagged) != 1 or verdict.at_close or len(names) != 1:
+    if len(flagged) != 1 or verdict.at_close:
+        return None
+    names = verdict.names
+    if len(names) != 1:
         return None
     if not all(map(about_an_attribute, verdict.messages)):
         return None
@@ -219,26 +222,34 @@ def locate(
     verdict: Verdict,
     wanted: int,
     given: etree._ElementTree | None = None,
+    hardened: etree._Element | None = None,
 ) -> list[Violation]:
     """The first ``wanted`` violations of ``data``, sorted by line.
 
     ``given`` is the caller's tree when ``data`` is its serialisation: the
-    lines are then that tree's (its elements' ``sourceline``).
+    lines are then that tree's (its elements' ``sourceline``). ``hardened`` is the
+    root of the tree the hardened parser read from ``data`` (maybe not to its
+    end): an error is placed there by counting the tags before it
+    (:func:`_by_counting`) when no comment, CDATA section or processing
+    instruction comes first.
 
-    Knowing after which byte each error came (:func:`_arrivals`), a plain
+    Otherwise, knowing after which byte each error came (:func:`_arrivals`), a plain
     parser reads the bytes up to there, reporting only the elements the errors
     name; each error is placed on the element it names read most recently,
     else on the element being read.
     """
-    names = verdict.names
-    subject = _only_subject(data, verdict, names)
+    subject = _only_subject(data, verdict)
     if subject is not None:
         return _violations([(m, subject) for m in verdict.messages[:wanted]], given)
     if verdict.complete:
         wanted = min(wanted, verdict.total)  # all there are: stop at the last one
     messages = verdict.messages[:wanted]
     offsets = _arrivals(data, schema, verdict, wanted)
-    reader = element_reader(names)
+    if hardened is not None and given is None:
+        counted = _by_counting(data, hardened, offsets, messages)
+        if counted is not None:
+            return _violations(counted, None)
+    reader = element_reader(verdict.names)
     found: list[tuple[str, etree._Element | None]] = []
     named: dict[str, str | None] = {}  # floods repeat one message: parse it once
     last: Event | None = None
@@ -264,6 +275,49 @@ def locate(
         else:
             found.append((message, _subject(name, events, last)))
     return _violations(found, given)
+
+
+def _by_counting(
+    data: bytes, root: etree._Element, offsets: list[int], messages: tuple[str, ...]
+) -> list[tuple[str, etree._Element | None]] | None:
+    """Each error placed on the element whose start tag came last before it, or its ancestor.
+
+    Raw ``<`` starts markup everywhere but in comments, CDATA sections and
+    processing instructions: before the first of those, the elements started
+    before a byte are its ``<`` less its ``</``. ``None`` when an error comes
+    later than that, at the close, or past what ``root``'s tree holds.
+    """
+    declaration = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    clean = min(
+        (found for found in (data.find(b"<!"), data.find(b"<?", declaration)) if found >= 0),
+        default=len(data),
+    )
+    if not offsets or offsets[-1] < 0 or offsets[-1] > clean:
+        return None
+    elements = root.iter(etree.Element)
+    current: etree._Element | None = None
+    started = 0
+    position = declaration
+    found: list[tuple[str, etree._Element | None]] = []
+    named: dict[str, str | None] = {}  # floods repeat one message: parse it once
+    for offset, message in zip(offsets, messages, strict=False):
+        if offset != position:
+            target = (
+                started + data.count(b"<", position, offset) - data.count(b"</", position, offset)
+            )
+            if target > started:
+                current = next(itertools.islice(elements, target - started - 1, None), None)
+                if current is None:
+                    return None  # not read that far
+            started, position = target, offset
+        name = named.get(message, "")
+        if name == "":
+            name = named[message] = element_named(message)
+        subject = current
+        while subject is not None and subject.tag != name:
+            subject = subject.getparent()
+        found.append((message, subject if subject is not None else current))
+    return found
 
 
 def _violations(

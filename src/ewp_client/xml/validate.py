@@ -372,11 +372,11 @@ def validate(
         tree, info, data = _prepare(document, schema, limits)
     else:
         data = screen(document, limits)
-        if data.count(b"<", 0, FIRST_PIECE) <= TREE_MAX_CHILDREN:
-            tree = parse_screened(data, limits=limits)  # nothing there can be seen wide yet
+        if not _dense(data):
+            tree = parse_screened(data, limits=limits)  # nothing to be seen early
         else:
             reading = _Reading(data, limits)
-            if reading.wide_at_top():
+            if reading.seen_to_stream():
                 # Validated as a stream; the tree is only needed (and finished) if valid.
                 info = schema if schema is not None else schema_of(reading.root)
                 if _own_bytes(data) is not None:
@@ -392,7 +392,8 @@ def validate(
     verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
     if verdict.valid:
         return tree
-    violations = locate(data, validator(info), verdict, max_violations, mapped)
+    hardened = tree.getroot() if mapped is None else None
+    violations = locate(data, validator(info), verdict, max_violations, mapped, hardened)
     raise SchemaValidationError(
         violations,
         namespace=info.namespace,
@@ -410,7 +411,7 @@ def _stream(
     count_limit: int,
     limits: ParserLimits,
 ) -> etree._ElementTree:
-    """:func:`validate` for a document seen wide before the hardened parser read it all.
+    """:func:`validate` for a document seen to stream before the hardened parser read it all.
 
     A valid document is read to its end by the hardened parser (and checked)
     before its tree is returned; an invalid one is not: its schema errors are
@@ -419,7 +420,7 @@ def _stream(
     verdict = check(data, info, limits=limits, wanted=max_violations, count_limit=count_limit)
     if verdict.valid:
         return reading.finish()
-    violations = locate(data, validator(info), verdict, max_violations)
+    violations = locate(data, validator(info), verdict, max_violations, hardened=reading.root)
     raise SchemaValidationError(
         violations,
         namespace=info.namespace,
@@ -430,18 +431,29 @@ def _stream(
 
 
 #: Bytes the hardened parser reads first (then twice as many each time), looking for width.
-FIRST_PIECE: Final = 4 * 1024
+FIRST_PIECE: Final = 2 * 1024
+
+
+def _dense(data: bytes) -> bool:
+    """Whether the first piece of ``data`` holds more tags than an element may have children
+    in a tree validated as such, or many attributes: then it may soon be seen to stream."""
+    return (
+        data.count(b"<", 0, FIRST_PIECE) > TREE_MAX_CHILDREN
+        or data.count(b"=", 0, FIRST_PIECE) > 8 * TREE_MAX_ATTRIBUTES
+    )
 
 
 class _Reading:
     """The hardened parse of a document's bytes, in growing pieces.
 
-    :meth:`wide_at_top` reads until the document is seen to be wide at its
-    root or just under (more than :data:`TREE_MAX_CHILDREN` children), where
-    it is validated as a stream: most of the parse, which the tree validator
-    would not use, is then saved when the document is invalid. Only documents
-    whose first piece holds more than that many tags are read so (for the
-    others :func:`~.parser.parse_screened`, faster, reads it all at once).
+    :meth:`seen_to_stream` reads until the document is seen to be wide at its
+    root or just under (more than :data:`TREE_MAX_CHILDREN` children) or to
+    have an element with more than :data:`TREE_MAX_ATTRIBUTES` attributes,
+    where it is validated as a stream: most of the parse, which the tree
+    validator would not use, is then saved when the document is invalid. Only
+    documents dense with tags or attributes at their start are read so
+    (:func:`_dense`; the others :func:`~.parser.parse_screened`, faster, reads
+    at once).
     """
 
     def __init__(self, data: bytes, limits: ParserLimits) -> None:
@@ -458,7 +470,8 @@ class _Reading:
         assert self._root is not None, "read before its root"
         return self._root
 
-    def wide_at_top(self) -> bool:
+    def seen_to_stream(self) -> bool:
+        """Read on until the document is seen wide at its top or crowded (then checked so far)."""
         size = FIRST_PIECE
         try:
             while self.read < len(self.data):
@@ -472,7 +485,9 @@ class _Reading:
                 if root is not None and (
                     len(root) > TREE_MAX_CHILDREN
                     or any(len(child) > TREE_MAX_CHILDREN for child in root)
+                    or _CROWDED(root)
                 ):
+                    check_tree(root.getroottree(), self.limits)  # what was read
                     return True
                 size *= 2
         except etree.XMLSyntaxError:
