@@ -20,9 +20,13 @@ from ewp_client.clock import ManualClock, SystemClock
 from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.errors import ConfigError
 from ewp_client.namespaces import OMOBILITY_LA_CNR_API
+from ewp_client.ola import VersionStatus
+from ewp_mock.actions import actions_of
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
 from ewp_mock.network import MockNetwork, NodeSpec
+from ewp_mock.refresh import RefreshOutcome
 from tests.mock.conftest import key
+from tests.mock.test_actions import LA_ID, publish, reject, specs
 from tests.mock.test_clock_and_outbox import PENDING, approve_as_b, cnrs_at_b, la_cnr, two_nodes
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -112,3 +116,27 @@ async def test_two_nodes_on_loopback_tls_sockets_deliver_an_la_cnr() -> None:
             la = await AsyncLasClient(client).get_one(UNI_A, PENDING)
         assert la is not None
         assert la.changes_proposal is None
+
+
+async def test_idle_waits_for_the_refreshes_the_cnrs_trigger() -> None:
+    network = two_nodes(ManualClock(START))
+    assert network.actions("b") is actions_of(network.node("b"))
+    async with network:
+        network.node("a").notify(OutgoingNotification.iia(UNI_B, "a-iia-4"))
+        await network.idle()
+        assert not network.actions("b").refresher.busy
+        (record,) = network.actions("b").refreshes
+    assert record.outcome is RefreshOutcome.REFRESHED
+    assert network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-4") is not None
+
+
+async def test_an_ola_rejection_flows_over_loopback_tls_from_b_to_a() -> None:
+    async with MockNetwork.loopback(specs(), clock=ManualClock(START)) as network:
+        await publish(network, "b", "a")
+        await reject(network, "b", "a", "Not offered this term.")
+        copy = network.actions("a").received_la(UNI_A, UNI_B, LA_ID)
+        state = network.actions("b").la(UNI_B, LA_ID)
+    assert copy is not None
+    assert copy.status is VersionStatus.REJECTED
+    assert state is not None
+    assert state.status is VersionStatus.REJECTED
