@@ -1,4 +1,10 @@
-"""One log line per exchange, as a pure ASGI middleware (no web framework needed).
+"""The exchange log: one log line per exchange, and a bounded record of each for tests to read.
+
+:class:`ExchangeLog` is a pure ASGI middleware (no web framework needed). It
+always logs one line per exchange; given an :class:`ExchangeRing` it also
+records the whole exchange there (an :class:`Exchange`). The node's own calls
+to partners are recorded through :meth:`ExchangeRing.transport`, an httpx
+transport wrapping the one the node's client sends through.
 
 A line reads::
 
@@ -21,30 +27,102 @@ A line reads::
 
 Put it outermost (around the response-signing layer), so that it sees the
 final status and headers.
+
+A record (:meth:`Exchange.as_dict`, one JSON object) holds the direction
+(``in``: a request the node answered; ``out``: a request the node sent), the
+real and the business time, method, URL, status, the line's verdict, the
+caller's keyId and the HEIs it covers, the request's signature verdict
+(:data:`SignatureVerdict`) and whether the response was signed, the schema
+verdict of each XML body (:class:`SchemaVerdict`), the time taken, the
+headers and the bodies. Bodies are kept with students' personal data masked
+(:mod:`ewp_client.privacy`) unless the ring was made with
+``keep_personal_data=True``. The ring keeps the latest ``size`` records and,
+given a file, appends each as a JSON line there (:data:`EXCHANGES_FILE` in a
+node's state directory), the file being rotated to ``<name>.1`` past
+``max_file_bytes``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import threading
 import time
-from typing import Final
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Final, Literal
 
+import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ewp_client.errors import EwpError
+from ewp_client.clock import Clock
+from ewp_client.errors import (
+    EwpError,
+    MalformedXmlError,
+    SchemaValidationError,
+    UnknownDocumentError,
+)
+from ewp_client.privacy import mask_body
 from ewp_client.security import parse_authorization
+from ewp_client.server.middleware import verified_of
+from ewp_client.xml import validate
 
-__all__ = ["EXCHANGE_LOGGER", "VERDICT_KEY", "ExchangeLog", "verdict_for_status"]
+__all__ = [
+    "DEFAULT_RING_SIZE",
+    "EXCHANGES_FILE",
+    "EXCHANGE_LOGGER",
+    "SIGNATURE_ERROR_KEY",
+    "VERDICT_KEY",
+    "Exchange",
+    "ExchangeLog",
+    "ExchangeRing",
+    "RecordingTransport",
+    "SchemaVerdict",
+    "SignatureVerdict",
+    "schema_verdict",
+    "verdict_for_status",
+]
 
 #: The logger the lines go to (at INFO).
 EXCHANGE_LOGGER: Final = "ewp_mock.exchange"
 #: Where an inner layer may name its verdict: ``scope["state"][VERDICT_KEY]``.
 VERDICT_KEY: Final = "ewp_verdict"
+#: Where a signature layer may leave the :class:`~ewp_client.errors.HttpSignatureError`
+#: it answered: ``scope["state"][SIGNATURE_ERROR_KEY]`` (the verified result goes
+#: under :data:`~ewp_client.server.middleware.VERIFIED_KEY`).
+SIGNATURE_ERROR_KEY: Final = "ewp_signature_error"
+#: The file of the records in a node's state directory (JSON lines).
+EXCHANGES_FILE: Final = "exchanges.jsonl"
+#: Records a ring keeps by default.
+DEFAULT_RING_SIZE: Final = 1000
+#: Bytes of a body read to be masked and validated; a longer body is cut there (and
+#: then withheld while personal data is masked: a cut document cannot be inspected).
+DEFAULT_MAX_CAPTURE_BYTES: Final = 1024 * 1024
+#: Characters of a body a record keeps (the rest is cut, the record says how much).
+DEFAULT_MAX_KEPT_CHARS: Final = 32 * 1024
+#: Size past which the JSON-lines file is rotated (one older file is kept).
+DEFAULT_MAX_FILE_BYTES: Final = 16 * 1024 * 1024
+
+#: ``verified``: the signature layer verified it; ``unsigned``: no ``Authorization``
+#: header; ``not-reported``: signed, and no layer said whether it verified (a path
+#: served without verification, or a signature layer that does not report);
+#: ``signed``: a request the node sent, signed; otherwise the kind of the signature
+#: error the request was refused for (``signature-mismatch``, ``unknown-key``,
+#: ``replay``, ``clock-skew``...).
+SignatureVerdict = str
+Direction = Literal["in", "out"]
+HeaderPairs = tuple[tuple[str, str], ...]
 
 _MAX_PATH: Final = 200
+_MAX_VIOLATIONS: Final = 5
 _KEY_ID: Final = re.compile(r"[0-9A-Za-z._:/+=-]{1,128}")
 _VERDICT: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_WORD_START: Final = re.compile(r"(?<!^)(?=[A-Z])")
 _STATUS_VERDICTS: Final = {
     400: "bad-request",
     401: "unauthenticated",
@@ -66,16 +144,381 @@ def verdict_for_status(status: int) -> str:
     return _STATUS_VERDICTS.get(status, "client-error" if status < 500 else "server-error")
 
 
-class ExchangeLog:
-    """Logs one line per HTTP exchange of ``app`` (to :data:`EXCHANGE_LOGGER` by default)."""
+# --------------------------------------------------------------------- the record
 
-    def __init__(self, app: ASGIApp, logger: logging.Logger | None = None) -> None:
+
+@dataclass(frozen=True, slots=True)
+class SchemaVerdict:
+    """What the bundled schemas say of one body.
+
+    ``verdict``: ``valid``; ``invalid`` (``violations`` lists the first few,
+    ``total`` counts them); ``not-xml`` (not acceptable XML: not well-formed,
+    a DOCTYPE...); ``unknown-document`` (no bundled schema for its root);
+    ``not-checked`` (larger than the ring checks, or cut). ``document`` is
+    the root element's local name when known.
+    """
+
+    verdict: Literal["valid", "invalid", "not-xml", "unknown-document", "not-checked"]
+    document: str | None = None
+    violations: tuple[str, ...] = ()
+    total: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "document": self.document,
+            "violations": list(self.violations),
+            "total": self.total,
+        }
+
+
+def schema_verdict(
+    body: bytes, content_type: str | None = None, *, max_bytes: int = DEFAULT_MAX_CAPTURE_BYTES
+) -> SchemaVerdict | None:
+    """The schema verdict of an XML body; ``None`` for a body that is not meant as XML.
+
+    A body is meant as XML when its ``Content-Type`` says so (``…/xml``,
+    ``…+xml``) or, without one, when it starts with ``<``.
+    """
+    if not body or not _meant_as_xml(body, content_type):
+        return None
+    if len(body) > max_bytes:
+        return SchemaVerdict("not-checked")
+    try:
+        tree = validate(body, max_violations=_MAX_VIOLATIONS)
+    except SchemaValidationError as error:
+        violations = tuple(str(v) for v in error.violations)
+        return SchemaVerdict("invalid", error.root, violations, error.total)
+    except UnknownDocumentError as error:
+        return SchemaVerdict("unknown-document", error.root)
+    except MalformedXmlError:
+        return SchemaVerdict("not-xml")
+    return SchemaVerdict("valid", _local(str(tree.getroot().tag)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exchange:
+    """One HTTP exchange as recorded (see the module); :meth:`as_dict` is its JSON form.
+
+    ``request_body`` and ``response_body`` are text: the body (masked unless
+    ``personal_data`` is ``"kept"``), or a placeholder saying why it was
+    withheld; ``*_size`` are the bodies' lengths in bytes. ``error`` names
+    what ended an exchange without a response (the app raised, a transport
+    failure).
+    """
+
+    seq: int
+    direction: Direction
+    at: datetime
+    business_at: datetime | None
+    method: str
+    url: str
+    status: int | None
+    verdict: str
+    key_id: str | None
+    heis: tuple[str, ...]
+    request_signature: SignatureVerdict
+    response_signed: bool
+    request_schema: SchemaVerdict | None
+    response_schema: SchemaVerdict | None
+    ms: float
+    request_headers: HeaderPairs
+    response_headers: HeaderPairs
+    request_body: str
+    response_body: str
+    request_size: int
+    response_size: int
+    personal_data: Literal["masked", "kept"]
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready values (times in ISO 8601, headers as pairs)."""
+        return {
+            "seq": self.seq,
+            "direction": self.direction,
+            "at": self.at.isoformat(),
+            "business_at": self.business_at.isoformat() if self.business_at else None,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "verdict": self.verdict,
+            "key_id": self.key_id,
+            "heis": list(self.heis),
+            "request_signature": self.request_signature,
+            "response_signed": self.response_signed,
+            "request_schema": self.request_schema.as_dict() if self.request_schema else None,
+            "response_schema": self.response_schema.as_dict() if self.response_schema else None,
+            "ms": round(self.ms, 3),
+            "request_headers": [list(p) for p in self.request_headers],
+            "response_headers": [list(p) for p in self.response_headers],
+            "request_body": self.request_body,
+            "response_body": self.response_body,
+            "request_size": self.request_size,
+            "response_size": self.response_size,
+            "personal_data": self.personal_data,
+            "error": self.error,
+        }
+
+    def to_json(self) -> str:
+        """One line of JSON (what the ring's file holds)."""
+        return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(slots=True, kw_only=True)
+class _Raw:
+    """An exchange as seen, before the ring masks, judges and numbers it."""
+
+    direction: Direction
+    at: datetime
+    business_at: datetime | None
+    method: str
+    url: str
+    request_headers: HeaderPairs
+    request_body: bytes = b""
+    request_cut: bool = False
+    request_size: int = 0
+    status: int | None = None
+    response_headers: HeaderPairs = ()
+    response_body: bytes = b""
+    response_cut: bool = False
+    response_size: int = 0
+    verdict: str = "ok"
+    key_id: str | None = None
+    heis: tuple[str, ...] = ()
+    request_signature: SignatureVerdict = "unsigned"
+    ms: float = 0.0
+    error: str | None = None
+
+
+class _Capture:
+    """The first ``limit`` bytes of a body arriving in chunks, and its whole length."""
+
+    __slots__ = ("chunks", "kept", "limit", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.size = 0
+        self.limit = limit
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        room = self.limit - self.kept
+        if room > 0 and chunk:
+            piece = chunk[:room]
+            self.chunks.append(piece)
+            self.kept += len(piece)
+
+    @property
+    def cut(self) -> bool:
+        return self.size > self.kept
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+# ----------------------------------------------------------------------- the ring
+
+
+class ExchangeRing:
+    """The latest ``size`` exchanges of a node, and optionally a JSON-lines file of them.
+
+    ``keep_personal_data`` keeps bodies as they were (a node started to keep
+    students' personal data); otherwise they are masked. ``path`` is the file
+    the records are appended to (``None``: none), rotated past
+    ``max_file_bytes``; ``clock`` gives the business time recorded with the
+    real one. Bodies up to ``max_capture_bytes`` are read to be masked and
+    checked against the schemas (``check_schemas=False`` checks none), and a
+    record keeps ``max_kept_chars`` of each. Safe to use from several threads.
+    """
+
+    def __init__(
+        self,
+        size: int = DEFAULT_RING_SIZE,
+        *,
+        keep_personal_data: bool = False,
+        path: Path | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        clock: Clock | None = None,
+        check_schemas: bool = True,
+        max_capture_bytes: int = DEFAULT_MAX_CAPTURE_BYTES,
+        max_kept_chars: int = DEFAULT_MAX_KEPT_CHARS,
+    ) -> None:
+        if size < 1:
+            raise ValueError(f"an exchange ring holds at least 1 record, not {size}")
+        self.size = size
+        self.keep_personal_data = keep_personal_data
+        self.path = path
+        self.max_file_bytes = max_file_bytes
+        self.clock = clock
+        self.check_schemas = check_schemas
+        self.max_capture_bytes = max_capture_bytes
+        self.max_kept_chars = max_kept_chars
+        self._records: deque[Exchange] = deque(maxlen=size)
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        self._written = 0
+
+    # -------------------------------------------------------------- reading
+
+    def records(self, *, since: int = 0, limit: int | None = None) -> tuple[Exchange, ...]:
+        """The records kept, oldest first: those numbered above ``since``, the first ``limit``."""
+        with self._lock:
+            found = [r for r in self._records if r.seq > since]
+        return tuple(found if limit is None else found[:limit])
+
+    def as_json(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """:meth:`records` as JSON-ready dicts (what the control API answers)."""
+        return [r.as_dict() for r in self.records(since=since, limit=limit)]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def clear(self) -> None:
+        """Forget the records kept (the file keeps its lines; numbering goes on)."""
+        with self._lock:
+            self._records.clear()
+
+    def close(self) -> None:
+        """Close the file (reopened at the next record)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    # -------------------------------------------------------------- recording
+
+    def transport(
+        self, inner: httpx.AsyncBaseTransport, *, heis: Iterable[str] = ()
+    ) -> RecordingTransport:
+        """An httpx transport sending through ``inner`` and recording each exchange here.
+
+        ``heis`` are the HEIs the node acts for when it calls (recorded as the
+        caller's).
+        """
+        return RecordingTransport(self, inner, heis=heis)
+
+    def _now(self) -> tuple[datetime, datetime | None]:
+        return datetime.now(UTC), self.clock.now() if self.clock is not None else None
+
+    def _record(self, raw: _Raw) -> Exchange:
+        """Mask, judge and number ``raw``; keep it and write it out."""
+        request_type = _header(raw.request_headers, "content-type")
+        response_type = _header(raw.response_headers, "content-type")
+        request_text = self._body_text(
+            raw.request_body, raw.request_cut, raw.request_size, request_type
+        )
+        response_text = self._body_text(
+            raw.response_body, raw.response_cut, raw.response_size, response_type
+        )
+        request_schema = self._schema(raw.request_body, raw.request_cut, request_type)
+        response_schema = self._schema(raw.response_body, raw.response_cut, response_type)
+        with self._lock:
+            self._seq += 1
+            exchange = Exchange(
+                seq=self._seq,
+                direction=raw.direction,
+                at=raw.at,
+                business_at=raw.business_at,
+                method=raw.method,
+                url=raw.url,
+                status=raw.status,
+                verdict=raw.verdict,
+                key_id=raw.key_id,
+                heis=raw.heis,
+                request_signature=raw.request_signature,
+                response_signed=_header(raw.response_headers, "signature") is not None,
+                request_schema=request_schema,
+                response_schema=response_schema,
+                ms=raw.ms,
+                request_headers=raw.request_headers,
+                response_headers=raw.response_headers,
+                request_body=request_text,
+                response_body=response_text,
+                request_size=raw.request_size,
+                response_size=raw.response_size,
+                personal_data="kept" if self.keep_personal_data else "masked",
+                error=raw.error,
+            )
+            self._records.append(exchange)
+            if self.path is not None:
+                try:
+                    self._write(exchange.to_json())
+                except OSError as exc:
+                    logging.getLogger(EXCHANGE_LOGGER).warning(
+                        "exchange %d not written to %s: %s", exchange.seq, self.path, exc
+                    )
+        return exchange
+
+    def _schema(self, body: bytes, cut: bool, content_type: str | None) -> SchemaVerdict | None:
+        if not self.check_schemas or not body:
+            return None
+        if cut:
+            return SchemaVerdict("not-checked") if _meant_as_xml(body, content_type) else None
+        return schema_verdict(body, content_type, max_bytes=self.max_capture_bytes)
+
+    def _body_text(self, body: bytes, cut: bool, size: int, content_type: str | None) -> str:
+        if not size:
+            return ""
+        if self.keep_personal_data:
+            text = body.decode("utf-8", errors="replace")
+        elif cut:
+            return f"<{size} bytes, over the {self.max_capture_bytes} bytes read: withheld>"
+        else:
+            text = mask_body(body, content_type).text()
+        if len(text) > self.max_kept_chars or cut:
+            kept = text[: self.max_kept_chars]
+            return f"{kept}...<cut: {size} bytes in all>"
+        return text
+
+    def _write(self, line: str) -> None:
+        """Append ``line`` to the file (lock held), rotating it when full."""
+        assert self.path is not None
+        data = line + "\n"
+        if self._file is not None and self._written + len(data) > self.max_file_bytes:
+            self._file.close()
+            self._file = None
+            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        if self._file is None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._file = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (kept open)
+            self._written = self._file.tell()
+        self._file.write(data)
+        self._file.flush()
+        self._written += len(data.encode("utf-8"))
+
+
+# ------------------------------------------------------------ incoming exchanges
+
+
+class ExchangeLog:
+    """Logs one line per HTTP exchange of ``app``; with a ``ring``, records each there too.
+
+    ``heis_of`` gives the HEIs a keyId covers, for requests the signature
+    layer did not report verified (the verified result carries its own).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        logger: logging.Logger | None = None,
+        *,
+        ring: ExchangeRing | None = None,
+        heis_of: Callable[[str], Iterable[str]] | None = None,
+    ) -> None:
         self.app = app
         self.log = logger or logging.getLogger(EXCHANGE_LOGGER)
+        self.ring = ring
+        self.heis_of = heis_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.ring is not None:
+            await self._recorded(self.ring, scope, receive, send)
             return
         started = time.perf_counter()
         scope.setdefault("state", {})
@@ -99,6 +542,93 @@ class ExchangeLog:
         else:
             self._line(scope, status, _verdict(scope, status), signed, started)
 
+    async def _recorded(
+        self, ring: ExchangeRing, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """:meth:`__call__` keeping the bodies and headers for ``ring``."""
+        started = time.perf_counter()
+        at, business_at = ring._now()
+        scope.setdefault("state", {})
+        request = _Capture(ring.max_capture_bytes)
+        response = _Capture(ring.max_capture_bytes)
+        start: Message | None = None
+
+        async def tee(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                response.add(bytes(message.get("body", b"")))
+            await send(message)
+
+        async def read() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request.add(bytes(message.get("body", b"")))
+            return message
+
+        error: str | None = None
+        try:
+            await self.app(scope, read, tee)
+        except BaseException as exc:
+            error = _error_text(exc)
+            raise
+        finally:
+            status = int(start["status"]) if start is not None else None
+            headers = _pairs(start.get("headers", [])) if start is not None else ()
+            signed = _header(headers, "signature") is not None
+            if error is not None:
+                verdict = "unhandled"
+                self._line(scope, status or 500, verdict, signed, started)
+            elif status is None:
+                verdict = "no-response"
+                self._line(scope, None, verdict, signed, started)
+            else:
+                verdict = _verdict(scope, status)
+                self._line(scope, status, verdict, signed, started)
+            key_id, heis, signature = self._caller(scope)
+            ring._record(
+                _Raw(
+                    direction="in",
+                    at=at,
+                    business_at=business_at,
+                    method=str(scope.get("method", "?")),
+                    url=_url(scope),
+                    request_headers=_pairs(scope.get("headers", [])),
+                    request_body=request.body(),
+                    request_cut=request.cut,
+                    request_size=request.size,
+                    status=status,
+                    response_headers=headers,
+                    response_body=response.body(),
+                    response_cut=response.cut,
+                    response_size=response.size,
+                    verdict=verdict,
+                    key_id=key_id,
+                    heis=heis,
+                    request_signature=signature,
+                    ms=(time.perf_counter() - started) * 1000,
+                    error=error,
+                )
+            )
+
+    def _caller(self, scope: Scope) -> tuple[str | None, tuple[str, ...], SignatureVerdict]:
+        """The keyId, its HEIs and the signature verdict of the request in ``scope``."""
+        verified = verified_of(scope)
+        if verified is not None:
+            return verified.key_id, tuple(sorted(verified.heis)), "verified"
+        claimed = caller_key_id(scope)
+        key_id = None if claimed == "-" else claimed
+        heis: tuple[str, ...] = ()
+        if key_id is not None and key_id != "invalid" and self.heis_of is not None:
+            heis = tuple(sorted(self.heis_of(key_id)))
+        refused = scope.get("state", {}).get(SIGNATURE_ERROR_KEY)
+        if isinstance(refused, EwpError):
+            return key_id, heis, _kind(refused)
+        if key_id is None:
+            return None, (), "unsigned"
+        return key_id, heis, "not-reported"
+
     def _line(
         self, scope: Scope, status: int | None, verdict: str, signed: bool, started: float
     ) -> None:
@@ -116,6 +646,110 @@ class ExchangeLog:
         )
 
 
+# ------------------------------------------------------------ outgoing exchanges
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends through ``inner`` and records each exchange in ``ring``.
+
+    The response body is recorded as the client reads it (the client's own
+    read limits hold: nothing more is read here), when the response is
+    closed; a request that got no response is recorded with the failure.
+    """
+
+    def __init__(
+        self, ring: ExchangeRing, inner: httpx.AsyncBaseTransport, *, heis: Iterable[str] = ()
+    ) -> None:
+        self.ring = ring
+        self.inner = inner
+        self.heis = tuple(sorted(heis))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        at, business_at = self.ring._now()
+        headers = _pairs(request.headers.raw)
+        claimed = _claimed_key(_header(headers, "authorization"))
+        try:
+            body = request.content
+        except httpx.RequestNotRead:
+            body = b""
+        raw = _Raw(
+            direction="out",
+            at=at,
+            business_at=business_at,
+            method=request.method,
+            url=str(request.url),
+            request_headers=headers,
+            request_body=body[: self.ring.max_capture_bytes],
+            request_cut=len(body) > self.ring.max_capture_bytes,
+            request_size=len(body),
+            key_id=None if claimed in ("-", "invalid") else claimed,
+            heis=self.heis,
+            request_signature="unsigned" if claimed == "-" else "signed",
+        )
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException as exc:
+            raw.verdict = "no-response"
+            raw.error = _error_text(exc)
+            raw.ms = (time.perf_counter() - started) * 1000
+            self.ring._record(raw)
+            raise
+        raw.status = response.status_code
+        raw.verdict = verdict_for_status(response.status_code)
+        raw.response_headers = _pairs(response.headers.raw)
+        stream = _RecordedStream(response.stream, self.ring, raw, started)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=stream,
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _RecordedStream(httpx.AsyncByteStream):
+    """A response body passed on as read, its start kept; recorded once, when closed."""
+
+    def __init__(
+        self, inner: httpx.AsyncByteStream | Any, ring: ExchangeRing, raw: _Raw, started: float
+    ) -> None:
+        self.inner = inner
+        self.ring = ring
+        self.raw = raw
+        self.started = started
+        self.capture = _Capture(ring.max_capture_bytes)
+        self.recorded = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.inner:
+                self.capture.add(chunk)
+                yield chunk
+        except BaseException as exc:
+            self.raw.error = _error_text(exc)
+            raise
+
+    async def aclose(self) -> None:
+        try:
+            await self.inner.aclose()
+        finally:
+            if not self.recorded:
+                self.recorded = True
+                raw = self.raw
+                raw.response_body = self.capture.body()
+                raw.response_cut = self.capture.cut
+                raw.response_size = self.capture.size
+                raw.ms = (time.perf_counter() - self.started) * 1000
+                self.ring._record(raw)
+
+
+# ------------------------------------------------------------------- the helpers
+
+
 def request_path(scope: Scope) -> str:
     """The path as received, no query, escaped to stay on one line and cut when long."""
     raw = scope.get("raw_path") or str(scope.get("path", "")).encode("utf-8")
@@ -127,8 +761,14 @@ def caller_key_id(scope: Scope) -> str:
     values = [v for n, v in scope.get("headers", []) if n.lower() == b"authorization"]
     if not values:
         return "-"
+    return _claimed_key(bytes(values[0]).decode("latin-1"))
+
+
+def _claimed_key(authorization: str | None) -> str:
+    if authorization is None:
+        return "-"
     try:
-        params = parse_authorization(bytes(values[0]).decode("latin-1"))
+        params = parse_authorization(authorization)
     except EwpError:
         return "invalid"
     return params.key_id if _KEY_ID.fullmatch(params.key_id) else "invalid"
@@ -141,6 +781,52 @@ def _verdict(scope: Scope, status: int) -> str:
     if isinstance(named, str) and _VERDICT.fullmatch(named):
         return named
     return verdict_for_status(status)
+
+
+def _kind(error: BaseException) -> str:
+    """``SignatureMismatchError`` -> ``signature-mismatch``."""
+    name = type(error).__name__.removesuffix("Error") or type(error).__name__
+    return _WORD_START.sub("-", name).lower()
+
+
+def _error_text(error: BaseException) -> str:
+    return _printable(f"{type(error).__name__}: {error}", 300)
+
+
+def _url(scope: Scope) -> str:
+    """The URL of the request in ``scope``: scheme, ``Host``, the path and query as received."""
+    host = next(
+        (bytes(v).decode("latin-1") for n, v in scope.get("headers", []) if n.lower() == b"host"),
+        None,
+    )
+    if host is None:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "unknown"
+    raw = scope.get("raw_path") or str(scope.get("path", "")).encode("utf-8")
+    query = bytes(scope.get("query_string", b""))
+    target = bytes(raw).decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+    return f"{scope.get('scheme', 'http')}://{host}{target}"
+
+
+def _pairs(headers: Iterable[tuple[bytes, bytes]]) -> HeaderPairs:
+    return tuple(
+        (bytes(n).decode("latin-1").lower(), bytes(v).decode("latin-1")) for n, v in headers
+    )
+
+
+def _header(headers: HeaderPairs, name: str) -> str | None:
+    return next((v for n, v in headers if n == name), None)
+
+
+def _meant_as_xml(body: bytes, content_type: str | None) -> bool:
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media:
+        return media.endswith(("/xml", "+xml"))
+    return body[:64].lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def _printable(text: str, limit: int) -> str:
