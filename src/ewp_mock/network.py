@@ -58,6 +58,7 @@ from .delivery import trust_context
 from .directory import build_node_catalogue
 from .node import MockNode
 from .server import MockServer, bind_socket
+from .store import SqliteState
 from .tls import LocalCa, certificate_hosts, certificate_pem, server_context, tls_private_key_pem
 
 __all__ = ["IN_PROCESS_DOMAIN", "Interceptor", "MockNetwork", "NetworkTransport", "NodeSpec"]
@@ -79,7 +80,9 @@ class NodeSpec:
     ``max_ids``, ``cnr_expiry``...); the network sets the addresses, TLS and
     trust itself. ``outbox_store`` keeps the node's change notifications
     (in memory when ``None``): a node made again over the same store carries
-    on with what was pending.
+    on with what was pending. ``state`` keeps the whole node in a database
+    (:class:`~ewp_mock.store.SqliteState`, as ``--db`` does); the data set
+    then seeds it only when it is empty.
     """
 
     name: str
@@ -87,6 +90,7 @@ class NodeSpec:
     dataset: Dataset | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     outbox_store: OutboxStore | None = None
+    state: SqliteState | None = None
 
     def __post_init__(self) -> None:
         label = self.name
@@ -184,7 +188,13 @@ class MockNetwork:
         self._nodes: dict[str, NetworkNode] = {}
         for spec in specs:
             config = MockConfig(hei_ids=spec.hei_ids, **{**spec.settings, **configure(spec)})
-            app = create_app(config, spec.dataset, clock=self.clock, outbox_store=spec.outbox_store)
+            app = create_app(
+                config,
+                spec.dataset,
+                clock=self.clock,
+                outbox_store=spec.outbox_store,
+                state=spec.state,
+            )
             self._nodes[spec.name] = NetworkNode(spec, config, app, node_of_app(app))
         for entry in self._nodes.values():
             for other in self._nodes.values():

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
 from ewp_client.clock import ManualClock
-from ewp_mock.data import UNI_A
-from ewp_mock.demo_flow import play_demo, run_demo
+from ewp_client.ola import VersionStatus
+from ewp_mock.data import UNI_A, UNI_B
+from ewp_mock.demo_flow import DEMO_IIA_A, DEMO_LA, play_demo, run_demo
 from ewp_mock.network import MockNetwork, NodeSpec
+from ewp_mock.store import SqliteState
 from tests.mock.test_actions import specs, two_nodes
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -64,3 +68,19 @@ async def test_the_demo_needs_two_nodes() -> None:
     async with MockNetwork([NodeSpec("a", (UNI_A,))], clock=ManualClock(START)) as network:
         assert await run_demo(network, lines.append) is False
     assert lines == ["FAIL  the demo needs a network of two nodes"]
+
+
+async def test_the_demo_passes_on_nodes_kept_in_sqlite(tmp_path: Path) -> None:
+    lines: list[str] = []
+    with SqliteState.open(tmp_path / "a.db") as a_db, SqliteState.open(tmp_path / "b.db") as b_db:
+        a, b = specs()
+        nodes = [dataclasses.replace(a, state=a_db), dataclasses.replace(b, state=b_db)]
+        async with MockNetwork(nodes, clock=ManualClock(START)) as network:
+            assert await run_demo(network, lines.append) is True
+        served = a_db.iias.book(UNI_A).get(DEMO_IIA_A)
+    assert_passed(lines)
+    assert served is not None
+    assert served.approved_as_served  # the lifecycle record is in A's database
+    with SqliteState.open(tmp_path / "b.db") as b_db:
+        (copy,) = [r for r in b_db.incoming_las.of(UNI_B) if r.la.omobility_id == DEMO_LA]
+    assert copy.status is VersionStatus.APPROVED  # B's copy of the LA survives a restart
