@@ -31,6 +31,7 @@ these.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
@@ -89,14 +90,20 @@ _T = TypeVar("_T")
 
 
 def resolve_dataset(data: DataChoice) -> Dataset | None:
-    """The data set ``data`` names (see :data:`DataChoice`)."""
+    """The data set ``data`` names (see :data:`DataChoice`; the demo data is built once)."""
     if data is None or isinstance(data, Dataset):
         return data
     if isinstance(data, str) and data == "demo":
-        return demo_dataset()
+        return _demo()
     if isinstance(data, str | Path):
         return load_dataset(Path(data))
     raise ConfigError(f"data must be 'demo', None, a Dataset or a directory, not {data!r}")
+
+
+@functools.cache
+def _demo() -> Dataset:
+    """The demo data set, built once per process (it is immutable; building it takes a while)."""
+    return demo_dataset()
 
 
 def check_scenarios(scenarios: Iterable[str]) -> tuple[str, ...]:
@@ -262,14 +269,17 @@ def route_partner(router: Any, target: Partner | PartnerNetwork) -> list[Any]:
         return _answer_async(asynchronous, request)
 
     return [
-        router.route(host=authority.split(":")[0], port=_port(authority)).mock(side_effect=answer)
+        router.route(**_where(authority)).mock(side_effect=answer)
         for authority in target._authorities()
     ]
 
 
-def _port(authority: str) -> int | None:
+def _where(authority: str) -> dict[str, Any]:
+    """respx patterns for ``host[:port]``."""
     host, _, port = authority.rpartition(":")
-    return int(port) if host and port.isdigit() else None
+    if host and port.isdigit():
+        return {"host": host, "port": int(port)}
+    return {"host": authority}
 
 
 async def _answer_async(
