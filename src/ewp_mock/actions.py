@@ -4,9 +4,9 @@
 (one per node: :func:`actions_of`). Each step runs a lifecycle of
 :mod:`ewp_client` and writes its outcome and the change notifications it
 calls for together: the served copy or LA through the node's repositories,
-the notifications into the node's outbox (within the node's ``transaction()``
-when it has one, so a crash keeps both or neither), and only then wakes the
-delivery task. A step the lifecycle refuses raises the library's typed error
+the notifications into the node's outbox, both within the node's
+``transaction()`` (over a database a crash keeps both or neither), and only
+then wakes the delivery task. A step the lifecycle refuses raises the library's typed error
 (:class:`~ewp_client.errors.IiaLifecycleError`,
 :class:`~ewp_client.errors.ApprovalRefusedError`,
 :class:`~ewp_client.errors.LifecycleError`...) and changes nothing.
@@ -176,18 +176,11 @@ class NodeActions:
                 return served
         raise ConfigError(f"this node serves no HEI {hei_id!r}")
 
-    def _transaction(self) -> contextlib.AbstractContextManager[object]:
-        transaction = getattr(self.node, "transaction", None)
-        if callable(transaction):
-            context: contextlib.AbstractContextManager[object] = transaction()
-            return context
-        return contextlib.nullcontext()
-
     @contextlib.contextmanager
     def _writing(self) -> Iterator[list[OutgoingNotification]]:
         """One step's writes and notifications, committed together; the task woken after."""
         queued: list[OutgoingNotification] = []
-        with self._lock, self._transaction():
+        with self._lock, self.node.transaction():
             yield queued
             now = self.node.clock.now()
             for notification in queued:
@@ -497,7 +490,7 @@ class NodeActions:
     ) -> LaCopyChange:
         """Take in what the sender's ``get`` answered for ``omobility_id`` (``None``: not there)."""
         hei = self.hei(hei_id)
-        with self._lock, self._transaction():
+        with self._lock, self.node.transaction():
             refresh = self.received_las(hei).refreshed(
                 sending_hei_id, omobility_id, fetched, self.node.clock.now()
             )
@@ -548,7 +541,7 @@ class NodeActions:
                 sending_hei_id, omobility_id, proposal_id, signer, comment
             )
         hei = self.hei(hei_id)
-        with self._lock, self._transaction():
+        with self._lock, self.node.transaction():
             book = self.received_las(hei).commented(sending_hei_id, omobility_id, proposal_id)
             self._set_incoming(hei, book)
         return answer
