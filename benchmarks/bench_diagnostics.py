@@ -18,7 +18,10 @@ errors all come at once. Since the hardened parser refuses an element with
 more than ``ParserLimits.max_attributes`` (256) attributes, the one-element
 flood is refused before validation (column "listed" reads "refused"); spread
 over elements, each within the limit, it is validated as a stream and the
-count stops at ``count_limit``.
+count stops at ``count_limit``. The floods are dense with tags or attributes
+from their first bytes: the hardened parser reads them in pieces and stops
+where they are seen wide or crowded, which an invalid document does not need
+read further (a valid one is read to its end before its tree is returned).
 
 Then whether diagnostics hold up other threads: a thread validating a valid
 document, timed alone and while another thread diagnoses the largest invalid

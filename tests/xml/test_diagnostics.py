@@ -311,3 +311,22 @@ def test_an_invalid_document_seen_wide_early_is_reported_before_a_later_flaw() -
         validate(document)
     with pytest.raises(MalformedXmlError):
         is_valid(document)
+
+
+@pytest.mark.parametrize("between", ["\n    ", "\n<!-- <iia/> -->", "\n<?pi <iia/>?>"])
+def test_violations_of_a_wide_document_are_placed_whatever_comes_between(between: str) -> None:
+    """Placed by counting tags, or (after a comment or PI) by reading the bytes again."""
+    document = (ROOT + (between + "<iia/>") * 400 + "\n</iias-get-response>").encode()
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document, max_violations=5)
+    err = info.value
+    assert [v.line for v in err.violations] == [2, 3, 4, 5, 6]  # one <iia/> a line
+    assert [v.path for v in err.violations] == [f"/iias-get-response/iia[{i}]" for i in range(1, 6)]
+
+
+def test_violations_of_a_utf16_document_are_placed() -> None:
+    document = (ROOT + "\n<iia/>" * 400 + "\n</iias-get-response>").encode("utf-16")
+    with pytest.raises(SchemaValidationError) as info:
+        validate(document, max_violations=3)
+    assert [v.line for v in info.value.violations] == [2, 3, 4]
+    assert info.value.violations[2].path == "/iias-get-response/iia[3]"

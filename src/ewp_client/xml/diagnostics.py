@@ -282,11 +282,14 @@ def _by_counting(
 ) -> list[tuple[str, etree._Element | None]] | None:
     """Each error placed on the element whose start tag came last before it, or its ancestor.
 
-    Raw ``<`` starts markup everywhere but in comments, CDATA sections and
-    processing instructions: before the first of those, the elements started
-    before a byte are its ``<`` less its ``</``. ``None`` when an error comes
+    In bytes where ``<`` is one byte a character, a raw ``<`` starts markup
+    everywhere but in comments, CDATA sections and processing instructions:
+    before the first of those, the elements started before a byte are its
+    ``<`` less its ``</``. ``None`` when an error comes
     later than that, at the close, or past what ``root``'s tree holds.
     """
+    if not data.startswith(b"<") or b"\x00" in data[:4]:
+        return None  # maybe not one byte a character here (UTF-16 or a BOM first)
     declaration = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
     clean = min(
         (found for found in (data.find(b"<!"), data.find(b"<?", declaration)) if found >= 0),

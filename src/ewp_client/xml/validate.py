@@ -11,13 +11,21 @@ is ever held. Then one of two ways, each linear where the other is not:
   node's XPath, walking its preceding siblings at every level: that is why
   the tree must be narrow (10,000 invalid ``<iia/>`` side by side would cost
   ``O(n²)``).
-* Anything wider or deeper is validated as libxml2 parses it (SAX mode),
-  errors counted up to ``count_limit`` (:data:`DEFAULT_COUNT_LIMIT`; then
-  validation stops and the count is marked as a lower bound, which bounds the
-  time and memory the error log takes). Those errors carry no location; the
-  first ``max_violations`` are found again by :mod:`.diagnostics`. Values
+* Anything wider or deeper is validated as libxml2 parses it (SAX mode, no
+  tree built), errors counted up to ``count_limit``
+  (:data:`DEFAULT_COUNT_LIMIT`; then validation stops and the count is marked
+  as a lower bound, which bounds the time and memory the error log takes).
+  Those errors carry no location: :func:`check` notes after which bytes they
+  came and :mod:`.diagnostics` places the first ``max_violations``. Values
   the streaming validator would read in many pieces (references, comments,
   CDATA: quadratic there) are first rewritten by :func:`streamable`.
+
+Bytes dense with tags or attributes at their start are read by the hardened
+parser in pieces (:class:`_Reading`); once such a document is seen wide or
+crowded it is validated as a stream at once. A valid one is then read to its
+end by the hardened parser (and checked) before its tree is returned; an
+invalid one is reported with the schema errors found, without the hardened
+parser reading on (a flaw further on is not what is reported then).
 
 Either way the violations listed are the first ``max_violations``, sorted by
 line.
