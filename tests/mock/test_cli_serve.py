@@ -602,6 +602,73 @@ def test_malformed_admit_options_are_usage_errors(
     assert "KEYFILE=HEI[,HEI...] or KEYFILE=" in document["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--cnr-expiry", "0"],
+        ["--cnr-expiry", "soon"],
+        ["--peer", "not-a-url"],
+        ["--peer", "https://peer.test/catalogue-v1.xml="],
+        ["--registry-url", "ftp://registry.test/catalogue.xml"],
+    ],
+    ids=["expiry-zero", "expiry-text", "peer-not-a-url", "peer-no-ca", "registry-not-http"],
+)
+def test_bad_db_peer_and_delivery_options_are_refused_at_start(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    assert main(["serve", *argv, "--state-dir", str(state), "--json"]) == 2
+    document = _error_document(capsys)
+    assert argv[1] in document["error"]["message"] or argv[0] in str(document["file"])
+    assert not list(state.glob("*.db*"))
+
+
+@pytest.mark.parametrize("option", ["--trust-ca", "--peer"])
+def test_a_ca_file_that_holds_no_certificate_is_named(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    value = str(bogus) if option == "--trust-ca" else f"https://peer.test/catalogue-v1.xml={bogus}"
+    assert main(["serve", option, value, "--json"]) == 2
+    document = _error_document(capsys)
+    assert document["file"] == f"{option} {value}"
+    assert document["error"]["kind"] == "not-a-certificate"
+
+
+def test_the_start_up_lines_name_the_database_and_the_peers(tmp_path: Path) -> None:
+    """Without --json: a ``db:`` line says whether the data set seeded it; a ``peer:`` line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWP_")}
+    db = tmp_path / "node.db"
+    peer = "https://127.0.0.1:9/catalogue-v1.xml"
+    lines: list[list[str]] = []
+    options = [*_key_files(tmp_path), "--db", str(db), "--peer", peer]
+    for _ in range(2):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ewp_mock", "serve", *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:
+            printed.append(line.rstrip("\n"))
+            if printed[-1] == "ready":
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        lines.append(printed)
+    first, second = ([line for line in p if line.startswith(("db:", "peer:"))] for p in lines)
+    assert first[0].startswith(
+        f"db:        {db}: a new or empty database: seeded with the data set"
+    )
+    assert second[0].startswith(f"db:        {db}: the database holds data: using it as it is")
+    assert first[1] == second[1] == f"peer:      {peer}: waiting for it"
+
+
 # ------------------------------------------------------------------------------ --data
 
 
