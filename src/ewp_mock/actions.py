@@ -41,6 +41,9 @@ into them.
 What the node learns from its partners (their IIA copies, their approvals of
 ours, the LAs it receives) is refreshed when a CNR arrives
 (:mod:`ewp_mock.refresh`); :meth:`NodeActions.refreshed` waits for that.
+The partners' copies are kept in memory, and in the node's database when it
+has one (the copies as fetched; our approval of a copy comes back with it
+when the approval the node serves quotes its hash).
 """
 
 from __future__ import annotations
@@ -60,14 +63,18 @@ from ewp_client.cnr import OutgoingNotification
 from ewp_client.errors import ConfigError, IiaLifecycleError, LifecycleError
 from ewp_client.iia import (
     ApprovalRecord,
+    ApprovedSnapshot,
     BookTransition,
     CopyChange,
+    CopyChangeKind,
     IiaBook,
     IiaNotification,
     IiaTransition,
     NotificationKind,
     PartnerCopies,
+    PartnerCopy,
     ServedIia,
+    copy_of,
     served_hash,
 )
 from ewp_client.models import Iia, LaComponent, LasUpdateResponse, LearningAgreement, Signature
@@ -346,20 +353,52 @@ class NodeActions:
     # ------------------------------------------------------------ partners' IIAs
 
     def partner_copies(self, hei_id: str) -> PartnerCopies:
-        """Our copies of the IIAs partners serve to ``hei_id`` (as last refreshed)."""
+        """Our copies of the IIAs partners serve to ``hei_id`` (as last refreshed).
+
+        A node over a database starts from the copies it keeps there, each
+        with our approval when the approval we serve quotes its hash.
+        """
         hei = self.hei(hei_id)
         with self._lock:
-            return self._copies.get(hei, PartnerCopies())
+            copies = self._copies.get(hei)
+            if copies is None:
+                copies = self._copies[hei] = self._stored_copies(hei)
+            return copies
+
+    def _stored_copies(self, hei: str) -> PartnerCopies:
+        state = self.node.state
+        if state is None:
+            return PartnerCopies()
+        now = self.node.clock.now()
+        records = {(r.partner_hei_id.lower(), r.iia_id): r for r in state.approvals.of(hei)}
+        copies = {}
+        for (partner, iia_id), iia in state.partner_iias.of(hei).items():
+            copy = copy_of(iia)
+            record = records.get((partner.lower(), iia_id))
+            approved = (
+                ApprovedSnapshot(copy=copy, fetched_at=now, record=record)
+                if record is not None and record.iia_hash == copy.hash.sha256
+                else None
+            )
+            copies[(partner, iia_id)] = PartnerCopy(copy=copy, fetched_at=now, approved=approved)
+        return PartnerCopies(copies)
 
     def take_iia_copy(
         self, hei_id: str, partner_hei_id: str, iia_id: str, fetched: IiaCopy | None
     ) -> CopyChange:
         """Take in what the partner's ``get`` answered for ``iia_id`` (``None``: not there)."""
         hei = self.hei(hei_id)
-        with self._lock:
+        with self._lock, self.node.transaction():
             refresh = self.partner_copies(hei).refreshed(
                 partner_hei_id, iia_id, fetched, self.node.clock.now(), ours=self.book(hei)
             )
+            state = self.node.state
+            if state is not None:
+                after = refresh.change.after
+                if after is not None:
+                    state.partner_iias.put(hei, after.iia)
+                elif refresh.change.kind is CopyChangeKind.DELETED:
+                    state.partner_iias.delete(hei, partner_hei_id, iia_id)
             self._copies[hei] = refresh.book
         return refresh.change
 

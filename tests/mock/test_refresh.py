@@ -8,19 +8,26 @@ reaches the route.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
 from ewp_client import AsyncIiasClient
+from ewp_client.clock import ManualClock
 from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.iia import CopyChangeKind
 from ewp_client.ola import LaVersionEvent, VersionStatus
 from ewp_mock.demo_flow import demo_iia, receiving_signer
-from ewp_mock.network import MockNetwork
+from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome, RefreshRecord
-from tests.mock.test_actions import UNI_A, UNI_B, two_nodes
+from ewp_mock.store import SqliteState
+from tests.mock.test_actions import A_ID, B_ID, UNI_A, UNI_B, mapped_pair, specs, two_nodes
+
+START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -150,3 +157,26 @@ async def test_the_notifier_is_the_caller_and_the_refresh_is_awaitable(
     (record,) = network.actions("b").refresher.outcomes(received)
     assert record.outcome is RefreshOutcome.REFRESHED
     assert record.object_id == "a-iia-4"
+
+
+async def test_the_copies_and_our_approval_survive_a_restart_over_a_database(
+    tmp_path: Path,
+) -> None:
+    a_spec, b_spec = specs()
+    with SqliteState.open(tmp_path / "a.db") as a_db, SqliteState.open(tmp_path / "b.db") as b_db:
+        nodes = [dataclasses.replace(a_spec, state=a_db), dataclasses.replace(b_spec, state=b_db)]
+        async with MockNetwork(nodes, clock=ManualClock(START)) as network:
+            await mapped_pair(network)
+            record = network.actions("b").approve_partner_iia(UNI_B, UNI_A, A_ID)
+            await network.idle()
+            held = network.actions("b").partner_copies(UNI_B).get(UNI_A, A_ID)
+    assert held is not None
+    with SqliteState.open(tmp_path / "b.db") as b_db:
+        alone = MockNetwork([NodeSpec("b", (UNI_B,), state=b_db)], clock=ManualClock(START))
+        kept = alone.actions("b").partner_copies(UNI_B).get(UNI_A, A_ID)
+    assert kept is not None
+    assert kept.iia_hash == held.iia_hash
+    assert kept.our_iia_id == B_ID
+    assert kept.approved is not None
+    assert kept.approved.record == record
+    assert kept.approval_current
