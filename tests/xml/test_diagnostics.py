@@ -330,3 +330,20 @@ def test_violations_of_a_utf16_document_are_placed() -> None:
         validate(document, max_violations=3)
     assert [v.line for v in info.value.violations] == [2, 3, 4]
     assert info.value.violations[2].path == "/iias-get-response/iia[3]"
+
+
+@pytest.mark.parametrize("copies", [1_001, 20])
+def test_a_non_ascii_element_name_survives_the_comment_free_copy(copies: int) -> None:
+    """Serialised as ASCII, such a name became character references (fuzzer finding, h16-b)."""
+    comments = "<!--c-->" * copies
+    document = f'<response xmlns="{ECHO_NS}"><hei-id>x</hei-id>{comments}<αβγ/></response>'
+    for given in (document.encode(), etree.fromstring(document.encode())):
+        with pytest.raises(SchemaValidationError) as info:
+            validate(given)
+        assert "αβγ" in info.value.violations[0].message
+    assert is_valid(document.encode()) is False
+
+
+def test_streamable_keeps_non_ascii_element_names() -> None:
+    tree = etree.fromstring("<r><αβ>x</αβ></r>".encode()).getroottree()
+    assert streamable(tree) == "<r><αβ>x</αβ></r>".encode()

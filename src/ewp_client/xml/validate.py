@@ -33,11 +33,11 @@ line.
 
 from __future__ import annotations
 
-from typing import Final, NoReturn
+from typing import Final
 
 from lxml import etree
 
-from ..errors import ConfigError, MalformedXmlError, SchemaValidationError, UnknownDocumentError
+from ..errors import ConfigError, SchemaValidationError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import (
     MAX_CHUNK,
@@ -293,7 +293,8 @@ def _without_splitters(tree: etree._ElementTree, data: bytes | None) -> etree._E
         return tree
     if data is None and _SPLITTER_NODES(tree) <= TREE_MAX_SPLITTERS:
         return tree
-    return etree.fromstring(etree.tostring(tree.getroot()), _stripping_parser()).getroottree()
+    copy = etree.tostring(tree.getroot(), encoding="UTF-8")  # ASCII would mangle names
+    return etree.fromstring(copy, _stripping_parser()).getroottree()
 
 
 def _validate_tree(
@@ -341,7 +342,8 @@ def streamable(tree: etree._ElementTree) -> bytes:
     """
     # Re-read without comments and processing instructions (libxml2 joins the
     # text around them as it goes; removing them from a tree is quadratic).
-    root = etree.fromstring(etree.tostring(tree.getroot()), _stripping_parser())
+    copy = etree.tostring(tree.getroot(), encoding="UTF-8")  # ASCII would mangle names
+    root = etree.fromstring(copy, _stripping_parser())
     found = _MARKUP_CHARACTERS(root)
     for element in found if isinstance(found, list) else ():
         if not isinstance(element, etree._Element):
@@ -451,17 +453,23 @@ def _dense(data: bytes) -> bool:
     )
 
 
-class _Reading:
-    """The hardened parse of a document's bytes, in growing pieces.
+#: The most the hardened parser reads in pieces before it reads the whole at once.
+READ_AHEAD: Final = 64 * 1024
 
-    :meth:`seen_to_stream` reads until the document is seen to be wide at its
-    root or just under (more than :data:`TREE_MAX_CHILDREN` children) or to
-    have an element with more than :data:`TREE_MAX_ATTRIBUTES` attributes,
-    where it is validated as a stream: most of the parse, which the tree
-    validator would not use, is then saved when the document is invalid. Only
-    documents dense with tags or attributes at their start are read so
-    (:func:`_dense`; the others :func:`~.parser.parse_screened`, faster, reads
-    at once).
+
+class _Reading:
+    """A look at the start of a document's bytes, in growing pieces, by a hardened parser.
+
+    :meth:`seen_to_stream` reads (at most :data:`READ_AHEAD` bytes) until the
+    document is seen to be wide at its root or just under (more than
+    :data:`TREE_MAX_CHILDREN` children) or to have an element with more than
+    :data:`TREE_MAX_ATTRIBUTES` attributes, where it is validated as a stream:
+    most of the parse, which the tree validator would not use, is then saved
+    when the document is invalid. Only documents dense with tags or attributes
+    at their start are looked at so (:func:`_dense`). The tree returned is
+    never this one: :meth:`finish` parses the whole with
+    :func:`~.parser.parse_screened`, the judge (libxml2 fed in pieces has
+    accepted a malformed start tag).
     """
 
     def __init__(self, data: bytes, limits: ParserLimits) -> None:
@@ -482,7 +490,7 @@ class _Reading:
         """Read on until the document is seen wide at its top or crowded (then checked so far)."""
         size = FIRST_PIECE
         try:
-            while self.read < len(self.data):
+            while self.read < min(len(self.data), READ_AHEAD):
                 end = self.read + size
                 self._parser.feed(self.data[self.read : end])
                 self.read = min(end, len(self.data))
@@ -499,25 +507,12 @@ class _Reading:
                     return True
                 size *= 2
         except etree.XMLSyntaxError:
-            self._refuse()
+            pass  # the whole is parsed at once, and judged so
         return False
 
     def finish(self) -> etree._ElementTree:
-        """The whole document's tree, read and checked as :func:`~.parser.parse_xml` does."""
-        try:
-            if self.read < len(self.data):
-                self._parser.feed(self.data[self.read :])
-                self.read = len(self.data)
-            root = self._parser.close()
-        except etree.XMLSyntaxError:
-            self._refuse()
-        tree = root.getroottree()
-        check_tree(tree, self.limits)
-        return tree
-
-    def _refuse(self) -> NoReturn:
-        parse_xml(self.data, limits=self.limits)  # raises the typed error for these bytes
-        raise MalformedXmlError("not well-formed XML", line=None, column=None)
+        """The whole document's tree, parsed and checked as :func:`~.parser.parse_xml` does."""
+        return parse_screened(self.data, limits=self.limits)
 
 
 def is_valid(
