@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
@@ -54,7 +55,7 @@ from ewp_client.security import SigningKey, generate_private_key
 from .app import create_app, node_of_app
 from .config import MockConfig
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
-from .network import MockNetwork, NetworkTransport, NodeSpec
+from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
 from .routes.registry import PATH as CATALOGUE_PATH
 from .server import MockServer, bind_socket
@@ -87,6 +88,8 @@ SCENARIOS_PENDING: Final = "scenarios arrive with issue #14"
 DataChoice = Dataset | str | Path | None
 
 _T = TypeVar("_T")
+
+_IN_PROCESS_NUMBERS: Final = itertools.count(1)
 
 
 def resolve_dataset(data: DataChoice) -> Dataset | None:
@@ -423,13 +426,16 @@ class Partner(_Clients):
         scenarios: Iterable[str] = (),
         keys: PartnerKeys | None = None,
         clock: Clock | None = None,
-        base_url: str = "https://partner.test",
+        base_url: str | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> Partner:
         """A node serving ``heis`` with ``data``, in process; our key admitted for ``admit``.
 
         Its lifespan (the change-notification delivery task) runs on the
         blocking clients' loop, and its outgoing calls reach only itself.
+        ``base_url`` is where clients find it (``https://partner-<n>.test``
+        by default, ``n`` counting the partners of the process, so that two
+        partners never share a host).
         ``settings`` are further :class:`~ewp_mock.MockConfig` fields
         (``max_ids``, ``cnr_expiry``...); ``stats_portal`` admits our key in
         the Stats Portal's role too.
@@ -438,7 +444,7 @@ class Partner(_Clients):
         keys = keys or PartnerKeys.generate()
         config = MockConfig(
             **_config_fields(heis, keys, settings),
-            base_url=base_url,
+            base_url=base_url or f"https://partner-{next(_IN_PROCESS_NUMBERS)}.{IN_PROCESS_DOMAIN}",
         )
         app = create_app(config, resolve_dataset(data), clock=clock)
         node = node_of_app(app)
