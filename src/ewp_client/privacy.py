@@ -99,15 +99,15 @@ def mask_tree(tree: etree._ElementTree | etree._Element) -> int:
     """Mask students' personal data in ``tree``, in place; how many values were masked."""
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     count = 0
-    for element in root.iter(etree.Element):
-        name = _local(element)
-        if name == _STUDENT:
+    # ``{*}name``: any namespace; the walk and the match are libxml2's, not Python's.
+    for element in root.iter(f"{{*}}{_STUDENT}", f"{{*}}{_STUDENT_SIGNATURE}"):
+        if _local(element) == _STUDENT:
             count += _mask_all(element)
-        elif name == _STUDENT_SIGNATURE:
-            for field in element:
-                if _local(field) in _SIGNER_FIELDS and _has_text(field.text):
-                    field.text = MASK
-                    count += 1
+            continue
+        for field in element:
+            if _local(field) in _SIGNER_FIELDS and _has_text(field.text):
+                field.text = MASK
+                count += 1
     return count
 
 

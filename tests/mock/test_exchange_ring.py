@@ -353,3 +353,33 @@ async def test_an_invalid_answer_from_a_partner_is_recorded_as_such() -> None:
     assert record.response_schema.document == "error-response"
     assert record.response_schema.violations
     assert record.response_body == answer.decode()
+
+
+async def test_a_claimed_key_s_heis_come_from_the_resolver_and_a_failure_is_recorded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def failing(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["path"] == "/boom":
+            raise RuntimeError("the app broke")
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"<x/>"})  # type: ignore[operator]
+
+    ring = ExchangeRing()
+    wrapped = ExchangeLog(failing, ring=ring, heis_of=lambda key_id: [f"{key_id}.example.org"])
+    transport = httpx.ASGITransport(app=wrapped)  # type: ignore[arg-type]
+    caplog.set_level("INFO", logger="ewp_mock.exchange")
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+        await http.get("/public", headers={"Authorization": REFUSED})
+        with pytest.raises(RuntimeError):
+            await http.get("/boom")
+    public, boom = ring.records()
+    assert (public.key_id, public.heis) == ("k2", ("k2.example.org",))
+    assert public.request_signature == "not-reported"
+    assert public.response_schema is not None
+    assert public.response_schema.verdict == "unknown-document"
+    assert (boom.status, boom.verdict) == (None, "unhandled")
+    assert boom.error == "RuntimeError: the app broke"
+    lines = [r.getMessage() for r in caplog.records if r.name == "ewp_mock.exchange"]
+    assert len(lines) == 2  # the one-line log is kept beside the ring
+    assert "path=/public status=200 key=k2 verdict=ok" in lines[0]
+    assert "path=/boom status=500 key=- verdict=unhandled" in lines[1]
