@@ -206,6 +206,41 @@ def test_two_partners_do_not_share_state(pytester: pytest.Pytester) -> None:
     run(pytester, NOT_SHARED).assert_outcomes(passed=3)
 
 
+NETWORK_ACTS = """
+    from datetime import UTC, datetime
+
+    import pytest
+    from ewp_client import LasClient, Signer
+    from ewp_client.cnr import CnrKind
+
+    A = "uni-a.example.org"
+    PENDING = "la-changes-pending"  # a demo LA of uni-a's with a proposal to approve
+    SIGNER = Signer(name="Bruno Rossi", position="coordinator", email="b@uni-b.example",
+                    timestamp=datetime(2026, 9, 25, 10, 0, tzinfo=UTC), app="plugin test")
+
+    def approve_as_b_and_wait(ewp_network):
+        with ewp_network.client("b") as as_b:
+            las = LasClient(as_b)
+            la = las.get_one(A, PENDING)
+            las.approve(A, PENDING, la.changes_proposal.id, SIGNER)
+        ewp_network.idle()  # node a's delivery task has sent what was due
+        return [(r.sending_hei_id, r.object_ids) for r in ewp_network.node("b").received
+                if r.kind is CnrKind.LA]
+
+    def test_in_process(ewp_network):
+        assert approve_as_b_and_wait(ewp_network) == [(A, (PENDING,))]
+
+    @pytest.mark.ewp_network(mode="loopback")
+    def test_loopback(ewp_network):
+        assert ewp_network.ca_file.is_file()
+        assert approve_as_b_and_wait(ewp_network) == [(A, (PENDING,))]
+"""
+
+
+def test_the_network_nodes_notify_each_other(pytester: pytest.Pytester) -> None:
+    run(pytester, NETWORK_ACTS).assert_outcomes(passed=2)
+
+
 MARKED = """
     import pytest
     from ewp_client import EchoClient, IiasClient, LasClient
