@@ -62,6 +62,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ewp_client.clock import Clock
 from ewp_client.errors import (
+    ConfigError,
     EwpError,
     MalformedXmlError,
     SchemaValidationError,
@@ -356,7 +357,7 @@ class ExchangeRing:
         max_kept_chars: int = DEFAULT_MAX_KEPT_CHARS,
     ) -> None:
         if size < 1:
-            raise ValueError(f"an exchange ring holds at least 1 record, not {size}")
+            raise ConfigError(f"an exchange ring holds at least 1 record, not {size}")
         self.size = size
         self.keep_personal_data = keep_personal_data
         self.path = path

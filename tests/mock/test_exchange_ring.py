@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from ewp_client import AsyncEwpClient, AsyncLasClient, AsyncRegistryClient
 from ewp_client.clock import ManualClock
-from ewp_client.errors import SchemaValidationError, SignatureMismatchError
+from ewp_client.errors import ConfigError, SchemaValidationError, SignatureMismatchError
 from ewp_client.namespaces import COMMON_NS, LAS_UPDATE_REQUEST_NS
 from ewp_client.security import RequestSigner, VerifyResult
 from ewp_client.server.middleware import VERIFIED_KEY
@@ -261,7 +261,7 @@ async def test_the_ring_keeps_its_latest_records_and_the_file_is_rotated(
 
 
 def test_a_ring_holds_at_least_one_record() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ConfigError, match="at least 1"):
         ExchangeRing(0)
 
 
