@@ -1,17 +1,21 @@
 """Where an invalid document breaks its schema: the first violations, located, in linear time.
 
 libxml2 validating as it parses (see :mod:`.validate`) says *what* is wrong
-but not *where*: its errors carry no node and no line. The verdict pass notes
-which chunks of the bytes the first errors arrived in (:class:`Verdict`).
-Here the bytes are read once more by a validating pull parser: the chunks
-without those errors in one go each, the noted ones one markup item at a
-time (up to each ``>``), so that an error arriving after an item belongs to
-the element that item started or ended. The element gives the line and the
-path; reading stops at the last noted chunk.
+but not *where*: its errors carry no node and no line. The verdict pass
+(:func:`~.validate.check`, no tree built) notes after which bytes the first
+errors came (:class:`Verdict`): it feeds libxml2 one markup item at a time
+at the start and after each error, so most come with one item (up to its
+``>``) and belong to the element that item started or ended. Those that came
+with a larger piece are found again (:func:`_arrivals`: validated once more,
+no tree, up to the last such piece, that piece one item at a time).
 
-The cost is one more parse up to the last error listed, plus a small
-constant per markup item of the noted chunks; never a walk per error over
-the document, and no process-wide lock.
+Each error is then placed on an element: on the hardened parser's tree by
+counting the tags before it (:func:`_by_counting`), or else by a plain parser
+reading the bytes up to it. The element gives the line and the path.
+
+The cost is at most one more parse up to the last error listed, plus a small
+constant per error and per markup item fed alone; never a walk per error
+over the document, and no process-wide lock.
 """
 
 from __future__ import annotations
