@@ -24,7 +24,8 @@ IIAs (the HEI serves its copy; ``partners[0]`` is itself):
   last fetched it (the hash the kit computed on it) and sends an IIA Approval CNR.
 
 LAs, as the sending HEI: :meth:`~NodeActions.create_la` (a draft, not
-served), :meth:`~NodeActions.propose_la` (the first proposal publishes it; a
+served), :meth:`~NodeActions.publish_la` (created with its first proposal),
+:meth:`~NodeActions.propose_la` (the first proposal publishes it; a
 later one is a major change, a ``changes-proposal`` with a new id) and
 :meth:`~NodeActions.amend_la` (a minor amendment: no new signatures, an LA
 CNR). As the receiving HEI: :meth:`~NodeActions.approve_received_la` and
@@ -445,6 +446,33 @@ class NodeActions:
                 raise LifecycleError(f"{hei} already has an LA {la.omobility_id!r}")
             _insert_la(self.node.las, hei, state, self.node.clock.now())
         return state
+
+    def publish_la(
+        self,
+        la: LearningAgreement,
+        tables: ComponentTables,
+        *,
+        student_signature: Signature,
+        sending_hei_signature: Signature,
+        reasons: Mapping[LaComponent, ChangeReason] | None = None,
+    ) -> Transition:
+        """Create an LA we send and publish its first proposal at once; an LA CNR.
+
+        What :meth:`create_la` then :meth:`propose_la` do, in one step.
+        """
+        hei = self.hei(la.sending_hei.hei_id)
+        result = SendingLa.draft(la).propose(
+            tables,
+            student_signature=student_signature,
+            sending_hei_signature=sending_hei_signature,
+            reasons=reasons,
+        )
+        with self._writing() as queued:
+            if self.node.las.find(hei, la.omobility_id) is not None:
+                raise LifecycleError(f"{hei} already has an LA {la.omobility_id!r}")
+            _insert_la(self.node.las, hei, result.state, self.node.clock.now())
+            queued.extend(la_notification(n) for n in result.notifications)
+        return result
 
     def _la_step(
         self, hei_id: str, omobility_id: str, step: Callable[[SendingLa], Transition]

@@ -268,12 +268,9 @@ async def test_exchanges_under_the_iia_make_termination_a_modification(
 
 async def publish(network: MockNetwork, sender: str, receiver: str) -> None:
     """``sender`` creates the LA and publishes its first proposal; ``receiver`` gets its copy."""
-    at = network.actions(sender)
-    at.create_la(demo_la(HEI[sender], HEI[receiver], LA_ID))
     now = network.clock.now()
-    at.propose_la(
-        HEI[sender],
-        LA_ID,
+    network.actions(sender).publish_la(
+        demo_la(HEI[sender], HEI[receiver], LA_ID),
         FIRST_TABLES,
         student_signature=signature("Demo Flow Student", now),
         sending_hei_signature=signature("Ada Coordinator", now, hei_id=HEI[sender]),
@@ -460,6 +457,13 @@ async def test_refused_la_steps_raise_the_library_errors(network: MockNetwork) -
         )
     with pytest.raises(LifecycleError, match="already has"):
         a.create_la(demo_la(UNI_A, UNI_B, LA_ID))
+    with pytest.raises(LifecycleError, match="already has"):
+        a.publish_la(
+            demo_la(UNI_A, UNI_B, LA_ID),
+            tables,
+            student_signature=signature("Demo Flow Student", now),
+            sending_hei_signature=signature("Ada Coordinator", now, hei_id=UNI_A),
+        )
     with pytest.raises(LifecycleError, match="no pending proposal"):
         await b.approve_received_la(UNI_B, UNI_A, LA_ID, receiving_signer(UNI_B, now))
     with pytest.raises(LifecycleError, match="no copy"):
