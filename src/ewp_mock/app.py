@@ -33,9 +33,9 @@ from .config import MockConfig
 from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
-from .store import SqliteState
 from .security import error_response
 from .state_dir import TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
+from .store import SqliteState
 from .tls import LocalCa, certificate_hosts, server_context
 
 __all__ = ["create_app", "node_of_app", "prepare_tls"]

@@ -590,7 +590,7 @@ def _peer_specs(specs: Sequence[str]) -> list[PeerSpec]:
         if equals and url != spec and not ca:
             raise CommandError(f"--peer {spec!r}: no CA file after '='")
         ca_file = Path(ca) if ca else None
-        if ca_file is not None:
+        if ca_file is not None and ca_file.exists():  # a peer not started yet has none yet
             _check_ca(ca_file, f"--peer {url}={ca_file}")
         peers.append(PeerSpec(url, ca_file))
     return peers
@@ -660,6 +660,7 @@ class PeerIntroducer:
                     peer.catalogue_url, verify, self.node.config.hei_ids
                 )
                 self.node.add_peer(manifests)
+                self._trust(peer)
             except (httpx.HTTPError, EwpError, OSError, ssl.SSLError) as exc:
                 self.problems[peer.catalogue_url] = _peer_problem(exc)
                 continue
@@ -675,6 +676,19 @@ class PeerIntroducer:
                 ", ".join(self.introduced[peer.catalogue_url]) or "no HEI",
             )
         return len(self.introduced) == len(self.peers)
+
+    def _trust(self, peer: PeerSpec) -> None:
+        """The node's calls trust the peer's CA too (its file may have come after the start)."""
+        verify = self.node.outbox.outgoing.verify
+        if peer.ca_file is None:
+            return
+        if isinstance(verify, ssl.SSLContext):
+            verify.load_verify_locations(cafile=str(peer.ca_file))
+        else:  # the system's CAs only: the peer's first
+            context = ssl.create_default_context(cafile=str(peer.ca_file))
+            self.node.outbox.outgoing = dataclasses.replace(
+                self.node.outbox.outgoing, verify=context
+            )
 
     def start(self) -> None:
         if self._thread is not None or len(self.introduced) == len(self.peers):
@@ -765,7 +779,7 @@ def _start_node(
     trusted: Sequence[Path] = (),
 ) -> StartedNode:
     server_key, client_key = keys
-    peer_cas = tuple(p.ca_file for p in peers if p.ca_file is not None)
+    peer_cas = tuple(p.ca_file for p in peers if p.ca_file is not None and p.ca_file.exists())
     try:
         config = MockConfig(
             hei_ids=tuple(args.heis or data.default_heis),
