@@ -6,9 +6,11 @@ import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from ewp_client.cnr import Delivered, EntryState, Failed, Outbox, OutgoingNotification
 from ewp_mock.data import UNI_A, UNI_B
-from ewp_mock.store import SqliteState
+from ewp_mock.store import SqliteOutbox, SqliteState
 
 from .conftest import T0
 
@@ -42,3 +44,24 @@ def test_a_change_and_its_enqueued_notification_survive_a_restart(seeded: Path) 
         (entry,) = Outbox(state.outbox).entries()
         assert entry.state is EntryState.DELIVERED
         assert [a.status for a in entry.attempts] == [503, 200]
+
+
+def test_the_database_outbox_forgets_what_a_rolled_back_transaction_queued(db_path: Path) -> None:
+    with SqliteState.open(db_path) as state:
+        box = SqliteOutbox(state.outbox)
+
+        def change_that_fails() -> None:
+            with state.transaction():
+                box.enqueue(OutgoingNotification.iia(UNI_B, "a-1"), T0)
+                raise RuntimeError("the change failed after its CNR was queued")
+
+        with pytest.raises(RuntimeError):
+            change_that_fails()
+        assert [e.key.object_id for e in box.pending()] == ["a-1"]  # the view is ahead
+        assert len(state.outbox) == 0
+        box.reload()
+        assert box.pending() == []
+        with state.transaction():
+            box.enqueue(OutgoingNotification.iia(UNI_B, "a-2"), T0)
+    with SqliteState.open(db_path) as state:
+        assert [e.key.object_id for e in SqliteOutbox(state.outbox).pending()] == ["a-2"]
