@@ -31,6 +31,7 @@ Markers:
 ``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=)``
     chooses the served HEIs, the data set (``"demo"``, ``None`` for bare
     institutions, a :class:`~ewp_mock.data.Dataset` or a fixture directory),
+    (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
     arrive with issue #14.
@@ -45,6 +46,7 @@ time, and a fixture that cannot be provided fails with what to install.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pytest
@@ -118,6 +120,9 @@ def _options(request: pytest.FixtureRequest, marker: str, known: tuple[str, ...]
             pytrace=False,
         )
     options = dict(mark.kwargs)
+    data = options.get("data")
+    if isinstance(data, str | Path) and data != "demo" and not Path(data).is_absolute():
+        options["data"] = request.path.parent / data  # next to the test module
     if options.get("scenarios"):
         names = ", ".join(options["scenarios"])
         testing = _testing()

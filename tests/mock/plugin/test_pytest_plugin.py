@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from ewp_mock.data import demo_dataset, dump_dataset
+
 pytest_plugins = ["pytester"]
 
 PLUGIN = "ewp_mock.pytest_plugin"
@@ -282,6 +284,36 @@ MARKED = """
 
 def test_the_marker_chooses_heis_data_and_admitted_keys(pytester: pytest.Pytester) -> None:
     run(pytester, MARKED).assert_outcomes(passed=5)
+
+
+FIXTURE_DIRECTORY = """
+    import pytest
+    from ewp_client import IiasClient
+
+    @pytest.mark.ewp_partner(heis=["uni-b.example.org"], admit=["uni-a.example.org"],
+                             data="fixtures")
+    def test_from_files(ewp_partner):
+        with ewp_partner.client() as client:
+            assert IiasClient(client).index("uni-b.example.org")
+
+    @pytest.mark.ewp_partner(data="missing")
+    def test_missing(ewp_partner):
+        pass
+"""
+
+
+def test_the_marker_reads_a_fixture_directory_next_to_the_test_module(
+    pytester: pytest.Pytester,
+) -> None:
+    dump_dataset(demo_dataset(), pytester.path / "fixtures")
+    elsewhere = pytester.mkdir("elsewhere")  # the run's working directory has no fixtures
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_suite=textwrap.dedent(FIXTURE_DIRECTORY))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(elsewhere)
+        result = pytester.runpytest_inprocess("-p", PLUGIN, str(pytester.path / "test_suite.py"))
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*cannot make the mock partner: *missing*"])
 
 
 MISUSED = """
