@@ -17,7 +17,9 @@ through :class:`~ewp_mock.actions.NodeActions`:
   node's :class:`~ewp_client.ola.ReceivedLaCopies`.
 
 The notifier is the HEI the caller's key covers (the IIA CNRs carry no HEI;
-when a key covers several, the first that serves the object is taken).
+when a key covers several, the first that serves the object is taken). A
+node reading its own catalogue does not call a HEI it was never introduced
+to: that refresh fails at once, saying so.
 Nothing here raises into the route: each object's outcome, a failure
 included, is a :class:`RefreshRecord` (:attr:`Refresher.records`). An error
 fetching is no evidence about the object, so the copy is left as it was then.
@@ -42,7 +44,9 @@ from ewp_client.client.iia_approval import AsyncIiaApprovalClient
 from ewp_client.client.iias import AsyncIiasClient, IiaCopy
 from ewp_client.client.las import AsyncLasClient
 from ewp_client.cnr import CnrKind
+from ewp_client.errors import NoEndpointError
 from ewp_client.iia import CopyChange, CopyChangeKind, PartnerApproval, approval_status
+from ewp_client.namespaces import IIAS_API, IIAS_APPROVAL_API, OMOBILITY_LAS_API, ApiVersion
 from ewp_client.ola import LaCopyChange, LaCopyChangeKind
 
 from .delivery import ReceivedNotification
@@ -156,10 +160,7 @@ class Refresher:
                 records = await self._refresh(client, notification)
         except Exception as exc:  # the node's client could not even be made
             log.warning("refreshing after a %s CNR failed: %s", notification.kind, exc)
-            records = [
-                self._record(notification, i, RefreshOutcome.FAILED, error=_describe(exc))
-                for i in notification.object_ids
-            ]
+            records = self._failed(notification, _describe(exc))
         with self._lock:
             self._records.extend(records)
         return tuple(records)
@@ -191,22 +192,51 @@ class Refresher:
         ours = {h.lower() for h in self._actions.node.config.hei_ids}
         return sorted(h for h in notification.caller_heis if h.lower() not in ours)
 
+    def _unreachable(self, hei_id: str, api: ApiVersion) -> str | None:
+        """Why the node cannot call ``api`` of ``hei_id``, when its own catalogue says so.
+
+        A node reading its own catalogue knows without a request that a HEI
+        it was never introduced to cannot be fetched from; a node reading a
+        Registry finds out by asking.
+        """
+        node = self._actions.node
+        if node.config.registry_url is not None:
+            return None
+        try:
+            node.catalogue.find_api(hei_id, api)
+        except NoEndpointError as exc:
+            return _describe(exc)
+        return None
+
+    def _failed(
+        self, notification: ReceivedNotification, error: str, partner_hei_id: str | None = None
+    ) -> list[RefreshRecord]:
+        return [
+            self._record(
+                notification, i, RefreshOutcome.FAILED, partner_hei_id=partner_hei_id, error=error
+            )
+            for i in notification.object_ids
+        ]
+
     async def _refresh(
         self, client: AsyncEwpClient, notification: ReceivedNotification
     ) -> list[RefreshRecord]:
         if notification.kind is CnrKind.LA:
-            return await self._las(client, notification)
-        notifiers = self._notifiers(notification)
+            sender = notification.sending_hei_id
+            if not sender:
+                return self._failed(notification, "the LA CNR names no sending_hei_id")
+            why = self._unreachable(sender, OMOBILITY_LAS_API)
+            if why is not None:
+                return self._failed(notification, why, sender)
+            return await self._las(client, notification, sender)
+        api = IIAS_APPROVAL_API if notification.kind is CnrKind.IIA_APPROVAL else IIAS_API
+        candidates = self._notifiers(notification)
+        reasons = {h: self._unreachable(h, api) for h in candidates}
+        notifiers = [h for h in candidates if reasons[h] is None]
         if not notifiers:
-            return [
-                self._record(
-                    notification,
-                    i,
-                    RefreshOutcome.FAILED,
-                    error="the caller's key covers no partner HEI to fetch from",
-                )
-                for i in notification.object_ids
-            ]
+            first = next((h for h in candidates), None)
+            why = reasons.get(first or "") or "the caller's key covers no partner HEI"
+            return self._failed(notification, why, first)
         if notification.kind is CnrKind.IIA_APPROVAL:
             return await self._approvals(client, notification, notifiers)
         return [
@@ -316,29 +346,14 @@ class Refresher:
         return [records[i] for i in ids]
 
     async def _las(
-        self, client: AsyncEwpClient, notification: ReceivedNotification
+        self, client: AsyncEwpClient, notification: ReceivedNotification, sender: str
     ) -> list[RefreshRecord]:
         actions, hei = self._actions, notification.hei_id
-        sender = notification.sending_hei_id
         ids = notification.object_ids
-        if not sender:
-            return [
-                self._record(notification, i, RefreshOutcome.FAILED, error="no sending_hei_id")
-                for i in ids
-            ]
         try:
             las = await AsyncLasClient(client).get(sender, ids)
         except Exception as exc:
-            return [
-                self._record(
-                    notification,
-                    i,
-                    RefreshOutcome.FAILED,
-                    partner_hei_id=sender,
-                    error=_describe(exc),
-                )
-                for i in ids
-            ]
+            return self._failed(notification, _describe(exc), sender)
         by_id = {la.omobility_id: la for la in las}
         records = []
         for omobility_id in ids:

@@ -16,18 +16,24 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ewp_client import AsyncIiasClient
+from ewp_client import AsyncEwpClient, AsyncIiasClient, AsyncRegistryClient
+from ewp_client.client import AsyncIiaCnrClient, AsyncLaCnrClient
 from ewp_client.clock import ManualClock
 from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.iia import CopyChangeKind
 from ewp_client.ola import LaVersionEvent, VersionStatus
+from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
+from ewp_mock.actions import actions_of
 from ewp_mock.demo_flow import demo_iia, receiving_signer
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome, RefreshRecord
 from ewp_mock.store import SqliteState
+from tests.mock.conftest import key
 from tests.mock.test_actions import A_ID, B_ID, UNI_A, UNI_B, mapped_pair, specs, two_nodes
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+BASE = "http://mock.test"
+STRANGER = "stranger.example.org"
 
 
 @pytest.fixture
@@ -180,3 +186,25 @@ async def test_the_copies_and_our_approval_survive_a_restart_over_a_database(
     assert kept.approved is not None
     assert kept.approved.record == record
     assert kept.approval_current
+
+
+async def test_a_cnr_from_a_hei_the_node_was_never_introduced_to_is_not_fetched_from() -> None:
+    app = create_app(MockConfig(base_url=BASE, server_key=key(1), client_key=key(2)))
+    node = node_of_app(app)
+    node.register_client(key(3).public_key, [STRANGER])
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        AsyncEwpClient(
+            AsyncRegistryClient(f"{BASE}/catalogue-v1.xml", http=http), key=key(3), http=http
+        ) as client,
+    ):
+        assert await AsyncIiaCnrClient(client).notify(DEFAULT_HEI, ["s-1"]) == 1
+        assert await AsyncLaCnrClient(client).notify(DEFAULT_HEI, STRANGER, ["m-1"]) == 1
+        await actions_of(node).refreshed()
+    iia, la = actions_of(node).refreshes
+    for record in (iia, la):
+        assert record.outcome is RefreshOutcome.FAILED
+        assert record.partner_hei_id == STRANGER
+        assert record.error is not None
+        assert record.error.startswith("NoEndpointError")
