@@ -20,17 +20,19 @@ APIs read with each node's own client.
    new id), which B approves through the ``update`` endpoint.
 
 :func:`play_demo` builds the usual two nodes (the demo data's uni-a and uni-b),
-starts them and plays: what ``ewp-mock demo`` runs. No student data is
+starts them and plays; :func:`play_demo_to` does it in its own event loop,
+writing to a text stream: what ``ewp-mock demo`` runs. No student data is
 written to the transcript.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, TextIO
 
 from ewp_client.client.iia_approval import AsyncIiaApprovalClient
 from ewp_client.client.las import Signer
@@ -72,7 +74,15 @@ from .actions import NodeActions
 from .network import MockNetwork, NetworkNode, NodeSpec
 from .refresh import RefreshOutcome, RefreshRecord
 
-__all__ = ["DEMO_IIA_A", "DEMO_IIA_B", "DEMO_LA", "Transcript", "play_demo", "run_demo"]
+__all__ = [
+    "DEMO_IIA_A",
+    "DEMO_IIA_B",
+    "DEMO_LA",
+    "Transcript",
+    "play_demo",
+    "play_demo_to",
+    "run_demo",
+]
 
 #: Where the demo writes its lines (``print``, ``list.append``...).
 Transcript = Callable[[str], None]
@@ -492,3 +502,17 @@ async def play_demo(
             return await run_demo(network, transcript)
     async with MockNetwork(demo_specs(), clock=clock) as network:
         return await run_demo(network, transcript)
+
+
+def play_demo_to(out: TextIO, *, loopback: bool = True) -> bool:
+    """:func:`play_demo` in an event loop of its own, its lines written to ``out``.
+
+    What ``ewp-mock demo`` calls (``loopback``: two TLS servers on 127.0.0.1,
+    free ports); not from a running event loop.
+    """
+
+    def write(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    return asyncio.run(play_demo(write, loopback=loopback))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 from ewp_client.clock import ManualClock
 from ewp_client.ola import VersionStatus
 from ewp_mock.data import UNI_A, UNI_B
-from ewp_mock.demo_flow import DEMO_IIA_A, DEMO_LA, play_demo, run_demo
+from ewp_mock.demo_flow import DEMO_IIA_A, DEMO_LA, play_demo, play_demo_to, run_demo
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.store import SqliteState
 from tests.mock.test_actions import specs, two_nodes
@@ -84,3 +85,11 @@ async def test_the_demo_passes_on_nodes_kept_in_sqlite(tmp_path: Path) -> None:
     with SqliteState.open(tmp_path / "b.db") as b_db:
         (copy,) = [r for r in b_db.incoming_las.of(UNI_B) if r.la.omobility_id == DEMO_LA]
     assert copy.status is VersionStatus.APPROVED  # B's copy of the LA survives a restart
+
+
+def test_play_demo_to_writes_the_transcript_of_two_tls_nodes() -> None:
+    out = io.StringIO()
+    assert play_demo_to(out) is True
+    lines = out.getvalue().splitlines()
+    assert_passed(lines)
+    assert "at https://127.0.0.1:" in lines[0]
