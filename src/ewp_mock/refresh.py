@@ -233,10 +233,11 @@ class Refresher:
         candidates = self._notifiers(notification)
         reasons = {h: self._unreachable(h, api) for h in candidates}
         notifiers = [h for h in candidates if reasons[h] is None]
+        if not candidates:
+            return self._failed(notification, "the caller's key covers no partner HEI")
         if not notifiers:
-            first = next((h for h in candidates), None)
-            why = reasons.get(first or "") or "the caller's key covers no partner HEI"
-            return self._failed(notification, why, first)
+            first = candidates[0]
+            return self._failed(notification, reasons[first] or "", first)
         if notification.kind is CnrKind.IIA_APPROVAL:
             return await self._approvals(client, notification, notifiers)
         return [
