@@ -8,17 +8,28 @@ The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The app's
 lifespan runs the node's change-notification delivery task (started with
 the server, stopped with it; see :mod:`ewp_mock.delivery`).
 :func:`prepare_tls` makes the TLS side of serving it (a local CA and a server
-certificate in a :class:`~ewp_mock.state_dir.StateDir`).
+certificate in a :class:`~ewp_mock.state_dir.StateDir`, kept across
+restarts when the directory is).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Final
 from urllib.parse import urlsplit
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificatePublicKeyTypes,
+    PublicKeyTypes,
+)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -34,7 +45,7 @@ from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
-from .state_dir import TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
+from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
 from .store import SqliteState
 from .tls import LocalCa, certificate_hosts, server_context
 
@@ -114,19 +125,70 @@ def node_of_app(app: FastAPI) -> MockNode:
 
 
 def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
-    """A fresh local CA and server certificate written to ``state``; the server's context.
+    """The server's TLS context, its CA and certificate in ``state``; ``None`` without TLS.
 
     The certificate names the host of ``config.public_url``, the listen
     address and the loopback names; clients trust ``state.file("ca.pem")``.
-    ``None`` when ``config.tls`` is off (nothing is written then).
+    A kept (not temporary) state directory whose CA, certificate and key
+    still fit (issued by that CA, naming those hosts, valid for another
+    day, the key the certificate's) keeps them: a restarted node stays
+    trusted by the peers that read its ``ca.pem`` before. Otherwise a fresh
+    local CA and certificate are made and written. Nothing is written when
+    ``config.tls`` is off.
     """
     if not config.tls:
         return None
-    ca = LocalCa.create()
     public_host = urlsplit(config.public_url).hostname
-    server = ca.issue(certificate_hosts(config.host, public_host))
+    hosts = certificate_hosts(config.host, public_host)
+    certificate, key = state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE)
+    if not state.temporary and _kept_tls_fits(state, hosts):
+        return server_context(certificate, key)
+    ca = LocalCa.create()
+    server = ca.issue(hosts)
     state.write_tls(ca, server)
-    return server_context(state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE))
+    return server_context(certificate, key)
+
+
+#: A kept certificate is made again when it expires sooner than this.
+TLS_RENEW_BEFORE: Final = timedelta(days=1)
+
+
+def _kept_tls_fits(state: StateDir, hosts: Sequence[str]) -> bool:
+    """Whether the CA, certificate and key already in ``state`` serve ``hosts`` (see above)."""
+    files = [state.file(n) for n in (CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE)]
+    if any(f.is_symlink() or not f.is_file() for f in files):
+        return False
+    try:
+        ca = x509.load_pem_x509_certificate(files[0].read_bytes())
+        certificate = x509.load_pem_x509_certificate(files[1].read_bytes())
+        key = serialization.load_pem_private_key(files[2].read_bytes(), password=None)
+        certificate.verify_directly_issued_by(ca)
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (OSError, ValueError, TypeError, x509.ExtensionNotFound, InvalidSignature):
+        return False
+    named = {str(n) for n in names.get_values_for_type(x509.DNSName)}
+    named |= {str(n) for n in names.get_values_for_type(x509.IPAddress)}
+    wanted = {_normal_host(h) for h in hosts}
+    now = datetime.now(UTC)
+    return (
+        wanted <= {_normal_host(n) for n in named}
+        and certificate.not_valid_after_utc - TLS_RENEW_BEFORE > now
+        and ca.not_valid_after_utc - TLS_RENEW_BEFORE > now
+        and _spki(certificate.public_key()) == _spki(key.public_key())
+    )
+
+
+def _spki(public_key: CertificatePublicKeyTypes | PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _normal_host(host: str) -> str:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return host.lower()
 
 
 async def _ewp_error(request: Request, exc: Exception) -> Response:

@@ -368,3 +368,38 @@ def test_two_nodes_introduced_with_peer_exchange_a_signed_la_cnr(tmp_path: Path)
         assert a.stop() == 0
         if b is not None:
             assert b.stop() == 0
+
+
+# ------------------------------------------------------------------ TLS across restarts
+
+
+def test_a_kept_state_dir_keeps_its_ca_so_peers_still_trust_a_restarted_node(
+    tmp_path: Path,
+) -> None:
+    config = MockConfig(port=8443, server_key=key(1), client_key=key(2))
+    kept = StateDir.open(tmp_path / "kept")
+    prepare_tls(config, kept)
+    ca = kept.file("ca.pem").read_bytes()
+    certificate = kept.file("tls-certificate.pem").read_bytes()
+    assert prepare_tls(config, kept) is not None
+    assert kept.file("ca.pem").read_bytes() == ca
+    assert kept.file("tls-certificate.pem").read_bytes() == certificate
+    # Another public host than the certificate names: a new CA and certificate.
+    prepare_tls(MockConfig(port=8443, base_url="https://mock.test:8443"), kept)
+    assert kept.file("ca.pem").read_bytes() != ca
+    # A certificate that another CA issued is not kept either.
+    moved = kept.file("ca.pem").read_bytes()
+    other = StateDir.open(tmp_path / "other")
+    prepare_tls(config, other)
+    kept.file("ca.pem").write_bytes(other.file("ca.pem").read_bytes())
+    prepare_tls(config, kept)
+    assert kept.file("ca.pem").read_bytes() not in (moved, other.file("ca.pem").read_bytes())
+    # A temporary state directory always gets a fresh one.
+    temporary = StateDir.open(None)
+    try:
+        prepare_tls(config, temporary)
+        first = temporary.file("ca.pem").read_bytes()
+        prepare_tls(config, temporary)
+        assert temporary.file("ca.pem").read_bytes() != first
+    finally:
+        temporary.close()
