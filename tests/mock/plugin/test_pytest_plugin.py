@@ -352,6 +352,7 @@ def test_a_misused_marker_says_what_is_wrong(pytester: pytest.Pytester) -> None:
 
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     result = pytester.runpytest_inprocess("-p", PLUGIN, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.ewp_partner(*", "@pytest.mark.ewp_network(*"])
 
