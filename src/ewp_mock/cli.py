@@ -693,8 +693,9 @@ class PeerIntroducer:
     def start(self) -> None:
         if self._thread is not None or len(self.introduced) == len(self.peers):
             return
-        self._thread = threading.Thread(target=self._run, name="ewp-mock-peers", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._run, name="ewp-mock-peers", daemon=True)
+        thread.start()
+        self._thread = thread  # once started: a stop signal in between leaves nothing to join
 
     def _run(self) -> None:
         while not self._stopped.wait(PEER_RETRY):
@@ -703,7 +704,7 @@ class PeerIntroducer:
 
     def stop(self) -> None:
         self._stopped.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=PEER_RETRY + 15.0)
 
     def summary(self) -> list[dict[str, Any]]:
