@@ -6,14 +6,15 @@
   and the node says so;
 * another program's database, a truncated one and a read-only one are refused
   (exit 2, the file named) and left byte for byte as they were;
-* a node killed with SIGKILL while its partner's CNR endpoint fails loses
-  neither the approvals nor the notifications: restarted, it delivers them
-  once the partner answers;
+* a node killed with SIGKILL while its partner's CNR endpoint fails (503, or
+  holding the request: the delivery on its way) loses neither the approvals
+  nor the notifications: restarted, it delivers them once the partner answers;
 * two nodes introduced to each other with ``--peer`` exchange a signed LA CNR.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import socket
@@ -233,15 +234,22 @@ def test_a_database_the_node_cannot_use_is_refused_by_name_and_left_as_it_was(
 
 @dataclass
 class Gate:
-    """uni-b's node, its change-notification endpoints answering 503 while ``down``."""
+    """uni-b's node, its change-notification endpoints failing while ``down``.
+
+    They answer 503 at once, or (``hang``) hold the request until the gate
+    opens, so that the caller's delivery is still on its way (leased).
+    """
 
     app: Any
     down: bool = True
+    hang: bool = False
     refused: list[str] = field(default_factory=list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.down and "-cnr/" in scope["path"]:
             self.refused.append(scope["path"])
+            while self.hang and self.down:
+                await asyncio.sleep(0.05)
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -278,10 +286,12 @@ def la_cnrs(node: MockNode, omobility_id: str) -> int:
     )
 
 
+@pytest.mark.parametrize("hang", [False, True], ids=["partner-answers-503", "partner-hangs"])
 def test_a_node_killed_during_deliveries_delivers_every_notification_after_a_restart(
-    tmp_path: Path, uni_b: tuple[MockNode, Gate, str, Path]
+    tmp_path: Path, uni_b: tuple[MockNode, Gate, str, Path], hang: bool
 ) -> None:
     b, gate, b_catalogue, b_ca = uni_b
+    gate.hang = hang
     db = tmp_path / "a.db"
     options = serve_options(tmp_path, db, "--peer", f"{b_catalogue}={b_ca}")
     a = start(*options)
