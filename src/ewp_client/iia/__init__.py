@@ -6,6 +6,9 @@ See :mod:`ewp_client.iia.hash` for how the official kit treats responses that
 hold several IIAs.
 """
 
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 from .approval import (
     ApprovalRecord,
     ApprovalState,
@@ -30,18 +33,6 @@ from .lifecycle import (
 )
 from .migration import V6ApprovalCheck, check_v6_approval, v6_approval_hash
 from .mismatch import mismatch_hints
-from .partner_copies import (
-    ApprovedSnapshot,
-    CopiesRefresh,
-    CopyAnomaly,
-    CopyApproval,
-    CopyChange,
-    CopyChangeKind,
-    DeletedCopy,
-    PartnerCopies,
-    PartnerCopy,
-    copy_of,
-)
 from .text_to_hash import DocumentMarkers, FieldKind, HashedField, hashed_fields, render
 
 __all__ = [
@@ -95,3 +86,39 @@ __all__ = [
     "v6_approval_hash",
     "verify_iia_hashes",
 ]
+
+if TYPE_CHECKING:
+    from .partner_copies import (
+        ApprovedSnapshot,
+        CopiesRefresh,
+        CopyAnomaly,
+        CopyApproval,
+        CopyChange,
+        CopyChangeKind,
+        DeletedCopy,
+        PartnerCopies,
+        PartnerCopy,
+        copy_of,
+    )
+
+# Partner copies read fetched answers (``client.iias``), which pulls in httpx:
+# imported on first use, so the server half stays free of an HTTP client.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        name: ".partner_copies"
+        for name in [
+            "ApprovedSnapshot",
+            "CopiesRefresh",
+            "CopyAnomaly",
+            "CopyApproval",
+            "CopyChange",
+            "CopyChangeKind",
+            "DeletedCopy",
+            "PartnerCopies",
+            "PartnerCopy",
+            "copy_of",
+        ]
+    },
+)
