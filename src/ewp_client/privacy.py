@@ -48,6 +48,7 @@ from typing import Final
 from lxml import etree
 
 from .errors import MalformedXmlError
+from .namespaces import XML_NS
 from .xml.parser import ParserLimits, parse_xml
 
 __all__ = [
@@ -67,7 +68,7 @@ DEFAULT_MASK_LIMITS: Final = ParserLimits(max_bytes=16 * 1024 * 1024)
 _STUDENT: Final = "student"
 _STUDENT_SIGNATURE: Final = "student-signature"
 _SIGNER_FIELDS: Final = frozenset({"signer-name", "signer-position", "signer-email"})
-_XML_LANG: Final = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_LANG: Final = f"{{{XML_NS}}}lang"
 _FORM: Final = "application/x-www-form-urlencoded"
 #: The first bytes of documents in an encoding where ASCII names are not ASCII bytes
 #: (UTF-16/32 with or without a byte-order mark, EBCDIC ``<?xm``).

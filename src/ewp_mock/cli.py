@@ -249,7 +249,8 @@ def build_parser() -> Parser:
     serve.add_argument(
         "--cnr-expiry",
         type=_hours,
-        default=DEFAULT_CNR_EXPIRY,
+        # A string default goes through ``type`` like a typed value, and shows as typed.
+        default=f"{DEFAULT_CNR_EXPIRY.total_seconds() / 3600:g}",
         metavar="HOURS",
         help="how long after the latest change an undelivered change notification is still "
         f"retried (default: {DEFAULT_CNR_EXPIRY.total_seconds() / 3600:g})",
