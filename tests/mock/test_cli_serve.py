@@ -328,6 +328,37 @@ def test_curl_with_the_ca_reaches_the_manifest_and_the_catalogue(node: Node) -> 
     assert refused.returncode == 60  # curl: peer certificate cannot be authenticated
 
 
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed here")
+def test_curl_sending_a_signed_echo_gets_a_signed_answer(node: Node, tmp_path: Path) -> None:
+    """curl carries headers a SIS signed elsewhere; the node's answer verifies byte for byte."""
+    url = node.document["echo"]
+    target = f"{urlsplit(url).path}?echo=curl"
+    signed = RequestSigner(key(3)).sign(
+        method="GET", target=target, body=b"", host=urlsplit(url).netloc
+    )
+    head, body = tmp_path / "head.txt", tmp_path / "body.xml"
+    command = ["curl", "-sS", "--http1.1", "--noproxy", "*", "--cacert", node.document["ca"],
+               "-D", str(head), "-o", str(body)]  # fmt: skip
+    for name, value in signed.headers:
+        command += ["-H", f"{name}: {value}"]
+    done = subprocess.run([*command, f"{url}?echo=curl"], capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    status_line, *lines = head.read_text("latin-1").strip().splitlines()
+    assert status_line.split()[1] == "200", status_line
+    headers = [tuple(part.strip() for part in line.split(":", 1)) for line in lines if ":" in line]
+    catalogue = parse_catalogue(
+        httpx.get(node.document["catalogue"], verify=node.trust(), timeout=10.0).content
+    )
+    verified = ResponseVerifier(CatalogueKeyResolver(catalogue)).verify(
+        request=SentRequest.from_signature(signed),
+        endpoint=url,
+        headers=headers,
+        body=body.read_bytes(),
+    )
+    assert verified.key_id == key(1).key_id
+    assert decode(body.read_bytes(), EchoResponse).echoes == ("curl",)
+
+
 def test_one_log_line_per_exchange_with_no_request_values(node: Node) -> None:
     trust = node.trust()
     url = node.document["echo"]
