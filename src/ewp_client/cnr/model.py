@@ -161,15 +161,7 @@ class OutgoingNotification:
 
     def entry_keys(self) -> list[NotificationKey]:
         """The outbox key of each object."""
-        return [
-            NotificationKey(
-                kind=self.kind,
-                partner_hei_id=self.partner_hei_id,
-                sending_hei_id=self.sending_hei_id,
-                object_id=i,
-            )
-            for i in self.object_ids
-        ]
+        return _keys(self.kind, self.partner_hei_id, self.sending_hei_id, self.object_ids)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,15 +221,19 @@ class Delivery:
     revisions: tuple[int, ...] = field(default=(), repr=False)
 
     def entry_keys(self) -> list[NotificationKey]:
-        return [
-            NotificationKey(
-                kind=self.kind,
-                partner_hei_id=self.partner_hei_id,
-                sending_hei_id=self.sending_hei_id,
-                object_id=i,
-            )
-            for i in self.object_ids
-        ]
+        """The outbox key of each object."""
+        return _keys(self.kind, self.partner_hei_id, self.sending_hei_id, self.object_ids)
+
+
+def _keys(
+    kind: CnrKind, partner_hei_id: str, sending_hei_id: str | None, object_ids: tuple[str, ...]
+) -> list[NotificationKey]:
+    return [
+        NotificationKey(
+            kind=kind, partner_hei_id=partner_hei_id, sending_hei_id=sending_hei_id, object_id=i
+        )
+        for i in object_ids
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
