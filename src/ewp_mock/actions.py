@@ -1,7 +1,7 @@
 """What an HEI does on its node: the IIA and LA lifecycle steps, with the CNRs each calls for.
 
 :class:`NodeActions` is the HEI's desk at a :class:`~ewp_mock.node.MockNode`
-(one per node: :func:`actions_of`). Each step runs a lifecycle of
+(the node makes its one, :attr:`~ewp_mock.node.MockNode.actions`). Each step runs a lifecycle of
 :mod:`ewp_client` and writes its outcome and the change notifications it
 calls for together: the served copy or LA through the node's repositories,
 the notifications into the node's outbox, both within the node's
@@ -52,10 +52,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ewp_client.client.async_ import AsyncEwpClient
 from ewp_client.client.iias import IiaCopy
@@ -97,22 +96,12 @@ from ewp_client.server.repository import (
     StoredIia,
 )
 
-from .node import MockNode
 from .refresh import Refresher, RefreshRecord
 
-__all__ = ["NodeActions", "actions_of"]
+if TYPE_CHECKING:
+    from .node import MockNode
 
-_ACTIONS: weakref.WeakKeyDictionary[MockNode, NodeActions] = weakref.WeakKeyDictionary()
-_ACTIONS_LOCK = threading.Lock()
-
-
-def actions_of(node: MockNode) -> NodeActions:
-    """The :class:`NodeActions` of ``node`` (made at the first call, then always the same)."""
-    with _ACTIONS_LOCK:
-        actions = _ACTIONS.get(node)
-        if actions is None:
-            actions = _ACTIONS[node] = NodeActions(node)
-        return actions
+__all__ = ["NodeActions"]
 
 
 @runtime_checkable

@@ -50,7 +50,7 @@ from ewp_client.errors import ConfigError
 from ewp_client.registry import Catalogue
 from ewp_client.registry.client import AsyncRegistryClient
 
-from .actions import NodeActions, actions_of
+from .actions import NodeActions
 from .app import create_app, node_of_app
 from .config import MockConfig
 from .data import Dataset
@@ -272,14 +272,14 @@ class MockNetwork:
         """
         while True:
             await asyncio.gather(*(entry.node.outbox.idle() for entry in self))
-            refreshers = [actions_of(entry.node).refresher for entry in self]
+            refreshers = [entry.node.actions.refresher for entry in self]
             if not any(r.busy for r in refreshers):
                 return
             await asyncio.gather(*(r.wait() for r in refreshers))
 
     def actions(self, name: str) -> NodeActions:
         """What node ``name``'s HEIs do on it (:class:`~ewp_mock.actions.NodeActions`)."""
-        return actions_of(self[name].node)
+        return self[name].node.actions
 
     # ------------------------------------------------------------ calling
 

@@ -21,7 +21,6 @@ from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.errors import ConfigError
 from ewp_client.namespaces import OMOBILITY_LA_CNR_API
 from ewp_client.ola import VersionStatus
-from ewp_mock.actions import actions_of
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome
@@ -120,7 +119,7 @@ async def test_two_nodes_on_loopback_tls_sockets_deliver_an_la_cnr() -> None:
 
 async def test_idle_waits_for_the_refreshes_the_cnrs_trigger() -> None:
     network = two_nodes(ManualClock(START))
-    assert network.actions("b") is actions_of(network.node("b"))
+    assert network.actions("b") is network.node("b").actions
     async with network:
         network.node("a").notify(OutgoingNotification.iia(UNI_B, "a-iia-4"))
         await network.idle()

@@ -23,7 +23,6 @@ from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.iia import CopyChangeKind
 from ewp_client.ola import LaVersionEvent, VersionStatus
 from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
-from ewp_mock.actions import actions_of
 from ewp_mock.demo_flow import demo_iia, receiving_signer
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome, RefreshRecord
@@ -201,8 +200,8 @@ async def test_a_cnr_from_a_hei_the_node_was_never_introduced_to_is_not_fetched_
     ):
         assert await AsyncIiaCnrClient(client).notify(DEFAULT_HEI, ["s-1"]) == 1
         assert await AsyncLaCnrClient(client).notify(DEFAULT_HEI, STRANGER, ["m-1"]) == 1
-        await actions_of(node).refreshed()
-    iia, la = actions_of(node).refreshes
+        await node.actions.refreshed()
+    iia, la = node.actions.refreshes
     for record in (iia, la):
         assert record.outcome is RefreshOutcome.FAILED
         assert record.partner_hei_id == STRANGER
