@@ -21,8 +21,9 @@ APIs read with each node's own client.
 
 :func:`play_demo` builds the usual two nodes (the demo data's uni-a and uni-b),
 starts them and plays; :func:`play_demo_to` does it in its own event loop,
-writing to a text stream: what ``ewp-mock demo`` runs. No student data is
-written to the transcript.
+writing to a text stream: what ``ewp-mock demo`` runs. A :class:`DemoReport`
+keeps the same play as data (each step and its checks: ``ewp-mock demo
+--json``). No student data is written to the transcript or the report.
 """
 
 from __future__ import annotations
