@@ -1,8 +1,8 @@
 """What an HEI does on its node: the IIA and LA lifecycle steps, with the CNRs each calls for.
 
 :class:`NodeActions` is the HEI's desk at a :class:`~ewp_mock.node.MockNode`
-(one per node: :func:`actions_of`). Each step runs a lifecycle of
-:mod:`ewp_client` and writes its outcome and the change notifications it
+(each node makes its own, :attr:`~ewp_mock.node.MockNode.actions`). Each step
+runs a lifecycle of :mod:`ewp_client` and writes its outcome and the change notifications it
 calls for together: the served copy or LA through the node's repositories,
 the notifications into the node's outbox, both within the node's
 ``transaction()`` (over a database a crash keeps both or neither), and only
@@ -35,9 +35,8 @@ endpoint with the node's own client.
 Storage: the node's repositories are used through their protocols. An IIA
 store that keeps the lifecycle record (``book`` / ``save_book``, the SQLite
 one) holds the books; otherwise the books are kept here beside the copies
-served. The library's in-memory IIA and LA stores cannot yet delete an IIA or
-add an LA: until they can, the two helpers at the end of this module reach
-into them.
+served (a deleted IIA leaves the store through ``delete``, a new LA enters it
+through ``put``: the in-memory and the SQLite stores both have them).
 
 What the node learns from its partners (their IIA copies, their approvals of
 ours, the LAs it receives) is refreshed when a CNR arrives
@@ -52,10 +51,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ewp_client.client.async_ import AsyncEwpClient
 from ewp_client.client.iias import IiaCopy
@@ -91,28 +89,14 @@ from ewp_client.ola import (
     Transition,
     latest_tables,
 )
-from ewp_client.server.repository import (
-    InMemoryIiaRepository,
-    InMemoryLaRepository,
-    StoredIia,
-)
+from ewp_client.server.repository import StoredIia
 
-from .node import MockNode
 from .refresh import Refresher, RefreshRecord
 
-__all__ = ["NodeActions", "actions_of"]
+if TYPE_CHECKING:
+    from .node import MockNode
 
-_ACTIONS: weakref.WeakKeyDictionary[MockNode, NodeActions] = weakref.WeakKeyDictionary()
-_ACTIONS_LOCK = threading.Lock()
-
-
-def actions_of(node: MockNode) -> NodeActions:
-    """The :class:`NodeActions` of ``node`` (made at the first call, then always the same)."""
-    with _ACTIONS_LOCK:
-        actions = _ACTIONS.get(node)
-        if actions is None:
-            actions = _ACTIONS[node] = NodeActions(node)
-        return actions
+__all__ = ["NodeActions"]
 
 
 @runtime_checkable
@@ -242,7 +226,7 @@ class NodeActions:
             if before.served.get(iia_id) != state:
                 repo.put(_stored(state, now))
         for iia_id in before.served.keys() - book.served.keys():
-            _forget_iia(repo, hei, iia_id)
+            repo.delete(hei, iia_id)
         self._books[hei] = book
 
     def _book_step(
@@ -444,7 +428,7 @@ class NodeActions:
         with self._writing():
             if self.node.las.find(hei, la.omobility_id) is not None:
                 raise LifecycleError(f"{hei} already has an LA {la.omobility_id!r}")
-            _insert_la(self.node.las, hei, state, self.node.clock.now())
+            self.node.las.put(state, self.node.clock.now())
         return state
 
     def publish_la(
@@ -470,7 +454,7 @@ class NodeActions:
         with self._writing() as queued:
             if self.node.las.find(hei, la.omobility_id) is not None:
                 raise LifecycleError(f"{hei} already has an LA {la.omobility_id!r}")
-            _insert_la(self.node.las, hei, result.state, self.node.clock.now())
+            self.node.las.put(result.state, self.node.clock.now())
             queued.extend(la_notification(n) for n in result.notifications)
         return result
 
@@ -640,30 +624,3 @@ def _incoming_of(store: object, hei: str) -> tuple[ReceivedLa, ...]:
         return tuple(store.get(hei, ()))
     of = getattr(store, "of", None)
     return tuple(of(hei)) if callable(of) else ()
-
-
-def _forget_iia(repo: object, hei: str, iia_id: str) -> None:
-    """Stop serving ``iia_id`` from the node's IIA store."""
-    delete = getattr(repo, "delete", None)
-    if callable(delete):
-        delete(hei, iia_id)
-    elif isinstance(repo, InMemoryIiaRepository):
-        # The library's in-memory store has no delete yet (see the module docstring).
-        with repo._lock:
-            repo._iias.pop((hei.lower(), iia_id), None)
-    else:
-        raise ConfigError(f"the node's IIA store cannot delete IIA {iia_id!r}")
-
-
-def _insert_la(repo: object, hei: str, state: SendingLa, now: datetime) -> None:
-    """Add a new LA to the node's LA store."""
-    put = getattr(repo, "put", None)
-    if callable(put):
-        put(state)
-    elif isinstance(repo, InMemoryLaRepository):
-        # The library's in-memory store has no insert yet (see the module docstring).
-        with repo._lock:
-            repo._las.setdefault(hei.lower(), {})[state.la.omobility_id] = state
-            repo._modified[(hei.lower(), state.la.omobility_id)] = now
-    else:
-        raise ConfigError(f"the node's LA store cannot add LA {state.la.omobility_id!r}")

@@ -1,4 +1,4 @@
-"""The ``ewp-mock`` command: ``serve`` a mock partner node, or run the signed-Echo ``demo``.
+"""The ``ewp-mock`` command: ``serve`` a mock partner node, or run the two-node ``demo``.
 
 It keeps the contract of ``ewp`` (:mod:`ewp_client.cli.contract`): exit status
 0 fine, 1 a check failed (``demo``), 2 a usage error or an unusable file. A
@@ -17,12 +17,12 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
@@ -42,31 +42,28 @@ from ewp_client.cli.contract import (
     kind_of,
     run,
 )
-from ewp_client.client import EwpClient
-from ewp_client.client.echo import EchoMethod, echo_call, read_echo_answer
 from ewp_client.codec import decode
 from ewp_client.errors import ConfigError, EwpError, FixtureError, StateDbError, StateDirError
 from ewp_client.models import Manifest
 from ewp_client.namespaces import DISCOVERY_API, ApiVersion
-from ewp_client.registry import Catalogue, RegistryClient, parse_catalogue
+from ewp_client.registry import Catalogue, parse_catalogue
 from ewp_client.security import (
     SigningKey,
     generate_private_key,
     load_private_key,
     load_public_key,
-    parse_authorization,
-    parse_signature_params,
 )
 from ewp_client.server import STATS_PORTAL_HEI
 
 from .app import create_app, node_of_app, prepare_tls
 from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
+from .demo_flow import play_demo_to
 from .exchange_log import ExchangeLog
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
-from .server import MockServer, bind_socket, serve_forever
+from .server import bind_socket, serve_forever
 from .state_dir import (
     CA_FILE,
     CATALOGUE_FILE,
@@ -83,9 +80,6 @@ from .store import SqliteState
 
 __all__ = ["build_parser", "main", "prepare_tls"]
 
-#: The HEI the demo client speaks for.
-DEMO_CLIENT_HEI: Final = "demo-client.example.org"
-DEMO_ECHOES: Final = ("hello", "zażółć gęślą jaźń", "")
 #: ``--log-level`` values.
 LOG_LEVELS: Final = ("debug", "info", "warning", "error")
 
@@ -278,11 +272,25 @@ def build_parser() -> Parser:
     serve.set_defaults(handler=_serve, command_prog=serve.prog)
     demo = sub.add_parser(
         "demo",
-        help="start a mock, call its Echo API signed, check, stop",
-        description="Start a mock node over TLS on a free loopback port (its CA trusted by the "
-        "client), admit a fresh client key, call Echo by GET and POST through EwpClient "
-        "(Registry lookup, signed request, verified response) and check every step. Exit "
-        "status: 0 all checks passed, 1 a check failed.",
+        help="two mock nodes finish an IIA and a Learning Agreement by themselves, checked",
+        description=f"Start two mock nodes (A serving {UNI_A}, B serving {UNI_B}, one shared "
+        "catalogue) and let them finish the IIA and OLA flows as two HEIs would: A creates an "
+        "IIA, B maps and both approve it (IIA CNRs, refreshes, Approval API), then A publishes "
+        "a Learning Agreement which B approves through A's update endpoint, A amends it (minor) "
+        "and proposes a major change which B approves. Every step is checked. Exit status: 0 "
+        "all checks passed, 1 a check failed.",
+    )
+    demo.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run both nodes in this process, without sockets (default: two TLS servers on "
+        "free 127.0.0.1 ports, their certificates from one local CA both trust)",
+    )
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (the nodes, each step with its checks, passed, the "
+        "failed check) instead of the lines",
     )
     demo.set_defaults(handler=_demo, command_prog=demo.prog)
     return parser
@@ -1024,117 +1032,8 @@ def _data_line(data: dict[str, Any]) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    return OK if run_demo(sys.stdout) else NEGATIVE
-
-
-def run_demo(out: TextIO, *, host: str = "127.0.0.1") -> bool:
-    """Start a mock over TLS on a free ``host`` port, call Echo through the full signed path, stop.
-
-    The node's CA goes to a temporary state directory and the client trusts
-    it, as any outside client would. Prints each step to ``out``; returns
-    whether every check passed.
-    """
-    state = StateDir.open(None)
-    try:
-        sock = bind_socket(host, 0)
-        config = MockConfig(host=host, port=sock.getsockname()[1])
-        app = create_app(config)
-        tls = prepare_tls(config, state)
-        trust = ssl.create_default_context(cafile=str(state.file(CA_FILE)))
-        with MockServer(ExchangeLog(app), sock, tls=tls):
-            return _demo_calls(_printer(out), config, node_of_app(app), trust)
-    finally:
-        state.close()
-
-
-def _demo_calls(
-    say: Callable[[str], None], config: MockConfig, node: MockNode, trust: ssl.SSLContext
-) -> bool:
-    say(f"mock node up at {config.public_url}, serving {', '.join(config.hei_ids)}")
-    client_key = SigningKey(generate_private_key())
-    node.register_client(client_key.public_key, [DEMO_CLIENT_HEI])
-    say(f"client key {client_key.key_id} admitted for {DEMO_CLIENT_HEI}")
-    say("TLS: the client trusts the node's local CA only")
-    catalogue_url = config.url(registry_route.PATH)
-    seen = _Wire()
-    http = httpx.Client(
-        timeout=10.0,
-        verify=trust,
-        event_hooks={"request": [seen.on_request], "response": [seen.on_response]},
-    )
-    with (
-        RegistryClient(catalogue_url, timeout=10.0, verify=trust) as registry,
-        EwpClient(registry, key=client_key, http=http) as client,
-    ):
-        say(f"Registry: {catalogue_url} ({len(registry.catalogue().hosts)} hosts)")
-        try:
-            return all(
-                _echo_once(say, client, client_key, registry, config, method, seen)
-                for method in ("GET", "POST")
-            )
-        except EwpError as exc:
-            say(f"FAILED: {type(exc).__name__}: {exc}")
-            return False
-        finally:
-            http.close()
-
-
-def _echo_once(
-    say: Callable[[str], None],
-    client: EwpClient,
-    client_key: SigningKey,
-    registry: RegistryClient,
-    config: MockConfig,
-    method: EchoMethod,
-    seen: _Wire,
-) -> bool:
-    hei = config.hei_ids[0]
-    answer = client.call(echo_call(hei, DEMO_ECHOES, method=method))
-    # What went over the wire, as the client's event hooks saw it (before verification).
-    signed_by = parse_authorization(seen.authorization).key_id
-    say(f"{method} {answer.url}: request signed with key {signed_by}")
-    response_key = parse_signature_params(seen.signature or "").key_id
-    catalogue = registry.catalogue()
-    checks = {
-        "request signed with the admitted client key": signed_by == client_key.key_id,
-        "response signed with the mock's server key": response_key == config.server_key.key_id,
-        "that key is the catalogue's server key for the endpoint": catalogue.is_server_key_for(
-            response_key, answer.url
-        ),
-    }
-    say(f"  response verified (signature and digest) with key {response_key}")
-    echo = read_echo_answer(answer)
-    say(f"  echo values: {list(echo.echoes)}; HEIs covered: {list(echo.hei_ids)}")
-    checks["echo values returned in order"] = echo.echoes == DEMO_ECHOES
-    checks["HEIs covered by the client key"] = echo.hei_ids == (DEMO_CLIENT_HEI,)
-    for label, passed in checks.items():
-        say(f"  [{'ok' if passed else 'FAILED'}] {label}")
-    return all(checks.values())
-
-
-@dataclass
-class _Wire:
-    """The last request's ``Authorization`` and response's ``Signature`` as sent on the wire.
-
-    Read in httpx event hooks, before the client's verification drops the
-    headers a signature does not cover (``Signature`` itself among them).
-    """
-
-    authorization: str | None = None
-    signature: str | None = None
-
-    def on_request(self, request: httpx.Request) -> None:
-        self.authorization = request.headers.get("Authorization")
-
-    def on_response(self, response: httpx.Response) -> None:
-        self.signature = response.headers.get("Signature")
-
-
-def _printer(out: TextIO) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        print(line, file=out, flush=True)
-
-    return say
+    passed = play_demo_to(sys.stdout, loopback=not args.in_process, as_json=args.json)
+    return OK if passed else NEGATIVE
 
 
 if __name__ == "__main__":

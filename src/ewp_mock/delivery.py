@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
@@ -57,6 +57,9 @@ from ewp_client.errors import ConfigError
 from ewp_client.registry import CachePolicy
 from ewp_client.registry.client import AsyncRegistryClient
 from ewp_client.security import SigningKey
+
+if TYPE_CHECKING:
+    from .refresh import RefreshRecord
 
 __all__ = ["MAX_NAP", "NodeOutbox", "Outgoing", "ReceivedNotification", "trust_context"]
 
@@ -361,7 +364,8 @@ class ReceivedNotification:
     ``kind`` is the API called, ``hei_id`` the node's HEI it was addressed to,
     ``caller_heis`` the HEIs the caller's key covers, ``sending_hei_id`` the
     LA CNR's parameter (``None`` for the IIA kinds), ``object_ids`` the ids
-    named, ``at`` the node's business time.
+    named, ``at`` the node's business time. :attr:`outcomes` says what the
+    node then did about each object (filled in once its refresh is over).
     """
 
     kind: CnrKind
@@ -371,3 +375,22 @@ class ReceivedNotification:
     at: datetime
     sending_hei_id: str | None = None
     key_id: str | None = field(default=None, compare=False)
+    # Filled in by the node's refresher after the route answered (the latest
+    # refresh wins): the record stays the same object, which its refresh records name.
+    _outcomes: list[RefreshRecord] = field(
+        default_factory=list, init=False, compare=False, repr=False
+    )
+
+    @property
+    def outcomes(self) -> tuple[RefreshRecord, ...]:
+        """What acting on each object named came to, in the order named; ``()`` until acted on.
+
+        Each :class:`~ewp_mock.refresh.RefreshRecord` has its ``outcome``
+        (refreshed, deleted, not found, failed) and, for a failure, its
+        ``error``.
+        """
+        return tuple(self._outcomes)
+
+    def acted(self, records: Sequence[RefreshRecord]) -> None:
+        """Note what the refresher did about this notification (the refresher calls it)."""
+        self._outcomes[:] = records

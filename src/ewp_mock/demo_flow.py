@@ -21,14 +21,16 @@ APIs read with each node's own client.
 
 :func:`play_demo` builds the usual two nodes (the demo data's uni-a and uni-b),
 starts them and plays; :func:`play_demo_to` does it in its own event loop,
-writing to a text stream: what ``ewp-mock demo`` runs. No student data is
-written to the transcript.
+writing to a text stream: what ``ewp-mock demo`` runs. A :class:`DemoReport`
+keeps the same play as data (each step and its checks: ``ewp-mock demo
+--json``). No student data is written to the transcript or the report.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,6 +80,9 @@ __all__ = [
     "DEMO_IIA_A",
     "DEMO_IIA_B",
     "DEMO_LA",
+    "DemoCheck",
+    "DemoReport",
+    "DemoStep",
     "Transcript",
     "play_demo",
     "play_demo_to",
@@ -209,12 +214,79 @@ class _Failed(Exception):
     """A check failed (already written to the transcript)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoCheck:
+    """One check of a step: what was checked, whether it held, and why not."""
+
+    label: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclasses.dataclass
+class DemoStep:
+    """One step of the demo (``number``: 1 to 10) and the checks made after it."""
+
+    number: int
+    title: str
+    checks: list[DemoCheck] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every check of the step held (a step stopped by an error has a failed check)."""
+        return all(check.ok for check in self.checks)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "ok": self.ok,
+            "checks": [dataclasses.asdict(check) for check in self.checks],
+        }
+
+
+@dataclasses.dataclass
+class DemoReport:
+    """What a play of the demo did, as data (``ewp-mock demo --json``).
+
+    ``nodes``: each role (``A``, ``B``) with its HEI and base URL; ``steps``
+    in the order played (the play stops at the first failed check);
+    ``passed`` is set when the play is over.
+    """
+
+    nodes: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    steps: list[DemoStep] = dataclasses.field(default_factory=list)
+    passed: bool = False
+    problem: str | None = None
+
+    @property
+    def failed(self) -> str | None:
+        """The check that failed (or why the play could not start); ``None`` when passed."""
+        if self.passed:
+            return None
+        found = (check.label for step in self.steps for check in step.checks if not check.ok)
+        return next(found, self.problem)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "nodes": self.nodes,
+            "steps": [step.to_json() for step in self.steps],
+            "failed": self.failed,
+        }
+
+
 @dataclasses.dataclass
 class _Demo:
     network: MockNetwork
     say: Transcript
     a: NetworkNode
     b: NetworkNode
+    report: DemoReport
+
+    @property
+    def steps(self) -> list[DemoStep]:
+        return self.report.steps
 
     @property
     def a_hei(self) -> str:
@@ -236,14 +308,23 @@ class _Demo:
         return self.network.clock.now()
 
     def check(self, label: str, ok: bool, detail: str = "") -> None:
+        self.steps[-1].checks.append(DemoCheck(label, ok, "" if ok else detail))
         if ok:
             self.say(f"    ok    {label}")
             return
         self.say(f"    FAIL  {label}" + (f": {detail}" if detail else ""))
         raise _Failed(label)
 
-    def step(self, line: str) -> None:
-        self.say(line)
+    def step(self, title: str) -> None:
+        self.steps.append(DemoStep(len(self.steps) + 1, title))
+        self.say(f"{len(self.steps)}. {title}")
+
+    def error(self, exc: BaseException) -> None:
+        """An error stopped the play: a failed check of the step under way."""
+        label = f"{type(exc).__name__}: {exc}"
+        if self.steps:
+            self.steps[-1].checks.append(DemoCheck(label, False))
+        self.say(f"    FAIL  {label}")
 
     async def settle(self) -> None:
         await self.network.idle()
@@ -264,7 +345,7 @@ class _Demo:
 
     async def iia(self) -> None:
         a_hei, b_hei = self.a_hei, self.b_hei
-        self.step(f"1. A ({a_hei}) creates IIA {DEMO_IIA_A}, not yet mapped to B's id")
+        self.step(f"A ({a_hei}) creates IIA {DEMO_IIA_A}, not yet mapped to B's id")
         self.at_a.create_iia(demo_iia(a_hei, DEMO_IIA_A, b_hei))
         self.check("A queues an IIA CNR for B", self.queued(self.a, CnrKind.IIA, DEMO_IIA_A))
         await self.settle()
@@ -278,7 +359,7 @@ class _Demo:
             repr(record),
         )
 
-        self.step(f"2. B maps: it serves its copy {DEMO_IIA_B} carrying A's id {DEMO_IIA_A}")
+        self.step(f"B maps: it serves its copy {DEMO_IIA_B} carrying A's id {DEMO_IIA_A}")
         self.at_b.copy_partner_iia(b_hei, a_hei, DEMO_IIA_A, iia_id=DEMO_IIA_B)
         await self.settle()
         self.check("A receives B's IIA CNR", self.received(self.a, CnrKind.IIA, DEMO_IIA_B))
@@ -289,7 +370,7 @@ class _Demo:
             repr(held and held.our_iia_id),
         )
 
-        self.step(f"3. A maps: its copy {DEMO_IIA_A} now carries B's id {DEMO_IIA_B}")
+        self.step(f"A maps: its copy {DEMO_IIA_A} now carries B's id {DEMO_IIA_B}")
         served_a = self.at_a.map_iia(a_hei, DEMO_IIA_A, DEMO_IIA_B)
         await self.settle()
         copy_at_b = self.at_b.partner_copies(b_hei).get(a_hei, DEMO_IIA_A)
@@ -300,7 +381,7 @@ class _Demo:
             and copy_at_b.iia_hash == served_a.iia_hash,
         )
 
-        self.step("4. B approves A's copy with the hash it computed on it")
+        self.step("B approves A's copy with the hash it computed on it")
         record_b = self.at_b.approve_partner_iia(b_hei, a_hei, DEMO_IIA_A)
         self.check(
             f"B's approval quotes {record_b.iia_hash[:12]}..., the hash of its copy",
@@ -313,7 +394,7 @@ class _Demo:
         )
         await self.approved_by(self.a, b_hei, DEMO_IIA_A, "B")
 
-        self.step("5. A approves B's copy with the hash it computed on it")
+        self.step("A approves B's copy with the hash it computed on it")
         record_a = self.at_a.approve_partner_iia(a_hei, b_hei, DEMO_IIA_B)
         held = self.at_a.partner_copies(a_hei).get(b_hei, DEMO_IIA_B)
         self.check(
@@ -353,7 +434,7 @@ class _Demo:
 
     async def la(self) -> None:
         a_hei, b_hei = self.a_hei, self.b_hei
-        self.step(f"6. A publishes LA {DEMO_LA} (first proposal, signed by student and A)")
+        self.step(f"A publishes LA {DEMO_LA} (first proposal, signed by student and A)")
         self.at_a.create_la(demo_la(a_hei, b_hei, DEMO_LA))
         first = self.at_a.propose_la(
             a_hei,
@@ -372,7 +453,7 @@ class _Demo:
             and copy.proposal_id == first.state.proposal_id,
         )
 
-        self.step("7. B approves the first version through A's update endpoint")
+        self.step("B approves the first version through A's update endpoint")
         await self.at_b.approve_received_la(
             b_hei, a_hei, DEMO_LA, receiving_signer(b_hei, self.now())
         )
@@ -390,7 +471,7 @@ class _Demo:
         assert copy is not None
         signed = copy.la.first_version
 
-        self.step("8. A amends the LA's end date (a minor amendment)")
+        self.step("A amends the LA's end date (a minor amendment)")
         current = self.at_a.la(a_hei, DEMO_LA)
         assert current is not None
         amended = self.at_a.amend_la(
@@ -411,7 +492,7 @@ class _Demo:
             and copy.la.first_version == signed,
         )
 
-        self.step(f"9. A proposes a major change: component {ADDED.los_code} added")
+        self.step(f"A proposes a major change: component {ADDED.los_code} added")
         current = self.at_a.la(a_hei, DEMO_LA)
         assert current is not None
         tables = latest_tables(current.la)
@@ -434,7 +515,7 @@ class _Demo:
             and proposal_id != first.state.proposal_id,
         )
 
-        self.step("10. B approves the changes proposal through A's update endpoint")
+        self.step("B approves the changes proposal through A's update endpoint")
         await self.at_b.approve_received_la(
             b_hei, a_hei, DEMO_LA, receiving_signer(b_hei, self.now())
         )
@@ -456,20 +537,30 @@ class _Demo:
         )
 
 
-async def run_demo(network: MockNetwork, transcript: Transcript) -> bool:
+async def run_demo(
+    network: MockNetwork, transcript: Transcript, *, report: DemoReport | None = None
+) -> bool:
     """Play the demo on a started ``network``; ``True`` when every check passed.
 
     The network's first node plays HEI A (its first HEI), the second HEI B.
     Each step writes a line and its checks (``ok`` / ``FAIL``) to
     ``transcript``; the demo stops at the first failure, and at an error
-    (written with its type). Run it once per network: the ids it creates are
-    fixed (:data:`DEMO_IIA_A`, :data:`DEMO_IIA_B`, :data:`DEMO_LA`).
+    (written with its type). ``report``, when given, receives the nodes, each
+    step played with its checks, and the verdict. Run it once per
+    network: the ids it creates are fixed (:data:`DEMO_IIA_A`,
+    :data:`DEMO_IIA_B`, :data:`DEMO_LA`).
     """
+    report = DemoReport() if report is None else report
     nodes = list(network)
     if len(nodes) < 2:
-        transcript("FAIL  the demo needs a network of two nodes")
+        report.problem = "the demo needs a network of two nodes"
+        transcript(f"FAIL  {report.problem}")
         return False
-    demo = _Demo(network, transcript, nodes[0], nodes[1])
+    demo = _Demo(network, transcript, nodes[0], nodes[1], report)
+    report.nodes = {
+        "A": {"hei_id": demo.a_hei, "url": demo.a.url},
+        "B": {"hei_id": demo.b_hei, "url": demo.b.url},
+    }
     transcript(f"Two nodes: A = {demo.a_hei} at {demo.a.url}, B = {demo.b_hei} at {demo.b.url}")
     try:
         await demo.iia()
@@ -478,9 +569,10 @@ async def run_demo(network: MockNetwork, transcript: Transcript) -> bool:
         transcript("demo FAILED")
         return False
     except (EwpError, AssertionError) as exc:
-        transcript(f"    FAIL  {type(exc).__name__}: {exc}")
+        demo.error(exc)
         transcript("demo FAILED")
         return False
+    report.passed = True
     transcript("demo passed: every check is ok")
     return True
 
@@ -494,25 +586,36 @@ def demo_specs() -> list[NodeSpec]:
 
 
 async def play_demo(
-    transcript: Transcript, *, loopback: bool = False, clock: Clock | None = None
+    transcript: Transcript,
+    *,
+    loopback: bool = False,
+    clock: Clock | None = None,
+    report: DemoReport | None = None,
 ) -> bool:
     """Start the demo's two nodes (in process, or on loopback TLS sockets), play, stop."""
     if loopback:
         async with MockNetwork.loopback(demo_specs(), clock=clock) as network:
-            return await run_demo(network, transcript)
+            return await run_demo(network, transcript, report=report)
     async with MockNetwork(demo_specs(), clock=clock) as network:
-        return await run_demo(network, transcript)
+        return await run_demo(network, transcript, report=report)
 
 
-def play_demo_to(out: TextIO, *, loopback: bool = True) -> bool:
+def play_demo_to(out: TextIO, *, loopback: bool = True, as_json: bool = False) -> bool:
     """:func:`play_demo` in an event loop of its own, its lines written to ``out``.
 
     What ``ewp-mock demo`` calls (``loopback``: two TLS servers on 127.0.0.1,
-    free ports); not from a running event loop.
+    free ports); not from a running event loop. ``as_json``: instead of the
+    lines, one JSON document (:meth:`DemoReport.to_json`) once the play is over.
     """
+    report = DemoReport()
 
     def write(line: str) -> None:
-        out.write(line + "\n")
-        out.flush()
+        if not as_json:
+            out.write(line + "\n")
+            out.flush()
 
-    return asyncio.run(play_demo(write, loopback=loopback))
+    passed = asyncio.run(play_demo(write, loopback=loopback, report=report))
+    if as_json:
+        json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    return passed

@@ -13,7 +13,10 @@ client (its change notifications, its catalogue reads) goes through one
 :class:`NetworkTransport`, which hands each request to the app of the node
 whose base URL it names (``https://<name>.test``). A test stands between
 the nodes with :meth:`MockNetwork.intercept` (a partner answering 500, or
-unreachable, then back).
+unreachable, then back), and stops a node and makes it again
+(:meth:`MockNetwork.stop_node`, :meth:`MockNetwork.restart`): a node kept in
+a database (:attr:`NodeSpec.state`) comes back with its IIAs, LAs and the
+change notifications it still owes.
 
 :meth:`MockNetwork.loopback` runs the same network on real loopback sockets
 with TLS: one :class:`~ewp_mock.tls.LocalCa` issues every node's server
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -50,7 +54,7 @@ from ewp_client.errors import ConfigError
 from ewp_client.registry import Catalogue
 from ewp_client.registry.client import AsyncRegistryClient
 
-from .actions import NodeActions, actions_of
+from .actions import NodeActions
 from .app import create_app, node_of_app
 from .config import MockConfig
 from .data import Dataset
@@ -116,12 +120,31 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             authority.lower(): httpx.ASGITransport(app=app) for authority, app in apps.items()
         }
         self._interceptors: dict[str, Interceptor] = {}
+        self._down: set[str] = set()
 
-    def intercept(self, authority: str, interceptor: Interceptor | None) -> None:
-        """Put ``interceptor`` in front of the node at ``authority`` (``None``: remove it)."""
+    def set_down(self, authority: str, down: bool) -> None:
+        """Refuse every request to the node at ``authority`` (a stopped node), or stop refusing."""
+        key = self._known(authority)
+        if down:
+            self._down.add(key)
+        else:
+            self._down.discard(key)
+
+    async def route(self, authority: str, app: FastAPI) -> None:
+        """Send the requests for ``authority`` to ``app`` from now on (a node made again)."""
+        key = self._known(authority)
+        old, self._routes[key] = self._routes[key], httpx.ASGITransport(app=app)
+        await old.aclose()
+
+    def _known(self, authority: str) -> str:
         key = authority.lower()
         if key not in self._routes:
             raise ConfigError(f"no node at {authority!r} in this network")
+        return key
+
+    def intercept(self, authority: str, interceptor: Interceptor | None) -> None:
+        """Put ``interceptor`` in front of the node at ``authority`` (``None``: remove it)."""
+        key = self._known(authority)
         if interceptor is None:
             self._interceptors.pop(key, None)
         else:
@@ -132,6 +155,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         route = self._routes.get(authority)
         if route is None:
             raise httpx.ConnectError(f"no node of the network at {authority}", request=request)
+        if authority in self._down:
+            raise httpx.ConnectError(f"the node at {authority} is stopped", request=request)
         interceptor = self._interceptors.get(authority)
         if interceptor is not None:
             answer = interceptor(request)
@@ -188,14 +213,7 @@ class MockNetwork:
         self._nodes: dict[str, NetworkNode] = {}
         for spec in specs:
             config = MockConfig(hei_ids=spec.hei_ids, **{**spec.settings, **configure(spec)})
-            app = create_app(
-                config,
-                spec.dataset,
-                clock=self.clock,
-                outbox_store=spec.outbox_store,
-                state=spec.state,
-            )
-            self._nodes[spec.name] = NetworkNode(spec, config, app, node_of_app(app))
+            self._nodes[spec.name] = self._make(spec, config)
         for entry in self._nodes.values():
             for other in self._nodes.values():
                 if other is not entry:
@@ -205,7 +223,14 @@ class MockNetwork:
             self.transport = NetworkTransport({n.config.authority: n.app for n in self})
             for entry in self:
                 entry.node.use_transport(self.transport)
-        self._stack: AsyncExitStack | None = None
+        #: Each running node's lifespan (its delivery task); ``None``: the network is not started.
+        self._running: dict[str, AsyncExitStack] | None = None
+
+    def _make(self, spec: NodeSpec, config: MockConfig) -> NetworkNode:
+        app = create_app(
+            config, spec.dataset, clock=self.clock, outbox_store=spec.outbox_store, state=spec.state
+        )
+        return NetworkNode(spec, config, app, node_of_app(app))
 
     # ------------------------------------------------------------ reading
 
@@ -272,14 +297,14 @@ class MockNetwork:
         """
         while True:
             await asyncio.gather(*(entry.node.outbox.idle() for entry in self))
-            refreshers = [actions_of(entry.node).refresher for entry in self]
+            refreshers = [entry.node.actions.refresher for entry in self]
             if not any(r.busy for r in refreshers):
                 return
             await asyncio.gather(*(r.wait() for r in refreshers))
 
     def actions(self, name: str) -> NodeActions:
         """What node ``name``'s HEIs do on it (:class:`~ewp_mock.actions.NodeActions`)."""
-        return actions_of(self[name].node)
+        return self[name].node.actions
 
     # ------------------------------------------------------------ calling
 
@@ -307,24 +332,84 @@ class MockNetwork:
 
     async def start(self) -> None:
         """Start every node's delivery task (each app's lifespan) in the running loop."""
-        if self._stack is not None:
+        if self._running is not None:
             return
-        stack = AsyncExitStack()
+        running: dict[str, AsyncExitStack] = {}
+        self._running = running
         try:
             for entry in self:
-                await stack.enter_async_context(entry.app.router.lifespan_context(entry.app))
+                await self._start_node(running, entry)
         except BaseException:
-            await stack.aclose()
+            await self._stop_nodes()
             raise
-        self._stack = stack
+
+    @staticmethod
+    async def _start_node(running: dict[str, AsyncExitStack], entry: NetworkNode) -> None:
+        lifespan = AsyncExitStack()
+        await lifespan.enter_async_context(entry.app.router.lifespan_context(entry.app))
+        running[entry.spec.name] = lifespan
+
+    async def _stop_nodes(self) -> None:
+        running, self._running = self._running, None
+        async with AsyncExitStack() as stack:
+            for lifespan in (running or {}).values():
+                stack.push_async_callback(lifespan.aclose)
 
     async def stop(self) -> None:
         """Stop every node's delivery task and close the transport."""
-        stack, self._stack = self._stack, None
-        if stack is not None:
-            await stack.aclose()
+        await self._stop_nodes()
         if self.transport is not None:
             await self.transport.aclose()
+
+    # ------------------------------------------------------------ restarting
+
+    async def stop_node(self, name: str) -> None:
+        """Stop node ``name`` as its process would stop (in process only).
+
+        Its delivery task ends and every call to it is refused as a closed
+        port refuses it, until :meth:`restart`; the other nodes run on. Its
+        database (:attr:`NodeSpec.state`) can then be closed and opened again.
+        """
+        transport = self._in_process("stopping a node")
+        entry = self[name]
+        transport.set_down(entry.config.authority, True)
+        lifespan = self._running.pop(name, None) if self._running is not None else None
+        if lifespan is not None:
+            await lifespan.aclose()
+
+    async def restart(self, name: str, *, state: SqliteState | None = None) -> NetworkNode:
+        """Node ``name`` made again, as a restarted process (in process only); the new node.
+
+        The new node has the old one's configuration (URL, keys, HEIs) and
+        spec, over ``state`` when given (its database, opened again after
+        :meth:`stop_node`). What it kept in its database (IIAs, LAs, the
+        change notifications still owed, its copies of the partners' data)
+        it has again; what it kept only in memory is gone. It is introduced
+        to the other nodes again and, when the network runs, started: its
+        pending notifications are tried at once.
+        """
+        transport = self._in_process("restarting a node")
+        old = self[name]
+        if self._running is not None and name in self._running:
+            await self.stop_node(name)
+        spec = old.spec if state is None else dataclasses.replace(old.spec, state=state)
+        entry = self._make(spec, old.config)
+        for other in self:
+            if other.spec.name != name:
+                entry.node.add_peer(other.node)
+                other.node.add_peer(entry.node)
+        entry.node.use_transport(transport)
+        await transport.route(old.config.authority, entry.app)
+        self._nodes[name] = entry
+        transport.set_down(old.config.authority, False)
+        if self._running is not None:
+            await self._start_node(self._running, entry)
+        return entry
+
+    def _in_process(self, what: str) -> NetworkTransport:
+        if self.transport is None:
+            raise ConfigError(f"{what} needs the in-process network")
+        return self.transport
 
     async def __aenter__(self) -> MockNetwork:
         await self.start()

@@ -75,6 +75,7 @@ from ewp_client.server.repository import (
     StoredIia,
 )
 
+from .actions import NodeActions
 from .config import MockConfig
 from .data import Dataset, bare_factsheet
 from .delivery import NodeOutbox, Outgoing, ReceivedNotification, trust_context
@@ -129,7 +130,9 @@ class MockNode:
     ``outbox`` (a :class:`~ewp_mock.delivery.NodeOutbox`) holds the change
     notifications it owes, kept in ``outbox_store`` (in memory by default:
     any :class:`~ewp_client.cnr.OutboxStore`); ``received`` lists the change
-    notifications it was sent.
+    notifications it was sent. ``actions`` (a
+    :class:`~ewp_mock.actions.NodeActions`, one per node) is what its HEIs do
+    on it; its refresher acts on the notifications received.
 
     ``state`` (a :class:`~ewp_mock.store.SqliteState`, ``None``: all in
     memory) holds the repositories, the admitted keys and the outbox (unless
@@ -208,6 +211,7 @@ class MockNode:
         self._received: deque[ReceivedNotification] = deque(maxlen=RECEIVED_KEPT)
         self._manifest_xml = {h: encode(m) for h, m in self._manifests.items()}
         self._publish()
+        self.actions = NodeActions(self)
 
     # ------------------------------------------------------------ clients
 

@@ -21,7 +21,8 @@ when a key covers several, the first that serves the object is taken). A
 node reading its own catalogue does not call a HEI it was never introduced
 to: that refresh fails at once, saying so.
 Nothing here raises into the route: each object's outcome, a failure
-included, is a :class:`RefreshRecord` (:attr:`Refresher.records`). An error
+included, is a :class:`RefreshRecord` (:attr:`Refresher.records`, and the
+received notification's ``outcomes``). An error
 fetching is no evidence about the object, so the copy is left as it was then.
 Tests wait with :meth:`Refresher.wait` (or the network's ``idle()``).
 """
@@ -67,6 +68,9 @@ class RefreshOutcome(StrEnum):
 
     #: Fetched and taken in (see the record's ``change``).
     REFRESHED = "refreshed"
+    #: Absent from the notifier's successful answer while a copy was held: the
+    #: copy is dropped (the ``change`` says so too).
+    DELETED = "deleted"
     #: The notifier does not show the object, and no copy was held (no error).
     NOT_FOUND = "not-found"
     #: Fetching or taking in failed (see ``error``): the copy is as it was.
@@ -91,6 +95,17 @@ class RefreshRecord:
     partner_hei_id: str | None = None
     change: CopyChange | LaCopyChange | PartnerApproval | None = None
     error: str | None = None
+
+
+#: The copy changes that are not a plain refresh (the others are ``REFRESHED``).
+_IIA_OUTCOMES: Final = {
+    CopyChangeKind.DELETED: RefreshOutcome.DELETED,
+    CopyChangeKind.NOT_FOUND: RefreshOutcome.NOT_FOUND,
+}
+_LA_OUTCOMES: Final = {
+    LaCopyChangeKind.GONE: RefreshOutcome.DELETED,
+    LaCopyChangeKind.NOT_FOUND: RefreshOutcome.NOT_FOUND,
+}
 
 
 def _describe(error: BaseException) -> str:
@@ -163,6 +178,7 @@ class Refresher:
             records = self._failed(notification, _describe(exc))
         with self._lock:
             self._records.extend(records)
+        notification.acted(records)
         return tuple(records)
 
     async def _run(self, notification: ReceivedNotification) -> None:
@@ -288,11 +304,7 @@ class Refresher:
                 partner_hei_id=partner,
                 error=_describe(exc),
             )
-        outcome = (
-            RefreshOutcome.NOT_FOUND
-            if change.kind is CopyChangeKind.NOT_FOUND
-            else RefreshOutcome.REFRESHED
-        )
+        outcome = _IIA_OUTCOMES.get(change.kind, RefreshOutcome.REFRESHED)
         return self._record(notification, iia_id, outcome, partner_hei_id=partner, change=change)
 
     async def _approvals(
@@ -371,11 +383,7 @@ class Refresher:
                     )
                 )
                 continue
-            outcome = (
-                RefreshOutcome.NOT_FOUND
-                if change.kind is LaCopyChangeKind.NOT_FOUND
-                else RefreshOutcome.REFRESHED
-            )
+            outcome = _LA_OUTCOMES.get(change.kind, RefreshOutcome.REFRESHED)
             records.append(
                 self._record(
                     notification, omobility_id, outcome, partner_hei_id=sender, change=change

@@ -37,7 +37,8 @@ from ewp_client.ola import (
     VersionStatus,
     latest_tables,
 )
-from ewp_mock.actions import NodeActions, actions_of
+from ewp_mock.actions import NodeActions
+from ewp_mock.app import node_of_app
 from ewp_mock.data import UNI_A, UNI_B, Dataset, demo_dataset
 from ewp_mock.demo_flow import ADDED, FIRST_TABLES, demo_iia, demo_la, receiving_signer, signature
 from ewp_mock.network import MockNetwork, NodeSpec
@@ -471,9 +472,12 @@ async def test_refused_la_steps_raise_the_library_errors(network: MockNetwork) -
     assert a.la(UNI_A, LA_ID) == state
 
 
-def test_actions_of_gives_one_desk_per_node() -> None:
+def test_each_node_owns_one_desk() -> None:
     network = two_nodes()
-    assert actions_of(network.node("a")) is network.actions("a")
+    node = network.node("a")
+    assert isinstance(node.actions, NodeActions)
+    assert node.actions.node is node
+    assert network.actions("a") is node.actions is node_of_app(network.app("a")).actions
     assert network.actions("a") is not network.actions("b")
     with pytest.raises(ConfigError, match="serves no HEI"):
         network.actions("a").book(UNI_B)

@@ -9,8 +9,10 @@ certificates one network CA issued.
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,10 +23,11 @@ from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.errors import ConfigError
 from ewp_client.namespaces import OMOBILITY_LA_CNR_API
 from ewp_client.ola import VersionStatus
-from ewp_mock.actions import actions_of
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
+from ewp_mock.demo_flow import demo_iia
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome
+from ewp_mock.store import SqliteState
 from tests.mock.conftest import key
 from tests.mock.test_actions import LA_ID, publish, reject, specs
 from tests.mock.test_clock_and_outbox import PENDING, approve_as_b, cnrs_at_b, la_cnr, two_nodes
@@ -120,7 +123,7 @@ async def test_two_nodes_on_loopback_tls_sockets_deliver_an_la_cnr() -> None:
 
 async def test_idle_waits_for_the_refreshes_the_cnrs_trigger() -> None:
     network = two_nodes(ManualClock(START))
-    assert network.actions("b") is actions_of(network.node("b"))
+    assert network.actions("b") is network.node("b").actions
     async with network:
         network.node("a").notify(OutgoingNotification.iia(UNI_B, "a-iia-4"))
         await network.idle()
@@ -140,3 +143,58 @@ async def test_an_ola_rejection_flows_over_loopback_tls_from_b_to_a() -> None:
     assert copy.status is VersionStatus.REJECTED
     assert state is not None
     assert state.status is VersionStatus.REJECTED
+
+
+# ------------------------------------------------------------ nodes over databases
+
+
+def over(databases: dict[str, SqliteState]) -> list[NodeSpec]:
+    """The two nodes of :func:`specs`, each kept in its database."""
+    return [dataclasses.replace(spec, state=databases[spec.name]) for spec in specs()]
+
+
+async def test_a_node_over_sqlite_restarted_keeps_its_iias_and_the_cnrs_it_owes(
+    tmp_path: Path,
+) -> None:
+    paths = {name: tmp_path / f"{name}.db" for name in ("a", "b")}
+    databases = {name: SqliteState.open(path) for name, path in paths.items()}
+    try:
+        async with MockNetwork(over(databases), clock=ManualClock(START)) as network:
+            network.intercept("b", lambda request: httpx.Response(503))
+            network.actions("a").create_iia(demo_iia(UNI_A, "kept-iia", UNI_B))
+            await network.idle()
+            (owed,) = network.node("a").outbox.entries("kept-iia", kind=CnrKind.IIA)
+            assert owed.state is EntryState.PENDING
+            assert network.actions("b").partner_copies(UNI_B).get(UNI_A, "kept-iia") is None
+            before = network.node("a")
+
+            await network.stop_node("a")
+            with pytest.raises(httpx.ConnectError, match="stopped"):
+                async with network.http() as http:
+                    await http.get(f"{network['a'].url}/catalogue-v1.xml")
+            databases["a"].close()
+            databases["a"] = SqliteState.open(paths["a"])
+            network.intercept("b", None)
+            restarted = await network.restart("a", state=databases["a"])
+
+            assert restarted.node is network.node("a") is not before
+            assert restarted.url == "https://a.test"
+            served = network.actions("a").served(UNI_A, "kept-iia")
+            assert served is not None  # the IIA came back from a.db
+            await network.idle()
+            (sent,) = network.node("a").outbox.entries("kept-iia", kind=CnrKind.IIA)
+            assert (sent.state, sent.revision) == (EntryState.DELIVERED, owed.revision)
+            held = network.actions("b").partner_copies(UNI_B).get(UNI_A, "kept-iia")
+            assert held is not None  # the CNR owed before the restart reached b
+            assert held.iia_hash == served.iia_hash
+    finally:
+        for database in databases.values():
+            database.close()
+
+
+async def test_restarting_needs_the_in_process_network() -> None:
+    async with MockNetwork.loopback(specs(), clock=ManualClock(START)) as network:
+        with pytest.raises(ConfigError, match="needs the in-process network"):
+            await network.stop_node("a")
+        with pytest.raises(ConfigError, match="needs the in-process network"):
+            await network.restart("a")

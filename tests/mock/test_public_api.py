@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +102,28 @@ def test_exports_are_the_objects_their_modules_define() -> None:
     assert ewp_mock.DEFAULT_HEI == ewp_mock.UNI_A == data.UNI_A
     assert ewp_mock.UNI_B == data.UNI_B
     assert [n for n in ewp_mock.__all__ if not hasattr(ewp_mock, n)] == []
+
+
+def test_importing_the_package_and_its_plugin_leaves_the_web_framework_out() -> None:
+    """pytest loads the plugin wherever ewp-client is installed: it must cost no FastAPI."""
+    code = (
+        "import json, sys, ewp_mock, ewp_mock.pytest_plugin; "
+        "web = {'fastapi', 'starlette', 'uvicorn', 'respx'}; "
+        "before = sorted(web & {m.split('.')[0] for m in sys.modules}); "
+        "ewp_mock.create_app; "
+        "print(json.dumps([before, sorted(web & {m.split('.')[0] for m in sys.modules})]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    before, after = json.loads(proc.stdout)
+    assert before == []
+    assert {"fastapi", "starlette"} <= set(after)
+
+
+def test_every_export_is_listed_and_unknown_names_raise_attribute_error() -> None:
+    assert set(ewp_mock.__all__) <= set(dir(ewp_mock))
+    with pytest.raises(AttributeError, match="has no attribute 'Nonexistent'"):
+        ewp_mock.Nonexistent  # noqa: B018
 
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")

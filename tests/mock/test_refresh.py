@@ -23,7 +23,6 @@ from ewp_client.cnr import CnrKind, EntryState, OutgoingNotification
 from ewp_client.iia import CopyChangeKind
 from ewp_client.ola import LaVersionEvent, VersionStatus
 from ewp_mock import DEFAULT_HEI, MockConfig, create_app, node_of_app
-from ewp_mock.actions import actions_of
 from ewp_mock.demo_flow import demo_iia, receiving_signer
 from ewp_mock.network import MockNetwork, NodeSpec
 from ewp_mock.refresh import RefreshOutcome, RefreshRecord
@@ -120,8 +119,9 @@ async def test_a_deleted_iia_disappears_from_the_partners_copies(network: MockNe
     a.delete_iia(UNI_A, "short-lived")
     await network.idle()
     record = b.refreshes[-1]
-    assert record.outcome is RefreshOutcome.REFRESHED
+    assert record.outcome is RefreshOutcome.DELETED
     assert getattr(record.change, "kind", None) is CopyChangeKind.DELETED
+    assert network.node("b").received[-1].outcomes == (record,)
     copies = b.partner_copies(UNI_B)
     assert copies.get(UNI_A, "short-lived") is None
     assert (UNI_A, "short-lived") in copies.deleted
@@ -163,6 +163,45 @@ async def test_the_notifier_is_the_caller_and_the_refresh_is_awaitable(
     (record,) = network.actions("b").refresher.outcomes(received)
     assert record.outcome is RefreshOutcome.REFRESHED
     assert record.object_id == "a-iia-4"
+    assert received.outcomes == (record,)
+
+
+async def test_a_received_cnr_carries_what_acting_on_each_object_came_to(
+    network: MockNetwork,
+) -> None:
+    """Refreshed, not found, deleted, in the order named; then failed, with the reason."""
+    b = network.actions("b")
+    assert b.received_la(UNI_B, UNI_A, "la-changes-pending") is not None
+    assert network.node("a").las.delete(UNI_A, "la-changes-pending")
+    named = ["la-approved", "unknown-la", "la-changes-pending"]
+    async with network.client("a") as client:  # one LA CNR naming three LAs
+        await AsyncLaCnrClient(client).notify(UNI_B, UNI_A, named)
+    (received,) = [r for r in network.node("b").received if r.kind is CnrKind.LA]
+    await network.idle()
+    assert [(r.object_id, r.outcome) for r in received.outcomes] == [
+        ("la-approved", RefreshOutcome.REFRESHED),
+        ("unknown-la", RefreshOutcome.NOT_FOUND),
+        ("la-changes-pending", RefreshOutcome.DELETED),
+    ]
+    assert [r.error for r in received.outcomes] == [None, None, None]
+    assert b.received_la(UNI_B, UNI_A, "la-changes-pending") is None
+
+    def down(request: httpx.Request) -> httpx.Response | None:
+        if "/las/" in request.url.path:
+            return httpx.Response(500, text="down for maintenance")
+        return None
+
+    network.intercept("a", down)
+    async with network.client("a") as client:
+        await AsyncLaCnrClient(client).notify(UNI_B, UNI_A, ["la-approved"])
+    await network.idle()
+    later = network.node("b").received[-1]
+    assert later is not received
+    (failed,) = later.outcomes
+    assert failed.outcome is RefreshOutcome.FAILED
+    assert failed.error is not None
+    assert failed.error.startswith("PartnerServerError")
+    assert b.received_la(UNI_B, UNI_A, "la-approved") is not None  # kept as it was
 
 
 async def test_the_copies_and_our_approval_survive_a_restart_over_a_database(
@@ -201,8 +240,8 @@ async def test_a_cnr_from_a_hei_the_node_was_never_introduced_to_is_not_fetched_
     ):
         assert await AsyncIiaCnrClient(client).notify(DEFAULT_HEI, ["s-1"]) == 1
         assert await AsyncLaCnrClient(client).notify(DEFAULT_HEI, STRANGER, ["m-1"]) == 1
-        await actions_of(node).refreshed()
-    iia, la = actions_of(node).refreshes
+        await node.actions.refreshed()
+    iia, la = node.actions.refreshes
     for record in (iia, la):
         assert record.outcome is RefreshOutcome.FAILED
         assert record.partner_hei_id == STRANGER

@@ -114,6 +114,16 @@ class InMemoryIiaRepository:
         with self._lock:
             return self._iias.get((hei_id.lower(), iia_id))
 
+    def delete(self, hei_id: str, iia_id: str) -> bool:
+        """Stop serving ``hei_id``'s agreement ``iia_id``; whether it was served.
+
+        Only the store's part: whether a HEI may delete an agreement, and that
+        its id is then never used again, is the lifecycle's
+        (:class:`~ewp_client.iia.IiaBook`).
+        """
+        with self._lock:
+            return self._iias.pop((hei_id.lower(), iia_id), None) is not None
+
 
 @runtime_checkable
 class ApprovalRepository(Protocol):
@@ -220,7 +230,7 @@ class InMemoryLaRepository:
     ``omobility-id`` (the last given wins), in the order given. It keeps
     :class:`LaChangeTimes` read from ``clock`` (business time, the system
     time by default): every LA given is changed when the repository is made,
-    and again on each :meth:`replace`.
+    and again on each :meth:`replace` (or at the time :meth:`put` is given).
     """
 
     def __init__(
@@ -267,3 +277,26 @@ class InMemoryLaRepository:
             records[omobility_id] = new
             self._modified[(hei_id.lower(), omobility_id)] = self._clock.now()
             return True
+
+    def put(self, state: SendingLa, modified: datetime | None = None) -> None:
+        """Store ``state`` under its sending HEI (added, or replacing that mobility's record).
+
+        Unconditional, unlike :meth:`replace`: for the sending HEI's own steps
+        (a new LA, its first proposal). It is dated ``modified`` (now on the
+        clock when not given); a HEI not covered yet is covered from then on.
+        """
+        if modified is not None and modified.utcoffset() is None:
+            raise ConfigError("an LA's change time must be timezone-aware")
+        hei = state.la.sending_hei.hei_id.lower()
+        omobility_id = state.la.omobility_id
+        when = modified or self._clock.now()
+        with self._lock:
+            self._las.setdefault(hei, {})[omobility_id] = state
+            self._modified[(hei, omobility_id)] = when
+
+    def delete(self, hei_id: str, omobility_id: str) -> bool:
+        """Forget ``hei_id``'s LA ``omobility_id``; whether it was kept."""
+        key = (hei_id.lower(), omobility_id)
+        with self._lock:
+            self._modified.pop(key, None)
+            return self._las.get(key[0], {}).pop(omobility_id, None) is not None

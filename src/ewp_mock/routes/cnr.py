@@ -43,7 +43,6 @@ from ewp_client.server import (
 )
 from ewp_client.server.endpoints import MAX_OMOBILITY_IDS
 
-from ..actions import actions_of
 from ..config import MockConfig
 from ..directory import HTTPSIG_ONLY
 from ..parameters import request_parameters
@@ -86,7 +85,7 @@ async def iia_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Res
     record = node.record_received(
         CnrKind.IIA, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
     )
-    actions_of(node).refresher.schedule(record)
+    node.actions.refresher.schedule(record)
     return xml_response(encode(IiaCnrResponse()))
 
 
@@ -98,7 +97,7 @@ async def iia_approval_cnr(hei_id: str, request: Request, verified: SignedReques
     record = node.record_received(
         CnrKind.IIA_APPROVAL, hei_id=hei_id, verified=verified, object_ids=params.unique("iia_id")
     )
-    actions_of(node).refresher.schedule(record)
+    node.actions.refresher.schedule(record)
     return xml_response(encode(IiaApprovalCnrResponse()))
 
 
@@ -115,7 +114,7 @@ async def la_cnr(hei_id: str, request: Request, verified: SignedRequest) -> Resp
         object_ids=params.unique("omobility_id"),
         sending_hei_id=params.one("sending_hei_id"),
     )
-    actions_of(node).refresher.schedule(record)
+    node.actions.refresher.schedule(record)
     return xml_response(render_notification_response())
 
 

@@ -470,6 +470,8 @@ class SqliteLas:
 
         It is dated ``modified`` (now on :attr:`clock` when not given).
         """
+        if modified is not None and modified.utcoffset() is None:
+            raise ConfigError("an LA's change time must be timezone-aware")
         when = (modified or _now(self.clock)).isoformat()
         with self._db.transaction() as c:
             c.execute(

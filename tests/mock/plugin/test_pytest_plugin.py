@@ -425,11 +425,6 @@ def run_blocking(tmp_path: Path, blocked: str, suite: str) -> subprocess.Complet
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ewp_mock/__init__.py imports fastapi when the package is imported (a lazy "
-    "__init__ is requested in issue #13's report); remove this mark once it is lazy",
-)
 def test_without_fastapi_the_plugin_is_inert_and_fixtures_name_the_extra(tmp_path: Path) -> None:
     quiet = run_blocking(tmp_path, "fastapi,uvicorn,respx", NO_FIXTURE)
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
