@@ -28,13 +28,14 @@ Fixtures (see :mod:`ewp_mock.testing` for the objects they give):
 
 Markers:
 
-``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=)``
+``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=, control=)``
     chooses the served HEIs, the data set (``"demo"``, ``None`` for bare
     institutions, a :class:`~ewp_mock.data.Dataset` or a fixture directory),
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
-    arrive with issue #14.
+    arrive with issue #14. The partner's control API (``partner.control``) is
+    on unless ``control=False``.
 ``@pytest.mark.ewp_network(nodes={"a": [...], "b": [...]}, data=, admit=, mode=, settings=)``
     the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS).
 
@@ -72,7 +73,15 @@ RESPX_INSTALL_HINT: Final = "pip install respx"
 
 _R = TypeVar("_R")
 
-_PARTNER_OPTIONS: Final = ("heis", "data", "admit", "stats_portal", "settings", "scenarios")
+_PARTNER_OPTIONS: Final = (
+    "heis",
+    "data",
+    "admit",
+    "stats_portal",
+    "settings",
+    "scenarios",
+    "control",
+)
 _NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings")
 
 
@@ -80,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
-        "scenarios=...): the mock EWP partner the ewp_partner fixtures make "
+        "scenarios=..., control=...): the mock EWP partner the ewp_partner fixtures make "
         "(scenarios arrive with issue #14)",
     )
     config.addinivalue_line(

@@ -63,6 +63,7 @@ DOCUMENT_KEYS = {
     "catalogue",
     "manifests",
     "echo",
+    "control",
     "hei_ids",
     "server_key_id",
     "client_key_id",

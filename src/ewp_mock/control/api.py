@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ewp_client.client.las import Signer
 from ewp_client.clock import Clock, ManualClock, ShiftedClock
-from ewp_client.cnr import CnrKind, Delivery, OutboxEntry, Outcome, OutgoingNotification
+from ewp_client.cnr import CnrKind, OutboxEntry, OutgoingNotification
 from ewp_client.codec import decode, encode
 from ewp_client.errors import (
     ConfigError,
@@ -258,17 +258,6 @@ def _la_json(
 
 def _entries_json(entries: Sequence[OutboxEntry]) -> list[dict[str, Any]]:
     return [entry.to_dict() for entry in entries]
-
-
-def _round_json(node: MockNode, done: Sequence[tuple[Delivery, Outcome]]) -> list[dict[str, Any]]:
-    """The entries a round touched, as they are after it."""
-    seen: dict[str, OutboxEntry] = {}
-    for delivery, _outcome in done:
-        for key in delivery.entry_keys():
-            entry = node.outbox.entry(key)
-            if entry is not None:
-                seen[key.as_string()] = entry
-    return _entries_json(list(seen.values()))
 
 
 async def _settle(node: MockNode) -> None:
@@ -531,16 +520,22 @@ async def trigger(request: Request, body: NotificationIn) -> dict[str, Any]:
     return {"entries": _entries_json(context.node.notify(notification))}
 
 
-@router.post("/outbox/run", summary="Send what is due now (one round of the delivery task)")
+@router.post("/outbox/run", summary="Send what is due now; the outbox once it settled")
 async def run_due(request: Request) -> dict[str, Any]:
+    """One round of what the delivery task does, then wait for the task to have nothing due."""
     node = _context(request).node
-    return {"entries": _round_json(node, await node.outbox.run_due())}
+    await node.outbox.run_due()
+    await _settle(node)
+    return {"entries": _entries_json(node.outbox.entries())}
 
 
-@router.post("/outbox/flush", summary="Send every pending notification now, due or not")
+@router.post("/outbox/flush", summary="Send every pending notification now; the outbox after")
 async def flush(request: Request) -> dict[str, Any]:
+    """Due or not; a delivery the task holds already is waited for (it is not sent twice)."""
     node = _context(request).node
-    return {"entries": _round_json(node, await node.outbox.flush())}
+    await node.outbox.flush()
+    await _settle(node)
+    return {"entries": _entries_json(node.outbox.entries())}
 
 
 @router.get("/received", summary="The change notifications the node received")

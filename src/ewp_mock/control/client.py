@@ -464,11 +464,11 @@ class ControlClient(_ControlCalls):
         return self._send(self._trigger(kind, partner_hei_id, object_ids, sending_hei_id))
 
     def run_due(self) -> list[OutboxEntry]:
-        """Send what is due now; the entries tried, as they are after."""
+        """Send what is due now; the whole outbox once nothing due is left."""
         return self._send(_RUN)
 
     def flush(self) -> list[OutboxEntry]:
-        """Send every pending notification now, due or not; the entries tried."""
+        """Send every pending notification now, due or not; the whole outbox after."""
         return self._send(_FLUSH)
 
     def received(self) -> list[ReceivedCnr]:
