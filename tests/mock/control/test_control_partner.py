@@ -9,6 +9,7 @@ through the real EWP API, signed, with :class:`~ewp_client.IiasClient`,
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -38,6 +39,7 @@ from ewp_mock.control import CONTROL_PREFIX, ControlClient, SignedBy
 from ewp_mock.control.api import router
 from ewp_mock.data import UNI_A, UNI_B
 from ewp_mock.demo_flow import ADDED
+from ewp_mock.store import SqliteState
 from ewp_mock.testing import AppTransport, Partner
 from tests.mock.conftest import make_config
 from tests.mock.control.conftest import keys
@@ -242,7 +244,8 @@ def test_a_minor_amendment_shows_at_once_with_the_same_signatures(ewp_partner: P
 def test_a_major_change_sent_as_minor_is_a_409_and_nothing_changes(ewp_partner: Partner) -> None:
     las = LasClient(ewp_partner.client())
     before = las.get_one(UNI_A, APPROVED_LA)
-    assert before is not None and before.first_version is not None
+    assert before is not None
+    assert before.first_version is not None
     studied = before.first_version.components_studied
     assert studied is not None
     dropped = dataclasses.replace(
@@ -263,7 +266,8 @@ def test_a_major_amendment_is_a_new_proposal_signed_by_student_and_sending_hei(
 ) -> None:
     las = LasClient(ewp_partner.client())
     before = las.get_one(UNI_A, APPROVED_LA)
-    assert before is not None and before.first_version is not None
+    assert before is not None
+    assert before.first_version is not None
     tables = latest_tables(before)
     studied = before.first_version.components_studied
     assert studied is not None
@@ -283,7 +287,8 @@ def test_a_major_amendment_is_a_new_proposal_signed_by_student_and_sending_hei(
     after = las.get_one(UNI_A, APPROVED_LA)
     assert after is not None
     proposal = after.changes_proposal
-    assert proposal is not None and proposal.id == state.proposal_id
+    assert proposal is not None
+    assert proposal.id == state.proposal_id
     assert proposal.student_signature.signer_name == "Demo Student"
     assert proposal.sending_hei_signature.signer_name == "Ada Coordinator"
     assert after.first_version == before.first_version  # the approved version stays
@@ -383,17 +388,14 @@ def test_one_reset_brings_back_the_initial_data_outbox_and_clock(ewp_partner: Pa
     assert control.received() == []
 
 
-def test_a_reset_over_a_database_is_refused_with_a_409(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from ewp_mock.store import SqliteState
-
-    assert isinstance(tmp_path, Path)
+def test_a_reset_over_a_database_is_refused_with_a_409(tmp_path: Path) -> None:
     with SqliteState.open(tmp_path / "node.db") as state:
         app = create_app(make_config(control=True), state=state)
-        with httpx.Client(transport=AppTransport(app), base_url="http://mock.test") as http:
-            with pytest.raises(ControlConflict) as refused:
-                ControlClient("http://mock.test", http=http).reset()
+        with (
+            httpx.Client(transport=AppTransport(app), base_url="http://mock.test") as http,
+            pytest.raises(ControlConflict) as refused,
+        ):
+            ControlClient("http://mock.test", http=http).reset()
     assert refused.value.kind == "database"
     assert "--db" in str(refused.value.detail)
 
