@@ -9,8 +9,8 @@ through the real EWP API, signed, with :class:`~ewp_client.IiasClient`,
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
