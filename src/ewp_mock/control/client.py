@@ -14,6 +14,7 @@ control API is off), :class:`~ewp_client.errors.ControlConflict` (409) or
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from ewp_client.errors import (
     ControlNotFound,
     TransportError,
 )
-from ewp_client.iia import ApprovalRecord
+from ewp_client.iia import ApprovalRecord, served_hash
 from ewp_client.models import (
     Iia,
     IiasGetResponse,
@@ -203,6 +204,11 @@ def _xml(document: object, wrap: Callable[[tuple[Any, ...]], object], one: type)
     return encode(wrap(items))
 
 
+def _hashed(iias: tuple[Iia, ...]) -> tuple[Iia, ...]:
+    """IIA models without their hash get it (the node computes its own in any case)."""
+    return tuple(i if i.iia_hash else dataclasses.replace(i, iia_hash=served_hash(i)) for i in iias)
+
+
 def _iias(data: Any) -> list[IiaState]:
     return [IiaState(**item) for item in data["iias"]]
 
@@ -269,7 +275,7 @@ class _ControlCalls:
         self.base_url = base_url.rstrip("/")
 
     def _put_iias(self, document: bytes | str | Iia | Sequence[Iia]) -> _Call[list[IiaState]]:
-        body = _xml(document, lambda items: IiasGetResponse(iias=items), Iia)
+        body = _xml(document, lambda items: IiasGetResponse(iias=_hashed(items)), Iia)
         return _Call("PUT", "/iias", _iias, content=body)
 
     def _put_las(
