@@ -34,11 +34,12 @@ from ewp_client.models import (
 )
 from ewp_client.namespaces import INSTITUTIONS_API, OUNITS_API
 from ewp_client.ola import AmendmentKind, VersionStatus, latest_tables
-from ewp_mock import MockConfig, create_app
-from ewp_mock.control import CONTROL_PREFIX, ControlClient, SignedBy
+from ewp_mock import MockConfig, create_app, node_of_app
+from ewp_mock.control import CONTROL_PREFIX, AsyncControlClient, ControlClient, SignedBy
 from ewp_mock.control.api import router
 from ewp_mock.data import UNI_A, UNI_B
 from ewp_mock.demo_flow import ADDED
+from ewp_mock.exchange_log import ExchangeLog, ExchangeRing
 from ewp_mock.store import SqliteState
 from ewp_mock.testing import AppTransport, Partner
 from tests.mock.conftest import make_config
@@ -456,3 +457,37 @@ def test_a_bad_json_body_is_a_400(ewp_partner: Partner) -> None:
     assert answer.json()["error"] == "bad-request"
     assert "seconds" in answer.json()["detail"]
     assert LasGetResponse  # the decoder of LA documents is the library's
+
+
+def test_the_exchange_log_is_read_through_control_and_emptied_by_a_reset() -> None:
+    app = create_app(make_config(control=True))
+    ring = ExchangeRing()
+    node_of_app(app).exchanges = ring  # type: ignore[attr-defined] (what a node keeping a log has)
+    with httpx.Client(
+        transport=AppTransport(ExchangeLog(app, ring=ring)), base_url="http://mock.test"
+    ) as http:
+        assert http.get("/ewp/echo").status_code == 401  # unsigned: answered and logged
+        control = ControlClient("http://mock.test", http=http)
+        logged = control.exchanges()
+        echoes = [r for r in logged if "/ewp/echo" in r["url"]]
+        assert [(r["method"], r["status"]) for r in echoes] == [("GET", 401)]
+        later = control.exchanges(since=echoes[0]["seq"])  # the control calls since
+        assert later != []
+        assert all("/ewp/echo" not in r["url"] for r in later)
+        control.reset()
+        assert [r for r in control.exchanges() if "/ewp/echo" in r["url"]] == []
+
+
+async def test_the_async_client_drives_the_same_api(ewp_partner: Partner) -> None:
+    async with (
+        ewp_partner.async_http() as http,
+        AsyncControlClient(ewp_partner.url, http=http) as control,
+    ):
+        before = await control.clock()
+        after = await control.advance(timedelta(hours=5))
+        assert after.now - before.now >= timedelta(hours=5)
+        assert await control.outbox() == []
+        with pytest.raises(ControlNotFound):
+            await control.amend_la(UNI_A, "no-such-la", b"<x/>")
+        reset = await control.reset()
+        assert reset.now < after.now
