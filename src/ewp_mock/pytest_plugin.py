@@ -36,8 +36,9 @@ Markers:
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
     arrive with issue #14. The partner's control API (``partner.control``) is
     on unless ``control=False``.
-``@pytest.mark.ewp_network(nodes={"a": [...], "b": [...]}, data=, admit=, mode=, settings=)``
-    the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS).
+``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=)``
+    the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS;
+    ``ewp_network.control("a")``: node a's control API, on unless ``control=False``).
 
 pytest loads this module wherever ``ewp-client`` is installed, with or
 without the ``[mock]`` extra: it imports nothing beyond pytest at import
@@ -82,7 +83,7 @@ _PARTNER_OPTIONS: Final = (
     "scenarios",
     "control",
 )
-_NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings")
+_NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings", "control")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -94,7 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=...): "
+        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=..., control=...): "
         "the nodes of the ewp_network fixture",
     )
 

@@ -56,7 +56,7 @@ from ewp_client.security import SigningKey, generate_private_key
 
 from .app import create_app, node_of_app
 from .config import MockConfig
-from .control import ControlClient
+from .control import ControlClient, NodeClock
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
@@ -716,16 +716,23 @@ class PartnerNetwork(_Clients):
         clock: Clock | None = None,
         mode: Literal["in-process", "loopback"] = "in-process",
         settings: Mapping[str, Any] | None = None,
+        control: bool = True,
     ) -> PartnerNetwork:
         """A network of ``nodes`` (name -> HEIs), each loading its HEIs from ``data``, started.
 
         ``mode="loopback"`` serves every node on a loopback port with TLS
-        (one local CA; :attr:`ca_file`).
+        (one local CA; :attr:`ca_file`). ``control`` serves each node's control
+        API (:meth:`control`); with no ``clock`` given, the nodes then share a
+        :class:`~ewp_mock.control.NodeClock`: moving it (or resetting a node)
+        moves it for all.
         """
         if len(nodes) < 1:
             raise ConfigError("a network needs at least one node")
         dataset = resolve_dataset(data)
         extra = dict(settings or {})
+        extra.setdefault("control", control)
+        if extra["control"] and clock is None:
+            clock = NodeClock()  # one clock for every node, which their control APIs move
         specs = [
             NodeSpec(name, _heis(heis, f"the HEIs of node {name}"), dataset, extra)
             for name, heis in nodes.items()
@@ -819,10 +826,10 @@ class PartnerNetwork(_Clients):
         return self._async_client(url, key, heis, kw)
 
     def control(self, name: str) -> ControlClient:
-        """Node ``name``'s control API (its settings must say ``control=True``)."""
+        """Node ``name``'s control API (a :class:`~ewp_mock.control.ControlClient`)."""
         entry = self.network[name]
         if not entry.config.control:
-            raise ConfigError(f"node {name!r} has its control API off (settings control=True)")
+            raise ConfigError(f"node {name!r} has its control API off (control=False)")
         return ControlClient(entry.url, http=self.http())
 
     def advance(self, delta: timedelta) -> datetime:

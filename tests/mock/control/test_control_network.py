@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from ewp_client import EchoClient, IiaApprovalClient, LasClient
-from ewp_client.clock import ShiftedClock
 from ewp_client.cnr import AttemptResult, CnrKind, EntryState, FailureKind, OutboxEntry
 from ewp_client.errors import ControlConflict, ControlNotFound
 from ewp_client.iia import ApprovalState
@@ -34,7 +33,7 @@ APPROVED_LA = "la-approved"
 
 @pytest.fixture
 def network() -> Iterator[PartnerNetwork]:
-    with PartnerNetwork.start(settings={"control": True}, clock=ShiftedClock()) as network:
+    with PartnerNetwork.start() as network:  # control on, one NodeClock for both nodes
         yield network
 
 

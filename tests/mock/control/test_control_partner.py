@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ewp_client import EchoClient, IiasClient, LasClient
+from ewp_client import EchoClient, EwpClient, IiasClient, LasClient, RegistryClient
 from ewp_client.client.base import EwpCall
 from ewp_client.cnr import CnrKind, EntryState
 from ewp_client.codec import decode, encode
@@ -37,11 +37,13 @@ from ewp_client.ola import AmendmentKind, VersionStatus, latest_tables
 from ewp_mock import MockConfig, create_app, node_of_app
 from ewp_mock.control import CONTROL_PREFIX, AsyncControlClient, ControlClient, SignedBy
 from ewp_mock.control.api import router
-from ewp_mock.data import UNI_A, UNI_B
+from ewp_mock.data import UNI_A, UNI_B, demo_dataset
 from ewp_mock.demo_flow import ADDED
 from ewp_mock.exchange_log import ExchangeLog, ExchangeRing
+from ewp_mock.routes.registry import PATH as CATALOGUE_PATH
 from ewp_mock.store import SqliteState
 from ewp_mock.testing import AppTransport, Partner
+from tests.mock.conftest import key as conftest_key
 from tests.mock.conftest import make_config
 from tests.mock.control.conftest import keys
 
@@ -399,6 +401,26 @@ def test_a_reset_over_a_database_is_refused_with_a_409(tmp_path: Path) -> None:
             ControlClient("http://mock.test", http=http).reset()
     assert refused.value.kind == "database"
     assert "--db" in str(refused.value.detail)
+
+
+def test_control_steps_write_through_to_a_database(tmp_path: Path) -> None:
+    with SqliteState.open(tmp_path / "node.db") as state:
+        url = "https://db-node.test"
+        app = create_app(make_config(control=True, base_url=url), demo_dataset(), state=state)
+        node_of_app(app).register_client(conftest_key(3).public_key, [UNI_B])
+        with httpx.Client(transport=AppTransport(app)) as http:
+            registry = RegistryClient(f"{url}{CATALOGUE_PATH}", http=http)
+            las = LasClient(EwpClient(registry, key=conftest_key(3), http=http, hei_ids=(UNI_B,)))
+            before = las.get_one(UNI_A, APPROVED_LA)
+            assert before is not None
+            amended = dataclasses.replace(before, end_date=date(2028, 3, 1))
+            ControlClient(url, http=http).amend_la(UNI_A, APPROVED_LA, amended)
+            after = las.get_one(UNI_A, APPROVED_LA)
+        kept = state.las.find(UNI_A, APPROVED_LA)
+    assert after is not None
+    assert after.end_date == date(2028, 3, 1)
+    assert kept is not None
+    assert kept.la.end_date == date(2028, 3, 1)
 
 
 def test_the_clock_is_set_and_advanced_while_clients_keep_real_time(ewp_partner: Partner) -> None:
