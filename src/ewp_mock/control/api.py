@@ -53,8 +53,10 @@ from ewp_client.errors import (
 from ewp_client.iia import ServedIia
 from ewp_client.models import (
     IiasGetResponse,
+    Institution,
     InstitutionsResponse,
     LasGetResponse,
+    OrganizationalUnit,
     OunitsResponse,
     Signature,
 )
@@ -210,6 +212,31 @@ def _served(context: ControlContext, hei_id: str, *, status: int = 404) -> str:
         if served.lower() == hei_id.strip().lower():
             return served
     raise ControlProblem(status, "unknown-hei", f"this node serves no HEI {hei_id!r}")
+
+
+def _check_units(institution: Institution, units: Sequence[OrganizationalUnit]) -> None:
+    """A 400 unless unit ids and codes are unique and every unit named is one of ``units``."""
+    ids: set[str] = set()
+    codes: set[str] = set()
+    for unit in units:
+        if unit.ounit_id in ids or unit.ounit_code in codes:
+            raise ControlProblem(
+                400,
+                "duplicate-id",
+                f"unit id {unit.ounit_id!r} or code {unit.ounit_code!r} comes twice",
+            )
+        ids.add(unit.ounit_id)
+        codes.add(unit.ounit_code)
+    named = [(u.parent_ounit_id, f"the parent of unit {u.ounit_id!r}") for u in units]
+    named.append((institution.root_ounit_id, "the root-ounit-id"))
+    named.extend((i, "an ounit-id of the HEI") for i in institution.ounit_ids)
+    for ounit_id, what in named:
+        if ounit_id is not None and ounit_id not in ids:
+            raise ControlProblem(
+                400,
+                "unknown-ounit",
+                f"{institution.hei_id}: {what}, {ounit_id!r}, is none of its units",
+            )
 
 
 def _signature(given: SignatureIn, now: datetime) -> Signature:
@@ -466,13 +493,15 @@ async def comment_received_la(
 
 @router.put("/heis", openapi_extra=_XML_BODY, summary="Replace HEI records the node serves")
 async def put_heis(request: Request) -> dict[str, Any]:
-    """Body: an ``institutions-response``; each ``hei`` must be one the node serves."""
+    """Body: an ``institutions-response``; each ``hei`` one the node serves, naming its units."""
     context = _context(request)
     document = await _xml(request, InstitutionsResponse)
     if not document.heis:
         raise ControlProblem(400, "empty", "the document holds no HEI")
+    directory = context.node.directory
     for institution in document.heis:
-        _served(context, institution.hei_id, status=400)
+        hei = _served(context, institution.hei_id, status=400)
+        _check_units(institution, directory.ounits(hei))
     for institution in document.heis:
         context.actions.put_hei(institution)
     return {"heis": [i.hei_id for i in document.heis]}
@@ -484,17 +513,18 @@ async def put_heis(request: Request) -> dict[str, Any]:
     summary="Replace the organizational units of a HEI the node serves",
 )
 async def put_ounits(request: Request, hei_id: str) -> dict[str, Any]:
-    """Body: an ``ounits-response`` holding every unit the HEI has from now on."""
+    """Body: an ``ounits-response`` holding every unit the HEI has from now on.
+
+    The units the HEI's record names (root, ``ounit-id``) and their parents must be among them.
+    """
     context = _context(request)
     hei = _served(context, hei_id)
     document = await _xml(request, OunitsResponse)
-    ids = [u.ounit_id for u in document.ounits]
-    if len(set(ids)) != len(ids):
-        raise ControlProblem(400, "duplicate-id", f"a unit id comes twice: {ids}")
     institution = context.node.directory.institution(hei)
     assert institution is not None  # a served HEI always has a record
+    _check_units(institution, document.ounits)
     context.actions.put_hei(institution, document.ounits)
-    return {"hei_id": hei, "ounits": ids}
+    return {"hei_id": hei, "ounits": [u.ounit_id for u in document.ounits]}
 
 
 @router.get("/outbox", summary="The change notifications the node owes, and their attempts")

@@ -28,7 +28,6 @@ from ewp_client.errors import (
 from ewp_client.models import (
     IiasGetResponse,
     InstitutionsResponse,
-    LasGetResponse,
     OunitsResponse,
     StringWithOptionalLang,
 )
@@ -332,33 +331,43 @@ def test_put_heis_replaces_the_record_the_institutions_api_serves(ewp_partner: P
     assert institution_names(ewp_partner) == ["Renamed University"]
 
 
+def ounit_names(partner: Partner, ounit_id: str) -> list[str] | None:
+    answer = partner.client().call(
+        EwpCall(
+            api=OUNITS_API,
+            hei_id=UNI_A,
+            endpoint="url",
+            params=(("hei_id", UNI_A), ("ounit_id", ounit_id)),
+        )
+    )
+    units = decode(answer.tree, OunitsResponse).ounits
+    return [n.value for n in units[0].names] if units else None
+
+
 def test_put_ounits_replaces_the_units_the_ounits_api_serves(ewp_partner: Partner) -> None:
-    node_units = ewp_partner.node.directory.ounits(UNI_A)
-    assert len(node_units) >= 2
-    kept = node_units[0]
+    root, *others = ewp_partner.node.directory.ounits(UNI_A)
     renamed = dataclasses.replace(
-        kept, names=(StringWithOptionalLang(value="Control Faculty", lang="en"),)
+        root, names=(StringWithOptionalLang(value="Control Faculty", lang="en"),)
     )
-    assert ewp_partner.control.put_ounits(UNI_A, [renamed]) == [kept.ounit_id]
-    answer = ewp_partner.client().call(
-        EwpCall(
-            api=OUNITS_API,
-            hei_id=UNI_A,
-            endpoint="url",
-            params=(("hei_id", UNI_A), ("ounit_id", kept.ounit_id)),
-        )
+    added = dataclasses.replace(
+        others[0], ounit_id="a-ctl", ounit_code="CTL", parent_ounit_id=root.ounit_id
     )
-    (unit,) = decode(answer.tree, OunitsResponse).ounits
-    assert [n.value for n in unit.names] == ["Control Faculty"]
-    gone = ewp_partner.client().call(
-        EwpCall(
-            api=OUNITS_API,
-            hei_id=UNI_A,
-            endpoint="url",
-            params=(("hei_id", UNI_A), ("ounit_id", node_units[1].ounit_id)),
-        )
-    )
-    assert decode(gone.tree, OunitsResponse).ounits == ()
+    units = [renamed, *others, added]
+    assert ewp_partner.control.put_ounits(UNI_A, units) == [u.ounit_id for u in units]
+    assert ounit_names(ewp_partner, root.ounit_id) == ["Control Faculty"]
+    assert ounit_names(ewp_partner, "a-ctl") == [n.value for n in others[0].names]
+
+
+def test_units_the_hei_record_names_cannot_be_dropped(ewp_partner: Partner) -> None:
+    root, *others = ewp_partner.node.directory.ounits(UNI_A)
+    with pytest.raises(ControlBadRequest) as refused:
+        ewp_partner.control.put_ounits(UNI_A, others)  # the root is gone
+    assert refused.value.kind == "unknown-ounit"
+    assert root.ounit_id in str(refused.value.detail)
+    with pytest.raises(ControlBadRequest) as twice:
+        ewp_partner.control.put_ounits(UNI_A, [root, root, *others])
+    assert twice.value.kind == "duplicate-id"
+    assert ounit_names(ewp_partner, root.ounit_id) == [n.value for n in root.names]
 
 
 # ---------------------------------------------------------------- reset, clock, log
@@ -478,7 +487,6 @@ def test_a_bad_json_body_is_a_400(ewp_partner: Partner) -> None:
     assert answer.status_code == 400
     assert answer.json()["error"] == "bad-request"
     assert "seconds" in answer.json()["detail"]
-    assert LasGetResponse  # the decoder of LA documents is the library's
 
 
 def test_the_exchange_log_is_read_through_control_and_emptied_by_a_reset() -> None:
