@@ -17,6 +17,7 @@ import pytest
 
 from ewp_client import EchoClient, EwpClient, IiasClient, LasClient, RegistryClient
 from ewp_client.client.base import EwpCall
+from ewp_client.clock import ManualClock, SystemClock
 from ewp_client.cnr import CnrKind, EntryState
 from ewp_client.codec import decode, encode
 from ewp_client.errors import (
@@ -521,3 +522,20 @@ async def test_the_async_client_drives_the_same_api(ewp_partner: Partner) -> Non
             await control.amend_la(UNI_A, "no-such-la", b"<x/>")
         reset = await control.reset()
         assert reset.now < after.now
+
+
+def test_a_given_manual_clock_is_moved_and_reset_to_its_start_a_system_clock_is_not() -> None:
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    with Partner.in_process(keys=keys(), clock=ManualClock(start)) as partner:
+        control = partner.control
+        assert control.advance(timedelta(hours=5)).now == start + timedelta(hours=5)
+        assert control.reset().now == start
+    app = create_app(make_config(control=True), clock=SystemClock())
+    with httpx.Client(transport=AppTransport(app), base_url="http://mock.test") as http:
+        control = ControlClient("http://mock.test", http=http)
+        assert (control.clock().settable, control.clock().advances) == (False, False)
+        with pytest.raises(ControlConflict) as fixed:
+            control.advance(timedelta(hours=1))
+        assert fixed.value.kind == "clock-fixed"
+        with pytest.raises(ControlConflict):
+            control.set_clock(datetime.now(UTC) + timedelta(days=1))
