@@ -7,6 +7,8 @@ client key, ``admit_stats_portal(key)`` one in the Stats Portal's role.
 :class:`MockServer` runs the app with uvicorn in a thread (wrap it in
 :class:`ExchangeLog` for one log line per exchange), over TLS with the context
 :func:`prepare_tls` makes from a :class:`LocalCa` in a :class:`StateDir`.
+``MockConfig(control=True)`` adds the node's control API (:mod:`ewp_mock.control`:
+set its data, amend LAs, move its clock, reset it, from a test).
 """
 
 from .app import create_app, node_of_app, prepare_tls
