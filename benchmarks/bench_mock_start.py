@@ -17,12 +17,20 @@ warm client to an already running partner of the same kind (its catalogue
 read, its connection open). Figures are medians of ``--starts`` (20) starts
 and of 200 baseline requests; ratios are start / baseline.
 
-Run: ``python benchmarks/bench_mock_start.py [--starts 20]``.
+The cost of one reset (``partner.control.reset()``: the demo data loaded
+again, the outbox, the received notifications and the clock back, through
+the control API) is the median of ``--resets`` (50) resets of a running
+in-process partner, each after one IIA and one LA change through the control
+API (not timed), given against the in-process baseline and against an
+in-process start: what isolating tests by a reset saves over a fresh partner.
+
+Run: ``python benchmarks/bench_mock_start.py [--starts 20] [--resets 50]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable
@@ -68,6 +76,21 @@ def starts(make: Callable[[], Partner | PartnerNetwork], count: int) -> tuple[fl
     return statistics.median(first), statistics.median(close)
 
 
+def resets(partner: Partner, count: int) -> float:
+    """Median seconds of one control-API reset, each after a change (not timed)."""
+    control = partner.control
+    template = partner.node.las.find(UNI_A, "la-approved")
+    assert template is not None
+    samples = []
+    for n in range(count):
+        control.put_las(dataclasses.replace(template.la, omobility_id=f"bench-{n}"))
+        start = time.perf_counter()
+        control.reset()
+        samples.append(time.perf_counter() - start)
+    assert partner.node.las.find(UNI_A, f"bench-{count - 1}") is None
+    return statistics.median(samples)
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -75,6 +98,7 @@ def ms(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--resets", type=int, default=50)
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -86,6 +110,7 @@ def main() -> None:
 
     with Partner.in_process(keys=keys) as running:
         base_in_process = baseline(running)
+        reset = resets(running, args.resets)
     with Partner.served(keys=keys) as running:
         base_served = baseline(running)
 
@@ -102,11 +127,18 @@ def main() -> None:
     print(f"baseline, one signed Echo to a running partner in process: {ms(base_in_process)}")
     print(f"baseline, one signed Echo to a running partner on a real port: {ms(base_served)}")
     print(f"median of {args.starts} starts (start -> first signed answer; close apart):")
+    first_in_process = 0.0
     for name, (make, base) in kinds.items():
         first, close = starts(make, args.starts)
+        first_in_process = first_in_process or first
         print(
             f"  {name:<26} {ms(first):>10}  = {first / base:6.1f}x its baseline;  close {ms(close)}"
         )
+    print(
+        f"one reset through the control API (median of {args.resets}): {ms(reset)}"
+        f"  = {reset / base_in_process:.1f}x the in-process baseline"
+        f"  = {reset / first_in_process:.2f}x an in-process start"
+    )
 
 
 if __name__ == "__main__":

@@ -64,12 +64,16 @@ the message, so that callers and tests can act on them.
     │   ├── IiaNotHashableError ................ the official kit cannot hash it (element, line)
     │   ├── IiaLifecycleError .................. a step the IIA lifecycle refuses (action, reason)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
-    └── LearningAgreementError
-        ├── LaUpdateError ...................... an update failed: the request, the error, the LA
-        │   └── AlreadyApplied ................. our approval/comment is already there
-        ├── StaleProposalError ................. not the current proposal id (409)
-        ├── LifecycleError ..................... a transition the LA lifecycle does not allow
-        └── UnitContactError ................... no unit contact for that side (ounit_id, side)
+    ├── LearningAgreementError
+    │   ├── LaUpdateError ...................... an update failed: the request, the error, the LA
+    │   │   └── AlreadyApplied ................. our approval/comment is already there
+    │   ├── StaleProposalError ................. not the current proposal id (409)
+    │   ├── LifecycleError ..................... a transition the LA lifecycle does not allow
+    │   └── UnitContactError ................... no unit contact for that side (ounit_id, side)
+    └── ControlError ........................... a mock node's control API refused (status, kind)
+        ├── ControlBadRequest (400) ............ the document or arguments sent are unusable
+        ├── ControlNotFound (404) .............. no such object (or the control API is off)
+        └── ControlConflict (409) .............. a lifecycle step the node refuses
 
 Lower-level errors (lxml, httpx, cryptography) are translated in one place each
 with ``raise ... from``; nothing below this tree leaks out of the public API.
@@ -92,6 +96,10 @@ __all__ = [
     "CatalogueKeyError",
     "ClockSkewError",
     "ConfigError",
+    "ControlBadRequest",
+    "ControlConflict",
+    "ControlError",
+    "ControlNotFound",
     "DateError",
     "DeadlineExceededError",
     "DigestError",
@@ -785,3 +793,33 @@ class UnitContactError(LearningAgreementError):
         self.ounit_id = ounit_id
         self.side = side
         self.reason = reason
+
+
+# ----------------------------------------------------------- mock control API
+
+
+class ControlError(EwpError):
+    """A mock node's control API (``/_mock/control``) refused a call.
+
+    ``status`` is the HTTP status, ``kind`` the error's name in the answer
+    (``schema-invalid``, ``unknown-hei``, ``lifecycle-refused``...), ``detail``
+    what it said (a string, or the schema violations as a list).
+    """
+
+    def __init__(self, message: str, *, status: int, kind: str, detail: object = None):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+
+
+class ControlBadRequest(ControlError):
+    """400: the document or the arguments sent are unusable; the node changed nothing."""
+
+
+class ControlNotFound(ControlError):
+    """404: the object named does not exist (or the node's control API is off)."""
+
+
+class ControlConflict(ControlError):
+    """409: the node refuses the step in the current state (a lifecycle rule)."""

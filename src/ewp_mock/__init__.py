@@ -12,6 +12,9 @@ Every name is imported on first use (PEP 562): ``import ewp_mock`` and the
 pytest plugin (``ewp_mock.pytest_plugin``, loaded wherever ewp-client is
 installed) import neither FastAPI nor uvicorn, so they work without the
 ``[mock]`` extra until a partner is asked for.
+
+``MockConfig(control=True)`` adds the node's control API (:mod:`ewp_mock.control`:
+set its data, amend LAs, move its clock, reset it, from a test).
 """
 
 from typing import TYPE_CHECKING

@@ -51,7 +51,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -76,7 +76,15 @@ from ewp_client.iia import (
     copy_of,
     served_hash,
 )
-from ewp_client.models import Iia, LaComponent, LasUpdateResponse, LearningAgreement, Signature
+from ewp_client.models import (
+    Iia,
+    Institution,
+    LaComponent,
+    LasUpdateResponse,
+    LearningAgreement,
+    OrganizationalUnit,
+    Signature,
+)
 from ewp_client.ola import (
     ChangeReason,
     ComponentTables,
@@ -89,11 +97,12 @@ from ewp_client.ola import (
     Transition,
     latest_tables,
 )
-from ewp_client.server.repository import StoredIia
+from ewp_client.server.repository import InMemoryDirectory, StoredIia
 
 from .refresh import Refresher, RefreshRecord
 
 if TYPE_CHECKING:
+    from .data import Dataset
     from .node import MockNode
 
 __all__ = ["NodeActions"]
@@ -189,6 +198,15 @@ class NodeActions:
         finally:
             await client.aclose()
             await http.aclose()
+
+    def reset(self, dataset: Dataset | None) -> None:
+        """The node back to ``dataset`` (:meth:`MockNode.reset`); what is held here forgotten."""
+        with self._lock:
+            self.node.reset(dataset)
+            self._books.clear()
+            self._copies.clear()
+            self._incoming.clear()
+            self.refresher.forget()
 
     # ------------------------------------------------------------ IIAs we serve
 
@@ -416,6 +434,30 @@ class NodeActions:
             queued.append(iia_notification(note))
         return record
 
+    # ------------------------------------------------------------ institutions
+
+    def put_hei(
+        self, institution: Institution, ounits: Sequence[OrganizationalUnit] | None = None
+    ) -> None:
+        """Serve ``institution`` (a HEI of the node) instead, with ``ounits`` (``None``: kept)."""
+        hei = self.hei(institution.hei_id)
+        institution = dataclasses.replace(institution, hei_id=hei)
+        from .node import StateDirectory  # node.py imports this module
+
+        with self._lock, self.node.transaction():
+            directory = self.node.directory
+            units = tuple(directory.ounits(hei) if ounits is None else ounits)
+            if isinstance(directory, StateDirectory):
+                directory.stored.put(institution, units)
+                return
+            records = {
+                h.lower(): (found, tuple(directory.ounits(h)))
+                for h in self.node.config.hei_ids
+                if (found := directory.institution(h)) is not None
+            }
+            records[hei.lower()] = (institution, units)
+            self.node.directory = InMemoryDirectory(records.values())
+
     # ------------------------------------------------------------ LAs we send
 
     def la(self, hei_id: str, omobility_id: str) -> SendingLa | None:
@@ -457,6 +499,30 @@ class NodeActions:
             self.node.las.put(result.state, self.node.clock.now())
             queued.extend(la_notification(n) for n in result.notifications)
         return result
+
+    def put_la(self, la: LearningAgreement) -> tuple[SendingLa, bool]:
+        """Serve ``la`` as it reads, new or instead of the LA of its id; whether it was new.
+
+        Taken over as the lifecycle takes a stored LA
+        (:meth:`~ewp_client.ola.SendingLa.published`; a draft, not served, when
+        it has no snapshot yet); once published, an LA CNR to the receiving HEI.
+        For setting a test's data up: the lifecycle's own steps are
+        :meth:`propose_la`, :meth:`amend_la` and the receiving HEI's update.
+        """
+        hei = self.hei(la.sending_hei.hei_id)
+        published = bool(la.first_version or la.approved_changes or la.changes_proposal)
+        state = SendingLa.published(la) if published else SendingLa.draft(la)
+        with self._writing() as queued:
+            current = self.node.las.find(hei, la.omobility_id)
+            if current is None:
+                self.node.las.put(state, self.node.clock.now())
+            elif current != state and not self.node.las.replace(hei, current, state):
+                raise LifecycleError(
+                    f"LA {la.omobility_id!r} changed meanwhile (an update came first): try again"
+                )
+            if published:
+                queued.append(la_notification(state.notification()))
+        return state, current is None
 
     def _la_step(
         self, hei_id: str, omobility_id: str, step: Callable[[SendingLa], Transition]

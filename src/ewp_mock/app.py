@@ -41,6 +41,8 @@ from ewp_client.errors import HttpSignatureError, PartnerError
 from ewp_client.server import EwpSignatureMiddleware
 
 from .config import MockConfig
+from .control.api import ControlDispatch, control_app
+from .control.clock import NodeClock
 from .data import Dataset
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
@@ -67,9 +69,14 @@ def create_app(
     node's stores for the HEIs the configuration serves (see
     :meth:`MockNode.load_dataset`). ``clock`` is the node's business clock
     (the system time by default; a :class:`~ewp_client.clock.ManualClock`
-    lets a test move it), ``outbox_store`` keeps its change notifications
-    (in memory by default). The clock is not configuration: it is a live
-    object a test or a network of nodes shares.
+    lets a test move it; with ``config.control``, a
+    :class:`~ewp_mock.control.NodeClock` the control API sets), ``outbox_store``
+    keeps its change notifications (in memory by default). The clock is not
+    configuration: it is a live object a test or a network of nodes shares.
+
+    With ``config.control`` the control API (:mod:`ewp_mock.control`) answers
+    under ``/_mock/control``, outside the EWP layers; a reset goes back to
+    ``dataset``.
 
     ``state`` (an open :class:`~ewp_mock.store.SqliteState`, which the caller
     closes) keeps the node's whole state, outbox included (unless
@@ -79,6 +86,8 @@ def create_app(
     notifications as soon as it starts.
     """
     config = config or MockConfig()
+    if config.control and clock is None:
+        clock = NodeClock()  # real time, until the control API moves it
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
     node = MockNode(config, entries, clock=clock, outbox_store=outbox_store, state=state)
     if dataset is not None:
@@ -113,6 +122,8 @@ def create_app(
         routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
     )
+    if config.control:  # outermost: the control API never meets the signature layer
+        app.add_middleware(ControlDispatch, control=control_app(node, dataset))
     return app
 
 

@@ -57,6 +57,7 @@ from ewp_client.server import STATS_PORTAL_HEI
 
 from .app import create_app, node_of_app, prepare_tls
 from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
+from .control import CONTROL_PREFIX
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .demo_flow import play_demo_to
 from .exchange_log import ExchangeLog
@@ -248,6 +249,12 @@ def build_parser() -> Parser:
         metavar="HOURS",
         help="how long after the latest change an undelivered change notification is still "
         f"retried (default: {DEFAULT_CNR_EXPIRY.total_seconds() / 3600:g})",
+    )
+    serve.add_argument(
+        "--control",
+        action="store_true",
+        help=f"serve the node's control API under {CONTROL_PREFIX} (plain JSON, no "
+        "signature: set data, move the clock, reset, flush the outbox; for tests only)",
     )
     serve.add_argument(
         "--plain-http",
@@ -802,6 +809,7 @@ def _start_node(
             data_dir=args.data,
             registry_url=args.registry_url,
             cnr_expiry=args.cnr_expiry,
+            control=args.control,
         )
     except ConfigError as exc:
         if args.registry_url is not None and "registry URL" in str(exc):
@@ -965,6 +973,7 @@ def startup_document(
             for url in _api_urls(catalogue, hei, DISCOVERY_API)
         ],
         "echo": config.url(echo_route.PATH),
+        "control": config.url(CONTROL_PREFIX) if config.control else None,
         "hei_ids": list(config.hei_ids),
         "server_key_id": config.server_key.key_id,
         "client_key_id": config.client_key.key_id,
@@ -995,6 +1004,8 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
     for manifest in document["manifests"]:
         print(f"manifest {manifest['hei_id']}: {manifest['url']}")
     print(f"echo:      {document['echo']}")
+    if document["control"] is not None:
+        print(f"control:   {document['control']} (OpenAPI: {document['control']}/openapi.json)")
     print(f"HEIs:      {', '.join(document['hei_ids'])}")
     print(f"server keyId: {document['server_key_id']}")
     print(f"client keyId: {document['client_key_id']}")

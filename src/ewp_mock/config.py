@@ -106,6 +106,10 @@ class MockConfig:
     trusts the TLS certificates the CA files in ``trusted_cas`` issued (the
     system's CAs when there are none). ``cnr_expiry`` is how long after the
     latest change an undelivered notification is still tried (business time).
+
+    ``control`` serves the node's control API under ``/_mock/control`` (plain
+    JSON, no HTTP signature: for tests and demos, never for a node others
+    rely on; see :mod:`ewp_mock.control`); off by default.
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -125,6 +129,7 @@ class MockConfig:
     registry_url: str | None = None
     trusted_cas: tuple[Path, ...] = ()
     cnr_expiry: timedelta = DEFAULT_CNR_EXPIRY
+    control: bool = False
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):

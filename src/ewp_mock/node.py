@@ -173,12 +173,7 @@ class MockNode:
         policy = OutboxPolicy(expire_after=config.cnr_expiry)
         box: Outbox
         if state is None:
-            self.iias = InMemoryIiaRepository(clock=self.clock)
-            self.approvals = InMemoryApprovalRepository()
-            self.directory = InMemoryDirectory((bare_institution(h), ()) for h in config.hei_ids)
-            self.las = InMemoryLaRepository({h: () for h in config.hei_ids}, clock=self.clock)
-            self.factsheets = InMemoryFactsheets(bare_factsheet(h) for h in config.hei_ids)
-            self.incoming_las = {}
+            self._empty_stores()
             box = Outbox(outbox_store, policy=policy)
         else:
             state.use_clock(self.clock)
@@ -325,6 +320,34 @@ class MockNode:
         self.factsheets = InMemoryFactsheets(f for f in factsheets.values() if f is not None)
         self.dataset_loaded = True
         return True
+
+    def _empty_stores(self) -> None:
+        """In memory: the stores of a node without data (bare records and factsheets)."""
+        hei_ids = self.config.hei_ids
+        self.iias = InMemoryIiaRepository(clock=self.clock)
+        self.approvals = InMemoryApprovalRepository()
+        self.directory = InMemoryDirectory((bare_institution(h), ()) for h in hei_ids)
+        self.las = InMemoryLaRepository({h: () for h in hei_ids}, clock=self.clock)
+        self.factsheets = InMemoryFactsheets(bare_factsheet(h) for h in hei_ids)
+        self.incoming_las = {}
+
+    def reset(self, dataset: Dataset | None) -> None:
+        """Forget every change: the stores hold ``dataset`` again; outbox and ``received`` empty.
+
+        In memory only (a :class:`ConfigError` over a :attr:`state`: wiping a
+        database is not a step to take on a call). The admitted clients, the
+        peers and the clock stay; the outbox's store is emptied, not replaced.
+        """
+        if self.state is not None:
+            raise ConfigError("a node over a database is not reset: start it on a fresh --db")
+        with self._lock:
+            self._empty_stores()
+            box = self.outbox.box
+            box.store.delete([entry.key for entry in box.entries()])
+            self.outbox.box = Outbox(box.store, policy=box.policy)
+            self._received.clear()
+        if dataset is not None:
+            self.load_dataset(dataset)
 
     # ------------------------------------------------------------ peers
 

@@ -28,15 +28,17 @@ Fixtures (see :mod:`ewp_mock.testing` for the objects they give):
 
 Markers:
 
-``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=)``
+``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=, control=)``
     chooses the served HEIs, the data set (``"demo"``, ``None`` for bare
     institutions, a :class:`~ewp_mock.data.Dataset` or a fixture directory),
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
-    arrive with issue #14.
-``@pytest.mark.ewp_network(nodes={"a": [...], "b": [...]}, data=, admit=, mode=, settings=)``
-    the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS).
+    arrive with issue #14. The partner's control API (``partner.control``) is
+    on unless ``control=False``.
+``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=)``
+    the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS;
+    ``ewp_network.control("a")``: node a's control API, on unless ``control=False``).
 
 pytest loads this module wherever ``ewp-client`` is installed, with or
 without the ``[mock]`` extra: it imports nothing beyond pytest at import
@@ -72,20 +74,28 @@ RESPX_INSTALL_HINT: Final = "pip install respx"
 
 _R = TypeVar("_R")
 
-_PARTNER_OPTIONS: Final = ("heis", "data", "admit", "stats_portal", "settings", "scenarios")
-_NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings")
+_PARTNER_OPTIONS: Final = (
+    "heis",
+    "data",
+    "admit",
+    "stats_portal",
+    "settings",
+    "scenarios",
+    "control",
+)
+_NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings", "control")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
-        "scenarios=...): the mock EWP partner the ewp_partner fixtures make "
+        "scenarios=..., control=...): the mock EWP partner the ewp_partner fixtures make "
         "(scenarios arrive with issue #14)",
     )
     config.addinivalue_line(
         "markers",
-        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=...): "
+        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=..., control=...): "
         "the nodes of the ewp_network fixture",
     )
 

@@ -134,6 +134,11 @@ class Refresher:
         """The records of one received notification."""
         return tuple(r for r in self.records if r.notification is notification)
 
+    def forget(self) -> None:
+        """Drop the records kept (a node reset); refreshes under way still finish."""
+        with self._lock:
+            self._records.clear()
+
     @property
     def busy(self) -> bool:
         with self._lock:

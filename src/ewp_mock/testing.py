@@ -14,6 +14,8 @@ Three shapes, each a context manager that tears down everything it started
 * :class:`PartnerNetwork`: several nodes sharing one catalogue
   (:class:`~ewp_mock.network.MockNetwork`), in process or on loopback ports.
 
+A partner's control API is on (:attr:`Partner.control`, a
+:class:`~ewp_mock.control.ControlClient`; ``control=False`` turns it off).
 In each, our key (:attr:`Partner.key`) is admitted for the HEIs we speak for
 (``admit``), and :meth:`Partner.client` / :meth:`Partner.async_client` give
 ready :class:`~ewp_client.EwpClient` / :class:`~ewp_client.AsyncEwpClient`
@@ -54,6 +56,7 @@ from ewp_client.security import SigningKey, generate_private_key
 
 from .app import create_app, node_of_app
 from .config import MockConfig
+from .control import ControlClient, NodeClock
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
@@ -412,6 +415,7 @@ class Partner(_Clients):
         if self.ca_file is not None:
             self._verify = ssl.create_default_context(cafile=str(self.ca_file))
         self._asgi = httpx.ASGITransport(app=app)
+        self._control: ControlClient | None = None
 
     # ------------------------------------------------------------ making
 
@@ -428,6 +432,7 @@ class Partner(_Clients):
         clock: Clock | None = None,
         base_url: str | None = None,
         settings: Mapping[str, Any] | None = None,
+        control: bool = True,
     ) -> Partner:
         """A node serving ``heis`` with ``data``, in process; our key admitted for ``admit``.
 
@@ -438,12 +443,14 @@ class Partner(_Clients):
         partners never share a host).
         ``settings`` are further :class:`~ewp_mock.MockConfig` fields
         (``max_ids``, ``cnr_expiry``...); ``stats_portal`` admits our key in
-        the Stats Portal's role too.
+        the Stats Portal's role too. ``control`` serves the node's control API
+        (:attr:`control`; with no ``clock`` given, the node runs on a
+        :class:`~ewp_mock.control.NodeClock` it sets).
         """
         scenarios = check_scenarios(scenarios)
         keys = keys or PartnerKeys.generate()
         config = MockConfig(
-            **_config_fields(heis, keys, settings),
+            **_config_fields(heis, keys, settings, control),
             base_url=base_url or f"https://partner-{next(_IN_PROCESS_NUMBERS)}.{IN_PROCESS_DOMAIN}",
         )
         app = create_app(config, resolve_dataset(data), clock=clock)
@@ -471,6 +478,7 @@ class Partner(_Clients):
         clock: Clock | None = None,
         host: str = "127.0.0.1",
         settings: Mapping[str, Any] | None = None,
+        control: bool = True,
     ) -> Partner:
         """The node of :meth:`in_process` on a free port of ``host``, over TLS, started.
 
@@ -488,7 +496,7 @@ class Partner(_Clients):
             ca = LocalCa.create("ewp_mock test CA")
             state.write_tls(ca, ca.issue(certificate_hosts(host)))
             config = MockConfig(
-                **_config_fields(heis, keys, settings),
+                **_config_fields(heis, keys, settings, control),
                 host=host,
                 port=sock.getsockname()[1],
                 tls=True,
@@ -559,6 +567,15 @@ class Partner(_Clients):
             return None
         return self.config.host, self.config.port
 
+    @property
+    def control(self) -> ControlClient:
+        """The node's control API (:class:`~ewp_mock.control.ControlClient`), when it is on."""
+        if self._control is None:
+            if not self.config.control:
+                raise ConfigError("this partner's control API is off (control=False)")
+            self._control = ControlClient(self.url, http=self.http())
+        return self._control
+
     def admit(self, key: SigningKey, heis: Iterable[str] | str = DEFAULT_ADMIT) -> str:
         """Admit another client key for ``heis``; its keyId."""
         return self.node.register_client(key.public_key, _heis(heis, "heis"))
@@ -624,9 +641,13 @@ class Partner(_Clients):
 
 
 def _config_fields(
-    heis: Iterable[str] | str, keys: PartnerKeys, settings: Mapping[str, Any] | None
+    heis: Iterable[str] | str,
+    keys: PartnerKeys,
+    settings: Mapping[str, Any] | None,
+    control: bool = True,
 ) -> dict[str, Any]:
     fields = dict(settings or {})
+    fields.setdefault("control", control)
     reserved = {"hei_ids", "host", "port", "base_url", "tls", "trusted_cas", "registry_url"}
     clash = reserved & set(fields)
     if clash:
@@ -695,16 +716,23 @@ class PartnerNetwork(_Clients):
         clock: Clock | None = None,
         mode: Literal["in-process", "loopback"] = "in-process",
         settings: Mapping[str, Any] | None = None,
+        control: bool = True,
     ) -> PartnerNetwork:
         """A network of ``nodes`` (name -> HEIs), each loading its HEIs from ``data``, started.
 
         ``mode="loopback"`` serves every node on a loopback port with TLS
-        (one local CA; :attr:`ca_file`).
+        (one local CA; :attr:`ca_file`). ``control`` serves each node's control
+        API (:meth:`control`); with no ``clock`` given, the nodes then share a
+        :class:`~ewp_mock.control.NodeClock`: moving it (or resetting a node)
+        moves it for all.
         """
         if len(nodes) < 1:
             raise ConfigError("a network needs at least one node")
         dataset = resolve_dataset(data)
         extra = dict(settings or {})
+        extra.setdefault("control", control)
+        if extra["control"] and clock is None:
+            clock = NodeClock()  # one clock for every node, which their control APIs move
         specs = [
             NodeSpec(name, _heis(heis, f"the HEIs of node {name}"), dataset, extra)
             for name, heis in nodes.items()
@@ -796,6 +824,13 @@ class PartnerNetwork(_Clients):
         """Our async client (``name``: one acting as that node); close it in its loop."""
         url, key, heis = self._who(name, kw.pop("key", None))
         return self._async_client(url, key, heis, kw)
+
+    def control(self, name: str) -> ControlClient:
+        """Node ``name``'s control API (a :class:`~ewp_mock.control.ControlClient`)."""
+        entry = self.network[name]
+        if not entry.config.control:
+            raise ConfigError(f"node {name!r} has its control API off (control=False)")
+        return ControlClient(entry.url, http=self.http())
 
     def advance(self, delta: timedelta) -> datetime:
         """Move the shared clock (a ManualClock or ShiftedClock) and wake every node."""

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from ewp_client import EchoClient
 from ewp_client.client import EwpCall, EwpClient, IiasClient, LaCnrClient, LasClient
 from ewp_client.codec import decode
 from ewp_client.errors import Forbidden
@@ -47,6 +49,7 @@ from ewp_client.security import (
 from ewp_client.xml import validate
 from ewp_mock import DEFAULT_HEI
 from ewp_mock.cli import main
+from ewp_mock.control import ControlClient
 from ewp_mock.data.demo import UNI_A, UNI_B, demo_dataset
 from ewp_mock.data.fixtures import IIAS_DIR, dump_dataset
 from ewp_mock.state_dir import StateDir
@@ -63,6 +66,7 @@ DOCUMENT_KEYS = {
     "catalogue",
     "manifests",
     "echo",
+    "control",
     "hei_ids",
     "server_key_id",
     "client_key_id",
@@ -193,6 +197,7 @@ def test_the_json_start_up_document_says_where_and_who_the_node_is(node: Node) -
     assert document["tls"] is True
     assert document["catalogue"] == f"{base}/catalogue-v1.xml"
     assert document["echo"].startswith(f"{base}/")
+    assert document["control"] is None  # off unless --control
     # Discovery v6: one HEI per manifest; a node of one HEI serves it at /manifest.xml.
     assert document["manifests"] == [{"hei_id": DEFAULT_HEI, "url": f"{base}/manifest.xml"}]
     assert document["hei_ids"] == [DEFAULT_HEI] == [UNI_A]
@@ -472,6 +477,30 @@ def test_no_data_serves_the_default_hei_bare(tmp_path: Path) -> None:
         ):
             assert IiasClient(client).index(UNI_A) == ()
             assert LasClient(client).index(UNI_A) == ()
+    finally:
+        assert running.stop() == 0
+
+
+def test_control_serves_the_control_api_over_tls_while_ewp_answers_stay_signed(
+    tmp_path: Path,
+) -> None:
+    partner = _public_key_file(tmp_path, PARTNER)
+    running = start(*_key_files(tmp_path), "--control", "--admit", f"{partner}={UNI_B}")
+    try:
+        document = running.document
+        assert document["control"] == f"{document['url']}/_mock/control"
+        trust = running.trust()
+        with (
+            ControlClient(document["url"], http=httpx.Client(verify=trust)) as control,
+            RegistryClient(document["catalogue"], timeout=10.0, verify=trust) as registry,
+            EwpClient(registry, key=key(PARTNER), http=httpx.Client(verify=trust)) as client,
+        ):
+            assert control.clock().clock == "NodeClock"
+            moved = control.advance(timedelta(days=2))
+            assert moved.now > datetime.now(UTC) + timedelta(days=1)
+            assert EchoClient(client).echo(UNI_A, ["ci"]).echoes == ("ci",)
+            assert control.reset().now < moved.now
+            assert "/_mock/control/reset" in control.openapi()["paths"]
     finally:
         assert running.stop() == 0
 

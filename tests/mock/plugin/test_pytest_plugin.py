@@ -286,6 +286,46 @@ def test_the_marker_chooses_heis_data_and_admitted_keys(pytester: pytest.Pyteste
     run(pytester, MARKED).assert_outcomes(passed=5)
 
 
+CONTROLLED = """
+    import dataclasses
+
+    import pytest
+    from ewp_client import IiasClient
+    from ewp_client.errors import ConfigError
+
+    A = "uni-a.example.org"
+
+    def test_control_is_on(ewp_partner):
+        with ewp_partner.client() as client:
+            before = IiasClient(client).index(A)
+            copy = IiasClient(client).get_one(A, before[0])
+        ours, theirs = copy.iia.partners
+        new = dataclasses.replace(
+            copy.iia, partners=(dataclasses.replace(ours, iia_id="added"), theirs)
+        )
+        ewp_partner.control.put_iias(new)
+        with ewp_partner.client() as client:
+            assert "added" in IiasClient(client).index(A)
+        ewp_partner.control.reset()
+        with ewp_partner.client() as client:
+            assert IiasClient(client).index(A) == before
+
+    def test_control_on_a_real_port(ewp_partner_server):
+        assert ewp_partner_server.control.clock().clock == "NodeClock"
+
+    @pytest.mark.ewp_partner(control=False)
+    def test_control_off(ewp_partner):
+        with pytest.raises(ConfigError):
+            ewp_partner.control
+"""
+
+
+def test_the_partner_has_its_control_api_on_unless_the_marker_says_off(
+    pytester: pytest.Pytester,
+) -> None:
+    run(pytester, CONTROLLED).assert_outcomes(passed=3)
+
+
 FIXTURE_DIRECTORY = """
     import pytest
     from ewp_client import IiasClient
