@@ -1,6 +1,10 @@
 """``create_app(config)``: the FastAPI application of one mock partner node.
 
-Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
+Layers, outermost first: :class:`~ewp_mock.exchange_log.ExchangeLog`
+(records every exchange in the node's ring, :attr:`MockNode.exchanges
+<ewp_mock.node.MockNode.exchanges>`, refused and too large requests
+included; it logs no line: ``ewp-mock serve`` wraps the app in another
+``ExchangeLog`` for those), :class:`~ewp_client.server.EwpSignatureMiddleware`
 (bounds and verifies the requests to the partner APIs' endpoints, signs the
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
@@ -20,6 +24,7 @@ import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -42,6 +47,7 @@ from ewp_client.server import EwpSignatureMiddleware
 
 from .config import MockConfig
 from .data import Dataset
+from .exchange_log import ExchangeLog
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
@@ -60,6 +66,7 @@ def create_app(
     outbox_store: OutboxStore | None = None,
     state: SqliteState | None = None,
     data_source: str | None = None,
+    exchanges_file: Path | None = None,
 ) -> FastAPI:
     """A mock partner node serving ``config`` (a default configuration when ``None``).
 
@@ -77,10 +84,21 @@ def create_app(
     database (recorded with ``data_source``), and ``node.dataset_loaded``
     says whether it did. A node over a database tries its pending
     notifications as soon as it starts.
+
+    ``exchanges_file`` is where the node's exchange ring appends its records
+    as JSON lines (``exchanges.jsonl`` in a state directory; ``None``: kept
+    in memory only).
     """
     config = config or MockConfig()
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
-    node = MockNode(config, entries, clock=clock, outbox_store=outbox_store, state=state)
+    node = MockNode(
+        config,
+        entries,
+        clock=clock,
+        outbox_store=outbox_store,
+        state=state,
+        exchanges_file=exchanges_file,
+    )
     if dataset is not None:
         node.load_dataset(dataset, source=data_source)
 
@@ -112,6 +130,12 @@ def create_app(
         max_body_bytes=config.max_request_bytes,
         routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
+    )
+    app.add_middleware(  # added last: the outermost of the app's own layers
+        ExchangeLog,
+        ring=node.exchanges,
+        heis_of=lambda key_id: node.catalogue.heis_covered_by(key_id),
+        lines=False,
     )
     return app
 

@@ -62,7 +62,7 @@ from ewp_client.server import STATS_PORTAL_HEI
 from .app import create_app, node_of_app, prepare_tls
 from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
-from .exchange_log import ExchangeLog
+from .exchange_log import DEFAULT_MAX_FILE_BYTES, DEFAULT_RING_SIZE, EXCHANGES_FILE, ExchangeLog
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
@@ -108,6 +108,16 @@ def _hours(text: str) -> timedelta:
     if not (math.isfinite(hours) and hours > 0):
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of hours")
     return timedelta(hours=hours)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
 
 
 def _log_level(text: str) -> str:
@@ -254,6 +264,22 @@ def build_parser() -> Parser:
         metavar="HOURS",
         help="how long after the latest change an undelivered change notification is still "
         f"retried (default: {DEFAULT_CNR_EXPIRY.total_seconds() / 3600:g})",
+    )
+    serve.add_argument(
+        "--exchange-log-size",
+        type=_positive,
+        default=DEFAULT_RING_SIZE,
+        metavar="N",
+        help="how many exchanges (requests received and sent) the node keeps in memory; "
+        f"each is also appended to {EXCHANGES_FILE} in the state directory, a file rotated "
+        f"to {EXCHANGES_FILE}.1 past {DEFAULT_MAX_FILE_BYTES // (1024 * 1024)} MiB "
+        f"(default: {DEFAULT_RING_SIZE})",
+    )
+    serve.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        help="keep students' personal data (names, birth dates, e-mails...) in the recorded "
+        "exchanges' bodies; without it they are masked in memory and on disk",
     )
     serve.add_argument(
         "--plain-http",
@@ -517,9 +543,12 @@ def _serve_until_stopped(args: argparse.Namespace) -> int:
         _setup_logging(args.log_level)
         if introducer is not None:
             introducer.start()
-        serve_forever(
-            ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
-        )
+        try:
+            serve_forever(
+                ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
+            )
+        finally:
+            node_of_app(started.app).exchanges.close()
     finally:
         if introducer is not None:
             introducer.stop()
@@ -794,6 +823,8 @@ def _start_node(
             data_dir=args.data,
             registry_url=args.registry_url,
             cnr_expiry=args.cnr_expiry,
+            keep_personal_data=args.keep_personal_data,
+            exchange_log_size=args.exchange_log_size,
         )
     except ConfigError as exc:
         if args.registry_url is not None and "registry URL" in str(exc):
@@ -811,7 +842,13 @@ def _start_node(
         raise _unwritable(exc, args.state_dir) from exc
     own_ca = (state.file(CA_FILE),) if config.tls else ()
     config = dataclasses.replace(config, trusted_cas=(*trusted, *peer_cas, *own_ca))
-    app = create_app(config, data.dataset, state=database, data_source=_data_source(data))
+    app = create_app(
+        config,
+        data.dataset,
+        state=database,
+        data_source=_data_source(data),
+        exchanges_file=state.file(EXCHANGES_FILE),
+    )
     node = node_of_app(app)
     admitted = []
     for admission in admissions:
@@ -846,6 +883,11 @@ def _start_node(
     document["peers"] = [] if introducer is None else introducer.summary()
     document["cnr_expiry_hours"] = config.cnr_expiry.total_seconds() / 3600
     document["registry_url"] = config.catalogue_url
+    document["exchanges"] = {
+        "file": str(state.file(EXCHANGES_FILE)),
+        "size": config.exchange_log_size,
+        "personal_data": "kept" if config.keep_personal_data else "masked",
+    }
     try:
         state.write_document(document)
     except StateDirError as exc:
@@ -1009,6 +1051,11 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
         print(f"see data:  admit a key for {partners}: {document['data']['admit']}")
     if document["ca"]:
         print(f"CA:        {document['ca']}")
+    exchanges = document["exchanges"]
+    print(
+        f"exchanges: {exchanges['file']} (the latest {exchanges['size']} in memory; "
+        f"personal data {exchanges['personal_data']})"
+    )
     temporary = " (temporary, removed at exit)" if document["state_dir_temporary"] else ""
     print(f"state dir: {document['state_dir']}{temporary}")
     print("ready", flush=True)

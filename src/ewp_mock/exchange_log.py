@@ -1,10 +1,13 @@
 """The exchange log: one log line per exchange, and a bounded record of each for tests to read.
 
 :class:`ExchangeLog` is a pure ASGI middleware (no web framework needed). It
-always logs one line per exchange; given an :class:`ExchangeRing` it also
-records the whole exchange there (an :class:`Exchange`). The node's own calls
-to partners are recorded through :meth:`ExchangeRing.transport`, an httpx
-transport wrapping the one the node's client sends through.
+logs one line per exchange (unless made with ``lines=False``); given an
+:class:`ExchangeRing` it also records the whole exchange there (an
+:class:`Exchange`). The node's own calls to partners are recorded through
+:meth:`ExchangeRing.transport`, an httpx transport wrapping the one the
+node's client sends through. Every node made by :func:`~ewp_mock.create_app`
+has its ring (:attr:`MockNode.exchanges <ewp_mock.node.MockNode.exchanges>`)
+and records both ways; ``ewp-mock serve`` adds the lines.
 
 A line reads::
 
@@ -70,10 +73,11 @@ from ewp_client.errors import (
 )
 from ewp_client.privacy import mask_body
 from ewp_client.security import parse_authorization
-from ewp_client.server.middleware import verified_of
+from ewp_client.server.middleware import SIGNATURE_ERROR_KEY, verified_of
 from ewp_client.xml import validate
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_RING_SIZE",
     "EXCHANGES_FILE",
     "EXCHANGE_LOGGER",
@@ -93,10 +97,6 @@ __all__ = [
 EXCHANGE_LOGGER: Final = "ewp_mock.exchange"
 #: Where an inner layer may name its verdict: ``scope["state"][VERDICT_KEY]``.
 VERDICT_KEY: Final = "ewp_verdict"
-#: Where a signature layer may leave the :class:`~ewp_client.errors.HttpSignatureError`
-#: it answered: ``scope["state"][SIGNATURE_ERROR_KEY]`` (the verified result goes
-#: under :data:`~ewp_client.server.middleware.VERIFIED_KEY`).
-SIGNATURE_ERROR_KEY: Final = "ewp_signature_error"
 #: The file of the records in a node's state directory (JSON lines).
 EXCHANGES_FILE: Final = "exchanges.jsonl"
 #: Records a ring keeps by default.
@@ -116,8 +116,9 @@ DEFAULT_MAX_FILE_BYTES: Final = 16 * 1024 * 1024
 #: header; ``not-reported``: signed, and no layer said whether it verified (a path
 #: served without verification, or a signature layer that does not report);
 #: ``signed``: a request the node sent, signed; otherwise the kind of the signature
-#: error the request was refused for (``signature-mismatch``, ``unknown-key``,
-#: ``replay``, ``clock-skew``...).
+#: error the request was refused for, as the signature layer left it under
+#: :data:`~ewp_client.server.middleware.SIGNATURE_ERROR_KEY` (``missing-signature``,
+#: ``digest``, ``signature-mismatch``, ``unknown-key``, ``replay``, ``clock-skew``...).
 SignatureVerdict = str
 Direction = Literal["in", "out"]
 HeaderPairs = tuple[tuple[str, str], ...]
@@ -511,6 +512,8 @@ class ExchangeLog:
 
     ``heis_of`` gives the HEIs a keyId covers, for requests the signature
     layer did not report verified (the verified result carries its own).
+    ``lines=False`` logs no line (a node's app records into its ring this
+    way, and ``ewp-mock serve`` adds the lines with an outer ``ExchangeLog``).
     """
 
     def __init__(
@@ -520,11 +523,13 @@ class ExchangeLog:
         *,
         ring: ExchangeRing | None = None,
         heis_of: Callable[[str], Iterable[str]] | None = None,
+        lines: bool = True,
     ) -> None:
         self.app = app
         self.log = logger or logging.getLogger(EXCHANGE_LOGGER)
         self.ring = ring
         self.heis_of = heis_of
+        self.lines = lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -645,7 +650,7 @@ class ExchangeLog:
     def _line(
         self, scope: Scope, status: int | None, verdict: str, signed: bool, started: float
     ) -> None:
-        if not self.log.isEnabledFor(logging.INFO):
+        if not self.lines or not self.log.isEnabledFor(logging.INFO):
             return
         self.log.info(
             "exchange method=%s path=%s status=%s key=%s verdict=%s response=%s ms=%.1f",
