@@ -34,7 +34,9 @@ Markers:
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
-    arrive with issue #14.
+    arrive with issue #14. ``keep_personal_data=True`` keeps students'
+    personal data in the partner's recorded exchanges (``partner.exchanges``;
+    masked otherwise).
 ``@pytest.mark.ewp_network(nodes={"a": [...], "b": [...]}, data=, admit=, mode=, settings=)``
     the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS).
 
@@ -72,7 +74,15 @@ RESPX_INSTALL_HINT: Final = "pip install respx"
 
 _R = TypeVar("_R")
 
-_PARTNER_OPTIONS: Final = ("heis", "data", "admit", "stats_portal", "settings", "scenarios")
+_PARTNER_OPTIONS: Final = (
+    "heis",
+    "data",
+    "admit",
+    "stats_portal",
+    "settings",
+    "scenarios",
+    "keep_personal_data",
+)
 _NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings")
 
 
@@ -80,8 +90,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
-        "scenarios=...): the mock EWP partner the ewp_partner fixtures make "
-        "(scenarios arrive with issue #14)",
+        "scenarios=..., keep_personal_data=...): the mock EWP partner the ewp_partner "
+        "fixtures make (scenarios arrive with issue #14)",
     )
     config.addinivalue_line(
         "markers",
