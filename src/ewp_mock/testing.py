@@ -623,6 +623,7 @@ class Partner(_Clients):
                     self.server.stop()
             finally:
                 self._bridge.close()
+                self.node.exchanges.close()
                 if self._state is not None:
                     self._state.close()
 
