@@ -42,14 +42,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from _common import ROOT, http_request, percentile, read_http_response
 
 from ewp_client.security import RequestSigner, SigningKey, generate_private_key, private_key_pem
 from ewp_mock import MockConfig, MockServer, bind_socket, create_app, node_of_app
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
-from ewp_mock.exchange_log import ExchangeLog
+from ewp_mock.exchange_log import ExchangeLog, ExchangeRing
 
 CLIENT_HEI: Final = "load.example.org"
 ECHO_TARGET: Final = "/ewp/echo?echo=load"
@@ -222,9 +222,78 @@ def main() -> None:
         sys.exit("errors during the load: the figures above do not count")
 
 
+def layer_cost_ms(body: bytes, *, keep_personal_data: bool = False, calls: int = 200) -> float:
+    """Milliseconds the recording layer adds to one exchange answering ``body`` (best of 7).
+
+    The inner app answers ``body`` at once, so the difference between the
+    app wrapped in :class:`ExchangeLog` with a ring and the bare app is what
+    recording costs (capture, masking, schema check, the record), free of
+    the network and of the node's own work.
+    """
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        headers = [(b"content-type", b"application/xml")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    ring = ExchangeRing(keep_personal_data=keep_personal_data)
+    wrapped = ExchangeLog(answer, ring=ring, lines=False)
+    scope = {
+        "type": "http", "method": "GET", "path": "/ewp/las/get", "raw_path": b"/ewp/las/get",
+        "query_string": b"omobility_id=x", "headers": [(b"host", b"mock.test")],
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    async def rounds(app: Any) -> float:
+        best = float("inf")
+        for _ in range(7):
+            start = time.perf_counter()
+            for _ in range(calls):
+                await app(dict(scope), receive, send)
+            best = min(best, (time.perf_counter() - start) / calls)
+        return best
+
+    async def both() -> float:
+        return await rounds(wrapped) - await rounds(answer)
+
+    return asyncio.run(both()) * 1000
+
+
+def _answers() -> dict[str, bytes]:
+    """The bodies the node answers an Echo and the LA get of ``la-get`` with."""
+    from fastapi.testclient import TestClient
+
+    signer_key = SigningKey(generate_private_key())
+    app = create_app(MockConfig(base_url="http://mock.test", hei_ids=(UNI_A,)), demo_dataset())
+    node_of_app(app).register_client(signer_key.public_key, [UNI_B])
+    bodies = {}
+    with TestClient(app, base_url="http://mock.test") as client:
+        for kind in ("signed", "la-get"):
+            target = TARGETS[kind]
+            signed = RequestSigner(signer_key).sign(
+                method="GET", target=target, body=b"", host="mock.test"
+            )
+            answer = client.get(target, headers=dict(signed.headers))
+            assert answer.status_code == 200, answer.text
+            bodies[kind] = answer.content
+    return bodies
+
+
 def compare_exchange_log(rounds: int, clients: int, duration: float) -> None:
     """The runs of ``--exchange-log``: each kind with the ring on and off, ratios at the end."""
     kinds = ("signed", "unsigned", "la-get")
+    for kind, body in _answers().items():
+        masked, kept = layer_cost_ms(body), layer_cost_ms(body, keep_personal_data=True)
+        print(
+            f"recording one {kind} exchange ({len(body)} bytes answered): {masked:.3f} ms "
+            f"masked, {kept:.3f} ms with personal data kept"
+        )
     print(f"mock on 127.0.0.1, {clients} keep-alive clients, {duration:g} s per run")
     print(f"{'kind':9} {'log':4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     figures: dict[tuple[str, bool], Figure] = {}

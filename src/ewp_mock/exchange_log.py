@@ -47,13 +47,14 @@ node's state directory), the file being rotated to ``<name>.1`` past
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -124,6 +125,8 @@ Direction = Literal["in", "out"]
 HeaderPairs = tuple[tuple[str, str], ...]
 
 _MAX_PATH: Final = 200
+#: Distinct bodies whose kept text and schema verdict a ring remembers.
+_JUDGED_KEPT: Final = 64
 _MAX_VIOLATIONS: Final = 5
 _KEY_ID: Final = re.compile(r"[0-9A-Za-z._:/+=-]{1,128}")
 _VERDICT: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -341,7 +344,8 @@ class ExchangeRing:
     for a request the node answered, after the answer was sent. It costs
     about 0.1 ms for an Echo exchange and a few ms for an LA ``get`` of 8 LAs
     (mostly the schema check); see ``check_schemas`` and
-    ``max_checked_bytes``.
+    ``max_checked_bytes``. A body already seen (among the latest 64 distinct
+    ones: a catalogue, a manifest, an answer repeated) is not judged again.
     """
 
     def __init__(
@@ -369,6 +373,8 @@ class ExchangeRing:
         self.max_capture_bytes = max_capture_bytes
         self.max_kept_chars = max_kept_chars
         self._records: deque[Exchange] = deque(maxlen=size)
+        self._judged: OrderedDict[tuple[bytes, str | None], tuple[str, SchemaVerdict | None]]
+        self._judged = OrderedDict()
         self._seq = 0
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
@@ -421,14 +427,12 @@ class ExchangeRing:
         """Mask, judge and number ``raw``; keep it and write it out."""
         request_type = _header(raw.request_headers, "content-type")
         response_type = _header(raw.response_headers, "content-type")
-        request_text = self._body_text(
+        request_text, request_schema = self._judge(
             raw.request_body, raw.request_cut, raw.request_size, request_type
         )
-        response_text = self._body_text(
+        response_text, response_schema = self._judge(
             raw.response_body, raw.response_cut, raw.response_size, response_type
         )
-        request_schema = self._schema(raw.request_body, raw.request_cut, request_type)
-        response_schema = self._schema(raw.response_body, raw.response_cut, response_type)
         with self._lock:
             self._seq += 1
             exchange = Exchange(
@@ -465,6 +469,36 @@ class ExchangeRing:
                         "exchange %d not written to %s: %s", exchange.seq, self.path, exc
                     )
         return exchange
+
+    def _judge(
+        self, body: bytes, cut: bool, size: int, content_type: str | None
+    ) -> tuple[str, SchemaVerdict | None]:
+        """The body's text as kept and its schema verdict, each body judged once.
+
+        A node answers the same bytes again and again (its catalogue, its
+        manifests, the same LA read by a polling partner): the latest
+        :data:`_JUDGED_KEPT` distinct bodies are remembered by their digest.
+        """
+        if cut or not body:
+            return (
+                self._body_text(body, cut, size, content_type),
+                self._schema(body, cut, content_type),
+            )
+        key = (hashlib.blake2b(body, digest_size=16).digest(), content_type)
+        with self._lock:
+            known = self._judged.get(key)
+            if known is not None:
+                self._judged.move_to_end(key)
+                return known
+        judged = (
+            self._body_text(body, cut, size, content_type),
+            self._schema(body, cut, content_type),
+        )
+        with self._lock:
+            self._judged[key] = judged
+            if len(self._judged) > _JUDGED_KEPT:
+                self._judged.popitem(last=False)
+        return judged
 
     def _schema(self, body: bytes, cut: bool, content_type: str | None) -> SchemaVerdict | None:
         if not self.check_schemas or not body:

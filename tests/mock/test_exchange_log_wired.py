@@ -33,7 +33,7 @@ from ewp_client.cnr import OutgoingNotification
 from ewp_client.errors import ConfigError
 from ewp_client.namespaces import COMMON_NS, LAS_UPDATE_REQUEST_NS
 from ewp_client.security import RequestSigner, private_key_pem, public_key_pem
-from ewp_mock import MockConfig
+from ewp_mock import MockConfig, exchange_log
 from ewp_mock.cli import main
 from ewp_mock.data import UNI_A, UNI_B, demo_dataset
 from ewp_mock.exchange_log import EXCHANGES_FILE, Exchange, ExchangeRing
@@ -305,6 +305,28 @@ async def test_the_ring_keeps_the_latest_exchange_log_size_records() -> None:
     assert partner.exchanges.size == 3
     assert [r.url.rpartition("=")[2] for r in records] == ["n2", "n3", "n4"]
     assert [r.seq for r in records] == [3, 4, 5]
+
+
+async def test_a_body_answered_again_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[bytes] = []
+    real = exchange_log.validate
+
+    def counting(body: bytes, **options: Any) -> Any:
+        checked.append(body)
+        return real(body, **options)
+
+    monkeypatch.setattr(exchange_log, "validate", counting)
+    with Partner.in_process(keys=keys()) as partner:
+        async with partner.async_http() as http:
+            for _ in range(3):
+                assert (await http.get(partner.catalogue_url)).status_code == 200
+        records = partner.exchanges.records()
+    assert len(records) == 3
+    assert {r.response_schema for r in records} == {records[0].response_schema}
+    assert records[0].response_schema is not None
+    assert records[0].response_schema.verdict == "valid"
+    assert len({r.response_body for r in records}) == 1
+    assert len(checked) == 1  # the same catalogue bytes, checked once
 
 
 @pytest.mark.parametrize("size", [0, -1, True, 1.5])
