@@ -142,8 +142,10 @@ def build_parser() -> Parser:
         description="Serve a mock node over TLS until SIGTERM or Ctrl-C. Writes the CA "
         "certificate clients trust, the node's keys and its catalogue into the state "
         "directory, prints its URLs, keyIds and the client keys it admitted, then 'ready' "
-        "(with --json: one start-up document instead), and logs one line per exchange to "
-        "stderr. Exit status: 0 stopped, 2 a usage error or an unusable file.",
+        "(with --json: one start-up document instead), logs one line per exchange to "
+        "stderr and records each, bodies included (students' personal data masked), in "
+        f"{EXCHANGES_FILE} in the state directory. Exit status: 0 stopped, 2 a usage error "
+        "or an unusable file.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one")

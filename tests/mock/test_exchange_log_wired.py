@@ -12,6 +12,7 @@ in the sender's ring as sent and in the receiver's as received.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import ssl
@@ -239,6 +240,28 @@ async def test_a_cnr_is_sent_in_one_ring_and_received_in_the_other() -> None:
         text = json.dumps(ring.as_json())
         assert LA_ID in text
         assert all(p not in text for p in PERSONAL)
+
+
+async def test_a_cnr_over_loopback_tls_is_sent_in_one_ring_and_received_in_the_other() -> None:
+    dataset = demo_dataset()
+    specs = [
+        NodeSpec("a", (UNI_A,), dataset, {"server_key": key(1), "client_key": key(2)}),
+        NodeSpec("b", (UNI_B,), dataset, {"server_key": key(4), "client_key": key(5)}),
+    ]
+    async with MockNetwork.loopback(specs, clock=ManualClock(START)) as network:
+        network.node("a").notify(OutgoingNotification.la(UNI_B, UNI_A, LA_ID))
+        await network.idle()
+        sent = the(network.node("a").exchanges.records(), "out", "cnr")
+        deadline = time.monotonic() + 10.0
+        while not [r for r in network.node("b").exchanges.records() if "cnr" in r.url]:
+            assert time.monotonic() < deadline, "b did not record the CNR"
+            await asyncio.sleep(0.01)
+        received = the(network.node("b").exchanges.records(), "in", "cnr")
+    assert sent.url.startswith("https://127.0.0.1:")
+    assert sent.url == received.url
+    assert (sent.status, sent.request_signature, sent.response_signed) == (200, "signed", True)
+    assert (received.status, received.request_signature) == (200, "verified")
+    assert (received.key_id, received.heis) == (key(2).key_id, (UNI_A,))
 
 
 async def test_a_network_keeping_personal_data_keeps_it_both_ways() -> None:
