@@ -1,6 +1,10 @@
 """``create_app(config)``: the FastAPI application of one mock partner node.
 
-Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
+Layers, outermost first: :class:`~ewp_mock.exchange_log.ExchangeLog`
+(records every exchange in the node's ring, :attr:`MockNode.exchanges
+<ewp_mock.node.MockNode.exchanges>`, refused and too large requests
+included; it logs no line: ``ewp-mock serve`` wraps the app in another
+``ExchangeLog`` for those), :class:`~ewp_client.server.EwpSignatureMiddleware`
 (bounds and verifies the requests to the partner APIs' endpoints, signs the
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
@@ -20,6 +24,7 @@ import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -44,6 +49,7 @@ from .config import MockConfig
 from .control.api import ControlDispatch, control_app
 from .control.clock import NodeClock
 from .data import Dataset
+from .exchange_log import ExchangeLog
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
@@ -62,6 +68,7 @@ def create_app(
     outbox_store: OutboxStore | None = None,
     state: SqliteState | None = None,
     data_source: str | None = None,
+    exchanges_file: Path | None = None,
 ) -> FastAPI:
     """A mock partner node serving ``config`` (a default configuration when ``None``).
 
@@ -84,12 +91,23 @@ def create_app(
     database (recorded with ``data_source``), and ``node.dataset_loaded``
     says whether it did. A node over a database tries its pending
     notifications as soon as it starts.
+
+    ``exchanges_file`` is where the node's exchange ring appends its records
+    as JSON lines (``exchanges.jsonl`` in a state directory; ``None``: kept
+    in memory only).
     """
     config = config or MockConfig()
     if config.control and clock is None:
         clock = NodeClock()  # real time, until the control API moves it
     entries = {h: [api.manifest_entry(config, h) for api in PARTNER_APIS] for h in config.hei_ids}
-    node = MockNode(config, entries, clock=clock, outbox_store=outbox_store, state=state)
+    node = MockNode(
+        config,
+        entries,
+        clock=clock,
+        outbox_store=outbox_store,
+        state=state,
+        exchanges_file=exchanges_file,
+    )
     if dataset is not None:
         node.load_dataset(dataset, source=data_source)
 
@@ -122,7 +140,13 @@ def create_app(
         routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
     )
-    if config.control:  # outermost: the control API never meets the signature layer
+    app.add_middleware(  # added last: the outermost of the app's own layers
+        ExchangeLog,
+        ring=node.exchanges,
+        heis_of=lambda key_id: node.catalogue.heis_covered_by(key_id),
+        lines=False,
+    )
+    if config.control:  # outermost: the control API meets neither the log nor the signatures
         app.add_middleware(ControlDispatch, control=control_app(node, dataset))
     return app
 

@@ -60,7 +60,7 @@ from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
 from .control import CONTROL_PREFIX
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .demo_flow import play_demo_to
-from .exchange_log import ExchangeLog
+from .exchange_log import DEFAULT_MAX_FILE_BYTES, DEFAULT_RING_SIZE, EXCHANGES_FILE, ExchangeLog
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
@@ -105,6 +105,16 @@ def _hours(text: str) -> timedelta:
     return timedelta(hours=hours)
 
 
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
+
+
 def _log_level(text: str) -> str:
     level = text.lower()
     if level not in LOG_LEVELS:
@@ -127,8 +137,10 @@ def build_parser() -> Parser:
         description="Serve a mock node over TLS until SIGTERM or Ctrl-C. Writes the CA "
         "certificate clients trust, the node's keys and its catalogue into the state "
         "directory, prints its URLs, keyIds and the client keys it admitted, then 'ready' "
-        "(with --json: one start-up document instead), and logs one line per exchange to "
-        "stderr. Exit status: 0 stopped, 2 a usage error or an unusable file.",
+        "(with --json: one start-up document instead), logs one line per exchange to "
+        "stderr and records each, bodies included (students' personal data masked), in "
+        f"{EXCHANGES_FILE} in the state directory. Exit status: 0 stopped, 2 a usage error "
+        "or an unusable file.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one")
@@ -255,6 +267,22 @@ def build_parser() -> Parser:
         action="store_true",
         help=f"serve the node's control API under {CONTROL_PREFIX} (plain JSON, no "
         "signature: set data, move the clock, reset, flush the outbox; for tests only)",
+    )
+    serve.add_argument(
+        "--exchange-log-size",
+        type=_positive,
+        default=DEFAULT_RING_SIZE,
+        metavar="N",
+        help="how many exchanges (requests received and sent) the node keeps in memory; "
+        f"each is also appended to {EXCHANGES_FILE} in the state directory, a file rotated "
+        f"to {EXCHANGES_FILE}.1 past {DEFAULT_MAX_FILE_BYTES // (1024 * 1024)} MiB "
+        f"(default: {DEFAULT_RING_SIZE})",
+    )
+    serve.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        help="keep students' personal data (names, birth dates, e-mails...) in the recorded "
+        "exchanges' bodies; without it they are masked in memory and on disk",
     )
     serve.add_argument(
         "--plain-http",
@@ -532,9 +560,12 @@ def _serve_until_stopped(args: argparse.Namespace) -> int:
         _setup_logging(args.log_level)
         if introducer is not None:
             introducer.start()
-        serve_forever(
-            ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
-        )
+        try:
+            serve_forever(
+                ExchangeLog(started.app), sock, tls=started.tls, log_level=_uvicorn_level(args)
+            )
+        finally:
+            node_of_app(started.app).exchanges.close()
     finally:
         if introducer is not None:
             introducer.stop()
@@ -810,6 +841,8 @@ def _start_node(
             registry_url=args.registry_url,
             cnr_expiry=args.cnr_expiry,
             control=args.control,
+            keep_personal_data=args.keep_personal_data,
+            exchange_log_size=args.exchange_log_size,
         )
     except ConfigError as exc:
         if args.registry_url is not None and "registry URL" in str(exc):
@@ -827,7 +860,13 @@ def _start_node(
         raise _unwritable(exc, args.state_dir) from exc
     own_ca = (state.file(CA_FILE),) if config.tls else ()
     config = dataclasses.replace(config, trusted_cas=(*trusted, *peer_cas, *own_ca))
-    app = create_app(config, data.dataset, state=database, data_source=_data_source(data))
+    app = create_app(
+        config,
+        data.dataset,
+        state=database,
+        data_source=_data_source(data),
+        exchanges_file=state.file(EXCHANGES_FILE),
+    )
     node = node_of_app(app)
     admitted = []
     for admission in admissions:
@@ -862,6 +901,11 @@ def _start_node(
     document["peers"] = [] if introducer is None else introducer.summary()
     document["cnr_expiry_hours"] = config.cnr_expiry.total_seconds() / 3600
     document["registry_url"] = config.catalogue_url
+    document["exchanges"] = {
+        "file": str(state.file(EXCHANGES_FILE)),
+        "size": config.exchange_log_size,
+        "personal_data": "kept" if config.keep_personal_data else "masked",
+    }
     try:
         state.write_document(document)
     except StateDirError as exc:
@@ -1028,6 +1072,11 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
         print(f"see data:  admit a key for {partners}: {document['data']['admit']}")
     if document["ca"]:
         print(f"CA:        {document['ca']}")
+    exchanges = document["exchanges"]
+    print(
+        f"exchanges: {exchanges['file']} (the latest {exchanges['size']} in memory; "
+        f"personal data {exchanges['personal_data']})"
+    )
     temporary = " (temporary, removed at exit)" if document["state_dir_temporary"] else ""
     print(f"state dir: {document['state_dir']}{temporary}")
     print("ready", flush=True)

@@ -23,6 +23,8 @@ from ewp_client.server.endpoints import (
     MAX_OUNIT_IDS,
 )
 
+from .exchange_log import DEFAULT_RING_SIZE
+
 __all__ = [
     "DEFAULT_CNR_EXPIRY",
     "DEFAULT_HEI",
@@ -110,6 +112,10 @@ class MockConfig:
     ``control`` serves the node's control API under ``/_mock/control`` (plain
     JSON, no HTTP signature: for tests and demos, never for a node others
     rely on; see :mod:`ewp_mock.control`); off by default.
+    The node records its exchanges, received and sent, in a ring of the latest
+    ``exchange_log_size`` (:attr:`~ewp_mock.node.MockNode.exchanges`); their
+    bodies are kept with students' personal data masked unless
+    ``keep_personal_data`` (a node started to keep it).
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -130,6 +136,8 @@ class MockConfig:
     trusted_cas: tuple[Path, ...] = ()
     cnr_expiry: timedelta = DEFAULT_CNR_EXPIRY
     control: bool = False
+    keep_personal_data: bool = False
+    exchange_log_size: int = DEFAULT_RING_SIZE
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
@@ -151,6 +159,9 @@ class MockConfig:
             )
         if self.max_request_bytes < 1:
             raise ConfigError(f"max_request_bytes {self.max_request_bytes} must be positive")
+        size = self.exchange_log_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"exchange_log_size must be a positive whole number, not {size!r}")
         if self.cnr_expiry <= timedelta(0):
             raise ConfigError(f"cnr_expiry must be a positive time, not {self.cnr_expiry}")
         if self.registry_url is not None:

@@ -58,6 +58,8 @@ from ewp_client.registry import CachePolicy
 from ewp_client.registry.client import AsyncRegistryClient
 from ewp_client.security import SigningKey
 
+from .exchange_log import ExchangeRing
+
 if TYPE_CHECKING:
     from .refresh import RefreshRecord
 
@@ -105,6 +107,11 @@ class Outgoing:
     given, carries every request (the in-process network routes them to the
     nodes' apps; ``verify`` is then the transport's business). ``timeout`` is
     the per-request timeout in seconds, ``deadline`` the whole exchange's.
+    ``exchanges``, when given, records every request sent and its answer
+    (through :meth:`~ewp_mock.exchange_log.ExchangeRing.transport`, the
+    caller's HEIs being ``hei_ids``); the calls then go straight to the
+    partners (an ``HTTPS_PROXY`` in the environment is not used: httpx takes
+    none for a client given its transport).
     """
 
     catalogue_url: str
@@ -114,10 +121,15 @@ class Outgoing:
     transport: httpx.AsyncBaseTransport | None = None
     timeout: float = 10.0
     deadline: float = 30.0
+    exchanges: ExchangeRing | None = None
 
     def open(self) -> tuple[AsyncEwpClient, httpx.AsyncClient]:
         """A client for one delivery task, and the HTTP client to close with it."""
-        http = httpx.AsyncClient(transport=self.transport, verify=self.verify, timeout=self.timeout)
+        transport = self.transport
+        if self.exchanges is not None:
+            inner = transport or httpx.AsyncHTTPTransport(verify=self.verify)
+            transport = self.exchanges.transport(inner, heis=self.hei_ids)
+        http = httpx.AsyncClient(transport=transport, verify=self.verify, timeout=self.timeout)
         policy = CachePolicy(default_ttl=CATALOGUE_TTL, min_ttl=CATALOGUE_TTL)
         registry = AsyncRegistryClient(
             self.catalogue_url, http=http, policy=policy, deadline=self.deadline

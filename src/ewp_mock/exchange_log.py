@@ -1,10 +1,13 @@
 """The exchange log: one log line per exchange, and a bounded record of each for tests to read.
 
 :class:`ExchangeLog` is a pure ASGI middleware (no web framework needed). It
-always logs one line per exchange; given an :class:`ExchangeRing` it also
-records the whole exchange there (an :class:`Exchange`). The node's own calls
-to partners are recorded through :meth:`ExchangeRing.transport`, an httpx
-transport wrapping the one the node's client sends through.
+logs one line per exchange (unless made with ``lines=False``); given an
+:class:`ExchangeRing` it also records the whole exchange there (an
+:class:`Exchange`). The node's own calls to partners are recorded through
+:meth:`ExchangeRing.transport`, an httpx transport wrapping the one the
+node's client sends through. Every node made by :func:`~ewp_mock.create_app`
+has its ring (:attr:`MockNode.exchanges <ewp_mock.node.MockNode.exchanges>`)
+and records both ways; ``ewp-mock serve`` adds the lines.
 
 A line reads::
 
@@ -44,13 +47,14 @@ node's state directory), the file being rotated to ``<name>.1`` past
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,10 +74,11 @@ from ewp_client.errors import (
 )
 from ewp_client.privacy import mask_body
 from ewp_client.security import parse_authorization
-from ewp_client.server.middleware import verified_of
+from ewp_client.server.middleware import SIGNATURE_ERROR_KEY, verified_of
 from ewp_client.xml import validate
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_RING_SIZE",
     "EXCHANGES_FILE",
     "EXCHANGE_LOGGER",
@@ -93,10 +98,6 @@ __all__ = [
 EXCHANGE_LOGGER: Final = "ewp_mock.exchange"
 #: Where an inner layer may name its verdict: ``scope["state"][VERDICT_KEY]``.
 VERDICT_KEY: Final = "ewp_verdict"
-#: Where a signature layer may leave the :class:`~ewp_client.errors.HttpSignatureError`
-#: it answered: ``scope["state"][SIGNATURE_ERROR_KEY]`` (the verified result goes
-#: under :data:`~ewp_client.server.middleware.VERIFIED_KEY`).
-SIGNATURE_ERROR_KEY: Final = "ewp_signature_error"
 #: The file of the records in a node's state directory (JSON lines).
 EXCHANGES_FILE: Final = "exchanges.jsonl"
 #: Records a ring keeps by default.
@@ -116,13 +117,16 @@ DEFAULT_MAX_FILE_BYTES: Final = 16 * 1024 * 1024
 #: header; ``not-reported``: signed, and no layer said whether it verified (a path
 #: served without verification, or a signature layer that does not report);
 #: ``signed``: a request the node sent, signed; otherwise the kind of the signature
-#: error the request was refused for (``signature-mismatch``, ``unknown-key``,
-#: ``replay``, ``clock-skew``...).
+#: error the request was refused for, as the signature layer left it under
+#: :data:`~ewp_client.server.middleware.SIGNATURE_ERROR_KEY` (``missing-signature``,
+#: ``digest``, ``signature-mismatch``, ``unknown-key``, ``replay``, ``clock-skew``...).
 SignatureVerdict = str
 Direction = Literal["in", "out"]
 HeaderPairs = tuple[tuple[str, str], ...]
 
 _MAX_PATH: Final = 200
+#: Distinct bodies whose kept text and schema verdict a ring remembers.
+_JUDGED_KEPT: Final = 64
 _MAX_VIOLATIONS: Final = 5
 _KEY_ID: Final = re.compile(r"[0-9A-Za-z._:/+=-]{1,128}")
 _VERDICT: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -340,7 +344,8 @@ class ExchangeRing:
     for a request the node answered, after the answer was sent. It costs
     about 0.1 ms for an Echo exchange and a few ms for an LA ``get`` of 8 LAs
     (mostly the schema check); see ``check_schemas`` and
-    ``max_checked_bytes``.
+    ``max_checked_bytes``. A body already seen (among the latest 64 distinct
+    ones: a catalogue, a manifest, an answer repeated) is not judged again.
     """
 
     def __init__(
@@ -368,6 +373,8 @@ class ExchangeRing:
         self.max_capture_bytes = max_capture_bytes
         self.max_kept_chars = max_kept_chars
         self._records: deque[Exchange] = deque(maxlen=size)
+        self._judged: OrderedDict[tuple[bytes, str | None], tuple[str, SchemaVerdict | None]]
+        self._judged = OrderedDict()
         self._seq = 0
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
@@ -420,14 +427,12 @@ class ExchangeRing:
         """Mask, judge and number ``raw``; keep it and write it out."""
         request_type = _header(raw.request_headers, "content-type")
         response_type = _header(raw.response_headers, "content-type")
-        request_text = self._body_text(
+        request_text, request_schema = self._judge(
             raw.request_body, raw.request_cut, raw.request_size, request_type
         )
-        response_text = self._body_text(
+        response_text, response_schema = self._judge(
             raw.response_body, raw.response_cut, raw.response_size, response_type
         )
-        request_schema = self._schema(raw.request_body, raw.request_cut, request_type)
-        response_schema = self._schema(raw.response_body, raw.response_cut, response_type)
         with self._lock:
             self._seq += 1
             exchange = Exchange(
@@ -464,6 +469,36 @@ class ExchangeRing:
                         "exchange %d not written to %s: %s", exchange.seq, self.path, exc
                     )
         return exchange
+
+    def _judge(
+        self, body: bytes, cut: bool, size: int, content_type: str | None
+    ) -> tuple[str, SchemaVerdict | None]:
+        """The body's text as kept and its schema verdict, each body judged once.
+
+        A node answers the same bytes again and again (its catalogue, its
+        manifests, the same LA read by a polling partner): the latest
+        :data:`_JUDGED_KEPT` distinct bodies are remembered by their digest.
+        """
+        if cut or not body:
+            return (
+                self._body_text(body, cut, size, content_type),
+                self._schema(body, cut, content_type),
+            )
+        key = (hashlib.blake2b(body, digest_size=16).digest(), content_type)
+        with self._lock:
+            known = self._judged.get(key)
+            if known is not None:
+                self._judged.move_to_end(key)
+                return known
+        judged = (
+            self._body_text(body, cut, size, content_type),
+            self._schema(body, cut, content_type),
+        )
+        with self._lock:
+            self._judged[key] = judged
+            if len(self._judged) > _JUDGED_KEPT:
+                self._judged.popitem(last=False)
+        return judged
 
     def _schema(self, body: bytes, cut: bool, content_type: str | None) -> SchemaVerdict | None:
         if not self.check_schemas or not body:
@@ -511,6 +546,8 @@ class ExchangeLog:
 
     ``heis_of`` gives the HEIs a keyId covers, for requests the signature
     layer did not report verified (the verified result carries its own).
+    ``lines=False`` logs no line (a node's app records into its ring this
+    way, and ``ewp-mock serve`` adds the lines with an outer ``ExchangeLog``).
     """
 
     def __init__(
@@ -520,11 +557,13 @@ class ExchangeLog:
         *,
         ring: ExchangeRing | None = None,
         heis_of: Callable[[str], Iterable[str]] | None = None,
+        lines: bool = True,
     ) -> None:
         self.app = app
         self.log = logger or logging.getLogger(EXCHANGE_LOGGER)
         self.ring = ring
         self.heis_of = heis_of
+        self.lines = lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -645,7 +684,7 @@ class ExchangeLog:
     def _line(
         self, scope: Scope, status: int | None, verdict: str, signed: bool, started: float
     ) -> None:
-        if not self.log.isEnabledFor(logging.INFO):
+        if not self.lines or not self.log.isEnabledFor(logging.INFO):
             return
         self.log.info(
             "exchange method=%s path=%s status=%s key=%s verdict=%s response=%s ms=%.1f",

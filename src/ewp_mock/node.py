@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import httpx
@@ -80,6 +81,7 @@ from .config import MockConfig
 from .data import Dataset, bare_factsheet
 from .delivery import NodeOutbox, Outgoing, ReceivedNotification, trust_context
 from .directory import build_node_catalogue, manifest_for
+from .exchange_log import ExchangeRing
 from .store import (
     SqliteApprovals,
     SqliteDirectory,
@@ -139,6 +141,14 @@ class MockNode:
     ``outbox_store`` names another); the node dates what it writes there on
     its clock. A served HEI the database has no record or factsheet of reads
     as a bare one (nothing is written for it).
+
+    ``exchanges`` (an :class:`~ewp_mock.exchange_log.ExchangeRing` of
+    ``config.exchange_log_size`` records, personal data kept only when
+    ``config.keep_personal_data``) records every request the node received
+    (the app made by :func:`~ewp_mock.create_app` records them, refused ones
+    included) and every request it sent (its outbox's and refreshes' client),
+    each also appended to ``exchanges_file`` when one is given. Read it with
+    ``node.exchanges.records(since=seq)`` or ``.as_json(since=seq, limit=n)``.
     """
 
     def __init__(
@@ -149,9 +159,16 @@ class MockNode:
         clock: Clock | None = None,
         outbox_store: OutboxStore | None = None,
         state: SqliteState | None = None,
+        exchanges_file: Path | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock if clock is not None else SystemClock()
+        self.exchanges = ExchangeRing(
+            config.exchange_log_size,
+            keep_personal_data=config.keep_personal_data,
+            path=exchanges_file,
+            clock=self.clock,
+        )
         self.state = state
         self.nonces = InMemoryNonceStore() if config.replay_protection else None
         self.policy = VerificationPolicy(clock_skew=config.clock_skew, replay_store=self.nonces)
@@ -201,6 +218,7 @@ class MockNode:
                 key=config.client_key,
                 hei_ids=config.hei_ids,
                 verify=trust_context(config.trusted_cas),
+                exchanges=self.exchanges,
             ),
         )
         self._received: deque[ReceivedNotification] = deque(maxlen=RECEIVED_KEPT)

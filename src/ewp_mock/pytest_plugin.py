@@ -28,14 +28,17 @@ Fixtures (see :mod:`ewp_mock.testing` for the objects they give):
 
 Markers:
 
-``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=, control=)``
+``@pytest.mark.ewp_partner(heis=, data=, admit=, stats_portal=, settings=, scenarios=,``
+``control=, keep_personal_data=)``
     chooses the served HEIs, the data set (``"demo"``, ``None`` for bare
     institutions, a :class:`~ewp_mock.data.Dataset` or a fixture directory),
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
     arrive with issue #14. The partner's control API (``partner.control``) is
-    on unless ``control=False``.
+    on unless ``control=False``. ``keep_personal_data=True`` keeps students'
+    personal data in the partner's recorded exchanges (``partner.exchanges``;
+    masked otherwise).
 ``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=)``
     the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS;
     ``ewp_network.control("a")``: node a's control API, on unless ``control=False``).
@@ -82,6 +85,7 @@ _PARTNER_OPTIONS: Final = (
     "settings",
     "scenarios",
     "control",
+    "keep_personal_data",
 )
 _NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings", "control")
 
@@ -90,8 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
-        "scenarios=..., control=...): the mock EWP partner the ewp_partner fixtures make "
-        "(scenarios arrive with issue #14)",
+        "scenarios=..., control=..., keep_personal_data=...): the mock EWP partner the "
+        "ewp_partner fixtures make (scenarios arrive with issue #14)",
     )
     config.addinivalue_line(
         "markers",

@@ -19,6 +19,12 @@ file                       mode   what it is
 ``catalogue.xml``          0644   the Registry catalogue the node serves, as at start
 ``node.json``              0644   the start-up document (URLs, keyIds, files), the
                                   same as ``ewp-mock serve --json`` prints
+``exchanges.jsonl``        0600   every exchange received and sent, one JSON object
+                                  a line, appended as it ends (made at the first);
+                                  students' personal data masked unless
+                                  ``--keep-personal-data``. Past 16 MiB it is renamed
+                                  ``exchanges.jsonl.1`` (replacing the older one)
+                                  and a new file begun: at most about 32 MiB in all
 =========================  =====  ==================================================
 
 With ``--plain-http`` the TLS files are not written. Files of an earlier run

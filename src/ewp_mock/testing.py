@@ -58,6 +58,7 @@ from .app import create_app, node_of_app
 from .config import MockConfig
 from .control import ControlClient, NodeClock
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
+from .exchange_log import EXCHANGES_FILE, ExchangeRing
 from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
 from .routes.registry import PATH as CATALOGUE_PATH
@@ -433,6 +434,7 @@ class Partner(_Clients):
         base_url: str | None = None,
         settings: Mapping[str, Any] | None = None,
         control: bool = True,
+        keep_personal_data: bool = False,
     ) -> Partner:
         """A node serving ``heis`` with ``data``, in process; our key admitted for ``admit``.
 
@@ -445,12 +447,13 @@ class Partner(_Clients):
         (``max_ids``, ``cnr_expiry``...); ``stats_portal`` admits our key in
         the Stats Portal's role too. ``control`` serves the node's control API
         (:attr:`control`; with no ``clock`` given, the node runs on a
-        :class:`~ewp_mock.control.NodeClock` it sets).
+        :class:`~ewp_mock.control.NodeClock` it sets). ``keep_personal_data`` keeps students'
+        personal data in the recorded exchanges (:attr:`exchanges`).
         """
         scenarios = check_scenarios(scenarios)
         keys = keys or PartnerKeys.generate()
         config = MockConfig(
-            **_config_fields(heis, keys, settings, control),
+            **_config_fields(heis, keys, settings, control, keep_personal_data),
             base_url=base_url or f"https://partner-{next(_IN_PROCESS_NUMBERS)}.{IN_PROCESS_DOMAIN}",
         )
         app = create_app(config, resolve_dataset(data), clock=clock)
@@ -479,12 +482,14 @@ class Partner(_Clients):
         host: str = "127.0.0.1",
         settings: Mapping[str, Any] | None = None,
         control: bool = True,
+        keep_personal_data: bool = False,
     ) -> Partner:
         """The node of :meth:`in_process` on a free port of ``host``, over TLS, started.
 
         A local CA made for it issued its certificate; the clients (and the
         node's own outgoing calls) trust that CA, whose certificate is
-        :attr:`ca_file`.
+        :attr:`ca_file`. Its exchanges are also appended to
+        ``exchanges.jsonl`` beside it (removed with the partner).
         """
         scenarios = check_scenarios(scenarios)
         keys = keys or PartnerKeys.generate()
@@ -496,13 +501,18 @@ class Partner(_Clients):
             ca = LocalCa.create("ewp_mock test CA")
             state.write_tls(ca, ca.issue(certificate_hosts(host)))
             config = MockConfig(
-                **_config_fields(heis, keys, settings, control),
+                **_config_fields(heis, keys, settings, control, keep_personal_data),
                 host=host,
                 port=sock.getsockname()[1],
                 tls=True,
                 trusted_cas=(state.file(CA_FILE),),
             )
-            app = create_app(config, resolve_dataset(data), clock=clock)
+            app = create_app(
+                config,
+                resolve_dataset(data),
+                clock=clock,
+                exchanges_file=state.file(EXCHANGES_FILE),
+            )
             admitted = _admit(node_of_app(app), keys.ours, admit, stats_portal)
             context = server_context(state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE))
             server = MockServer(app, sock, tls=context)
@@ -535,6 +545,15 @@ class Partner(_Clients):
     @property
     def config(self) -> MockConfig:
         return self.node.config
+
+    @property
+    def exchanges(self) -> ExchangeRing:
+        """Every exchange the node received and sent, latest last (``.records()``, ``.as_json()``).
+
+        Students' personal data in the bodies is masked unless the partner
+        was made with ``keep_personal_data=True``.
+        """
+        return self.node.exchanges
 
     @property
     def hei_ids(self) -> tuple[str, ...]:
@@ -621,6 +640,7 @@ class Partner(_Clients):
                     self.server.stop()
             finally:
                 self._bridge.close()
+                self.node.exchanges.close()
                 if self._state is not None:
                     self._state.close()
 
@@ -645,9 +665,12 @@ def _config_fields(
     keys: PartnerKeys,
     settings: Mapping[str, Any] | None,
     control: bool = True,
+    keep_personal_data: bool = False,
 ) -> dict[str, Any]:
     fields = dict(settings or {})
     fields.setdefault("control", control)
+    if keep_personal_data:
+        fields["keep_personal_data"] = True
     reserved = {"hei_ids", "host", "port", "base_url", "tls", "trusted_cas", "registry_url"}
     clash = reserved & set(fields)
     if clash:

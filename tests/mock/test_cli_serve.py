@@ -83,6 +83,7 @@ DOCUMENT_KEYS = {
     "peers",
     "cnr_expiry_hours",
     "registry_url",
+    "exchanges",
 }
 #: Keys the module's node admits: ours for a CI HEI, the validator's for none, the demo
 #: partner's for uni-b, and one in the Stats Portal's role.

@@ -152,8 +152,7 @@ async def test_a_signature_failure_is_recorded_with_its_verdict(app: FastAPI) ->
     assert record.status == 403
     assert record.verdict == "forbidden"
     assert record.key_id == key(UNKNOWN_KEY).key_id
-    # "unknown-key" once the signature middleware reports its refusals (see the module)
-    assert record.request_signature in ("not-reported", "unknown-key")
+    assert record.request_signature == "unknown-key"  # the signature layer said why
     assert record.heis == ()
     assert record.response_schema is not None
     assert record.response_schema.verdict == "valid"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ewp_client.error_response import parse_error_response
-from ewp_client.errors import InvalidParameter
+from ewp_client.errors import DigestError, InvalidParameter, MissingSignatureError
 from ewp_client.security import (
     InMemoryKeyResolver,
     RequestSignature,
@@ -42,6 +42,8 @@ from ewp_client.server import (
     ECHO,
     FORM,
     IIAS_STATS,
+    SIGNATURE_ERROR_KEY,
+    VERIFIED_KEY,
     EwpSignatureMiddleware,
     verified_of,
 )
@@ -166,6 +168,33 @@ async def test_a_tampered_body_is_400_and_its_error_is_signed(http: httpx.AsyncC
     assert response.status_code == 400
     assert "digest" in (parse_error_response(response.content).developer or "").lower()
     assert "x-request-signature" in verify_answer(signature, response, "/echo")
+
+
+async def test_the_outer_layers_see_why_a_request_was_refused_or_whose_it_was() -> None:
+    """The refusal, or the verified result, is left in the ``scope["state"]`` given."""
+    states: list[dict[str, Any]] = []
+
+    async def outer(scope: Scope, receive: Any, send: Any) -> None:
+        state: dict[str, Any] = {}
+        states.append(state)
+        await middleware()({**scope, "state": state}, receive, send)
+
+    body = b"echo=a"
+    signature = signed("/echo", method="POST", body=body)
+    headers = {**dict(signature.headers), "Content-Type": FORM}
+    transport = httpx.ASGITransport(app=outer)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        assert (await client.post("/echo", content=body, headers=headers)).status_code == 200
+        tampered = await client.post("/echo", content=b"echo=b", headers=headers)
+        assert tampered.status_code == 400
+        assert (await client.get("/echo")).status_code == 401
+    verified, digest, unsigned = states
+    assert verified[VERIFIED_KEY].key_id == key(1).key_id
+    assert SIGNATURE_ERROR_KEY not in verified
+    assert isinstance(digest[SIGNATURE_ERROR_KEY], DigestError)
+    assert isinstance(unsigned[SIGNATURE_ERROR_KEY], MissingSignatureError)
+    assert VERIFIED_KEY not in digest
+    assert VERIFIED_KEY not in unsigned
 
 
 async def test_a_wrong_host_is_400(http: httpx.AsyncClient) -> None:

@@ -100,6 +100,7 @@ from .las import (
 from .manifest import HTTPSIG_ONLY, build_manifest, manifest_key
 from .middleware import (
     DEFAULT_MAX_BODY_BYTES,
+    SIGNATURE_ERROR_KEY,
     VERIFIED_KEY,
     ASGIApp,
     EwpSignatureMiddleware,
@@ -152,6 +153,7 @@ __all__ = [
     "LA_CNR_STATS",
     "OUNITS",
     "READ_METHODS",
+    "SIGNATURE_ERROR_KEY",
     "STATS_PORTAL_HEI",
     "UPDATE_MEDIA_TYPES",
     "VERIFIED_KEY",

@@ -21,7 +21,12 @@ request it:
    it as ``request.state.ewp_verified``; :func:`verified_of` reads it). The
    :class:`~ewp_client.security.VerifyResult` holds only signed headers and
    the digest-checked body: read the input from it, never from the raw
-   request, so that unsigned headers are not trusted;
+   request, so that unsigned headers are not trusted. A refused signature
+   leaves its :class:`~ewp_client.errors.HttpSignatureError` in
+   ``scope["state"]["ewp_signature_error"]`` (:data:`SIGNATURE_ERROR_KEY`).
+   Both are written into the ``scope["state"]`` the middleware was given, so
+   that a layer outside it (an exchange log) can tell why a request was
+   refused, or whose it was;
 4. buffers the app's answer and, when the request's ``Accept-Signature``
    lists ``rsa-sha256`` and a ``signer`` is given, signs the final bytes
    (:class:`~ewp_client.security.ResponseSigner`). Any middleware that changes
@@ -39,13 +44,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
-from ..errors import EwpError, MissingSignatureError, PayloadTooLarge
+from ..errors import EwpError, HttpSignatureError, MissingSignatureError, PayloadTooLarge
 from ..security import RequestVerifier, ResponseSigner, VerifyResult, wants_signed_response
 from .answers import Answer, error_answer
 from .params import EndpointRules, Parameters
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
+    "SIGNATURE_ERROR_KEY",
     "VERIFIED_KEY",
     "ASGIApp",
     "EwpSignatureMiddleware",
@@ -64,6 +70,9 @@ HeaderList = list[tuple[str, str]]
 
 #: Where the verified request is put in ``scope["state"]``.
 VERIFIED_KEY: Final = "ewp_verified"
+#: Where the :class:`~ewp_client.errors.HttpSignatureError` a request was refused for is put
+#: in ``scope["state"]``.
+SIGNATURE_ERROR_KEY: Final = "ewp_signature_error"
 #: Request bodies over this many bytes are refused (413) unless configured otherwise.
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 
@@ -187,15 +196,20 @@ class EwpSignatureMiddleware:
                 await self.app(scope, receive, captured.send)
             else:
                 body = await self._read_body(scope, receive)
-                result = self.verifier().verify(
-                    method=scope["method"],
-                    target=request_target(scope),
-                    headers=_headers(scope),
-                    body=body,
-                    host=self.host,
-                )
-                state = {**scope.get("state", {}), VERIFIED_KEY: result}
-                await self.app({**scope, "state": state}, _replay(body, receive), captured.send)
+                state = scope.setdefault("state", {})
+                try:
+                    result = self.verifier().verify(
+                        method=scope["method"],
+                        target=request_target(scope),
+                        headers=_headers(scope),
+                        body=body,
+                        host=self.host,
+                    )
+                except HttpSignatureError as refused:
+                    state[SIGNATURE_ERROR_KEY] = refused
+                    raise
+                state[VERIFIED_KEY] = result
+                await self.app(scope, _replay(body, receive), captured.send)
         except _ClientGone:
             self.log.warning(
                 "client %s went away before sending the whole request body (%s %s); not answered",

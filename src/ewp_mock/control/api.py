@@ -604,9 +604,7 @@ async def reset(request: Request) -> dict[str, Any]:
         clock.rewind()
     elif isinstance(clock, ManualClock):
         clock.set(context.started_at, allow_backwards=True)
-    exchanges = getattr(node, "exchanges", None)
-    if exchanges is not None:
-        exchanges.clear()
+    node.exchanges.clear()
     node.wake()
     return {"reset": True, "clock": _clock_json(clock)}
 
@@ -648,10 +646,7 @@ async def advance_clock(request: Request, body: AdvanceIn) -> dict[str, Any]:
 async def exchanges(
     request: Request, since: int = Query(0, ge=0), limit: int | None = Query(None, ge=1)
 ) -> dict[str, Any]:
-    ring = getattr(_context(request).node, "exchanges", None)
-    if ring is None:
-        raise ControlProblem(404, "exchange-log-off", "this node keeps no exchange log")
-    return {"exchanges": ring.as_json(since=since, limit=limit)}
+    return {"exchanges": _context(request).node.exchanges.as_json(since=since, limit=limit)}
 
 
 # ---------------------------------------------------------------- the app

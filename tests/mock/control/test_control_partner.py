@@ -454,10 +454,23 @@ def test_the_clock_is_set_and_advanced_while_clients_keep_real_time(ewp_partner:
     assert since == ("ctl-late",)
 
 
-def test_the_exchange_log_is_404_when_the_node_keeps_none(ewp_partner: Partner) -> None:
-    with pytest.raises(ControlNotFound) as off:
-        ewp_partner.control.exchanges()
-    assert off.value.kind == "exchange-log-off"
+def test_the_exchange_log_shows_ewp_exchanges_and_not_the_control_calls(
+    ewp_partner: Partner,
+) -> None:
+    control = ewp_partner.control
+    control.reset()
+    assert EchoClient(ewp_partner.client()).echo(UNI_A, ["logged"]).echoes == ("logged",)
+    control.clock()  # a control call: plumbing, never recorded
+    records = control.exchanges()
+    echoes = [r for r in records if "/echo" in r["url"]]
+    assert echoes, [r["url"] for r in records]
+    echo = echoes[-1]
+    assert (echo["direction"], echo["status"]) == ("in", 200)
+    assert echo["request_signature"] == "verified"
+    assert echo["key_id"] == ewp_partner.key.key_id
+    assert echo["response_schema"]["verdict"] == "valid"
+    assert not any("/_mock/" in r["url"] for r in records)
+    assert control.exchanges(since=echo["seq"]) == [r for r in records if r["seq"] > echo["seq"]]
 
 
 # ---------------------------------------------------------------- the outbox
