@@ -68,7 +68,14 @@ KNOWN_ISSUES: Final[tuple[tuple[type[EwpError], str], ...]] = (
     (DigestError, "httpsig-digest-mismatch"),
     (ClockSkewError, "httpsig-clock-skew"),
     (DateError, "httpsig-date-bad-format"),
-    (SchemaValidationError, "schema-required-field-missing"),
+)
+#: Catalogued schema problems by what libxml2's violation messages say.
+_SCHEMA_ISSUES: Final = (
+    (("Missing child element", "is expected"), "schema-required-field-missing"),
+    (
+        ("is not a valid value", "not accepted by the pattern", "is not an element of the set"),
+        "invalid-value-format",
+    ),
 )
 _CORRELATION_HEADERS: Final = frozenset({"x-request-id", "x-request-signature"})
 
@@ -80,6 +87,12 @@ def known_issue_of(exc: BaseException) -> str | None:
         return own
     if isinstance(exc, MissingSignedHeaderError):
         return "httpsig-correlation-headers" if exc.header in _CORRELATION_HEADERS else None
+    if isinstance(exc, SchemaValidationError):
+        messages = [v.message for v in exc.violations]
+        for signs, issue in _SCHEMA_ISSUES:
+            if any(sign in m for m in messages for sign in signs):
+                return issue
+        return None
     for cls, issue in KNOWN_ISSUES:
         if isinstance(exc, cls):
             return issue
