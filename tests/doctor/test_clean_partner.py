@@ -85,9 +85,10 @@ def test_the_evidence_shows_what_was_sent_and_seen(doctor: Doctor, doctor_env: P
     assert "x-request-id" in signature["covered"]
     too_many = run.check("iias.get.too-many-ids")
     limit = too_many["evidence"]["limit"]
-    assert limit == doctor_env.catalogue.find_api(doctor_env.hei_ids[0], "iias").entry.max_ids[
-        "max-iia-ids"
-    ]
+    assert (
+        limit
+        == doctor_env.catalogue.find_api(doctor_env.hei_ids[0], "iias").entry.max_ids["max-iia-ids"]
+    )
     assert len(too_many["evidence"]["parameters"]) == limit + 1
     assert too_many["evidence"]["status"] == 400
     assert "iia_id" in too_many["evidence"]["developer-message"]
@@ -140,9 +141,7 @@ def test_an_unknown_hei_is_a_failed_check(doctor: Doctor) -> None:
     assert "no host in the catalogue covers nobody.example.org" in run.out
 
 
-def test_without_a_key_it_is_a_usage_error(
-    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_a_key_it_is_a_usage_error(doctor: Doctor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EWP_PRIVATE_KEY")
     run = doctor("--json")
     assert run.status == 2

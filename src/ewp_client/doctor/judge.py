@@ -29,6 +29,7 @@ from ..errors import (
     EwpError,
     KeyNotAuthorizedError,
     MissingSignedHeaderError,
+    PartnerError,
     ResponseBindingError,
     SchemaValidationError,
     UnknownKeyError,
@@ -69,13 +70,13 @@ KNOWN_ISSUES: Final[tuple[tuple[type[EwpError], str], ...]] = (
     (ClockSkewError, "httpsig-clock-skew"),
     (DateError, "httpsig-date-bad-format"),
 )
-#: Catalogued schema problems by what libxml2's violation messages say.
+#: Catalogued schema problems by what the validator's violation messages say.
 _SCHEMA_ISSUES: Final = (
-    (("Missing child element", "is expected"), "schema-required-field-missing"),
     (
-        ("is not a valid value", "not accepted by the pattern", "is not an element of the set"),
-        "invalid-value-format",
+        ("a required child element is missing", "required attribute"),
+        "schema-required-field-missing",
     ),
+    (("is not a valid", "is not one of", "does not match the pattern"), "invalid-value-format"),
 )
 _CORRELATION_HEADERS: Final = frozenset({"x-request-id", "x-request-signature"})
 
@@ -110,9 +111,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-#: Error attributes worth showing, when the error has them.
+#: Error attributes worth showing, when the error has them (a partner error's ``status``
+#: too; a signature error's is what a server would answer, not what was answered).
 _ERROR_FIELDS: Final = (
-    "status",
     "header",
     "key_id",
     "skew",
@@ -130,6 +131,8 @@ _ERROR_FIELDS: Final = (
 def error_evidence(exc: BaseException, *, personal_data: bool = False) -> dict[str, Any]:
     """The library error as evidence: its type, message and the fields it carries."""
     evidence: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, PartnerError):
+        evidence["status"] = exc.status
     for name in _ERROR_FIELDS:
         value = getattr(exc, name, None)
         if value is not None and not callable(value):
@@ -317,7 +320,7 @@ class Judge:
         try:
             return validate(ex.body), None
         except EwpError as exc:
-            student = mask_student_data(ex.body).masked > 0 or b"student" in ex.body
+            student = mask_student_data(ex.body).masked > 0
             evidence = ex.evidence() | error_evidence(
                 exc, personal_data=self.personal_data or not student
             )
