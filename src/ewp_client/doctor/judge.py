@@ -418,7 +418,7 @@ class Judge:
             return check.failed(said, evidence, "httpsig-clock-skew")
         if abs(offset) >= CLOCK_WARN:
             return check.warned(said, evidence, "httpsig-clock-skew")
-        return check.passed(f"clocks agree ({offset:+.0f} s)", evidence)
+        return check.passed(f"clocks agree ({round(offset):+d} s)", evidence)
 
     def echo_answer(self, check: Check, ex: Exchange, echoes: Sequence[str]) -> CheckResult:
         tree, failure = self.answer(check, ex)
