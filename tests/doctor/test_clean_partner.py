@@ -93,7 +93,8 @@ def test_the_evidence_shows_what_was_sent_and_seen(doctor: Doctor, doctor_env: P
     assert too_many["evidence"]["status"] == 400
     assert "iia_id" in too_many["evidence"]["developer-message"]
     hashes = run.check("iias.get.iia-hash")["evidence"]["iias"]
-    assert hashes and all(row["declared"] == row["computed"] for row in hashes)
+    assert hashes
+    assert all(row["declared"] == row["computed"] for row in hashes)
     tls = run.check(f"tls.127.0.0.1:{doctor_env.config.port}")
     assert tls["status"] == "pass"
     assert tls["evidence"]["issuer"] == "ewp_mock test CA"

@@ -123,6 +123,8 @@ def judge_tls(
         evidence["verify-error"] = probe.verify_error
         return check.failed(f"certificate refused: {probe.verify_error}", evidence)
     days = evidence.get("days-left")
+    if isinstance(days, int) and days < 0:
+        return check.failed(f"certificate expired {-days} day(s) ago", evidence)
     if isinstance(days, int) and days < expiry_days:
         return check.warned(f"certificate expires in {days} day(s)", evidence)
     return check.passed(f"trusted, issued for {probe.host}, {days} days left", evidence)
