@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ewp_client.cli import main
 from ewp_client.cnr.model import CnrKind
 from ewp_mock.testing import Partner
 
@@ -162,3 +163,21 @@ def test_an_unwritable_html_file_is_a_usage_error(doctor: Doctor, tmp_path: Path
     run = doctor("--html", str(tmp_path / "no-such-dir" / "r.html"))
     assert run.status == 2
     assert run.err.startswith(str(tmp_path / "no-such-dir" / "r.html") + ": cannot write")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doctor", "--json"],
+        ["doctor", "uni-a.example.org", "--json", "--timeout", "0"],
+        ["doctor", "uni-a.example.org", "--json", "--timeout", "soon"],
+        ["doctor", "uni-a.example.org", "--json", "--expiry-days", "-1"],
+    ],
+)
+def test_bad_arguments_are_usage_errors(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["kind"] == "usage"
+    assert captured.err.splitlines()[-1].startswith("ewp doctor: ")

@@ -36,6 +36,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more days: {text!r}")
+    return value
+
+
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "doctor",
@@ -74,7 +84,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--expiry-days",
-        type=int,
+        type=_days,
         default=DEFAULT_EXPIRY_DAYS,
         metavar="N",
         help="warn when the TLS certificate expires within N days",

@@ -16,6 +16,7 @@ approving or commenting is a decision only a person takes.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -186,17 +187,18 @@ class Doctor:
             max_response_size=self.client.max_response_size,
         )
         self.client.start_exchange(request, url, httpx.Timeout(self.options.timeout))
-        base = {"method": method, "url": url, "params": tuple(params), "signed": signed}
+        exchange = functools.partial(
+            Exchange, method=method, url=url, params=tuple(params), signed=signed
+        )
         try:
             response = self.client.http.send(request, auth=auth)
         except httpx.RequestError as exc:
             error = TransportError(f"{method} {url}: {type(exc).__name__}: {exc}")
-            return Exchange(**base, sent=auth.sent, error=error)  # type: ignore[arg-type]
-        except EwpError as exc:
-            return Exchange(**base, sent=auth.sent, error=exc)  # type: ignore[arg-type]
+            return exchange(sent=auth.sent, error=error)
+        except EwpError as exc:  # over the size limit or the deadline
+            return exchange(sent=auth.sent, error=exc)
         raw = response.extensions.get(RAW_BODY)
-        return Exchange(
-            **base,  # type: ignore[arg-type]
+        return exchange(
             sent=auth.sent,
             status=response.status_code,
             headers=tuple(response.headers.multi_items()),
