@@ -121,7 +121,7 @@ def test_allow_writes_sends_each_notification_once(doctor: Doctor, doctor_env: P
     assert run.check("omobility-la-cnr.url.notify")["status"] == "pass"
     assert run.check("omobility-las.update.request")["status"] == "skip"
     received = doctor_env.node.received
-    assert sorted(r.kind for r in received) == [CnrKind.IIA, CnrKind.IIA_APPROVAL, CnrKind.LA]
+    assert sorted(r.kind for r in received) == sorted(CnrKind)  # one of each, once
     assert {r.object_ids for r in received} == {("ewp-doctor-unknown-1",)}
     assert run.json()["writes_allowed"] is True
 

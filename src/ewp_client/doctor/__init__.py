@@ -7,8 +7,9 @@ holds one :class:`CheckResult` per check and renders as text, JSON
 (:meth:`Report.to_json`) or one self-contained HTML page (:func:`render_html`).
 """
 
+from .evidence import Check, Exchange, error_evidence, known_issue_of
 from .html import render_html
-from .judge import Check, Exchange, Judge, error_evidence, known_issue_of
+from .judge import Judge
 from .report import CheckResult, Report, Status, text_lines
 from .runner import APIS, Doctor, DoctorOptions
 from .tls import DEFAULT_EXPIRY_DAYS, TlsProbe, judge_tls, probe_tls

@@ -60,7 +60,8 @@ from ..server.endpoints import (
 )
 from ..server.params import EndpointRules, Param
 from ..xml.parser import parse_xml
-from .judge import Check, Exchange, Judge
+from .evidence import Check, Exchange
+from .judge import Judge
 from .report import CheckResult, Report
 from .tls import DEFAULT_EXPIRY_DAYS, judge_tls, probe_tls
 

@@ -18,7 +18,7 @@ from typing import Any, Final
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from .judge import Check
+from .evidence import Check
 from .report import CheckResult
 
 __all__ = ["DEFAULT_EXPIRY_DAYS", "TlsProbe", "judge_tls", "probe_tls"]
