@@ -283,3 +283,21 @@ def test_a_certificate_expiring_soon_is_a_warning(doctor: Doctor, doctor_env: Pa
     assert tls["status"] == "warn"
     assert tls["summary"] == f"certificate expires in {tls['evidence']['days-left']} day(s)"
     assert tls["evidence"]["days-left"] < 30
+
+
+def test_repeats_dropped_before_the_limit_is_a_warning(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = EndpointRules._check_param
+
+    def check(self: EndpointRules, param: Param, values: list[str], limits: Any) -> None:
+        original(self, param, list(dict.fromkeys(values)), limits)
+
+    monkeypatch.setattr(EndpointRules, "_check_param", check)
+    run = doctor("--json")
+    assert run.status == 0  # the spec does not say repeats count; the official validator does
+    repeated = run.check("iias.get.repeated-ids")
+    assert repeated["status"] == "warn"
+    assert repeated["known_issue"] == "max-ids-violation"
+    assert repeated["evidence"]["copies-sent"] == repeated["evidence"]["limit"] + 1
+    assert run.check("iias.get.too-many-ids")["status"] == "pass"

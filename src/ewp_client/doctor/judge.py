@@ -285,6 +285,26 @@ class Judge:
             )
         return self.error_response(check, ex, evidence, f"400 for {limit + 1} ids")
 
+    def repeated_ids(self, check: Check, ex: Exchange, limit: int) -> CheckResult:
+        """More copies of one id than the limit: the official validator expects a 400 (it
+        counts repeats); a server that drops repeats first is worth a warning, not a failure."""
+        failure = self._no_answer(check, ex)
+        if failure is not None:
+            return failure
+        evidence = ex.evidence() | {"limit": limit, "copies-sent": limit + 1}
+        if ex.status == 200:
+            return check.warned(
+                f"answered 200 to one id sent {limit + 1} times (the manifest allows {limit}): "
+                "the official validator expects 400",
+                evidence,
+                "max-ids-violation",
+            )
+        if ex.status != 400:
+            return check.failed(
+                f"answered {ex.status}, expected 400", evidence | self._error_body(ex)
+            )
+        return self.error_response(check, ex, evidence, f"400 for {limit + 1} copies")
+
     def error_response(
         self, check: Check, ex: Exchange, evidence: dict[str, Any], said: str
     ) -> CheckResult:

@@ -319,6 +319,10 @@ class Doctor:
             ex,
             echoes,
         )
+        posted = self.send("POST", url, [("echo", e) for e in echoes])
+        yield judge.echo_answer(
+            Check("echo.post", "A POST form is answered like a GET", api, url), posted, echoes
+        )
         unsigned = self.send("GET", url, [("echo", "unsigned")], signed=False)
         yield judge.unsigned_refused(
             Check("echo.unsigned-refused", "A request without a signature is refused", api, url),
@@ -376,6 +380,14 @@ class Doctor:
             )
             over = _params(rules, hei_id, _unknown_ids(limit + 1))
             yield judge.too_many_ids(too_many, self.read(url, over), limit)
+            repeated = Check(
+                f"{prefix}.repeated-ids",
+                f"{rules.name}: one {id_param.name} sent {limit + 1} times is refused (400)",
+                api,
+                url,
+            )
+            again = _params(rules, hei_id, _unknown_ids(1) * (limit + 1))
+            yield judge.repeated_ids(repeated, self.read(url, again), limit)
 
     def _notification(self, judge: Judge, check: Check, rules: EndpointRules) -> CheckResult:
         if not self.options.allow_writes:
