@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,20 @@ def test_bad_arguments_are_usage_errors(
     captured = capsys.readouterr()
     assert json.loads(captured.out)["error"]["kind"] == "usage"
     assert captured.err.splitlines()[-1].startswith("ewp doctor: ")
+
+
+def test_as_a_process_stdout_is_one_json_document(doctor_env: Partner, tmp_path: Path) -> None:
+    """``ewp doctor`` as CI calls it: a process configured by its environment."""
+    page = tmp_path / "report.html"
+    argv = [sys.executable, "-m", "ewp_client", "doctor", doctor_env.hei_ids[0], "--json"]
+    done = subprocess.run(
+        [*argv, "--expiry-days", "7", "--html", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ok"] is True
+    assert done.stderr == ""
+    assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
