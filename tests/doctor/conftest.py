@@ -10,7 +10,7 @@ monkeypatching its server half, as tests/mock/conformance/test_broken_servers.py
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pytest
 from ewp_client.cli import main
 from ewp_client.config import ENV_VARS
 from ewp_client.security import private_key_pem
-from ewp_mock.testing import Partner
+from ewp_mock.testing import Partner, PartnerKeys
 
 #: The mock's certificate lives 14 days: the expiry warning is held below that.
 EXPIRY_DAYS = "7"
@@ -45,21 +45,33 @@ class Run:
 Doctor = Callable[..., Run]
 
 
+@pytest.fixture(scope="session")
+def partner_keys() -> PartnerKeys:
+    return PartnerKeys.generate()
+
+
 @pytest.fixture
-def doctor_env(
-    ewp_partner_server: Partner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Partner:
+def served_partner(partner_keys: PartnerKeys) -> Iterator[Partner]:
+    """The mock partner on a loopback port over TLS, as the plugin's ``ewp_partner_server``
+    makes it (made here, so that these tests need no installed ``pytest11`` entry point)."""
+    with Partner.served(keys=partner_keys) as partner:
+        yield partner
+
+
+@pytest.fixture
+def doctor_env(served_partner: Partner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Partner:
     """The configuration a deployment gives the CLI, pointing at the served mock."""
+    partner = served_partner
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     key_file = tmp_path / "our-key.pem"
-    key_file.write_bytes(private_key_pem(ewp_partner_server.key.private_key))
-    assert ewp_partner_server.ca_file is not None
+    key_file.write_bytes(private_key_pem(partner.key.private_key))
+    assert partner.ca_file is not None
     monkeypatch.setenv("EWP_PRIVATE_KEY", str(key_file))
-    monkeypatch.setenv("EWP_HEI_IDS", ",".join(ewp_partner_server.admitted))
-    monkeypatch.setenv("EWP_CA_BUNDLE", str(ewp_partner_server.ca_file))
-    monkeypatch.setenv("EWP_REGISTRY", ewp_partner_server.catalogue_url)
-    return ewp_partner_server
+    monkeypatch.setenv("EWP_HEI_IDS", ",".join(partner.admitted))
+    monkeypatch.setenv("EWP_CA_BUNDLE", str(partner.ca_file))
+    monkeypatch.setenv("EWP_REGISTRY", partner.catalogue_url)
+    return partner
 
 
 @pytest.fixture
