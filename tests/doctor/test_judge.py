@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from ewp_client.client import EwpClient
 from ewp_client.doctor import (
     Check,
     CheckResult,
+    Doctor,
     Exchange,
     Judge,
     Report,
@@ -30,10 +33,13 @@ from ewp_client.errors import (
     UnsignedResponseError,
     Violation,
 )
+from ewp_client.namespaces import ECHO_ENTRY_NS, IIAS_V6_ENTRY_NS
+from ewp_client.registry import ApiEntry, Host, RegistryClient, build_catalogue, render_catalogue
 from ewp_client.security import InMemoryKeyResolver, ResponseVerifier, SentRequest
 from ewp_client.security.dates import format_http_date
 from ewp_client.server import RULES_BY_URL_ELEMENT
 from tests.mock.conformance.harness import endpoints
+from tests.support.network import HTTPSIG, PARTNER, key
 
 CHECK = Check("echo.x", "A check", "echo", "https://partner.example/echo")
 JUDGE = Judge(ResponseVerifier(InMemoryKeyResolver()), our_heis=("uni-b.example.org",))
@@ -181,3 +187,34 @@ def test_the_rules_by_url_element_are_the_ones_the_mock_applies() -> None:
     for endpoint in announced:
         assert RULES_BY_URL_ELEMENT[(endpoint.api, endpoint.element)] is endpoint.rules, endpoint
     assert {(e.api, e.element) for e in announced} == set(RULES_BY_URL_ELEMENT)
+
+
+def test_an_api_only_in_a_version_we_do_not_speak_is_skipped_saying_so(tmp_path: Path) -> None:
+    entries = (
+        ApiEntry(
+            name="echo",
+            namespace=ECHO_ENTRY_NS,
+            version="2.0.0",
+            properties=(("url", "https://b.example.org/echo"),),
+            http_security=HTTPSIG,
+        ),
+        ApiEntry(
+            name="iias",
+            namespace=IIAS_V6_ENTRY_NS,
+            version="6.1.0",
+            properties=(("get-url", "https://b.example.org/iias"), ("max-iia-ids", "5")),
+            http_security=HTTPSIG,
+        ),
+    )
+    catalogue = build_catalogue([Host(apis=entries, hei_ids=(PARTNER,))])
+    path = tmp_path / "catalogue.xml"
+    path.write_bytes(render_catalogue(catalogue))
+    with EwpClient(RegistryClient(path), key=key(1)) as client:
+        found, results = Doctor(client)._entries(client.registry.catalogue(), PARTNER)
+    assert [h.entry.name for h in found] == ["echo"]
+    assert [r.id for r in results] == ["registry.manifest", "iias.version"]
+    skipped = results[1]
+    assert skipped.status is Status.SKIP
+    assert "6.1.0" in skipped.summary
+    assert skipped.evidence == {"declared": ["iias 6.1.0"]}
+    assert results[0].evidence["declared"] == ["echo 2.0.0", "iias 6.1.0"]

@@ -257,11 +257,12 @@ class Doctor:
         hosts = catalogue.hosts_covering(hei_id)
         if not hosts:
             return [], [check.failed(f"no host in the catalogue covers {hei_id}", {"hei": hei_id})]
-        declared = {e.name: e.version for h in hosts for e in h.apis}
+        declared = sorted({f"{e.name} {e.version}" for h in hosts for e in h.apis})
         found: list[HostedApi] = []
         results: list[CheckResult] = []
         for api in APIS:
-            if api.name not in declared:
+            versions = [d for d in declared if d.partition(" ")[0] == api.name]
+            if not versions:
                 continue
             try:
                 found.append(catalogue.find_api(hei_id, api))
@@ -269,7 +270,7 @@ class Doctor:
                 version = Check(
                     f"{api.name}.version", f"{api.name} in a version we speak", api.name
                 )
-                results.append(version.skipped(str(exc), {"declared": declared[api.name]}))
+                results.append(version.skipped(str(exc), {"declared": versions}))
         apis = [f"{h.entry.name} {h.entry.version}" for h in found]
         evidence = {"hosts": len(hosts), "declared": declared, "checked": apis}
         if not any(h.entry.name == ECHO_API.name for h in found):
