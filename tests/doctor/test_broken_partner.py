@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from ewp_client.errors import NotFound
-from ewp_client.security import ResponseSigner
+from ewp_client.security import ResponseSigner, SigningKey, generate_private_key
 from ewp_client.server import Answer, EndpointRules, Param, bad_request
 from ewp_client.server import iias as server_iias
 from ewp_mock.node import MockNode
@@ -41,6 +41,27 @@ def _clock_behind(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def sign(self: ResponseSigner, **kw: Any) -> Any:
         return original(self, **kw, now=time.time() - BEHIND)
+
+    monkeypatch.setattr(ResponseSigner, "sign", sign)
+
+
+def _unknown_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign with a key the catalogue does not publish (a rotated key, say)."""
+    original = ResponseSigner.sign
+    stranger = ResponseSigner(SigningKey(generate_private_key()))
+
+    def sign(self: ResponseSigner, **kw: Any) -> Any:
+        return original(stranger, **kw)
+
+    monkeypatch.setattr(ResponseSigner, "sign", sign)
+
+
+def _digest_of_other_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compute the Digest over other bytes than those sent (a body changed after signing)."""
+    original = ResponseSigner.sign
+
+    def sign(self: ResponseSigner, *, body: bytes, **kw: Any) -> Any:
+        return original(self, body=body + b"\n", **kw)
 
     monkeypatch.setattr(ResponseSigner, "sign", sign)
 
@@ -124,6 +145,18 @@ class Broken:
 
 CASES = (
     Broken("unsigned responses", _unsigned, "echo.response-signature", "httpsig-response-unsigned"),
+    Broken(
+        "signed with an unknown key",
+        _unknown_key,
+        "echo.response-signature",
+        "httpsig-keyid-unknown",
+    ),
+    Broken(
+        "digest of other bytes",
+        _digest_of_other_bytes,
+        "echo.response-signature",
+        "httpsig-digest-mismatch",
+    ),
     Broken("clock 7 minutes behind", _clock_behind, "echo.clock", "httpsig-clock-skew"),
     Broken("wrong iia-hash", _wrong_hash, "iias.get.iia-hash", "iia-hash-invalid"),
     Broken(
