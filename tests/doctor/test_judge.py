@@ -10,6 +10,7 @@ import pytest
 
 from ewp_client.client import EwpClient
 from ewp_client.doctor import (
+    KNOWN_ISSUES,
     Check,
     CheckResult,
     Doctor,
@@ -218,3 +219,32 @@ def test_an_api_only_in_a_version_we_do_not_speak_is_skipped_saying_so(tmp_path:
     assert "6.1.0" in skipped.summary
     assert skipped.evidence == {"declared": ["iias 6.1.0"]}
     assert results[0].evidence["declared"] == ["echo 2.0.0", "iias 6.1.0"]
+
+
+#: Every catalogued problem the doctor names (by error type, by schema message, or itself).
+DOCTOR_ISSUES = frozenset(
+    {
+        "cnr-rejects-valid-notification",
+        "error-response-malformed",
+        "httpsig-clock-skew",
+        "httpsig-correlation-headers",
+        "httpsig-date-bad-format",
+        "httpsig-digest-mismatch",
+        "httpsig-keyid-unknown",
+        "httpsig-response-unsigned",
+        "iia-first-partner-mismatch",
+        "iia-hash-invalid",
+        "iia-not-valid-for-approval",
+        "invalid-value-format",
+        "max-ids-violation",
+        "schema-required-field-missing",
+        "unknown-ids-not-ignored",
+    }
+)
+
+
+def test_every_issue_the_doctor_names_is_in_the_catalogue(reference_pack: Path) -> None:
+    text = (reference_pack / "known-issues.md").read_text(encoding="utf-8")
+    catalogued = set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, re.MULTILINE))
+    assert {issue for _error, issue in KNOWN_ISSUES} <= DOCTOR_ISSUES
+    assert not DOCTOR_ISSUES - catalogued

@@ -7,7 +7,7 @@ holds one :class:`CheckResult` per check and renders as text, JSON
 (:meth:`Report.to_json`) or one self-contained HTML page (:func:`render_html`).
 """
 
-from .evidence import Check, Exchange, error_evidence, known_issue_of
+from .evidence import KNOWN_ISSUES, Check, Exchange, error_evidence, known_issue_of
 from .html import render_html
 from .judge import Judge
 from .report import CheckResult, Report, Status, text_lines
@@ -17,6 +17,7 @@ from .tls import DEFAULT_EXPIRY_DAYS, TlsProbe, judge_tls, probe_tls
 __all__ = [
     "APIS",
     "DEFAULT_EXPIRY_DAYS",
+    "KNOWN_ISSUES",
     "Check",
     "CheckResult",
     "Doctor",
