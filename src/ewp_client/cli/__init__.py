@@ -10,13 +10,13 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import iia, keys, la, registry, validate
+from . import doctor, iia, keys, la, registry, validate
 from .contract import Parser, add_version, run
 
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``ewp --help`` lists them.
-_MODULES = (validate, keys, registry, iia, la)
+_MODULES = (validate, keys, registry, iia, la, doctor)
 
 
 def build_parser() -> Parser:

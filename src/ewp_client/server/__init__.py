@@ -72,6 +72,7 @@ from .endpoints import (
     LAS_STATS,
     LAS_UPDATE,
     OUNITS,
+    RULES_BY_URL_ELEMENT,
 )
 from .factsheet import FactsheetRepository, InMemoryFactsheets, answer_factsheet
 from .iias import read_iia_ids, render_get_response, render_index_response, stamp_iia_hashes
@@ -153,6 +154,7 @@ __all__ = [
     "LA_CNR_STATS",
     "OUNITS",
     "READ_METHODS",
+    "RULES_BY_URL_ELEMENT",
     "SIGNATURE_ERROR_KEY",
     "STATS_PORTAL_HEI",
     "UPDATE_MEDIA_TYPES",

@@ -9,8 +9,21 @@ and the CNR endpoints POST only (the LA ``update`` body is XML, not a form).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
+from ..namespaces import (
+    ECHO_API,
+    FACTSHEET_API,
+    IIA_APPROVAL_CNR_API,
+    IIA_CNR_API,
+    IIAS_API,
+    IIAS_APPROVAL_API,
+    INSTITUTIONS_API,
+    OMOBILITY_LA_CNR_API,
+    OMOBILITY_LAS_API,
+    OUNITS_API,
+)
 from .params import EndpointRules, Param, academic_year_id, date_time_with_offset, one_of
 
 __all__ = [
@@ -35,6 +48,7 @@ __all__ = [
     "MAX_OUNIT_CODES",
     "MAX_OUNIT_IDS",
     "OUNITS",
+    "RULES_BY_URL_ELEMENT",
 ]
 
 MAX_IIA_IDS: Final = "max-iia-ids"
@@ -128,3 +142,25 @@ OUNITS: Final = EndpointRules(
 FACTSHEET: Final = EndpointRules(
     "Factsheet", (Param("hei_id", required=True, repeatable=True, limit=MAX_HEI_IDS),)
 )
+
+#: The rules of each endpoint a manifest entry announces, by the entry's API
+#: name and URL element (``("iias", "get-url")``), for the API versions in scope:
+#: what a client checking a partner's endpoints (``ewp doctor``) holds them to.
+RULES_BY_URL_ELEMENT: Final[Mapping[tuple[str, str], EndpointRules]] = {
+    (ECHO_API.name, "url"): ECHO,
+    (IIAS_API.name, "get-url"): IIAS_GET,
+    (IIAS_API.name, "index-url"): IIAS_INDEX,
+    (IIAS_API.name, "stats-url"): IIAS_STATS,
+    (IIAS_APPROVAL_API.name, "url"): IIAS_APPROVAL,
+    (IIA_CNR_API.name, "url"): IIA_CNR,
+    (IIA_APPROVAL_CNR_API.name, "url"): IIA_APPROVAL_CNR,
+    (OMOBILITY_LAS_API.name, "get-url"): LAS_GET,
+    (OMOBILITY_LAS_API.name, "index-url"): LAS_INDEX,
+    (OMOBILITY_LAS_API.name, "stats-url"): LAS_STATS,
+    (OMOBILITY_LAS_API.name, "update-url"): LAS_UPDATE,
+    (OMOBILITY_LA_CNR_API.name, "url"): LA_CNR,
+    (OMOBILITY_LA_CNR_API.name, "stats-url"): LA_CNR_STATS,
+    (INSTITUTIONS_API.name, "url"): INSTITUTIONS,
+    (OUNITS_API.name, "url"): OUNITS,
+    (FACTSHEET_API.name, "url"): FACTSHEET,
+}
