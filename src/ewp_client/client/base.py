@@ -20,6 +20,7 @@ The per-API modules build their reads with :func:`read_call` and
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -28,10 +29,16 @@ from urllib.parse import urlencode
 import httpx
 from lxml import etree
 
-from ..error_response import partner_error, retryable_status
+from ..error_response import (
+    is_error_response,
+    malformed_error_response,
+    partner_error,
+    retryable_status,
+)
 from ..errors import (
     ConfigError,
     DeadlineExceededError,
+    ErrorResponseOn200,
     NoEndpointError,
     PartnerError,
     RegistryError,
@@ -42,7 +49,7 @@ from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
-from ..security.httpx_auth import BUDGET
+from ..security.httpx_auth import BUDGET, UNSIGNED
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
@@ -253,10 +260,24 @@ class BaseClient:
 
     @staticmethod
     def handle_response(call: EwpCall, url: str, response: httpx.Response) -> Answer:
-        """The validated answer of a 200, or the typed :class:`PartnerError` of its status."""
+        """The validated answer of a 200, or the typed :class:`PartnerError` of its status.
+
+        An error answer whose body is not a proper ``error-response`` is still
+        classified by its status, with a :class:`MalformedErrorResponse`
+        warning; a 200 carrying an ``error-response`` is :class:`ErrorResponseOn200`.
+        """
         if response.status_code != 200:
-            raise partner_error(response.status_code, response.content, url=url)
+            raise _error_of(response, url)
         tree = validate(response.content) if call.validate else parse_xml(response.content)
+        if is_error_response(tree.getroot()):
+            error = partner_error(200, response.content, url=url)
+            raise ErrorResponseOn200(
+                f"{error} (an error-response sent with status 200)",
+                status=200,
+                developer_message=error.developer_message,
+                user_message=error.user_message,
+                body=response.content,
+            )
         return Answer(
             tree=tree,
             url=url,
@@ -378,6 +399,24 @@ class PartnerApi(Generic[ClientT]):
     def __init__(self, client: ClientT, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
         self.client = client
         self.max_query_length = max_query_length
+
+
+def _error_of(response: httpx.Response, url: str) -> PartnerError:
+    """The typed error of a non-200 answer, noting whether it was signed; warns when its
+    body is not a proper ``error-response`` (known issue ``error-response-malformed``)."""
+    body = response.content
+    malformed = malformed_error_response(
+        response.status_code, body, response.headers.get("Content-Type")
+    )
+    if malformed is not None:
+        warnings.warn(malformed, stacklevel=4)
+    error = partner_error(response.status_code, body, url=url)
+    if _verified(response) is not None:
+        error.signed = True
+    elif response.extensions.get(UNSIGNED) is True:
+        error.signed = False
+        error.args = (f"{error} (unsigned answer)",)
+    return error
 
 
 def _verified(response: httpx.Response) -> VerifyResult | None:
