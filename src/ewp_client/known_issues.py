@@ -11,7 +11,7 @@ Every class listed has ``known_issue`` set to the entry's id, so
 A problem that needs history across runs (``iia-copy-stale-no-refresh``,
 ``la-cnr-missing-after-update``) has its class and a pure check here
 (:func:`~ewp_client.iia.partner_copies.copy_divergence`,
-:func:`~ewp_client.ola.received.missing_cnr_after_update`); the store that
+:func:`~ewp_client.ola.consistency.missing_cnr_after_update`); the store that
 keeps what earlier runs saw calls them.
 """
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -30,6 +30,7 @@ import httpx
 from lxml import etree
 
 from ..error_response import (
+    excerpt,
     is_error_response,
     malformed_error_response,
     partner_error,
@@ -39,10 +40,13 @@ from ..errors import (
     ConfigError,
     DeadlineExceededError,
     ErrorResponseOn200,
+    MaxIdsExceeded,
+    MaxIdsNotHonoured,
     NoEndpointError,
     PartnerError,
     RegistryError,
     TransportError,
+    UnknownIdNotIgnored,
 )
 from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
@@ -399,6 +403,99 @@ class PartnerApi(Generic[ClientT]):
     def __init__(self, client: ClientT, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
         self.client = client
         self.max_query_length = max_query_length
+
+
+# ------------------------------------------------- gets that refuse ids they should skip
+
+#: What a ``get`` answers instead of 200 when it does not skip unknown ids (known
+#: issue ``unknown-ids-not-ignored``); a 5xx is a server fault and is not read so.
+ID_REFUSAL_STATUSES: Final = frozenset({400, 404})
+
+
+def refuses_ids(error: BaseException) -> bool:
+    """Whether ``error`` is a partner's refusal of a ``get`` that should have skipped ids."""
+    return (
+        isinstance(error, PartnerError)
+        and not isinstance(error, ErrorResponseOn200)
+        and error.status in ID_REFUSAL_STATUSES
+    )
+
+
+def rejects_notification(error: BaseException) -> bool:
+    """Whether ``error`` is a partner refusing a well-formed CNR (a 4xx other than 401/403).
+
+    The specs want 200 for every well-formed notification, an unknown id
+    included (known issue ``cnr-rejects-valid-notification``); 401/403 are about
+    our credentials, not the notification.
+    """
+    return (
+        isinstance(error, PartnerError)
+        and not isinstance(error, ErrorResponseOn200)
+        and 400 <= error.status < 500
+        and error.status not in (401, 403)
+    )
+
+
+def ids_of(call: EwpCall, parameter: str) -> list[str]:
+    """The values of ``parameter`` (the ids) ``call`` carries."""
+    return [value for name, value in call.params if name == parameter]
+
+
+def single_id_calls(call: EwpCall, parameter: str) -> list[EwpCall]:
+    """``call`` asked again one id at a time (its other parameters kept)."""
+    others = tuple((n, v) for n, v in call.params if n != parameter)
+    return [
+        replace(call, method="GET", params=(*others, (parameter, one)))
+        for one in ids_of(call, parameter)
+    ]
+
+
+def batch_refused(
+    call: EwpCall, parameter: str, max_ids: int, error: PartnerError
+) -> MaxIdsExceeded | None:
+    """:class:`MaxIdsExceeded` when a 400 refused more ids than the partner's ``max_ids``;
+    ``None`` when the ids are to be asked again one at a time."""
+    sent = len(ids_of(call, parameter))
+    if error.status == 400 and sent > max_ids:
+        return MaxIdsExceeded(
+            f"{call.api.name}: {sent} {parameter} values sent, over {call.hei_id}'s "
+            f"max of {max_ids} ({error})",
+            sent=sent,
+            max_ids=max_ids,
+            error=error,
+        )
+    return None
+
+
+def unknown_ids_warning(call: EwpCall, parameter: str, error: PartnerError) -> UnknownIdNotIgnored:
+    """The warning for a ``get`` of one id answered ``error`` instead of 200 without it."""
+    ids = ids_of(call, parameter)
+    return UnknownIdNotIgnored(
+        f"{call.api.name} get at {call.hei_id}: {parameter} {', '.join(ids)} answered "
+        f"HTTP {error.status} instead of 200 without it; read as absent",
+        api=call.api.name,
+        hei_id=call.hei_id,
+        ids=ids,
+        status=error.status,
+        developer_message=error.developer_message,
+        excerpt=excerpt(error.body),
+    )
+
+
+def max_ids_warning(
+    call: EwpCall, parameter: str, max_ids: int, error: PartnerError
+) -> MaxIdsNotHonoured:
+    """The warning for a batch within ``max_ids`` refused, then answered one id at a time."""
+    sent = len(ids_of(call, parameter))
+    return MaxIdsNotHonoured(
+        f"{call.api.name} get at {call.hei_id}: a batch of {sent} {parameter} values (its "
+        f"max-ids is {max_ids}) answered HTTP {error.status}; each id alone was answered",
+        api=call.api.name,
+        hei_id=call.hei_id,
+        sent=sent,
+        max_ids=max_ids,
+        status=error.status,
+    )
 
 
 def _error_of(response: httpx.Response, url: str) -> PartnerError:
