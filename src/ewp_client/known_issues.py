@@ -205,6 +205,7 @@ _ISSUES: Final = (
         "response signature verification",
         e.ResponseCorrelationError,
         e.CorrelationHeaderNotSigned,
+        e.ResponseBindingError,
     ),
     _issue(
         "httpsig-keyid-unknown",
@@ -212,6 +213,8 @@ _ISSUES: Final = (
         "response signature verification (after one catalogue refresh)",
         e.UnknownSigningKey,
         e.KeyNotAuthorizedForApi,
+        e.UnknownKeyError,
+        e.KeyNotAuthorizedError,
     ),
 )
 
