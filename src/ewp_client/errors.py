@@ -22,7 +22,11 @@ the message, so that callers and tests can act on them.
     │   │       └── XmlTooManyAttributesError .. an element over the attribute limit
     │   ├── UnknownDocumentError ............... root namespace has no bundled schema
     │   │   └── UnexpectedDocumentError ........ a known document, not the one expected
-    │   └── SchemaValidationError .............. violations (the first N), total, more
+    │   └── SchemaValidationError .............. violations (the first N), total, more, hint
+    │       ├── RequiredElementMissing ......... path, missing
+    │       │   ├── ApprovalWithoutIiaId ....... hint: unapproved IIAs must be omitted
+    │       │   └── MissingLanguageSkill ....... hint: language requirements missing
+    │       └── InvalidValueFormat ............. fields
     ├── HttpSignatureError ..................... status: the HTTP status a server answers
     │   ├── MissingSignatureError (401) ........ no ``Authorization: Signature``
     │   ├── MalformedSignatureError (400) ...... unparsable Signature / Authorization
@@ -30,16 +34,23 @@ the message, so that callers and tests can act on them.
     │   ├── MissingSignedHeaderError (400) ..... header: a required header not signed/sent
     │   ├── HostMismatchError (400)
     │   ├── DateError (400) .................... Date / Original-Date unparsable
-    │   │   └── ClockSkewError (400) ........... skew: seconds off
+    │   │   ├── InvalidDateHeader (400) ........ header, value: not RFC 1123 GMT
+    │   │   └── ClockSkewError (400) ........... skew: seconds off, limit, header
     │   ├── RequestIdError (400) ............... X-Request-Id missing or not a lower-case UUID
     │   ├── ReplayError (400) .................. X-Request-Id seen before
     │   ├── DigestError (400) .................. Digest missing / mismatching the body
+    │   │   └── DigestMismatch (400) ........... declared, computed
+    │   │       └── DigestComputedBeforeEncoding raw_digest, decoded_digest
     │   ├── SignatureMismatchError (400) ....... the RSA signature does not verify
+    │   │   └── DateMayBeRewritten ............. date, hint: sign Original-Date
     │   ├── UnknownKeyError (403) .............. key_id: not a known client key
+    │   │   └── UnknownSigningKey .............. hint, catalogue_refreshed (responses)
     │   ├── KeyNotAuthorizedError (403) ........ known key, wrong role or HEI
+    │   │   └── KeyNotAuthorizedForApi ......... endpoint (responses)
     │   └── ResponseSignatureError ............. response-side checks (client)
     │       ├── UnsignedResponseError .......... a signature was asked for, none came
     │       └── ResponseBindingError ........... X-Request-Id / X-Request-Signature echo wrong
+    │           └── ResponseCorrelationError ... header, expected, got
     ├── RegistryError
     │   ├── RegistryUnavailableError ........... no usable catalogue (down, and cache too old)
     │   ├── CatalogueKeyError .................. a published key is unusable (key_id)
@@ -49,7 +60,10 @@ the message, so that callers and tests can act on them.
     │   └── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
-    │   │   └── InvalidParameter ............... parameter: the request parameter refused (server)
+    │   │   ├── InvalidParameter ............... parameter: the request parameter refused (server)
+    │   │   └── MaxIdsExceeded ................. sent, max_ids
+    │   ├── CnrRejected ........................ a 4xx to a CNR (also of its status's class)
+    │   ├── ErrorResponseOn200 ................. an error-response sent with status 200
     │   ├── Unauthorized (401)
     │   ├── Forbidden (403)
     │   ├── NotFound (404)
@@ -61,9 +75,12 @@ the message, so that callers and tests can act on them.
     │   └── PartnerServerError (5xx)
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
+    │   ├── PartnerOrderError .................. expected_hei, got_hei, requested, got_iia_id
     │   ├── IiaNotHashableError ................ the official kit cannot hash it (element, line)
     │   ├── IiaLifecycleError .................. a step the IIA lifecycle refuses (action, reason)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
+    │       ├── IiaNotMapped ................... remote_iia_id, partner
+    │       └── NotValidForApproval ............ version
     └── LearningAgreementError
         ├── LaUpdateError ...................... an update failed: the request, the error, the LA
         │   └── AlreadyApplied ................. our approval/comment is already there
@@ -73,6 +90,12 @@ the message, so that callers and tests can act on them.
 
 Lower-level errors (lxml, httpx, cryptography) are translated in one place each
 with ``raise ... from``; nothing below this tree leaks out of the public API.
+
+An answer that is wrong but still usable is not an error: the call succeeds
+and an :class:`EwpWarning` subclass is issued with :func:`warnings.warn`
+(``UnknownIdNotIgnored``, ``StaleApproval``, ``UnstableChangesProposalId``...).
+Errors and warnings reporting a known interoperability problem carry its
+catalogue id as ``known_issue`` (:mod:`ewp_client.known_issues`).
 """
 
 from __future__ import annotations
