@@ -10,7 +10,13 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from ewp_client.client import IiaApprovalClient, IiaCnrClient, IiasClient
+from ewp_client.client import (
+    AsyncIiaCnrClient,
+    AsyncIiasClient,
+    IiaApprovalClient,
+    IiaCnrClient,
+    IiasClient,
+)
 from ewp_client.client.iias import get_calls
 from ewp_client.error_response import render_error_response
 from ewp_client.errors import (
@@ -389,3 +395,20 @@ def test_cnr_rejects_valid_notification(net: Network, status: int) -> None:
     assert len(net.requests) == 1  # a 4xx is not retried
     with no_ewp_warnings():
         assert IiaCnrClient(client(net, Listening(200))).notify(PARTNER, ["o-1"]) == 1
+
+
+async def test_the_async_client_reads_refused_ids_as_absent_alike(net: Network) -> None:
+    partner = RefusingUnknownIds(theirs("t-1"))
+    with pytest.warns(UnknownIdNotIgnored) as records:
+        async with net.async_client(partner) as c:
+            copies = await AsyncIiasClient(c).get(PARTNER, ["t-1", "t-9"])
+    assert [copy.iia_id for copy in copies] == ["t-1"]
+    assert [w.ids for w in caught(records, UnknownIdNotIgnored)] == [("t-9",)]
+
+
+async def test_the_async_cnr_client_raises_cnr_rejected(net: Network) -> None:
+    async with net.async_client(Listening(400)) as c:
+        with pytest.raises(CnrRejected) as info:
+            await AsyncIiaCnrClient(c).notify(PARTNER, ["o-1"])
+    assert isinstance(info.value, BadRequest)
+    assert info.value.status == 400
