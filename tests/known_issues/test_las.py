@@ -30,7 +30,15 @@ from ewp_client.errors import (
 )
 from ewp_client.ola.consistency import missing_cnr_after_update
 from tests.client.test_client_core import ECHO, echo_handler
-from tests.client.test_las import SIGNER, Partner, approve_in_partner, approved, conflict_after, la
+from tests.client.test_las import (
+    SIGNER,
+    Partner,
+    approve_in_partner,
+    approved,
+    commented,
+    conflict_after,
+    la,
+)
 from tests.known_issues.support import caught, client, no_ewp_warnings
 from tests.support.network import PARTNER, Network
 
@@ -272,3 +280,12 @@ def _rewriting(partner: Partner, pattern: bytes, replacement: bytes) -> Partner:
             return httpx.Response(answer.status_code, content=body, headers=answer.headers)
 
     return Rewriting()
+
+
+def test_our_comment_recorded_on_the_same_proposal_is_not_an_unstable_id(net: Network) -> None:
+    partner = Partner(la(proposal_id="p-1"))
+    reader = las(net, partner)
+    reader.get_one(PARTNER, "om-0001")
+    partner.las["om-0001"] = commented(partner.las["om-0001"], SIGNER)
+    with no_ewp_warnings():
+        reader.get_one(PARTNER, "om-0001")

@@ -59,8 +59,11 @@ def student_name_problems(la: LearningAgreement) -> list[StudentNameMissing]:
 
 
 def proposal_fingerprint(proposal: ChangesProposal) -> str:
-    """A digest of a changes proposal's content, its ``id`` left out."""
-    return hashlib.sha256(repr(dataclasses.replace(proposal, id="")).encode()).hexdigest()
+    """A digest of a changes proposal's content: its ``id`` and the receiving HEI's
+    signature left out (a sending HEI may record our comment as that signature on the
+    same proposal, see :mod:`ewp_client.client.las`)."""
+    content = dataclasses.replace(proposal, id="", receiving_hei_signature=None)
+    return hashlib.sha256(repr(content).encode()).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
