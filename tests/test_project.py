@@ -36,7 +36,9 @@ def test_public_api_is_sorted_and_complete() -> None:
 def test_every_error_derives_from_ewp_error() -> None:
     for name in ewp_client.__all__:
         obj = getattr(ewp_client, name)
-        if isinstance(obj, type) and issubclass(obj, Exception):
+        if isinstance(obj, type) and issubclass(obj, Warning):
+            assert issubclass(obj, ewp_client.EwpWarning), name
+        elif isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, ewp_client.EwpError), name
 
 

@@ -19,6 +19,7 @@ from .errors import (
     EditConflict,
     EwpError,
     Forbidden,
+    MalformedErrorResponse,
     NotFound,
     NotImplementedByPartner,
     PartnerError,
@@ -31,6 +32,10 @@ from .xml.parser import parse_xml
 __all__ = [
     "ERROR_TYPES",
     "ErrorMessages",
+    "error_response_defect",
+    "excerpt",
+    "is_error_response",
+    "malformed_error_response",
     "parse_error_response",
     "partner_error",
     "render_error_response",
@@ -94,7 +99,7 @@ def partner_error(status: int, body: bytes, *, url: str | None = None) -> Partne
         error_type = PartnerServerError if status >= 500 else PartnerError
     messages = parse_error_response(body)
     where = f" from {url}" if url else ""
-    detail = messages.developer or _excerpt(body)
+    detail = messages.developer or excerpt(body)
     text = f"HTTP {status}{where}" + (f": {detail}" if detail else "")
     return error_type(
         text,
@@ -125,9 +130,53 @@ def render_error_response(developer_message: str, user_message: str | None = Non
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def _excerpt(body: bytes, limit: int = 200) -> str:
+def excerpt(body: bytes, limit: int = 200) -> str:
+    """The start of ``body`` as one line of text (evidence in errors and warnings)."""
     text = body[:limit].decode("utf-8", "replace").strip()
     return " ".join(text.split()) + ("…" if len(body) > limit else "")
+
+
+def is_error_response(root: etree._Element) -> bool:
+    """Whether ``root`` is an EWP ``error-response`` element."""
+    return root.tag == _ROOT
+
+
+def error_response_defect(body: bytes) -> str | None:
+    """What keeps ``body`` (of an error answer) from being a proper ``error-response``.
+
+    ``None`` when it is one with a ``developer-message``; else ``empty``,
+    ``not-xml``, ``not-error-response`` (another document, HTML...) or
+    ``no-developer-message`` (the element the schema requires).
+    """
+    if not body.strip():
+        return "empty"
+    try:
+        root = parse_xml(body).getroot()
+    except (EwpError, TypeError):
+        return "not-xml"
+    if root.tag != _ROOT:
+        return "not-error-response"
+    dev = root.find(_DEV)
+    if dev is None or not (dev.text or "").strip():
+        return "no-developer-message"
+    return None
+
+
+def malformed_error_response(
+    status: int, body: bytes, content_type: str | None
+) -> MalformedErrorResponse | None:
+    """The warning for an error answer whose body is not a proper ``error-response``."""
+    defect = error_response_defect(body)
+    if defect is None:
+        return None
+    return MalformedErrorResponse(
+        f"HTTP {status} answer ({content_type or 'no Content-Type'}) is not a proper "
+        f"error-response ({defect}); classified by its status",
+        status=status,
+        content_type=content_type,
+        excerpt=excerpt(body),
+        defect=defect,
+    )
 
 
 def retryable_status(status: int) -> bool:

@@ -22,7 +22,11 @@ the message, so that callers and tests can act on them.
     │   │       └── XmlTooManyAttributesError .. an element over the attribute limit
     │   ├── UnknownDocumentError ............... root namespace has no bundled schema
     │   │   └── UnexpectedDocumentError ........ a known document, not the one expected
-    │   └── SchemaValidationError .............. violations (the first N), total, more
+    │   └── SchemaValidationError .............. violations (the first N), total, more, hint
+    │       ├── RequiredElementMissing ......... path, missing
+    │       │   ├── ApprovalWithoutIiaId ....... hint: unapproved IIAs must be omitted
+    │       │   └── MissingLanguageSkill ....... hint: language requirements missing
+    │       └── InvalidValueFormat ............. fields
     ├── HttpSignatureError ..................... status: the HTTP status a server answers
     │   ├── MissingSignatureError (401) ........ no ``Authorization: Signature``
     │   ├── MalformedSignatureError (400) ...... unparsable Signature / Authorization
@@ -30,16 +34,23 @@ the message, so that callers and tests can act on them.
     │   ├── MissingSignedHeaderError (400) ..... header: a required header not signed/sent
     │   ├── HostMismatchError (400)
     │   ├── DateError (400) .................... Date / Original-Date unparsable
-    │   │   └── ClockSkewError (400) ........... skew: seconds off
+    │   │   ├── InvalidDateHeader (400) ........ header, value: not RFC 1123 GMT
+    │   │   └── ClockSkewError (400) ........... skew: seconds off, limit, header
     │   ├── RequestIdError (400) ............... X-Request-Id missing or not a lower-case UUID
     │   ├── ReplayError (400) .................. X-Request-Id seen before
     │   ├── DigestError (400) .................. Digest missing / mismatching the body
+    │   │   └── DigestMismatch (400) ........... declared, computed
+    │   │       └── DigestComputedBeforeEncoding raw_digest, decoded_digest
     │   ├── SignatureMismatchError (400) ....... the RSA signature does not verify
+    │   │   └── DateMayBeRewritten ............. date, hint: sign Original-Date
     │   ├── UnknownKeyError (403) .............. key_id: not a known client key
+    │   │   └── UnknownSigningKey .............. hint, catalogue_refreshed (responses)
     │   ├── KeyNotAuthorizedError (403) ........ known key, wrong role or HEI
+    │   │   └── KeyNotAuthorizedForApi ......... endpoint (responses)
     │   └── ResponseSignatureError ............. response-side checks (client)
     │       ├── UnsignedResponseError .......... a signature was asked for, none came
     │       └── ResponseBindingError ........... X-Request-Id / X-Request-Signature echo wrong
+    │           └── ResponseCorrelationError ... header, expected, got
     ├── RegistryError
     │   ├── RegistryUnavailableError ........... no usable catalogue (down, and cache too old)
     │   ├── CatalogueKeyError .................. a published key is unusable (key_id)
@@ -49,7 +60,10 @@ the message, so that callers and tests can act on them.
     │   └── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
-    │   │   └── InvalidParameter ............... parameter: the request parameter refused (server)
+    │   │   ├── InvalidParameter ............... parameter: the request parameter refused (server)
+    │   │   └── MaxIdsExceeded ................. sent, max_ids
+    │   ├── CnrRejected ........................ a 4xx to a CNR (also of its status's class)
+    │   ├── ErrorResponseOn200 ................. an error-response sent with status 200
     │   ├── Unauthorized (401)
     │   ├── Forbidden (403)
     │   ├── NotFound (404)
@@ -61,9 +75,12 @@ the message, so that callers and tests can act on them.
     │   └── PartnerServerError (5xx)
     ├── IiaError
     │   ├── IiaHashError ....................... a declared iia-hash differs from the computed one
+    │   ├── PartnerOrderError .................. expected_hei, got_hei, requested, got_iia_id
     │   ├── IiaNotHashableError ................ the official kit cannot hash it (element, line)
     │   ├── IiaLifecycleError .................. a step the IIA lifecycle refuses (action, reason)
     │   └── ApprovalRefusedError ............... reason: why we refuse to approve
+    │       ├── IiaNotMapped ................... remote_iia_id, partner
+    │       └── NotValidForApproval ............ version
     ├── LearningAgreementError
     │   ├── LaUpdateError ...................... an update failed: the request, the error, the LA
     │   │   └── AlreadyApplied ................. our approval/comment is already there
@@ -77,13 +94,20 @@ the message, so that callers and tests can act on them.
 
 Lower-level errors (lxml, httpx, cryptography) are translated in one place each
 with ``raise ... from``; nothing below this tree leaks out of the public API.
+
+An answer that is wrong but still usable is not an error: the call succeeds
+and an :class:`EwpWarning` subclass is issued with :func:`warnings.warn`
+(``UnknownIdNotIgnored``, ``StaleApproval``, ``UnstableChangesProposalId``...).
+Errors and warnings reporting a known interoperability problem carry its
+catalogue id as ``known_issue`` (:mod:`ewp_client.known_issues`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .models.la import LearningAgreement
@@ -91,65 +115,97 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlreadyApplied",
+    "ApprovalOfInvalidIia",
+    "ApprovalOfUnmappedIia",
     "ApprovalRefusedError",
+    "ApprovalWithoutIiaId",
     "BadRequest",
     "CatalogueKeyError",
     "ClockSkewError",
+    "CnrRejected",
     "ConfigError",
     "ControlBadRequest",
     "ControlConflict",
     "ControlError",
     "ControlNotFound",
+    "CopyDivergence",
+    "CorrelationHeaderNotSigned",
     "DateError",
+    "DateMayBeRewritten",
+    "DateRewritten",
     "DeadlineExceededError",
+    "DigestComputedBeforeEncoding",
     "DigestError",
+    "DigestMismatch",
     "DtdForbiddenError",
     "EditConflict",
+    "ErrorResponseOn200",
     "EwpError",
+    "EwpWarning",
     "FixtureError",
     "Forbidden",
     "HostMismatchError",
     "HttpSignatureError",
     "IiaError",
     "IiaHashError",
+    "IiaHashInvalid",
     "IiaLifecycleError",
     "IiaNotHashableError",
+    "IiaNotMapped",
+    "InvalidDateHeader",
     "InvalidParameter",
+    "InvalidValueFormat",
     "KeyFileError",
     "KeyFormatError",
     "KeyNotAuthorizedError",
+    "KeyNotAuthorizedForApi",
+    "LaApprovalRegressed",
     "LaUpdateError",
     "LearningAgreementError",
     "LifecycleError",
+    "MalformedErrorResponse",
     "MalformedSignatureError",
     "MalformedXmlError",
+    "MaxIdsExceeded",
+    "MaxIdsNotHonoured",
     "MethodNotAllowed",
+    "MissingCnrAfterUpdate",
+    "MissingLanguageSkill",
     "MissingSignatureError",
     "MissingSignedHeaderError",
     "NoEndpointError",
     "NotFound",
     "NotImplementedByPartner",
+    "NotValidForApproval",
     "PartnerError",
+    "PartnerOrderError",
     "PartnerServerError",
     "PayloadTooLarge",
     "RegistryError",
     "RegistryUnavailableError",
     "ReplayError",
     "RequestIdError",
+    "RequiredElementMissing",
     "ResponseBindingError",
+    "ResponseCorrelationError",
     "ResponseSignatureError",
     "ResponseTooLargeError",
     "SchemaValidationError",
     "SignatureMismatchError",
+    "StaleApproval",
     "StaleProposalError",
     "StateDirError",
+    "StudentNameMissing",
     "TransportError",
     "Unauthorized",
     "UnexpectedDocumentError",
     "UnitContactError",
     "UnknownDocumentError",
+    "UnknownIdNotIgnored",
     "UnknownKeyError",
+    "UnknownSigningKey",
     "UnsignedResponseError",
+    "UnstableChangesProposalId",
     "UnsupportedAlgorithmError",
     "UnsupportedMediaType",
     "Violation",
@@ -158,11 +214,19 @@ __all__ = [
     "XmlTooDeepError",
     "XmlTooLargeError",
     "XmlTooManyAttributesError",
+    "cnr_rejected",
 ]
 
 
 class EwpError(Exception):
-    """Root of every error ``ewp_client`` raises on purpose."""
+    """Root of every error ``ewp_client`` raises on purpose.
+
+    ``known_issue`` is the id of the interoperability problem the error
+    reports, as the known-issues catalogue names it (``httpsig-clock-skew``);
+    ``None`` when it reports none (see :mod:`ewp_client.known_issues`).
+    """
+
+    known_issue: ClassVar[str | None] = None
 
 
 class ConfigError(EwpError):
@@ -351,7 +415,11 @@ class SchemaValidationError(XmlError):
     found (``None``: as many as listed) and ``more`` those not listed. A
     validator that stopped counting on a huge document sets
     ``total_is_exact`` to ``False``: ``total`` is then a lower bound.
+    ``hint`` says what the violations mean in business terms, when a subclass
+    knows (:class:`ApprovalWithoutIiaId`: "unapproved IIAs must be omitted").
     """
+
+    hint: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -370,7 +438,8 @@ class SchemaValidationError(XmlError):
         first = str(self.violations[0]) if self.violations else "invalid"
         more = self.total - 1
         suffix = f" (and {more}{'' if total_is_exact else '+'} more)" if more > 0 else ""
-        super().__init__(f"<{root}> is not valid: {first}{suffix}")
+        hint = f" ({self.hint})" if self.hint else ""
+        super().__init__(f"<{root}> is not valid: {first}{suffix}{hint}")
 
     @property
     def more(self) -> int:
@@ -418,12 +487,18 @@ class DateError(HttpSignatureError):
 
 
 class ClockSkewError(DateError):
-    """The signed date is too far from our clock (``skew`` in seconds, signed)."""
+    """The signed date is too far from our clock (``skew`` in seconds, signed).
 
-    def __init__(self, message: str, *, skew: float, limit: float):
+    ``header`` is the date header read (``Date`` or ``Original-Date``).
+    """
+
+    known_issue = "httpsig-clock-skew"
+
+    def __init__(self, message: str, *, skew: float, limit: float, header: str = "Date"):
         super().__init__(message)
         self.skew = skew
         self.limit = limit
+        self.header = header
 
 
 class RequestIdError(HttpSignatureError):
@@ -445,6 +520,7 @@ class SignatureMismatchError(HttpSignatureError):
 class UnknownKeyError(HttpSignatureError):
     """The ``keyId`` is not a key the Registry knows in the needed role."""
 
+    known_issue = "httpsig-keyid-unknown"
     status = 403
 
     def __init__(self, message: str, *, key_id: str):
@@ -455,6 +531,7 @@ class UnknownKeyError(HttpSignatureError):
 class KeyNotAuthorizedError(HttpSignatureError):
     """The key is known but may not be used here (wrong role, host or HEI)."""
 
+    known_issue = "httpsig-keyid-unknown"
     status = 403
 
     def __init__(self, message: str, *, key_id: str):
@@ -467,11 +544,19 @@ class ResponseSignatureError(HttpSignatureError):
 
 
 class UnsignedResponseError(ResponseSignatureError):
-    """We asked for a signed response and got an unsigned one."""
+    """We asked for a signed response and got an unsigned one (``status``: the HTTP status)."""
+
+    known_issue = "httpsig-response-unsigned"
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.response_status = status
 
 
 class ResponseBindingError(ResponseSignatureError):
     """The response does not echo our ``X-Request-Id`` / ``X-Request-Signature``."""
+
+    known_issue = "httpsig-correlation-headers"
 
 
 # ---------------------------------------------------------------------- Registry
@@ -572,6 +657,9 @@ class PartnerError(EwpError):
         self.developer_message = developer_message
         self.user_message = user_message
         self.body = body
+        #: Whether the answer was signed (and verified); ``None`` when not checked.
+        #: Error answers may go unsigned (TLS only), so this is evidence, not a failure.
+        self.signed: bool | None = None
 
 
 class BadRequest(PartnerError):
@@ -592,6 +680,8 @@ class NotFound(PartnerError):
 
 class EditConflict(PartnerError):
     """409: the object changed under us; refetch it and decide again."""
+
+    known_issue = "la-update-409-conflict"
 
 
 class NotImplementedByPartner(PartnerError):
@@ -648,6 +738,8 @@ class IiaError(EwpError):
 
 class IiaHashError(IiaError):
     """A declared ``iia-hash`` is not the hash of the agreement's text."""
+
+    known_issue = "iia-hash-invalid"
 
     def __init__(
         self,
@@ -823,3 +915,555 @@ class ControlNotFound(ControlError):
 
 class ControlConflict(ControlError):
     """409: the node refuses the step in the current state (a lifecycle rule)."""
+
+
+# ------------------------------------------------ known interoperability problems
+#
+# One class per row of the known-issues catalogue that an existing class did not
+# name exactly; each keeps the parent an existing ``except`` clause catches.
+# :mod:`ewp_client.known_issues` maps every row to the classes reporting it.
+
+
+class InvalidDateHeader(DateError):
+    """``Date`` / ``Original-Date`` is not an RFC 1123 date in GMT (``header``, ``value``)."""
+
+    known_issue = "httpsig-date-bad-format"
+
+    def __init__(self, message: str, *, header: str, value: str):
+        super().__init__(message)
+        self.header = header
+        self.value = value
+
+
+class DigestMismatch(DigestError):
+    """The ``Digest`` does not match the body bytes as received.
+
+    ``declared`` is the header's SHA-256 value, ``computed`` that of the raw
+    (still content-encoded) bytes, ``content_encoding`` the coding they carry.
+    """
+
+    known_issue = "httpsig-digest-mismatch"
+
+    def __init__(
+        self, message: str, *, declared: str, computed: str, content_encoding: str | None = None
+    ):
+        super().__init__(message)
+        self.declared = declared
+        self.computed = computed
+        self.content_encoding = content_encoding
+
+
+class DigestComputedBeforeEncoding(DigestMismatch):
+    """The ``Digest`` is that of the body *before* its ``Content-Encoding``: computed too early.
+
+    ``raw_digest`` is the SHA-256 of the bytes as received, ``decoded_digest``
+    that of the decoded body (equal to ``declared``). The fix is the sender's:
+    compute the digest (and sign) after the framework or proxy compresses.
+    """
+
+    reason: ClassVar[str] = "computed before Content-Encoding"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        declared: str,
+        raw_digest: str,
+        decoded_digest: str,
+        content_encoding: str | None,
+    ):
+        super().__init__(
+            message, declared=declared, computed=raw_digest, content_encoding=content_encoding
+        )
+        self.raw_digest = raw_digest
+        self.decoded_digest = decoded_digest
+
+
+class DateMayBeRewritten(SignatureMismatchError):
+    """The signature covering ``Date`` (and no ``Original-Date``) does not verify.
+
+    An intermediary (proxy, CDN) replacing ``Date`` after signing is the usual
+    cause: ``date`` is the value received, ``hint`` the fix.
+    """
+
+    known_issue = "httpsig-date-rewritten-by-proxy"
+    hint: ClassVar[str] = "Date may be rewritten by an intermediary; sign Original-Date"
+
+    def __init__(self, message: str, *, date: str | None):
+        super().__init__(message)
+        self.date = date
+
+
+class ResponseCorrelationError(ResponseBindingError):
+    """A correlation header is not echoed as sent: ``header``, ``expected`` (ours), ``got``.
+
+    ``got`` is ``None`` when the header is missing; ``expected`` is ``None``
+    when the header should not be there at all (an unsigned request).
+    """
+
+    def __init__(self, message: str, *, header: str, expected: str | None, got: str | None):
+        super().__init__(message)
+        self.header = header
+        self.expected = expected
+        self.got = got
+
+
+class CorrelationHeaderNotSigned(MissingSignedHeaderError):
+    """The response signature does not cover ``X-Request-Id`` / ``X-Request-Signature``."""
+
+    known_issue = "httpsig-correlation-headers"
+
+
+class UnknownSigningKey(UnknownKeyError):
+    """A response is signed with a ``keyId`` the catalogue does not publish.
+
+    ``catalogue_refreshed`` says the catalogue was fetched again before
+    concluding; ``hint`` names a likely cause when one is seen (an upper-case
+    ``keyId`` whose lower-case form is published).
+    """
+
+    def __init__(
+        self, message: str, *, key_id: str, hint: str | None = None, catalogue_refreshed: bool
+    ):
+        super().__init__(message, key_id=key_id)
+        self.hint = hint
+        self.catalogue_refreshed = catalogue_refreshed
+
+
+class KeyNotAuthorizedForApi(KeyNotAuthorizedError):
+    """The response's key is published, but not as a server key of the host of ``endpoint``."""
+
+    def __init__(self, message: str, *, key_id: str, endpoint: str):
+        super().__init__(message, key_id=key_id)
+        self.endpoint = endpoint
+
+
+class RequiredElementMissing(SchemaValidationError):
+    """A required element is absent: ``path`` is its parent, ``missing`` the names expected there.
+
+    ``missing`` lists what the schema expected at that point (optional
+    elements that may come first included), the required one among them.
+    """
+
+    known_issue = "schema-required-field-missing"
+
+    def __init__(
+        self,
+        violations: Sequence[Violation],
+        *,
+        namespace: str | None,
+        root: str,
+        path: str,
+        missing: Sequence[str],
+        total: int | None = None,
+        total_is_exact: bool = True,
+    ):
+        self.path = path
+        self.missing = tuple(missing)
+        super().__init__(
+            violations, namespace=namespace, root=root, total=total, total_is_exact=total_is_exact
+        )
+
+
+class ApprovalWithoutIiaId(RequiredElementMissing):
+    """An IIA Approval ``<approval>`` without ``<iia-id>`` (``path``: that approval)."""
+
+    known_issue = "iia-approval-missing-iia-id"
+    hint = "unapproved IIAs must be omitted"
+
+
+class MissingLanguageSkill(RequiredElementMissing):
+    """A student-studies or staff-teacher mobility spec without ``recommended-language-skill``."""
+
+    known_issue = "iia-missing-language-skill"
+    hint = "language requirements missing"
+
+
+class InvalidValueFormat(SchemaValidationError):
+    """Values in the wrong format (an e-mail, a URL, a pattern): ``fields`` lists their paths."""
+
+    known_issue = "invalid-value-format"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.path for v in self.violations))
+
+
+class ErrorResponseOn200(PartnerError):
+    """A partner answered 200 with an ``error-response``: an error dressed as a success."""
+
+    known_issue = "error-response-malformed"
+
+
+class MaxIdsExceeded(BadRequest):
+    """400 to a request carrying more ids (``sent``) than the partner's ``max_ids``."""
+
+    known_issue = "max-ids-violation"
+
+    def __init__(self, message: str, *, sent: int, max_ids: int, error: PartnerError):
+        super().__init__(
+            message,
+            status=error.status,
+            developer_message=error.developer_message,
+            user_message=error.user_message,
+            body=error.body,
+        )
+        self.sent = sent
+        self.max_ids = max_ids
+
+
+class CnrRejected(PartnerError):
+    """A partner answered a change notification with a 4xx; notifications are not refused.
+
+    The spec wants 200 for any well-formed CNR (an unknown id included), and
+    the refresh done after answering. Not retried. Raised as a class that is
+    also the status's error (:class:`BadRequest` for 400...), so existing
+    ``except`` clauses keep working; see :func:`cnr_rejected`.
+    """
+
+    known_issue = "cnr-rejects-valid-notification"
+
+
+def cnr_rejected(error: PartnerError) -> CnrRejected:
+    """``error`` (a 4xx to a CNR) as a :class:`CnrRejected` that is still of ``type(error)``."""
+    rejected = _cnr_rejected_type(type(error))(
+        str(error),
+        status=error.status,
+        developer_message=error.developer_message,
+        user_message=error.user_message,
+        body=error.body,
+    )
+    rejected.signed = error.signed
+    return rejected
+
+
+_CNR_REJECTED_TYPES: dict[type[PartnerError], type[CnrRejected]] = {}
+
+
+def _cnr_rejected_type(status_type: type[PartnerError]) -> type[CnrRejected]:
+    if issubclass(status_type, CnrRejected):
+        return status_type
+    found = _CNR_REJECTED_TYPES.get(status_type)
+    if found is None:
+        found = type("CnrRejected", (CnrRejected, status_type), {"__module__": __name__})
+        _CNR_REJECTED_TYPES[status_type] = found
+    return found
+
+
+class PartnerOrderError(IiaError):
+    """An IIAs get answer whose first ``<partner>`` is not the serving HEI with the asked id.
+
+    ``expected_hei`` is the HEI asked, ``got_hei`` the first partner's
+    ``hei-id``; ``requested`` the ids asked for, ``got_iia_id`` the first
+    partner's ``iia-id``.
+    """
+
+    known_issue = "iia-first-partner-mismatch"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected_hei: str,
+        got_hei: str,
+        requested: Sequence[str],
+        got_iia_id: str | None,
+    ):
+        super().__init__(message)
+        self.expected_hei = expected_hei
+        self.got_hei = got_hei
+        self.requested = tuple(requested)
+        self.got_iia_id = got_iia_id
+
+
+class IiaNotMapped(ApprovalRefusedError):
+    """Refused approval: a ``<partner>`` lacks its ``iia-id`` (``partner``: its 1-based index).
+
+    ``remote_iia_id`` is the serving partner's id of the agreement.
+    """
+
+    known_issue = "iia-partner-id-not-mapped"
+
+    def __init__(self, message: str, *, iia_id: str | None, partner: int | None):
+        super().__init__(message, reason="unmapped", iia_id=iia_id)
+        self.remote_iia_id = iia_id
+        self.partner = partner
+
+
+class NotValidForApproval(ApprovalRefusedError):
+    """Refused approval: the kit says ``valid-for-approval=false`` (v6 markers), or a v6 copy."""
+
+    known_issue = "iia-not-valid-for-approval"
+
+    def __init__(self, message: str, *, iia_id: str | None, version: int):
+        super().__init__(message, reason="not-valid-for-approval", iia_id=iia_id)
+        self.version = version
+
+
+# ------------------------------------------------------------------- warnings
+
+
+class EwpWarning(UserWarning):
+    """Root of the warnings ``ewp_client`` issues: a partner's answer was used, but is wrong.
+
+    Issued with :func:`warnings.warn`, so callers filter them or turn them into
+    errors the standard way (``warnings.simplefilter("error", EwpWarning)``).
+    Like errors, each carries its evidence as attributes and the
+    ``known_issue`` it reports.
+    """
+
+    known_issue: ClassVar[str | None] = None
+
+
+class UnknownIdNotIgnored(EwpWarning):
+    """A ``get`` for ids the partner does not show was answered ``status`` instead of 200.
+
+    The ids are read as absent (not retried), as the spec's answer would have
+    said. ``api``, ``hei_id``, ``ids`` (those refused), ``developer_message``
+    and ``excerpt`` (the start of the body) are the evidence.
+    """
+
+    known_issue = "unknown-ids-not-ignored"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        api: str,
+        hei_id: str,
+        ids: Sequence[str],
+        status: int,
+        developer_message: str | None,
+        excerpt: str,
+    ):
+        super().__init__(message)
+        self.api = api
+        self.hei_id = hei_id
+        self.ids = tuple(ids)
+        self.status = status
+        self.developer_message = developer_message
+        self.excerpt = excerpt
+
+
+class MaxIdsNotHonoured(EwpWarning):
+    """The partner refused (``status``) a batch of ``sent`` ids within its declared ``max_ids``.
+
+    The client asked again one id at a time, which it accepted.
+    """
+
+    known_issue = "max-ids-violation"
+
+    def __init__(
+        self, message: str, *, api: str, hei_id: str, sent: int, max_ids: int, status: int
+    ):
+        super().__init__(message)
+        self.api = api
+        self.hei_id = hei_id
+        self.sent = sent
+        self.max_ids = max_ids
+        self.status = status
+
+
+class StaleApproval(EwpWarning):
+    """A partner's approval of our IIA ``iia_id`` quotes ``approved``, not the ``current`` hash.
+
+    It approved an older version: report "approved an older version", not "approved".
+    """
+
+    known_issue = "iia-approval-stale-hash"
+
+    def __init__(self, message: str, *, iia_id: str, approved: str, current: str):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.approved = approved
+        self.current = current
+
+
+class IiaHashInvalid(EwpWarning):
+    """A fetched IIA declares an ``iia-hash`` (``declared``) the kit does not compute.
+
+    ``computed`` is the kit's SHA-256 of ``text_to_hash`` (included so both
+    sides can compare their texts). The copy is readable, not approvable.
+    """
+
+    known_issue = "iia-hash-invalid"
+
+    def __init__(
+        self, message: str, *, iia_id: str | None, declared: str, computed: str, text_to_hash: str
+    ):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.declared = declared
+        self.computed = computed
+        self.text_to_hash = text_to_hash
+
+
+class ApprovalOfInvalidIia(EwpWarning):
+    """A partner approved our IIA ``iia_id`` although the kit says it is not valid for approval."""
+
+    known_issue = "iia-not-valid-for-approval"
+
+    def __init__(self, message: str, *, iia_id: str, approved: str):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.approved = approved
+
+
+class ApprovalOfUnmappedIia(EwpWarning):
+    """A partner approved our IIA ``our_iia_id`` but none of its copies is mapped to it.
+
+    ``unmapped`` lists the partner's iia-ids of its copies whose second
+    ``<partner>`` carries no ``iia-id``: one of them is likely the agreement.
+    """
+
+    known_issue = "iia-partner-id-not-mapped"
+
+    def __init__(
+        self, message: str, *, our_iia_id: str, partner_hei_id: str, unmapped: Sequence[str]
+    ):
+        super().__init__(message)
+        self.our_iia_id = our_iia_id
+        self.partner_hei_id = partner_hei_id
+        self.unmapped = tuple(unmapped)
+
+
+class CopyDivergence(EwpWarning):
+    """A partner's copy changed (``remote_hash``) from ours (``local_hash``) with no CNR since.
+
+    ``last_cnr_at`` is when the partner last notified a change of ``iia_id``
+    (``None``: never). Found by comparing a periodic ``index``/``get`` with
+    the copy kept; needs the copy from an earlier run.
+    """
+
+    known_issue = "iia-copy-stale-no-refresh"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        iia_id: str,
+        local_hash: str,
+        remote_hash: str,
+        last_cnr_at: datetime | None,
+    ):
+        super().__init__(message)
+        self.iia_id = iia_id
+        self.local_hash = local_hash
+        self.remote_hash = remote_hash
+        self.last_cnr_at = last_cnr_at
+
+
+class DateRewritten(EwpWarning):
+    """``Date`` differs from the signed ``Original-Date``: an intermediary rewrote it.
+
+    Verification used ``Original-Date`` (which exists for this), so the answer
+    is accepted; ``date`` and ``original_date`` are the two values.
+    """
+
+    known_issue = "httpsig-date-rewritten-by-proxy"
+
+    def __init__(self, message: str, *, date: str, original_date: str):
+        super().__init__(message)
+        self.date = date
+        self.original_date = original_date
+
+
+class MalformedErrorResponse(EwpWarning):
+    """A partner's error answer is not a proper ``error-response``; classified by status anyway.
+
+    ``defect`` is ``not-xml``, ``not-error-response`` or ``no-developer-message``;
+    ``status``, ``content_type`` and ``excerpt`` (the body's start) are the evidence.
+    """
+
+    known_issue = "error-response-malformed"
+
+    def __init__(
+        self, message: str, *, status: int, content_type: str | None, excerpt: str, defect: str
+    ):
+        super().__init__(message)
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
+        self.defect = defect
+
+
+class UnstableChangesProposalId(EwpWarning):
+    """A changes proposal's id changed without its content, or its content without its id.
+
+    Seen across two reads of ``omobility_id``: ``first_id`` then
+    ``second_id``; ``content_changed`` tells which variant (ids equal and
+    content changed: an approval could sign the wrong version; ids differ and
+    content equal: updates get spurious 409s).
+    """
+
+    known_issue = "la-changes-proposal-id-unstable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        omobility_id: str,
+        first_id: str,
+        second_id: str,
+        content_changed: bool,
+    ):
+        super().__init__(message)
+        self.omobility_id = omobility_id
+        self.first_id = first_id
+        self.second_id = second_id
+        self.content_changed = content_changed
+
+
+class LaApprovalRegressed(EwpWarning):
+    """An LA read earlier with ``approved-changes`` shows only its ``first-version`` now.
+
+    An approval the partner had recorded is gone: typically a duplicate
+    update answered 409 that overwrote the first one's success.
+    """
+
+    known_issue = "la-update-409-conflict"
+
+    def __init__(self, message: str, *, omobility_id: str):
+        super().__init__(message)
+        self.omobility_id = omobility_id
+
+
+class StudentNameMissing(EwpWarning):
+    """An LA's top-level ``student`` lacks ``field`` (``family-name`` or ``given-names``).
+
+    The XSD allows it; the spec requires every student field outside a
+    changes proposal. ``path`` locates it; no student data is quoted.
+    """
+
+    known_issue = "la-student-family-name-missing"
+
+    def __init__(self, message: str, *, omobility_id: str, field: str, path: str):
+        super().__init__(message)
+        self.omobility_id = omobility_id
+        self.field = field
+        self.path = path
+
+
+class MissingCnrAfterUpdate(EwpWarning):
+    """No LA CNR came ``waited`` seconds after our update of ``omobility_id`` (information).
+
+    The sending HEI should notify even updates we initiated; without it, a
+    lost update answer cannot be told from a failure but by re-reading.
+    """
+
+    known_issue = "la-cnr-missing-after-update"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sending_hei_id: str,
+        omobility_id: str,
+        updated_at: datetime,
+        waited: float,
+    ):
+        super().__init__(message)
+        self.sending_hei_id = sending_hei_id
+        self.omobility_id = omobility_id
+        self.updated_at = updated_at
+        self.waited = waited

@@ -26,7 +26,12 @@ from ewp_client.client import (
 )
 from ewp_client.client.iia_approval import approval_calls
 from ewp_client.error_response import render_error_response
-from ewp_client.errors import BadRequest, PartnerServerError, SchemaValidationError
+from ewp_client.errors import (
+    BadRequest,
+    PartnerServerError,
+    SchemaValidationError,
+    UnknownIdNotIgnored,
+)
 from ewp_client.iia import compute_iia_hashes
 from ewp_client.iia.approval import (
     ApprovalRecord,
@@ -198,12 +203,13 @@ def test_reads_are_retried_on_503_then_typed(net: Network) -> None:
     assert len(net.requests) == 2
 
 
-def test_400_is_a_bad_request_and_not_retried(net: Network) -> None:
+def test_a_400_is_not_retried_and_reads_the_id_as_unapproved(net: Network) -> None:
+    # known issue unknown-ids-not-ignored: unknown or unapproved ids are left out, with 200
     partner = ApprovingHei()
     partner.failures = [400]
-    with pytest.raises(BadRequest) as info:
-        approval_client(net, partner).get(PARTNER, ["o-1"])
-    assert info.value.developer_message == "failure 400"
+    with pytest.warns(UnknownIdNotIgnored) as caught:
+        assert approval_client(net, partner).get(PARTNER, ["o-1"]).approvals == ()
+    assert [w.message.developer_message for w in caught] == ["failure 400"]  # type: ignore[union-attr]
     assert len(net.requests) == 1
 
 
@@ -261,11 +267,11 @@ async def test_async_get_and_status(serve: Serve) -> None:
     )
 
 
-async def test_async_400_is_a_bad_request(net: Network) -> None:
+async def test_async_400_reads_the_id_as_unapproved(net: Network) -> None:
     partner = ApprovingHei()
     partner.failures = [400]
-    with pytest.raises(BadRequest):
-        await async_client(net, partner).get(PARTNER, ["o-1"])
+    with pytest.warns(UnknownIdNotIgnored):
+        assert (await async_client(net, partner).get(PARTNER, ["o-1"])).approvals == ()
 
 
 def test_approval_model_round_trip_keeps_the_pdf_file() -> None:

@@ -34,6 +34,7 @@ from ewp_client.errors import (
     ConfigError,
     PartnerServerError,
     SchemaValidationError,
+    UnknownIdNotIgnored,
     UnsignedResponseError,
 )
 from ewp_client.iia import IiaBook, ServedIia, compute_iia_hashes
@@ -369,12 +370,19 @@ def test_reads_give_up_with_the_typed_server_error(net: Network) -> None:
     assert (info.value.status, info.value.developer_message) == (500, "failure 500")
 
 
-def test_400_is_a_bad_request_and_not_retried(net: Network) -> None:
+def test_a_400_to_a_get_is_not_retried_and_reads_the_id_as_absent(net: Network) -> None:
+    # known issue unknown-ids-not-ignored: a get answers 200 without the ids it does not show
     partner = ServingHei()
     partner.fail_first["get"] = [400]
-    with pytest.raises(BadRequest) as info:
-        iias_client(net, partner).get(PARTNER, ["t-1"])
-    assert (info.value.status, info.value.developer_message) == (400, "failure 400")
+    with pytest.warns(UnknownIdNotIgnored) as caught:
+        assert iias_client(net, partner).get(PARTNER, ["t-1"]) == ()
+    (warning,) = [w.message for w in caught]
+    assert isinstance(warning, UnknownIdNotIgnored)
+    assert (warning.status, warning.ids, warning.developer_message) == (
+        400,
+        ("t-1",),
+        "failure 400",
+    )
     assert paths(net) == ["GET get"]
 
 
@@ -475,9 +483,11 @@ async def test_async_get_one_index_and_stats(serve: Serve) -> None:
     assert await client.stats(PARTNER) == SERVED_STATS
 
 
-async def test_async_reads_are_retried_on_503_and_400_is_typed(net: Network) -> None:
+async def test_async_reads_are_retried_on_503_and_a_400_reads_the_id_as_absent(
+    net: Network,
+) -> None:
     partner = ServingHei(theirs("t-1"))
     partner.fail_first["get"] = [503, 400]
-    with pytest.raises(BadRequest):
-        await async_iias_client(net, partner).get(PARTNER, ["t-1"])
+    with pytest.warns(UnknownIdNotIgnored):
+        assert await async_iias_client(net, partner).get(PARTNER, ["t-1"]) == ()
     assert paths(net) == ["GET get", "GET get"]

@@ -174,11 +174,15 @@ TIMEOUT = Failed(retryable=True, error=FailureKind.TIMEOUT, detail="TransportErr
         ),
         (
             400,
-            Failed(retryable=False, error=FailureKind.HTTP_STATUS, status=400, detail="BadRequest"),
+            Failed(
+                retryable=False, error=FailureKind.HTTP_STATUS, status=400, detail="CnrRejected"
+            ),
         ),
         (
             404,
-            Failed(retryable=False, error=FailureKind.HTTP_STATUS, status=404, detail="NotFound"),
+            Failed(
+                retryable=False, error=FailureKind.HTTP_STATUS, status=404, detail="CnrRejected"
+            ),
         ),
         (
             501,

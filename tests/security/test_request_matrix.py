@@ -16,10 +16,11 @@ import pytest
 
 from ewp_client.errors import (
     ClockSkewError,
-    DateError,
     DigestError,
+    DigestMismatch,
     HostMismatchError,
     HttpSignatureError,
+    InvalidDateHeader,
     KeyNotAuthorizedError,
     MalformedSignatureError,
     MissingSignatureError,
@@ -206,23 +207,23 @@ REJECTED: dict[str, tuple[Case, type[HttpSignatureError], int]] = {
     # known-issues httpsig-date-bad-format
     "Date in CEST": (
         _resigned_header("Date", "Mon, 24 Nov 2025 17:00:00 CEST"),
-        DateError,
+        InvalidDateHeader,
         400,
     ),
     "Date as GMT+2:00": (
         _resigned_header("Date", "Mon, 24 Nov 2025 18:00:00 GMT+2:00"),
-        DateError,
+        InvalidDateHeader,
         400,
     ),
-    "Date in ISO 8601": (_resigned_header("Date", "2025-11-24T16:00:00Z"), DateError, 400),
+    "Date in ISO 8601": (_resigned_header("Date", "2025-11-24T16:00:00Z"), InvalidDateHeader, 400),
     "Date with the wrong weekday": (
         _resigned_header("Date", "Sun, 24 Nov 2025 16:00:00 GMT"),
-        DateError,
+        InvalidDateHeader,
         400,
     ),
     "unsigned Original-Date unparsable": (
         lambda k: _std(k).with_header("Original-Date", "yesterday"),
-        DateError,
+        InvalidDateHeader,
         400,
     ),
     # validator: "non-canonical X-Request-ID"
@@ -253,13 +254,13 @@ REJECTED: dict[str, tuple[Case, type[HttpSignatureError], int]] = {
     # validator: "invalid Digest" / "SHA request digest"
     "Digest of another body": (
         _digest("SHA-256=" + "A" * 43 + "="),
-        DigestError,
+        DigestMismatch,
         400,
     ),
     "only a SHA (SHA-1) digest": (_digest("SHA=2jmj7l5rSw0yVb/vlWAYkK/YBwk="), DigestError, 400),
     "body changed after signing": (
         lambda k: _std(k).with_body(BODY + b"&echo=c"),
-        DigestError,
+        DigestMismatch,
         400,
     ),
 }

@@ -20,15 +20,20 @@ import pytest
 
 from ewp_client.errors import (
     ClockSkewError,
-    DateError,
+    CorrelationHeaderNotSigned,
+    DateMayBeRewritten,
+    DigestComputedBeforeEncoding,
     DigestError,
+    DigestMismatch,
     HttpSignatureError,
-    KeyNotAuthorizedError,
+    InvalidDateHeader,
+    KeyNotAuthorizedForApi,
     MalformedSignatureError,
     MissingSignedHeaderError,
     ResponseBindingError,
+    ResponseCorrelationError,
     SignatureMismatchError,
-    UnknownKeyError,
+    UnknownSigningKey,
     UnsignedResponseError,
     UnsupportedAlgorithmError,
 )
@@ -180,35 +185,35 @@ REJECTED: dict[str, tuple[Callable[[Exchange], Message], type[HttpSignatureError
         lambda ex: ex.response(
             drop=("x-request-id",), covered=("original-date", "digest", "x-request-signature")
         ),
-        ResponseBindingError,
+        ResponseCorrelationError,
     ),
     "X-Request-Id of another request": (
         lambda ex: ex.response().with_header(
             "X-Request-Id", "11111111-2222-4333-8444-555555555555"
         ),
-        ResponseBindingError,
+        ResponseCorrelationError,
     ),
     # validator verifyRequestSignatureMatches
     "X-Request-Signature missing": (
         lambda ex: ex.response(
             drop=("x-request-signature",), covered=("original-date", "digest", "x-request-id")
         ),
-        ResponseBindingError,
+        ResponseCorrelationError,
     ),
     "X-Request-Signature not ours": (
         lambda ex: ex.response().with_header(
             "X-Request-Signature", flip_signature(ex.sent.signature or "")
         ),
-        ResponseBindingError,
+        ResponseCorrelationError,
     ),
     # validator verifyRequiredHeadersAreSigned
     "signs only date and digest": (
         lambda ex: ex.response(covered=("original-date", "digest")),
-        MissingSignedHeaderError,
+        CorrelationHeaderNotSigned,
     ),
     "x-request-signature not signed": (
         lambda ex: ex.response(covered=("original-date", "digest", "x-request-id")),
-        MissingSignedHeaderError,
+        CorrelationHeaderNotSigned,
     ),
     "no date signed": (
         lambda ex: ex.response(covered=("digest", "x-request-id", "x-request-signature")),
@@ -228,7 +233,7 @@ REJECTED: dict[str, tuple[Callable[[Exchange], Message], type[HttpSignatureError
     # validator verifyDates / known-issues httpsig-date-bad-format, httpsig-clock-skew
     "Original-Date in CEST": (
         lambda ex: _resign_header(ex, "Original-Date", "Mon, 24 Nov 2025 17:00:00 CEST"),
-        DateError,
+        InvalidDateHeader,
     ),
     "Original-Date 7 minutes behind": (lambda ex: ex.response(date=NOW - 420), ClockSkewError),
     "unsigned Date 10 minutes ahead": (
@@ -236,16 +241,19 @@ REJECTED: dict[str, tuple[Callable[[Exchange], Message], type[HttpSignatureError
         ClockSkewError,
     ),
     # validator lookupServerKey / known-issues httpsig-keyid-unknown
-    "key not in the catalogue": (lambda ex: ex.response(key=ex.stranger), UnknownKeyError),
+    "key not in the catalogue": (lambda ex: ex.response(key=ex.stranger), UnknownSigningKey),
     "upper-case keyId": (
         lambda ex: ex.response(key_id=ex.server.key_id.upper()),
-        UnknownKeyError,
+        UnknownSigningKey,
     ),
     "server key of another host": (
         lambda ex: ex.response(key=ex.other_host),
-        KeyNotAuthorizedError,
+        KeyNotAuthorizedForApi,
     ),
-    "client key used as server key": (lambda ex: ex.response(key=ex.client), KeyNotAuthorizedError),
+    "client key used as server key": (
+        lambda ex: ex.response(key=ex.client),
+        KeyNotAuthorizedForApi,
+    ),
     # validator verifySignature
     "signature bit flipped": (
         lambda ex: _edit_signature(
@@ -257,11 +265,11 @@ REJECTED: dict[str, tuple[Callable[[Exchange], Message], type[HttpSignatureError
         lambda ex: ex.response(key=ex.stranger, key_id=ex.server.key_id),
         SignatureMismatchError,
     ),
-    "proxy rewrote a signed Date": (_proxy_rewrote_date, SignatureMismatchError),
+    "proxy rewrote a signed Date": (_proxy_rewrote_date, DateMayBeRewritten),
     # validator verifyDigest / known-issues httpsig-digest-mismatch
-    "Digest of another body": (lambda ex: ex.response(digest_of=b"<other/>"), DigestError),
-    "body changed after signing": (lambda ex: ex.response().with_body(XML + b" "), DigestError),
-    "Digest computed before gzip": (_gzipped_after_signing, DigestError),
+    "Digest of another body": (lambda ex: ex.response(digest_of=b"<other/>"), DigestMismatch),
+    "body changed after signing": (lambda ex: ex.response().with_body(XML + b" "), DigestMismatch),
+    "Digest computed before gzip": (_gzipped_after_signing, DigestComputedBeforeEncoding),
     "only a SHA-512 digest": (
         lambda ex: _resign_header(ex, "Digest", "SHA-512=" + "A" * 86 + "=="),
         DigestError,

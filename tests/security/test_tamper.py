@@ -11,10 +11,10 @@ from collections.abc import Callable
 from functools import partial
 
 from ewp_client.errors import (
-    DigestError,
+    DigestMismatch,
     HostMismatchError,
     HttpSignatureError,
-    ResponseBindingError,
+    ResponseCorrelationError,
     SignatureMismatchError,
 )
 from ewp_client.security import (
@@ -29,13 +29,13 @@ from ewp_client.security import (
 from .messages import BODY, ENDPOINT, HOST, NOW, TARGET, Message, rejection_problem, tamper
 
 REQUEST_EXPECTED: dict[str, type[HttpSignatureError]] = {
-    "body": DigestError,
+    "body": DigestMismatch,
     "host": HostMismatchError,
 }
 RESPONSE_EXPECTED: dict[str, type[HttpSignatureError]] = {
-    "body": DigestError,
-    "x-request-id": ResponseBindingError,
-    "x-request-signature": ResponseBindingError,
+    "body": DigestMismatch,
+    "x-request-id": ResponseCorrelationError,
+    "x-request-signature": ResponseCorrelationError,
 }
 
 

@@ -199,6 +199,8 @@ def schema_summary(exc: SchemaValidationError) -> str:
     more = len(violations) - 1 + further_violations(exc)
     at_least = "" if further_is_exact(exc) else "at least "
     suffix = f" (and {at_least}{more} more)" if more else ""
+    if exc.hint:
+        suffix += f" ({exc.hint})"
     return f"<{exc.root}> is not valid against its schema: {first.path}: {first.message}{suffix}"
 
 

@@ -47,6 +47,9 @@ def _namespace(tag: object) -> str | None:
 def check_file(name: str) -> dict[str, Any]:
     """Validate one file: its verdict (``file``, ``valid``, ``namespace``, ``errors``, ...).
 
+    An invalid file's verdict also names the ``known_issue`` its violations are
+    (``schema-required-field-missing``...) and the business ``hint``, when known.
+
     Raises :class:`CommandError` for a file it cannot check (exit 1 when not
     well-formed, 2 otherwise).
     """
@@ -65,6 +68,8 @@ def check_file(name: str) -> dict[str, Any]:
             ],
             "more_errors": further_violations(exc),
             "more_errors_exact": further_is_exact(exc),
+            "known_issue": exc.known_issue,
+            "hint": exc.hint,
         }
     except MalformedXmlError as exc:
         error = CommandError.of(exc, file=name)
@@ -93,6 +98,9 @@ def _print_verdict(verdict: dict[str, Any]) -> None:
     if verdict["more_errors"]:
         at_least = "" if verdict["more_errors_exact"] else "at least "
         print(f"{name}: ... and {at_least}{verdict['more_errors']} more")
+    if verdict.get("known_issue"):
+        hint = f": {verdict['hint']}" if verdict.get("hint") else ""
+        print(f"{name}: known issue {verdict['known_issue']}{hint}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import DeadlineExceededError, PartnerError
+from ..errors import DeadlineExceededError, PartnerError, cnr_rejected
 from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE
-from .base import Answer, BaseClient, EwpCall, configured_options
+from .base import (
+    Answer,
+    BaseClient,
+    EwpCall,
+    batch_refused,
+    configured_options,
+    max_ids_warning,
+    refuses_ids,
+    rejects_notification,
+    single_id_calls,
+    unknown_ids_warning,
+)
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -100,6 +112,61 @@ class AsyncEwpClient(BaseClient):
     async def max_ids(self, call: EwpCall, parameter: str) -> int:
         hosted = self.locate(await self.registry.catalogue(), call)
         return hosted.entry.max_ids_of(parameter)
+
+    async def notify(self, call: EwpCall) -> Answer:
+        """Send a change notification ``call`` as :meth:`call` does.
+
+        A 4xx refusing it (other than 401/403) is
+        :class:`~ewp_client.errors.CnrRejected`, still of its status's type
+        (:class:`~ewp_client.errors.BadRequest` for 400...): not retried.
+        """
+        try:
+            return await self.call(call)
+        except PartnerError as exc:
+            if rejects_notification(exc):
+                raise cnr_rejected(exc) from exc
+            raise
+
+    async def read_ids(
+        self, calls: Sequence[EwpCall], parameter: str, max_ids: int
+    ) -> list[Answer]:
+        """The answers of ``get`` calls carrying ids in ``parameter``, each sent as :meth:`call`.
+
+        A partner refusing a batch (400/404) instead of skipping the ids it does
+        not show is asked again one id at a time: an id refused alone is read as
+        absent (:class:`~ewp_client.errors.UnknownIdNotIgnored` warning), a batch
+        whose ids are each answered was refused for its size
+        (:class:`~ewp_client.errors.MaxIdsNotHonoured` warning). A 400 to more ids
+        than ``max_ids`` is :class:`~ewp_client.errors.MaxIdsExceeded`.
+        """
+        answers: list[Answer] = []
+        for call in calls:
+            try:
+                answers.append(await self.call(call))
+                continue
+            except PartnerError as exc:
+                if not refuses_ids(exc):
+                    raise
+                exceeded = batch_refused(call, parameter, max_ids, exc)
+                if exceeded is not None:
+                    raise exceeded from exc
+                refusal = exc
+            singles = single_id_calls(call, parameter)
+            if len(singles) == 1:
+                warnings.warn(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
+                continue
+            refused = 0
+            for single in singles:
+                try:
+                    answers.append(await self.call(single))
+                except PartnerError as exc:
+                    if not refuses_ids(exc):
+                        raise
+                    refused += 1
+                    warnings.warn(unknown_ids_warning(single, parameter, exc), stacklevel=3)
+            if not refused:
+                warnings.warn(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
+        return answers
 
     async def call(self, call: EwpCall) -> Answer:
         """Send ``call`` (retrying as its kind allows) and return the validated answer."""

@@ -20,29 +20,40 @@ The per-API modules build their reads with :func:`read_call` and
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
 from lxml import etree
 
-from ..error_response import partner_error, retryable_status
+from ..error_response import (
+    excerpt,
+    is_error_response,
+    malformed_error_response,
+    partner_error,
+    retryable_status,
+)
 from ..errors import (
     ConfigError,
     DeadlineExceededError,
+    ErrorResponseOn200,
+    MaxIdsExceeded,
+    MaxIdsNotHonoured,
     NoEndpointError,
     PartnerError,
     RegistryError,
     TransportError,
+    UnknownIdNotIgnored,
 )
 from ..namespaces import ApiVersion
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
 from ..security.body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, ReadBudget
-from ..security.httpx_auth import BUDGET
+from ..security.httpx_auth import BUDGET, UNSIGNED
 from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
@@ -253,10 +264,24 @@ class BaseClient:
 
     @staticmethod
     def handle_response(call: EwpCall, url: str, response: httpx.Response) -> Answer:
-        """The validated answer of a 200, or the typed :class:`PartnerError` of its status."""
+        """The validated answer of a 200, or the typed :class:`PartnerError` of its status.
+
+        An error answer whose body is not a proper ``error-response`` is still
+        classified by its status, with a :class:`MalformedErrorResponse`
+        warning; a 200 carrying an ``error-response`` is :class:`ErrorResponseOn200`.
+        """
         if response.status_code != 200:
-            raise partner_error(response.status_code, response.content, url=url)
+            raise _error_of(response, url)
         tree = validate(response.content) if call.validate else parse_xml(response.content)
+        if is_error_response(tree.getroot()):
+            error = partner_error(200, response.content, url=url)
+            raise ErrorResponseOn200(
+                f"{error} (an error-response sent with status 200)",
+                status=200,
+                developer_message=error.developer_message,
+                user_message=error.user_message,
+                body=response.content,
+            )
         return Answer(
             tree=tree,
             url=url,
@@ -378,6 +403,117 @@ class PartnerApi(Generic[ClientT]):
     def __init__(self, client: ClientT, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
         self.client = client
         self.max_query_length = max_query_length
+
+
+# ------------------------------------------------- gets that refuse ids they should skip
+
+#: What a ``get`` answers instead of 200 when it does not skip unknown ids (known
+#: issue ``unknown-ids-not-ignored``); a 5xx is a server fault and is not read so.
+ID_REFUSAL_STATUSES: Final = frozenset({400, 404})
+
+
+def refuses_ids(error: BaseException) -> bool:
+    """Whether ``error`` is a partner's refusal of a ``get`` that should have skipped ids."""
+    return (
+        isinstance(error, PartnerError)
+        and not isinstance(error, ErrorResponseOn200)
+        and error.status in ID_REFUSAL_STATUSES
+    )
+
+
+def rejects_notification(error: BaseException) -> bool:
+    """Whether ``error`` is a partner refusing a well-formed CNR (a 4xx other than 401/403).
+
+    The specs want 200 for every well-formed notification, an unknown id
+    included (known issue ``cnr-rejects-valid-notification``); 401/403 are about
+    our credentials, not the notification.
+    """
+    return (
+        isinstance(error, PartnerError)
+        and not isinstance(error, ErrorResponseOn200)
+        and 400 <= error.status < 500
+        and error.status not in (401, 403)
+    )
+
+
+def ids_of(call: EwpCall, parameter: str) -> list[str]:
+    """The values of ``parameter`` (the ids) ``call`` carries."""
+    return [value for name, value in call.params if name == parameter]
+
+
+def single_id_calls(call: EwpCall, parameter: str) -> list[EwpCall]:
+    """``call`` asked again one id at a time (its other parameters kept)."""
+    others = tuple((n, v) for n, v in call.params if n != parameter)
+    return [
+        replace(call, method="GET", params=(*others, (parameter, one)))
+        for one in ids_of(call, parameter)
+    ]
+
+
+def batch_refused(
+    call: EwpCall, parameter: str, max_ids: int, error: PartnerError
+) -> MaxIdsExceeded | None:
+    """:class:`MaxIdsExceeded` when a 400 refused more ids than the partner's ``max_ids``;
+    ``None`` when the ids are to be asked again one at a time."""
+    sent = len(ids_of(call, parameter))
+    if error.status == 400 and sent > max_ids:
+        return MaxIdsExceeded(
+            f"{call.api.name}: {sent} {parameter} values sent, over {call.hei_id}'s "
+            f"max of {max_ids} ({error})",
+            sent=sent,
+            max_ids=max_ids,
+            error=error,
+        )
+    return None
+
+
+def unknown_ids_warning(call: EwpCall, parameter: str, error: PartnerError) -> UnknownIdNotIgnored:
+    """The warning for a ``get`` of one id answered ``error`` instead of 200 without it."""
+    ids = ids_of(call, parameter)
+    return UnknownIdNotIgnored(
+        f"{call.api.name} get at {call.hei_id}: {parameter} {', '.join(ids)} answered "
+        f"HTTP {error.status} instead of 200 without it; read as absent",
+        api=call.api.name,
+        hei_id=call.hei_id,
+        ids=ids,
+        status=error.status,
+        developer_message=error.developer_message,
+        excerpt=excerpt(error.body),
+    )
+
+
+def max_ids_warning(
+    call: EwpCall, parameter: str, max_ids: int, error: PartnerError
+) -> MaxIdsNotHonoured:
+    """The warning for a batch within ``max_ids`` refused, then answered one id at a time."""
+    sent = len(ids_of(call, parameter))
+    return MaxIdsNotHonoured(
+        f"{call.api.name} get at {call.hei_id}: a batch of {sent} {parameter} values (its "
+        f"max-ids is {max_ids}) answered HTTP {error.status}; each id alone was answered",
+        api=call.api.name,
+        hei_id=call.hei_id,
+        sent=sent,
+        max_ids=max_ids,
+        status=error.status,
+    )
+
+
+def _error_of(response: httpx.Response, url: str) -> PartnerError:
+    """The typed error of a non-200 answer, noting whether it was signed; warns when its
+    body is not a proper ``error-response`` (known issue ``error-response-malformed``)."""
+    body = response.content
+    malformed = malformed_error_response(
+        response.status_code, body, response.headers.get("Content-Type")
+    )
+    if malformed is not None:
+        warnings.warn(malformed, stacklevel=4)
+    error = partner_error(response.status_code, body, url=url)
+    if _verified(response) is not None:
+        error.signed = True
+    elif response.extensions.get(UNSIGNED) is True:
+        error.signed = False
+        error.args = (f"{error} (unsigned answer)",)
+    return error
 
 
 def _verified(response: httpx.Response) -> VerifyResult | None:

@@ -12,11 +12,12 @@ each of our IIAs, whether that is the version we serve now. The serving side
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from ..codec import decode
-from ..iia.approval import PartnerApproval, approval_status, current_hashes
+from ..iia.approval import PartnerApproval, approval_problems, approval_status, current_hashes
 from ..iia.hash import IiaHash
 from ..models import IiasApprovalResponse
 from ..namespaces import IIAS_APPROVAL_API
@@ -89,15 +90,26 @@ class IiaApprovalClient(PartnerApi[EwpClient]):
         calls = approval_calls(
             hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
-        return merge_approval_answers(self.client.call(call) for call in calls)
+        return merge_approval_answers(self.client.read_ids(calls, "iia_id", max_ids))
 
-    def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:
+    def status(
+        self,
+        hei_id: str,
+        ours: OurHashes,
+        *,
+        partner_copies: Iterable[IiaHash] | None = None,
+    ) -> dict[str, PartnerApproval]:
         """For each of our IIAs (id -> hash we serve now), whether the partner approved it.
 
-        See :func:`~ewp_client.iia.approval.approval_status`.
+        See :func:`~ewp_client.iia.approval.approval_status`; what the
+        approvals show the partner got wrong is issued as warnings
+        (:func:`~ewp_client.iia.approval.approval_problems`: an older version
+        approved; with the kit's results as ``ours``, an IIA not valid for
+        approval approved; with ``partner_copies``, an unmapped IIA approved).
         """
+        ours = ours if isinstance(ours, Mapping) else tuple(ours)
         current = current_hashes(ours)
-        return approval_status(current, self.get(hei_id, list(current)))
+        return _judged(hei_id, current, ours, self.get(hei_id, list(current)), partner_copies)
 
 
 class AsyncIiaApprovalClient(PartnerApi[AsyncEwpClient]):
@@ -111,9 +123,32 @@ class AsyncIiaApprovalClient(PartnerApi[AsyncEwpClient]):
         calls = approval_calls(
             hei_id, our_iia_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
-        return merge_approval_answers([await self.client.call(call) for call in calls])
+        return merge_approval_answers(await self.client.read_ids(calls, "iia_id", max_ids))
 
-    async def status(self, hei_id: str, ours: OurHashes) -> dict[str, PartnerApproval]:
+    async def status(
+        self,
+        hei_id: str,
+        ours: OurHashes,
+        *,
+        partner_copies: Iterable[IiaHash] | None = None,
+    ) -> dict[str, PartnerApproval]:
         """For each of our IIAs (id -> hash we serve now), whether the partner approved it."""
+        ours = ours if isinstance(ours, Mapping) else tuple(ours)
         current = current_hashes(ours)
-        return approval_status(current, await self.get(hei_id, list(current)))
+        approvals = await self.get(hei_id, list(current))
+        return _judged(hei_id, current, ours, approvals, partner_copies)
+
+
+def _judged(
+    hei_id: str,
+    current: dict[str, str],
+    ours: OurHashes,
+    approvals: IiasApprovalResponse,
+    partner_copies: Iterable[IiaHash] | None,
+) -> dict[str, PartnerApproval]:
+    status = approval_status(current, approvals)
+    for problem in approval_problems(
+        status, ours, partner_hei_id=hei_id, partner_copies=partner_copies
+    ):
+        warnings.warn(problem, stacklevel=4)
+    return status

@@ -163,12 +163,12 @@ class IiaCnrClient:
         """
         calls = notify_calls(partner_hei_id, iia_ids)
         for call in calls:
-            decode(self.client.call(call).tree, IiaCnrResponse)
+            decode(self.client.notify(call).tree, IiaCnrResponse)
         return len(calls)
 
     def notify_approval(self, record: ApprovalRecord) -> None:
         """Tell the owner of the copy we approved that our approval is there to read."""
-        decode(self.client.call(approval_notify_call(record)).tree, IiaApprovalCnrResponse)
+        decode(self.client.notify(approval_notify_call(record)).tree, IiaApprovalCnrResponse)
 
 
 class AsyncIiaCnrClient:
@@ -181,10 +181,10 @@ class AsyncIiaCnrClient:
         """Tell ``partner_hei_id`` that our ``iia_ids`` changed; returns the requests sent."""
         calls = notify_calls(partner_hei_id, iia_ids)
         for call in calls:
-            decode((await self.client.call(call)).tree, IiaCnrResponse)
+            decode((await self.client.notify(call)).tree, IiaCnrResponse)
         return len(calls)
 
     async def notify_approval(self, record: ApprovalRecord) -> None:
         """Tell the owner of the copy we approved that our approval is there to read."""
-        answer = await self.client.call(approval_notify_call(record))
+        answer = await self.client.notify(approval_notify_call(record))
         decode(answer.tree, IiaApprovalCnrResponse)

@@ -23,6 +23,7 @@ The serving side (reading ``iia_id`` parameters, writing answers whose
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from typing import Final
 from lxml import etree
 
 from ..codec import decode
-from ..errors import ConfigError
+from ..errors import ConfigError, IiaHashInvalid, PartnerOrderError
 from ..iia.approval import ApprovalRecord, approve
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
@@ -53,6 +54,7 @@ __all__ = [
     "AsyncIiasClient",
     "IiaCopy",
     "IiasClient",
+    "check_copies",
     "copies_of",
     "get_calls",
     "index_call",
@@ -62,6 +64,8 @@ __all__ = [
 
 #: The manifest parameter limiting how many ids one ``get`` may carry.
 MAX_IIA_IDS: Final = "max-iia-ids"
+#: The request parameter carrying the ids.
+IIA_ID: Final = "iia_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,49 @@ def merge_get_answers(answers: Iterable[Answer], iia_ids: Sequence[str]) -> tupl
     return tuple(sorted(copies, key=lambda c: rank.get(c.iia_id or "", len(rank))))
 
 
+def check_copies(
+    copies: tuple[IiaCopy, ...], hei_id: str, iia_ids: Sequence[str]
+) -> tuple[IiaCopy, ...]:
+    """``copies`` fetched from ``hei_id`` for ``iia_ids``, once they pass the client's checks.
+
+    :class:`~ewp_client.errors.PartnerOrderError` when a copy's first
+    ``<partner>`` is not ``hei_id``, or is ``hei_id`` under an id nobody asked
+    for while another partner carries an asked one (the two swapped); an
+    :class:`~ewp_client.errors.IiaHashInvalid` warning for each copy whose
+    declared ``iia-hash`` is not the kit's (the copy stays readable, and
+    :meth:`IiaCopy.approve` refuses it).
+    """
+    asked = set(iia_ids)
+    for copy in copies:
+        first = copy.iia.partners[0]
+        others = [p.iia_id for p in copy.iia.partners[1:]]
+        swapped = first.iia_id not in asked and any(i in asked for i in others)
+        if first.hei_id.strip().lower() != hei_id.strip().lower() or swapped:
+            raise PartnerOrderError(
+                f"{hei_id} served an IIA whose first partner is {first.hei_id} with iia-id "
+                f"{first.iia_id!r} (asked: {', '.join(iia_ids)}); the first partner must be "
+                "the serving HEI, with the id asked for",
+                expected_hei=hei_id,
+                got_hei=first.hei_id,
+                requested=iia_ids,
+                got_iia_id=first.iia_id,
+            )
+        declared = copy.hash.declared_hash
+        if declared is not None and declared != copy.hash.sha256:
+            warnings.warn(
+                IiaHashInvalid(
+                    f"IIA {copy.iia_id!r} from {hei_id} declares iia-hash {declared}, the kit "
+                    f"computes {copy.hash.sha256}",
+                    iia_id=copy.iia_id,
+                    declared=declared,
+                    computed=copy.hash.sha256,
+                    text_to_hash=copy.hash.text_to_hash,
+                ),
+                stacklevel=3,
+            )
+    return copies
+
+
 # ------------------------------------------------------------------- clients
 
 
@@ -189,13 +236,13 @@ class IiasClient(PartnerApi[EwpClient]):
             return ()
         max_ids = self.client.max_ids(_locator(hei_id), MAX_IIA_IDS)
         calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
-        return merge_get_answers([self.client.call(call) for call in calls], iia_ids)
+        answers = self.client.read_ids(calls, IIA_ID, max_ids)
+        return check_copies(merge_get_answers(answers, iia_ids), hei_id, iia_ids)
 
     def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
         """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
-        copies = merge_get_answers(
-            [self.client.call(call) for call in get_calls(hei_id, [iia_id], max_ids=1)], [iia_id]
-        )
+        answers = self.client.read_ids(get_calls(hei_id, [iia_id], max_ids=1), IIA_ID, 1)
+        copies = check_copies(merge_get_answers(answers, [iia_id]), hei_id, [iia_id])
         return next((c for c in copies if c.iia_id == iia_id), None)
 
     def index(
@@ -227,12 +274,14 @@ class AsyncIiasClient(PartnerApi[AsyncEwpClient]):
             return ()
         max_ids = await self.client.max_ids(_locator(hei_id), MAX_IIA_IDS)
         calls = get_calls(hei_id, iia_ids, max_ids=max_ids, max_query_length=self.max_query_length)
-        return merge_get_answers([await self.client.call(call) for call in calls], iia_ids)
+        answers = await self.client.read_ids(calls, IIA_ID, max_ids)
+        return check_copies(merge_get_answers(answers, iia_ids), hei_id, iia_ids)
 
     async def get_one(self, hei_id: str, iia_id: str) -> IiaCopy | None:
         """The copy of ``iia_id`` fetched alone (the one to approve); ``None`` when absent."""
-        answers = [await self.client.call(call) for call in get_calls(hei_id, [iia_id], max_ids=1)]
-        return next((c for c in merge_get_answers(answers, [iia_id]) if c.iia_id == iia_id), None)
+        answers = await self.client.read_ids(get_calls(hei_id, [iia_id], max_ids=1), IIA_ID, 1)
+        copies = check_copies(merge_get_answers(answers, [iia_id]), hei_id, [iia_id])
+        return next((c for c in copies if c.iia_id == iia_id), None)
 
     async def index(
         self,

@@ -91,7 +91,7 @@ class LaCnrClient:
         max_ids = self.client.max_ids(_locator(receiving_hei_id), _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
         for call in calls:
-            decode(self.client.call(call).tree, LaCnrResponse)
+            decode(self.client.notify(call).tree, LaCnrResponse)
         return len(calls)
 
     def stats(self, receiving_hei_id: str) -> LaCnrStatsResponse:
@@ -115,7 +115,7 @@ class AsyncLaCnrClient:
         max_ids = await self.client.max_ids(locator, _MAX_IDS)
         calls = notify_calls(receiving_hei_id, sending_hei_id, omobility_ids, max_ids=max_ids)
         for call in calls:
-            decode((await self.client.call(call)).tree, LaCnrResponse)
+            decode((await self.client.notify(call)).tree, LaCnrResponse)
         return len(calls)
 
     async def stats(self, receiving_hei_id: str) -> LaCnrStatsResponse:

@@ -41,6 +41,7 @@ of these two.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,7 @@ from ..models import (
 )
 from ..models.la import MobilityType
 from ..namespaces import OMOBILITY_LAS_API
+from ..ola.consistency import ProposalTracker, student_name_problems
 from .async_ import AsyncEwpClient
 from .base import MAX_GET_QUERY_LENGTH, Answer, EwpCall, PartnerApi, read_call, unique_batches
 from .retry import CallKind
@@ -78,6 +80,7 @@ __all__ = [
     "MAX_GET_QUERY_LENGTH",
     "MAX_OMOBILITY_IDS",
     "AsyncLasClient",
+    "LaChecks",
     "LasClient",
     "MobilityType",
     "Signer",
@@ -376,11 +379,43 @@ def _locator(sending_hei_id: str) -> EwpCall:
     return read_call(OMOBILITY_LAS_API, sending_hei_id, "get-url")
 
 
+class LaChecks:
+    """The checks every LA read goes through; the call succeeds, problems are warnings.
+
+    The business rule the XSD leaves out (the student's names,
+    :func:`~ewp_client.ola.consistency.student_name_problems`) and, across the
+    reads made through one client, the stability of changes-proposal ids and of
+    approvals (:class:`~ewp_client.ola.consistency.ProposalTracker`).
+    """
+
+    def __init__(self) -> None:
+        self.proposals = ProposalTracker()
+
+    def checked(
+        self, sending_hei_id: str, las: tuple[LearningAgreement, ...]
+    ) -> tuple[LearningAgreement, ...]:
+        for la in las:
+            for problem in [
+                *student_name_problems(la),
+                *self.proposals.observe(sending_hei_id, la),
+            ]:
+                warnings.warn(problem, stacklevel=4)
+        return las
+
+
 # ------------------------------------------------------------------- clients
 
 
 class LasClient(PartnerApi[EwpClient]):
-    """The OMobility LAs operations of a receiving HEI, over an :class:`EwpClient`."""
+    """The OMobility LAs operations of a receiving HEI, over an :class:`EwpClient`.
+
+    LAs read are checked (:class:`LaChecks`, ``checks``): problems the partner
+    should fix are issued as :class:`~ewp_client.errors.EwpWarning` subclasses.
+    """
+
+    def __init__(self, client: EwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH) -> None:
+        super().__init__(client, max_query_length=max_query_length)
+        self.checks = LaChecks()
 
     def get(
         self, sending_hei_id: str, omobility_ids: Sequence[str]
@@ -393,7 +428,8 @@ class LasClient(PartnerApi[EwpClient]):
         calls = get_calls(
             sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
-        return merge_get_answers([self.client.call(call) for call in calls], omobility_ids)
+        answers = self.client.read_ids(calls, "omobility_id", max_ids)
+        return self.checks.checked(sending_hei_id, merge_get_answers(answers, omobility_ids))
 
     def get_one(self, sending_hei_id: str, omobility_id: str) -> LearningAgreement | None:
         return _find(self.get(sending_hei_id, [omobility_id]), omobility_id)
@@ -464,6 +500,12 @@ class LasClient(PartnerApi[EwpClient]):
 class AsyncLasClient(PartnerApi[AsyncEwpClient]):
     """The async twin of :class:`LasClient`, over an :class:`AsyncEwpClient`."""
 
+    def __init__(
+        self, client: AsyncEwpClient, *, max_query_length: int = MAX_GET_QUERY_LENGTH
+    ) -> None:
+        super().__init__(client, max_query_length=max_query_length)
+        self.checks = LaChecks()
+
     async def get(
         self, sending_hei_id: str, omobility_ids: Sequence[str]
     ) -> tuple[LearningAgreement, ...]:
@@ -475,7 +517,8 @@ class AsyncLasClient(PartnerApi[AsyncEwpClient]):
         calls = get_calls(
             sending_hei_id, omobility_ids, max_ids=max_ids, max_query_length=self.max_query_length
         )
-        return merge_get_answers([await self.client.call(call) for call in calls], omobility_ids)
+        answers = await self.client.read_ids(calls, "omobility_id", max_ids)
+        return self.checks.checked(sending_hei_id, merge_get_answers(answers, omobility_ids))
 
     async def get_one(self, sending_hei_id: str, omobility_id: str) -> LearningAgreement | None:
         return _find(await self.get(sending_hei_id, [omobility_id]), omobility_id)

@@ -47,7 +47,16 @@ from typing import Final
 from lxml import etree
 
 from ..codec import encode
-from ..errors import ApprovalRefusedError, ConfigError, IiaHashError
+from ..errors import (
+    ApprovalOfInvalidIia,
+    ApprovalOfUnmappedIia,
+    ApprovalRefusedError,
+    ConfigError,
+    IiaHashError,
+    IiaNotMapped,
+    NotValidForApproval,
+    StaleApproval,
+)
 from ..models import IiaApproval, IiasApprovalResponse
 from .hash import IiaHash, compute_iia_hashes
 from .text_to_hash import FieldKind
@@ -60,6 +69,7 @@ __all__ = [
     "ApprovalRecord",
     "ApprovalState",
     "PartnerApproval",
+    "approval_problems",
     "approval_response",
     "approval_status",
     "approve",
@@ -153,31 +163,31 @@ def check_approvable(
     if len(ids) < 2 or not all(i.strip() for i in ids):
         missing = [n for n, i in enumerate(ids, start=1) if not i.strip()]
         where = f"partner {missing[0]} has no iia-id" if missing else "it has no second partner"
-        raise _refuse(
+        raise IiaNotMapped(
             f"IIA {name!r} is not mapped: {where}; copies must be mapped (both "
             "iia-ids present) before either is approved",
-            UNMAPPED,
-            name,
+            iia_id=name or None,
+            partner=missing[0] if missing else 2,
         )
     if our_iia_id is not None and ids[1] != our_iia_id:
-        raise _refuse(
+        raise IiaNotMapped(
             f"IIA {name!r} is mapped to our iia-id {ids[1]!r}, not to {our_iia_id!r}",
-            UNMAPPED,
-            name,
+            iia_id=name or None,
+            partner=2,
         )
     if result.version != 7:
-        raise _refuse(
+        raise NotValidForApproval(
             f"IIA {name!r} is served with IIAs v{result.version}: it is approved "
             "with IIA Approval v1, not v2",
-            NOT_VALID_FOR_APPROVAL,
-            name,
+            iia_id=name or None,
+            version=result.version,
         )
     if not result.valid_for_approval:
-        raise _refuse(
+        raise NotValidForApproval(
             f"IIA {name!r} is not valid for approval: its response still carries "
             "not-yet-defined or v6-value markers",
-            NOT_VALID_FOR_APPROVAL,
-            name,
+            iia_id=name or None,
+            version=result.version,
         )
     if result.declared_hash is None:
         raise _refuse(
@@ -365,3 +375,66 @@ def approval_status(
                 iia_id=iia_id, state=ApprovalState.NONE, current_hash=current
             )
     return status
+
+
+def approval_problems(
+    status: Mapping[str, PartnerApproval],
+    ours: Mapping[str, str] | Iterable[IiaHash],
+    *,
+    partner_hei_id: str,
+    partner_copies: Iterable[IiaHash] | None = None,
+) -> list[StaleApproval | ApprovalOfInvalidIia | ApprovalOfUnmappedIia]:
+    """What a partner's approvals (judged by :func:`approval_status`) show it got wrong.
+
+    * an approval of an older version (:class:`~ewp_client.errors.StaleApproval`:
+      both hashes);
+    * an approval of an IIA the kit says is not valid for approval, when
+      ``ours`` holds the kit's results (:class:`~ewp_client.errors.ApprovalOfInvalidIia`);
+    * with ``partner_copies`` (the kit's results for the partner's copies), an
+      approval of our IIA that none of its copies is mapped to
+      (:class:`~ewp_client.errors.ApprovalOfUnmappedIia`).
+    """
+    invalid = (
+        set()
+        if isinstance(ours, Mapping)
+        else {r.iia_id for r in ours if not r.valid_for_approval or r.version != 7}
+    )
+    copies = list(partner_copies) if partner_copies is not None else None
+    mapped = {ids[1] for c in copies or () if len(ids := partner_iia_ids(c)) > 1 and ids[1]}
+    unmapped = [
+        c.iia_id for c in copies or () if len(partner_iia_ids(c)) < 2 or not partner_iia_ids(c)[1]
+    ]
+    found: list[StaleApproval | ApprovalOfInvalidIia | ApprovalOfUnmappedIia] = []
+    for iia_id, judged in status.items():
+        if judged.approved_hash is None:
+            continue
+        if judged.state is ApprovalState.OLDER:
+            found.append(
+                StaleApproval(
+                    f"{partner_hei_id} approved an older version of IIA {iia_id!r}: it quotes "
+                    f"{judged.approved_hash}, we serve {judged.current_hash}",
+                    iia_id=iia_id,
+                    approved=judged.approved_hash,
+                    current=judged.current_hash,
+                )
+            )
+        if iia_id in invalid:
+            found.append(
+                ApprovalOfInvalidIia(
+                    f"{partner_hei_id} approved IIA {iia_id!r}, which is not valid for approval "
+                    "(v6 markers): the approval is suspect",
+                    iia_id=iia_id,
+                    approved=judged.approved_hash,
+                )
+            )
+        if copies is not None and iia_id not in mapped:
+            found.append(
+                ApprovalOfUnmappedIia(
+                    f"{partner_hei_id} approved IIA {iia_id!r} but none of its copies names it "
+                    f"as our iia-id (copies without it: {', '.join(unmapped) or 'none'})",
+                    our_iia_id=iia_id,
+                    partner_hei_id=partner_hei_id,
+                    unmapped=unmapped,
+                )
+            )
+    return found

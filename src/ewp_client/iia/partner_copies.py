@@ -50,7 +50,7 @@ from enum import StrEnum
 
 from ..client.iias import IiaCopy, copies_of
 from ..codec import encode
-from ..errors import ConfigError, IiaLifecycleError
+from ..errors import ConfigError, CopyDivergence, IiaLifecycleError
 from ..models.iia import Iia, IiasGetResponse
 from .approval import ApprovalRecord, approve
 from .lifecycle import IiaBook, IiaNotification, NotificationKind
@@ -65,6 +65,7 @@ __all__ = [
     "DeletedCopy",
     "PartnerCopies",
     "PartnerCopy",
+    "copy_divergence",
     "copy_of",
 ]
 
@@ -395,3 +396,35 @@ class PartnerCopies:
     def approvals(self) -> tuple[ApprovalRecord, ...]:
         """Our approvals of the copies partners still serve (what our Approval API answers)."""
         return tuple(c.approved.record for c in self.copies.values() if c.approved is not None)
+
+
+def copy_divergence(
+    *,
+    iia_id: str,
+    local_hash: str,
+    remote_hash: str,
+    copied_at: datetime,
+    last_cnr_at: datetime | None,
+) -> CopyDivergence | None:
+    """The warning for a partner's copy that changed with no CNR since we took ours.
+
+    ``local_hash`` is the hash of the copy kept (taken at ``copied_at``),
+    ``remote_hash`` that of the copy a periodic ``index``/``get`` fetched now,
+    ``last_cnr_at`` when the partner last sent an IIA CNR for ``iia_id``
+    (``None``: never). ``None`` when the copies agree, or when a CNR came after
+    ours was taken (then we are the ones late to refresh). Known issue
+    ``iia-copy-stale-no-refresh``; the store keeping copies across runs calls it.
+    """
+    if local_hash == remote_hash:
+        return None
+    if last_cnr_at is not None and last_cnr_at > copied_at:
+        return None
+    since = "never" if last_cnr_at is None else last_cnr_at.isoformat()
+    return CopyDivergence(
+        f"IIA {iia_id!r} changed at the partner (hash {local_hash} -> {remote_hash}) "
+        f"without an IIA CNR since our copy of {copied_at.isoformat()} (last CNR: {since})",
+        iia_id=iia_id,
+        local_hash=local_hash,
+        remote_hash=remote_hash,
+        last_cnr_at=last_cnr_at,
+    )

@@ -9,7 +9,7 @@ from calendar import timegm
 from email.utils import formatdate
 from typing import Final
 
-from ..errors import ClockSkewError, DateError
+from ..errors import ClockSkewError, InvalidDateHeader
 
 __all__ = ["check_date", "format_http_date", "parse_http_date"]
 
@@ -34,7 +34,7 @@ def _format_second(second: int) -> str:
 
 
 def parse_http_date(value: str, *, header: str = "Date") -> float:
-    """The POSIX timestamp of a strict RFC 1123 GMT date; :class:`DateError` otherwise.
+    """The POSIX timestamp of a strict RFC 1123 GMT date; :class:`InvalidDateHeader` otherwise.
 
     Strict on purpose: the obsolete RFC 850 and asctime forms, other zones
     (``CEST``, ``GMT+2:00``, ``+0000``) and a wrong weekday are all refused,
@@ -42,7 +42,7 @@ def parse_http_date(value: str, *, header: str = "Date") -> float:
     """
     parsed = _parse(value.strip())
     if isinstance(parsed, str):
-        raise DateError(f"{header}: {value!r} {parsed}")
+        raise InvalidDateHeader(f"{header}: {value!r} {parsed}", header=header, value=value)
     return parsed
 
 
@@ -76,5 +76,6 @@ def check_date(value: str, *, now: float, limit: float, header: str = "Date") ->
             f"{header} is {abs(skew):.0f} s {direction} our clock (allowed: {limit:.0f} s)",
             skew=skew,
             limit=limit,
+            header=header,
         )
     return skew

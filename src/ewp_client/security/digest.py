@@ -12,7 +12,7 @@ import hmac
 import zlib
 from typing import Final
 
-from ..errors import DigestError
+from ..errors import DigestComputedBeforeEncoding, DigestError, DigestMismatch
 
 __all__ = ["SHA256", "digest_header", "parse_digest", "sha256_base64", "verify_digest"]
 
@@ -46,9 +46,10 @@ def parse_digest(value: str) -> dict[str, str]:
 def verify_digest(value: str | None, body: bytes, *, content_encoding: str | None = None) -> None:
     """Check ``Digest`` against ``body``; :class:`DigestError` names what is wrong.
 
-    When it fails and the message is content-encoded, the error says whether the
-    digest matches the decoded body instead: the signature of a digest computed
-    before compression (known EWP interoperability problem).
+    A value that does not match is :class:`DigestMismatch` (both values); when
+    the message is content-encoded and the value matches the decoded body, it
+    is :class:`DigestComputedBeforeEncoding`: the digest was computed before
+    compression (known issue ``httpsig-digest-mismatch``).
     """
     if value is None:
         raise DigestError("the Digest header is missing")
@@ -60,12 +61,19 @@ def verify_digest(value: str | None, body: bytes, *, content_encoding: str | Non
     expected = sha256_base64(body)
     if hmac.compare_digest(claimed.encode(), expected.encode()):
         return
-    hint = ""
     decoded = _decode(body, content_encoding)
-    if decoded is not None and sha256_base64(decoded) == claimed:
-        hint = f"; it matches the body before {content_encoding} encoding: compute it after"
-    raise DigestError(
-        f"SHA-256 digest mismatch: header says {claimed}, the body bytes give {expected}{hint}"
+    decoded_digest = sha256_base64(decoded) if decoded is not None else None
+    message = f"SHA-256 digest mismatch: header says {claimed}, the body bytes give {expected}"
+    if decoded_digest == claimed:
+        raise DigestComputedBeforeEncoding(
+            f"{message}; it matches the body before {content_encoding} encoding: compute it after",
+            declared=claimed,
+            raw_digest=expected,
+            decoded_digest=decoded_digest,
+            content_encoding=content_encoding,
+        )
+    raise DigestMismatch(
+        message, declared=claimed, computed=expected, content_encoding=content_encoding
     )
 
 

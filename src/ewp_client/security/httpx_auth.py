@@ -30,6 +30,7 @@ import httpx
 from ..errors import (
     KeyNotAuthorizedError,
     UnknownKeyError,
+    UnknownSigningKey,
 )
 from .algorithm import RSA_SHA256
 from .body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, BodyReader, ReadBudget
@@ -43,6 +44,7 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RESPONSE_SIZE",
     "RAW_BODY",
+    "UNSIGNED",
     "VERIFIED",
     "EwpAuth",
     "ReadBudget",
@@ -52,6 +54,8 @@ __all__ = [
 RAW_BODY: Final = "ewp_raw_body"
 #: ``response.extensions`` key of the :class:`VerifyResult` of a verified response.
 VERIFIED: Final = "ewp_verified"
+#: ``response.extensions`` key set (``True``) on an unsigned error answer let through unverified.
+UNSIGNED: Final = "ewp_unsigned"
 #: ``request.extensions`` key of the exchange's :class:`ReadBudget` (set by the EWP clients).
 BUDGET: Final = "ewp_budget"
 
@@ -124,7 +128,10 @@ class EwpAuth(httpx.Auth):
 
     def check(self, request: httpx.Request, sent: SentRequest, response: httpx.Response) -> None:
         """Verify ``response`` to ``request`` (its body already read); raises the typed error."""
-        if self.verifier is None or not self.needs_check(response):
+        if self.verifier is None:
+            return
+        if not self.needs_check(response):
+            response.extensions[UNSIGNED] = True  # an error answer the specs let go unsigned
             return
         items = response.headers.multi_items()
         raw = response.extensions.get(RAW_BODY)
@@ -133,12 +140,23 @@ class EwpAuth(httpx.Auth):
             endpoint=str(request.url.copy_with(query=None, fragment=None)),
             headers=items,
             body=raw if isinstance(raw, bytes) else response.content,
+            status=response.status_code,
         )
         response.extensions[VERIFIED] = result
         if self.strip_unsigned_headers:
             covered = set(result.covered)
             for name in {n.lower() for n, _ in items} - covered:
                 del response.headers[name]
+
+    def _check_refreshed(
+        self, request: httpx.Request, sent: SentRequest, response: httpx.Response
+    ) -> None:
+        """:meth:`check` again once the catalogue was refreshed; an unknown key says so."""
+        try:
+            self.check(request, sent, response)
+        except UnknownSigningKey as exc:
+            exc.catalogue_refreshed = True
+            raise
 
     def budget(self, request: httpx.Request) -> ReadBudget:
         """The request's budget, or one of ``max_response_size`` bytes and no deadline."""
@@ -169,7 +187,7 @@ class EwpAuth(httpx.Auth):
             if self.refresh_keys is None:
                 raise
             self.refresh_keys()
-            self.check(request, sent, response)
+            self._check_refreshed(request, sent, response)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -184,4 +202,4 @@ class EwpAuth(httpx.Auth):
             if self.arefresh_keys is None:
                 raise
             await self.arefresh_keys()
-            self.check(request, sent, response)
+            self._check_refreshed(request, sent, response)

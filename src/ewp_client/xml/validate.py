@@ -37,7 +37,7 @@ from typing import Final
 
 from lxml import etree
 
-from ..errors import ConfigError, SchemaValidationError, UnknownDocumentError
+from ..errors import ConfigError, UnknownDocumentError
 from ..namespaces import SchemaInfo
 from .diagnostics import (
     MAX_CHUNK,
@@ -63,6 +63,7 @@ from .parser import (
     syntax_error,
 )
 from .paths import local_name
+from .schema_issues import schema_error
 from .schemas import schema_for, validator
 
 #: Violations listed by default in a :class:`SchemaValidationError`.
@@ -304,7 +305,7 @@ def _validate_tree(
     if schema.validate(_without_splitters(tree, data)):
         return tree
     errors = _schema_errors(schema.error_log)
-    raise SchemaValidationError(
+    raise schema_error(
         from_log(tree, errors[:max_violations]),
         namespace=info.namespace,
         root=local_name(str(tree.getroot().tag)),
@@ -404,7 +405,7 @@ def validate(
         return tree
     hardened = tree.getroot() if mapped is None else None
     violations = locate(data, validator(info), verdict, max_violations, mapped, hardened)
-    raise SchemaValidationError(
+    raise schema_error(
         violations,
         namespace=info.namespace,
         root=local_name(str(tree.getroot().tag)),
@@ -431,7 +432,7 @@ def _stream(
     if verdict.valid:
         return reading.finish()
     violations = locate(data, validator(info), verdict, max_violations, hardened=reading.root)
-    raise SchemaValidationError(
+    raise schema_error(
         violations,
         namespace=info.namespace,
         root=local_name(str(reading.root.tag)),
