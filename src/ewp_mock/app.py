@@ -4,7 +4,11 @@ Layers, outermost first: :class:`~ewp_client.server.EwpSignatureMiddleware`
 (bounds and verifies the requests to the partner APIs' endpoints, signs the
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
-The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The app's
+The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The fault
+scenarios of ``config.scenarios`` (:mod:`ewp_mock.faults`) act in two
+:class:`~ewp_mock.faults.FaultLayer` s: one inside the signature middleware
+(requests, and answers before they are signed), one outside it (signed
+answers); ``app.state.faults`` is their :class:`~ewp_mock.faults.Faults`. The app's
 lifespan runs the node's change-notification delivery task (started with
 the server, stopped with it; see :mod:`ewp_mock.delivery`).
 :func:`prepare_tls` makes the TLS side of serving it (a local CA and a server
@@ -42,6 +46,7 @@ from ewp_client.server import EwpSignatureMiddleware
 
 from .config import MockConfig
 from .data import Dataset
+from .faults import FaultLayer, Faults, Stage
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
@@ -49,7 +54,7 @@ from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
 from .store import SqliteState
 from .tls import LocalCa, certificate_hosts, server_context
 
-__all__ = ["create_app", "node_of_app", "prepare_tls"]
+__all__ = ["create_app", "faults_of", "node_of_app", "prepare_tls"]
 
 
 def create_app(
@@ -104,6 +109,11 @@ def create_app(
     app.add_exception_handler(PartnerError, _ewp_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    faults = Faults(config.fault_scenarios())
+    app.state.faults = faults
+    node.outbox.gate = faults.queued_at
+    inside = (Stage.REQUEST, Stage.RESPONSE)
+    app.add_middleware(FaultLayer, faults=faults, node=node, stages=inside)
     app.add_middleware(
         EwpSignatureMiddleware,
         verifier=node.request_verifier,
@@ -113,7 +123,16 @@ def create_app(
         routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
     )
+    app.add_middleware(FaultLayer, faults=faults, node=node, stages=(Stage.SIGNED,))
     return app
+
+
+def faults_of(app: FastAPI) -> Faults:
+    """The fault scenarios an app made by :func:`create_app` plays (changeable while it runs)."""
+    faults = app.state.faults
+    if not isinstance(faults, Faults):
+        raise TypeError("not an app made by ewp_mock.create_app")
+    return faults
 
 
 def node_of_app(app: FastAPI) -> MockNode:

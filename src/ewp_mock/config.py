@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from ewp_client.errors import ConfigError
@@ -22,6 +22,9 @@ from ewp_client.server.endpoints import (
     MAX_OUNIT_CODES,
     MAX_OUNIT_IDS,
 )
+
+if TYPE_CHECKING:
+    from .faults import Scenario
 
 __all__ = [
     "DEFAULT_CNR_EXPIRY",
@@ -106,6 +109,10 @@ class MockConfig:
     trusts the TLS certificates the CA files in ``trusted_cas`` issued (the
     system's CAs when there are none). ``cnr_expiry`` is how long after the
     latest change an undelivered notification is still tried (business time).
+
+    ``scenarios`` are the fault scenarios the node plays (names of
+    :mod:`ewp_mock.faults`: built-in, or declared in ``scenario_files``); an
+    unknown name is a :class:`ConfigError` naming the known ones.
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -125,6 +132,8 @@ class MockConfig:
     registry_url: str | None = None
     trusted_cas: tuple[Path, ...] = ()
     cnr_expiry: timedelta = DEFAULT_CNR_EXPIRY
+    scenarios: tuple[str, ...] = ()
+    scenario_files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
@@ -152,6 +161,8 @@ class MockConfig:
             registry = urlsplit(self.registry_url)
             if registry.scheme not in ("http", "https") or not registry.netloc:
                 raise ConfigError(f"registry URL {self.registry_url!r} is not an http(s) URL")
+        if self.scenarios or self.scenario_files:
+            self.fault_scenarios()  # unknown names, unusable files: refused now
         for role, key in (("server", self.server_key), ("client", self.client_key)):
             if key.private_key.key_size < MIN_CLIENT_KEY_BITS:
                 raise ConfigError(
@@ -183,6 +194,12 @@ class MockConfig:
         from .routes.registry import PATH  # the routes import this module
 
         return self.registry_url or self.url(PATH)
+
+    def fault_scenarios(self) -> tuple[Scenario, ...]:
+        """The :attr:`scenarios`, parsed afresh (their random draws start from their seeds)."""
+        from .faults import ScenarioRegistry  # the faults import the routes, which import this
+
+        return ScenarioRegistry.load(self.scenario_files).resolve(self.scenarios)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (which starts with ``/``) on this node."""
