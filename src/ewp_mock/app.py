@@ -52,7 +52,7 @@ from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
 from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
 from .store import SqliteState
-from .tls import LocalCa, certificate_hosts, server_context
+from .tls import certificate_hosts, node_certificate, server_context
 
 __all__ = ["create_app", "faults_of", "node_of_app", "prepare_tls"]
 
@@ -153,17 +153,18 @@ def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
     day, the key the certificate's) keeps them: a restarted node stays
     trusted by the peers that read its ``ca.pem`` before. Otherwise a fresh
     local CA and certificate are made and written. Nothing is written when
-    ``config.tls`` is off.
+    ``config.tls`` is off. A TLS fault scenario (``tls-expired``...) makes
+    the certificate it names, always afresh (see :func:`~ewp_mock.tls.node_certificate`).
     """
     if not config.tls:
         return None
     public_host = urlsplit(config.public_url).hostname
     hosts = certificate_hosts(config.host, public_host)
     certificate, key = state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE)
-    if not state.temporary and _kept_tls_fits(state, hosts):
+    defect = Faults(config.fault_scenarios()).certificate_defect()
+    if defect is None and not state.temporary and _kept_tls_fits(state, hosts):
         return server_context(certificate, key)
-    ca = LocalCa.create()
-    server = ca.issue(hosts)
+    ca, server = node_certificate(hosts, defect)
     state.write_tls(ca, server)
     return server_context(certificate, key)
 

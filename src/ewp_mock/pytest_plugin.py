@@ -34,7 +34,10 @@ Markers:
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
-    arrive with issue #14.
+    names the fault scenarios the partner plays (``ewp-mock scenarios`` lists
+    them; ``settings={"scenario_files": ["faults.toml"]}`` adds a file's,
+    found next to the test module when relative); an unknown name fails the
+    test with the known ones.
 ``@pytest.mark.ewp_network(nodes={"a": [...], "b": [...]}, data=, admit=, mode=, settings=)``
     the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS).
 
@@ -80,8 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
-        "scenarios=...): the mock EWP partner the ewp_partner fixtures make "
-        "(scenarios arrive with issue #14)",
+        "scenarios=...): the mock EWP partner the ewp_partner fixtures make, "
+        "playing the fault scenarios named (ewp-mock scenarios lists them)",
     )
     config.addinivalue_line(
         "markers",
@@ -123,10 +126,10 @@ def _options(request: pytest.FixtureRequest, marker: str, known: tuple[str, ...]
     data = options.get("data")
     if isinstance(data, str | Path) and data != "demo" and not Path(data).is_absolute():
         options["data"] = request.path.parent / data  # next to the test module
-    if options.get("scenarios"):
-        names = ", ".join(options["scenarios"])
-        testing = _testing()
-        pytest.fail(f"{testing.SCENARIOS_PENDING} (asked for {names})", pytrace=False)
+    settings = options.get("settings")
+    if isinstance(settings, dict) and settings.get("scenario_files"):
+        files = [request.path.parent / f for f in settings["scenario_files"]]  # absolute stay
+        options["settings"] = {**settings, "scenario_files": files}
     return options
 
 
