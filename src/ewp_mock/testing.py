@@ -55,12 +55,12 @@ from ewp_client.security import SigningKey, generate_private_key
 from .app import create_app, node_of_app
 from .config import MockConfig
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
+from .faults import Faults, ScenarioRegistry
 from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
 from .routes.registry import PATH as CATALOGUE_PATH
 from .server import MockServer, bind_socket
 from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
-from .faults import Faults, ScenarioRegistry
 from .tls import certificate_hosts, node_certificate, server_context
 
 __all__ = [

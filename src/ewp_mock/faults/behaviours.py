@@ -39,7 +39,7 @@ from lxml import etree
 
 from ewp_client.cnr import CnrKind
 from ewp_client.error_response import render_error_response
-from ewp_client.errors import ConfigError
+from ewp_client.errors import ConfigError, IiaNotHashableError, UnknownDocumentError
 from ewp_client.iia.hash import compute_iia_hashes, sha256_hex
 from ewp_client.security import SigningKey, generate_private_key
 from ewp_client.xml.parser import parse_xml
@@ -199,11 +199,12 @@ def _serialize(exchange: Exchange, root: etree._Element) -> None:
 class _BodyRewrite(Behaviour):
     """A change to the XML body; ``after_signing`` breaks the Digest and signature."""
 
+    NEEDS_PATH: ClassVar[bool] = True
     path: str = ""
     after_signing: bool = False
 
     def __post_init__(self) -> None:
-        if self.path:
+        if self.path or self.NEEDS_PATH:
             xpath_of(self.path)
 
     @property
@@ -283,7 +284,9 @@ class ReverseOrder(_BodyRewrite):
         return f"reverse the order of {self.path}{self._after()}"
 
     def rewrite(self, root: etree._Element) -> bool:
-        found = [n for n in root.xpath(xpath_of(self.path)) if isinstance(n, etree._Element)]  # type: ignore[union-attr]
+        matched = root.xpath(xpath_of(self.path))
+        assert isinstance(matched, list)
+        found = [n for n in matched if isinstance(n, etree._Element)]
         by_parent: dict[etree._Element, list[etree._Element]] = {}
         for node in found:
             parent = node.getparent()
@@ -309,6 +312,7 @@ class RecomputeIiaHash(_BodyRewrite):
     """
 
     TYPE: ClassVar[str] = "rehash"
+    NEEDS_PATH: ClassVar[bool] = False
     suffix: str = ""
 
     def describe(self) -> str:
@@ -319,9 +323,7 @@ class RecomputeIiaHash(_BodyRewrite):
     def rewrite(self, root: etree._Element) -> bool:
         try:
             hashes = compute_iia_hashes(root)
-        except ConfigError:
-            return False
-        except Exception:  # not an IIAs get response, or not hashable: left as it is
+        except (UnknownDocumentError, IiaNotHashableError):  # nothing to hash: left as it is
             return False
         holders = root.xpath(xpath_of("//iia/iia-hash"))
         assert isinstance(holders, list)

@@ -29,7 +29,7 @@ __all__ = ["API_NAMES", "NODE_DOCUMENTS", "Endpoint", "Match", "endpoint_of"]
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A served path by name: ``api`` (``iias``, ``las``...) and ``name`` (``get``, ``update``...)."""
+    """A served path by name: ``api`` (``iias``, ``las``...), ``name`` (``get``, ``update``...)."""
 
     api: str
     name: str
@@ -95,9 +95,8 @@ class Match:
             )
         unknown = sorted(self.endpoints - _ENDPOINT_NAMES)
         if unknown:
-            raise ConfigError(
-                f"unknown endpoint {', '.join(unknown)}; known: {', '.join(sorted(_ENDPOINT_NAMES))}"
-            )
+            known = ", ".join(sorted(_ENDPOINT_NAMES))
+            raise ConfigError(f"unknown endpoint {', '.join(unknown)}; known: {known}")
         if not 0 < self.fraction <= 1:
             raise ConfigError(f"fraction must be in (0, 1], not {self.fraction}")
         object.__setattr__(self, "_rng", random.Random(self.seed))

@@ -73,7 +73,12 @@ class Scenario:
             "api": self.api,
             "source": self.source,
             "behaviours": [
-                {"type": b.TYPE, "stage": str(b.stage), "does": b.describe(), "on": b.match.describe()}
+                {
+                    "type": b.TYPE,
+                    "stage": str(b.stage),
+                    "does": b.describe(),
+                    "on": b.match.describe(),
+                }
                 for b in self.behaviours
             ],
         }
@@ -109,9 +114,8 @@ def _behaviour(owner: str, index: int, table: Mapping[str, Any]) -> Behaviour:
     cls = BEHAVIOUR_TYPES.get(kind) if isinstance(kind, str) else None
     where = f"{owner}, behaviour {index + 1}"
     if cls is None:
-        raise ConfigError(
-            f"{where}: type {kind!r} is not a behaviour; known: {', '.join(sorted(BEHAVIOUR_TYPES))}"
-        )
+        known = ", ".join(sorted(BEHAVIOUR_TYPES))
+        raise ConfigError(f"{where}: type {kind!r} is not a behaviour; known: {known}")
     hints = typing.get_type_hints(cls)
     settable = {f.name for f in fields(cls) if f.init and not f.name.startswith("_")} - {"match"}
     unknown = sorted(set(table) - settable - set(_MATCH_KEYS) - {"type"})
@@ -181,7 +185,8 @@ class ScenarioRegistry:
             known = self._scenarios.get(scenario.name)
             if known is not None:
                 raise ConfigError(
-                    f"scenario {scenario.name} is declared twice ({known.source}, {scenario.source})"
+                    f"scenario {scenario.name} is declared twice "
+                    f"({known.source}, {scenario.source})"
                 )
             self._scenarios[scenario.name] = scenario
 
@@ -213,5 +218,5 @@ class ScenarioRegistry:
         return scenario
 
     def resolve(self, names: Iterable[str]) -> tuple[Scenario, ...]:
-        """The scenarios ``names`` (each once, in order); :class:`ConfigError` for an unknown one."""
+        """The scenarios ``names`` (each once, in order); :class:`ConfigError` if one is unknown."""
         return tuple(self.get(n) for n in dict.fromkeys(names))

@@ -61,7 +61,7 @@ def test_a_closed_partner_hands_out_nothing(keys: PartnerKeys) -> None:
 def test_settings_the_partner_sets_itself_are_refused(keys: PartnerKeys) -> None:
     with pytest.raises(ConfigError, match="sets \\['port'\\] itself"):
         Partner.in_process(keys=keys, settings={"port": 9})
-    with pytest.raises(ConfigError, match="unknown scenario 'partner-down'; known: .*tls-expired"):
+    with pytest.raises(ConfigError, match=r"unknown scenario 'partner-down'; known: .*tls-expired"):
         Partner.in_process(keys=keys, scenarios=["partner-down"])
     with pytest.raises(ConfigError, match="sets \\['scenarios'\\] itself"):
         Partner.in_process(keys=keys, settings={"scenarios": ("httpsig-clock-skew",)})
