@@ -7,9 +7,12 @@ client key, ``admit_stats_portal(key)`` one in the Stats Portal's role.
 :class:`MockServer` runs the app with uvicorn in a thread (wrap it in
 :class:`ExchangeLog` for one log line per exchange), over TLS with the context
 :func:`prepare_tls` makes from a :class:`LocalCa` in a :class:`StateDir`.
+``MockConfig(scenarios=("httpsig-clock-skew",))`` makes the node reproduce
+known exchange problems (:mod:`ewp_mock.faults`; :func:`faults_of` changes
+them while it runs).
 """
 
-from .app import create_app, node_of_app, prepare_tls
+from .app import create_app, faults_of, node_of_app, prepare_tls
 from .config import (
     DEFAULT_HEI,
     DEFAULT_MAX_REQUEST_BYTES,
@@ -45,6 +48,7 @@ __all__ = [
     "create_app",
     "demo_dataset",
     "dump_dataset",
+    "faults_of",
     "load_dataset",
     "node_of_app",
     "prepare_tls",

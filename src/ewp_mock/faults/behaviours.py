@@ -148,6 +148,13 @@ class Behaviour:
     def stage(self) -> Stage:
         raise NotImplementedError
 
+    @property
+    def order(self) -> int:
+        """Where it acts within its stage, whatever order the scenarios came in: content
+        first, then the iia-hash over it, then the status, then encoding and signature
+        removal (so that two scenarios at once do what each does alone)."""
+        return 0
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -315,6 +322,10 @@ class RecomputeIiaHash(_BodyRewrite):
     NEEDS_PATH: ClassVar[bool] = False
     suffix: str = ""
 
+    @property
+    def order(self) -> int:
+        return 2 if self.suffix else 1  # an invalid hash is made over the final content
+
     def describe(self) -> str:
         if self.suffix:
             return f"iia-hash over text-to-hash + {self.suffix!r}{self._after()}"
@@ -366,6 +377,10 @@ class StatusOverride(Behaviour):
     @property
     def stage(self) -> Stage:
         return Stage.RESPONSE
+
+    @property
+    def order(self) -> int:
+        return 4 if self.when == "error" else 3  # an error made by another scenario is seen
 
     def describe(self) -> str:
         status = str(self.status) if self.status else "the same status"
@@ -615,6 +630,10 @@ class Unsigned(_SignedStage):
     TYPE: ClassVar[str] = "unsigned"
     statuses: tuple[int, ...] = ()
 
+    @property
+    def order(self) -> int:
+        return 4
+
     def describe(self) -> str:
         which = "/".join(map(str, self.statuses)) + " " if self.statuses else ""
         return f"{which}answers not signed"
@@ -631,6 +650,10 @@ class EncodeAfterSigning(_SignedStage):
 
     TYPE: ClassVar[str] = "encode-after-signing"
     encoding: str = "gzip"
+
+    @property
+    def order(self) -> int:
+        return 5
 
     def __post_init__(self) -> None:
         if self.encoding != "gzip":

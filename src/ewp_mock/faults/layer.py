@@ -64,8 +64,10 @@ class Faults:
             self._scenarios = tuple(scenarios)
 
     def behaviours(self, *stages: Stage) -> list[Behaviour]:
-        """The behaviours acting at ``stages``, in the order the scenarios declare them."""
-        return [b for s in self._scenarios for b in s.behaviours if b.stage in stages]
+        """The behaviours acting at ``stages``, by :attr:`Behaviour.order` (ties: in the
+        order the scenarios declare them)."""
+        found = [b for s in self._scenarios for b in s.behaviours if b.stage in stages]
+        return sorted(found, key=lambda b: b.order)
 
     def queued_at(self, notification: OutgoingNotification, now: datetime) -> datetime | None:
         """When a notification changed ``now`` is queued: ``now``, later, or never (``None``)."""

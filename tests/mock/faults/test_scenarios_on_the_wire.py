@@ -241,7 +241,8 @@ async def approve_as_b(network: MockNetwork) -> None:
     async with network.client("b") as client:
         las = AsyncLasClient(client)
         la = await las.get_one(UNI_A, PENDING)
-        assert la is not None and la.changes_proposal is not None
+        assert la is not None
+        assert la.changes_proposal is not None
         await las.approve(UNI_A, PENDING, la.changes_proposal.id, SIGNER)
 
 
@@ -295,12 +296,14 @@ async def _cnr_rejected(active: bool) -> None:
 async def _update_conflict(active: bool) -> None:
     node = mock("la-update-409-conflict", active)
     record = node.node.las.find(UNI_A, PENDING)
-    assert record is not None and record.proposal_id is not None
+    assert record is not None
+    assert record.proposal_id is not None
     body = encode(approve_request(UNI_A, PENDING, record.proposal_id, SIGNER))
     wire = await node.call("/ewp/las/update", method="POST", xml=body)
     wire.verify()
     after = node.node.las.find(UNI_A, PENDING)
-    assert after is not None and after.status is VersionStatus.APPROVED  # applied either way
+    assert after is not None
+    assert after.status is VersionStatus.APPROVED  # applied either way
     if active:
         assert wire.status == 409
         assert "reload" in (wire.error().user or "")
@@ -344,7 +347,8 @@ async def _malformed_error(active: bool) -> None:
     else:
         assert "iia_id" in (wire.error().developer or "")
     fine = await mock("error-response-malformed", active).call(f"{IIA}?iia_id=a-iia-2")
-    assert fine.status == 200 and fine.texts("iia/iia-hash")  # successes untouched
+    assert fine.status == 200
+    assert fine.texts("iia/iia-hash")  # successes untouched
 
 
 @proof("schema-required-field-missing")
@@ -474,7 +478,8 @@ async def _correlation(active: bool) -> None:
     wire = await mock("httpsig-correlation-headers", active).call(INDEX)
     echoed = wire.header("x-request-id")
     if active:
-        assert echoed is not None and echoed != wire.sent.request_id
+        assert echoed is not None
+        assert echoed != wire.sent.request_id
         assert wire.header("x-request-signature") is None
         with pytest.raises(ResponseBindingError, match="X-Request-Id"):
             wire.verify()
