@@ -217,34 +217,25 @@ async def test_the_scenarios_of_a_running_node_can_be_changed() -> None:
 # ---------------------------------------------------------------- bad declarations
 
 
+def declared(behaviour: str, name: str = "x") -> str:
+    """A scenario file declaring one scenario with one behaviour (TOML lines)."""
+    return f'[[scenario]]\nname = "{name}"\nsummary = "s"\n[[scenario.behaviour]]\n{behaviour}\n'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ('[[scenario]]\nname = "x"\nsummary = "s"\n', "needs at least one"),
+        (declared('type = "explode"'), "type 'explode' is not a behaviour; known: change, "),
         (
-            '[[scenario]]\nname = "x"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "explode"\n',
-            "type 'explode' is not a behaviour; known: change, ",
-        ),
-        (
-            '[[scenario]]\nname = "x"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "delay"\nsecs = 1\n',
+            declared('type = "delay"\nsecs = 1'),
             "unknown key secs; it takes apis, endpoints, fraction, seconds",
         ),
-        (
-            '[[scenario]]\nname = "x"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "drop"\npath = "a b"\n',
-            "is not an element's local name",
-        ),
-        (
-            '[[scenario]]\nname = "x"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "unsigned"\napis = ["iia"]\n',
-            "unknown API iia; known: ",
-        ),
-        (
-            '[[scenario]]\nname = "x"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "delay"\nseconds = "1"\n',
-            "seconds must be a float",
-        ),
-        (
-            '[[scenario]]\nname = "httpsig-clock-skew"\nsummary = "s"\n[[scenario.behaviour]]\ntype = "unsigned"\n',
-            "declared twice (built-in, ",
-        ),
+        (declared('type = "drop"\npath = "a b"'), "is not an element's local name"),
+        (declared('type = "unsigned"\napis = ["iia"]'), "unknown API iia; known: "),
+        (declared('type = "delay"\nseconds = "1"'), "seconds must be a float"),
+        (declared('type = "status"\nwhen = "sometimes"'), "when must be one of always, "),
+        (declared('type = "unsigned"', "httpsig-clock-skew"), "declared twice (built-in, "),
         ("not toml [", "not TOML"),
     ],
 )
