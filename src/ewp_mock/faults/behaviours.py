@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from lxml import etree
 
@@ -63,6 +63,7 @@ __all__ = [
     "DropElements",
     "EncodeAfterSigning",
     "Exchange",
+    "FormCharsetIgnored",
     "Hang",
     "RecomputeIiaHash",
     "RefuseIdsOver",
@@ -72,6 +73,7 @@ __all__ = [
     "SigningKeyFault",
     "Stage",
     "StatusOverride",
+    "StrictRequestTarget",
     "TlsCertificate",
     "Unsigned",
 ]
@@ -95,11 +97,14 @@ class Exchange:
     """One request and the answer under way, as the fault layers see and change it.
 
     ``headers`` are the answer's, lower-case names; a request-stage behaviour
-    that sets ``status`` answers for the node (its routes are not called).
+    that sets ``status`` answers for the node (its routes are not called), one
+    that changes ``request_body`` makes the routes read that body instead.
     """
 
     where: Endpoint
     method: str
+    #: Path and query as received (what ``(request-target)`` was signed over).
+    target: str
     query: bytes
     request_headers: list[tuple[str, str]]
     request_body: bytes
@@ -444,6 +449,52 @@ class RefuseIdsOver(Behaviour):
         if count > self.limit:
             message = f"too many {self.parameter} values: {count}, at most {self.limit}"
             exchange.answer(400, render_error_response(message), XML_TYPE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormCharsetIgnored(Behaviour):
+    """Read form bodies as Latin-1 whatever their charset: UTF-8 values arrive garbled."""
+
+    TYPE: ClassVar[str] = "form-charset-ignored"
+
+    @property
+    def stage(self) -> Stage:
+        return Stage.REQUEST
+
+    def describe(self) -> str:
+        return "form bodies read as Latin-1 (charset ignored)"
+
+    async def apply(self, exchange: Exchange) -> None:
+        content_type = dict(exchange.request_headers).get("content-type", "")
+        if not exchange.request_body or "x-www-form-urlencoded" not in content_type.lower():
+            return
+        text = exchange.request_body.decode("ascii", "replace")
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="latin-1")
+        exchange.request_body = urlencode(pairs, encoding="utf-8").encode("ascii")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrictRequestTarget(Behaviour):
+    """Verify ``(request-target)`` over the node's own re-encoding of the path and query:
+    a request whose target is encoded otherwise (``%3a``, an unencoded ``:``) gets 401."""
+
+    TYPE: ClassVar[str] = "strict-request-target"
+
+    @property
+    def stage(self) -> Stage:
+        return Stage.REQUEST
+
+    def describe(self) -> str:
+        return "401 unless (request-target) is encoded as the node re-encodes it"
+
+    async def apply(self, exchange: Exchange) -> None:
+        canonical = quote(unquote(exchange.target), safe="/?&=")
+        if canonical != exchange.target:
+            message = (
+                f"the signature does not verify: (request-target) read as {canonical!r}, "
+                f"not {exchange.target!r}"
+            )
+            exchange.answer(401, render_error_response(message), XML_TYPE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -814,6 +865,8 @@ BEHAVIOUR_TYPES: Final[dict[str, type[Behaviour]]] = {
         RecomputeIiaHash,
         StatusOverride,
         RefuseIdsOver,
+        FormCharsetIgnored,
+        StrictRequestTarget,
         Delay,
         Hang,
         SignedDate,

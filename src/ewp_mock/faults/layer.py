@@ -20,12 +20,14 @@ certificate to make. The set of scenarios can be changed while the node runs
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ewp_client.cnr import OutgoingNotification
+from ewp_client.server.middleware import VERIFIED_KEY, request_target, verified_of
 
 from .behaviours import Behaviour, ClientGone, Exchange, Stage, TlsCertificate, _OutgoingCnr
 from .matching import endpoint_of
@@ -116,6 +118,7 @@ class FaultLayer:
         exchange = Exchange(
             where=where,
             method=scope["method"],
+            target=request_target(scope),
             query=bytes(scope.get("query_string", b"")),
             request_headers=_text(scope.get("headers", [])),
             request_body=body,
@@ -129,7 +132,9 @@ class FaultLayer:
         except ClientGone:
             return
         if not exchange.status:
-            app_receive = _replay(body, receive) if reads_body else receive
+            app_receive = _replay(exchange.request_body, receive) if reads_body else receive
+            if exchange.request_body != body:
+                scope = _with_body(scope, exchange.request_body)
             await self._call_app(scope, app_receive, send, exchange)
         for behaviour in chosen:
             if behaviour.stage is not Stage.REQUEST:
@@ -179,6 +184,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+def _with_body(scope: Scope, body: bytes) -> Scope:
+    """``scope`` whose verified request carries ``body`` (what the routes read)."""
+    verified = verified_of(scope)
+    if verified is None:
+        return scope
+    state = {**scope.get("state", {}), VERIFIED_KEY: dataclasses.replace(verified, body=body)}
+    return {**scope, "state": state}
 
 
 def _text(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

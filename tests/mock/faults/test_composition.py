@@ -22,6 +22,7 @@ from ewp_client.iia.hash import compute_iia_hashes, sha256_hex
 from ewp_client.registry.resolver import CatalogueKeyResolver
 from ewp_client.security import RequestSigner, ResponseVerifier, digest_header, parse_http_date
 from ewp_mock import MockConfig, faults_of
+from ewp_mock.actions import actions_of
 from ewp_mock.data import UNI_A, UNI_B
 from ewp_mock.faults import ScenarioRegistry
 from ewp_mock.network import MockNetwork, NodeSpec
@@ -35,6 +36,7 @@ from tests.mock.faults.test_scenarios_on_the_wire import (
     received_at_b,
 )
 from tests.mock.faults.wire import Mock
+from tests.mock.test_actions import fewer_months
 
 FILE_SCENARIOS = """
 [[scenario]]
@@ -58,6 +60,39 @@ api = "LA CNR (outgoing)"
 type = "cnr-sent-late"
 minutes = 90
 kinds = ["la-cnr"]
+
+[[scenario]]
+name = "latin-1-forms"
+summary = "form bodies read as Latin-1"
+
+[[scenario.behaviour]]
+type = "form-charset-ignored"
+apis = ["echo"]
+
+[[scenario]]
+name = "strict-target"
+summary = "(request-target) checked over the node's own encoding"
+
+[[scenario.behaviour]]
+type = "strict-request-target"
+
+[[scenario]]
+name = "iias-get-500"
+summary = "IIAs get answers 500"
+
+[[scenario.behaviour]]
+type = "status"
+status = 500
+apis = ["iias"]
+endpoints = ["get"]
+
+[[scenario]]
+name = "sync-refresh"
+summary = "IIA CNRs answered after the refresh"
+
+[[scenario.behaviour]]
+type = "cnr-refresh-synchronously"
+apis = ["iia-cnr"]
 
 [[scenario]]
 name = "echo-hangs"
@@ -177,6 +212,36 @@ async def test_a_cnr_sent_late_waits_on_the_node_clock(scenario_file: Path) -> N
         assert received_at_b(network, CnrKind.LA) == [("la-changes-pending",)]
 
 
+@pytest.mark.parametrize("synchronous", [True, False])
+async def test_a_receiver_refreshing_before_it_answers_passes_on_the_senders_500(
+    scenario_file: Path, synchronous: bool
+) -> None:
+    dataset = resolve_dataset("demo")
+    files = {"scenario_files": (scenario_file,)}
+    a_faults = {"scenarios": ("iias-get-500",), **files}
+    b_faults = {"scenarios": ("sync-refresh",) if synchronous else (), **files}
+    network = MockNetwork(
+        [
+            NodeSpec(
+                "a", (UNI_A,), dataset, {"server_key": key(1), "client_key": key(2), **a_faults}
+            ),
+            NodeSpec(
+                "b", (UNI_B,), dataset, {"server_key": key(3), "client_key": key(4), **b_faults}
+            ),
+        ]
+    )
+    async with network:
+        a = actions_of(network.node("a"))
+        served = a.served(UNI_A, "a-iia-2")
+        assert served is not None
+        a.modify_iia(UNI_A, "a-iia-2", fewer_months(served.iia))
+        await network.idle()
+        (entry,) = network.node("a").outbox.entries("a-iia-2", kind=CnrKind.IIA)
+        assert entry.attempts[0].status == (500 if synchronous else 200)
+        refreshed = actions_of(network.node("b")).refresher.records
+        assert [r.outcome.value for r in refreshed] == ["failed"]  # either way, b's refresh failed
+
+
 async def test_a_hanging_endpoint_is_never_answered_and_the_others_are(
     scenario_file: Path,
 ) -> None:
@@ -198,6 +263,36 @@ async def test_a_hanging_endpoint_is_never_answered_and_the_others_are(
             partner.app.state.faults.use(())
             answered = await http.get(f"{partner.url}/ewp/echo", headers=signed.headers)
             assert answered.status_code == 200
+
+
+# ---------------------------------------------------------------- request handling
+
+
+@pytest.mark.parametrize("active", [True, False])
+async def test_a_node_ignoring_the_form_charset_reads_utf_8_values_garbled(
+    scenario_file: Path, active: bool
+) -> None:
+    node = Mock(*(["latin-1-forms"] if active else []), files=[scenario_file])
+    wire = await node.call("/ewp/echo", method="POST", form=[("echo", "zażółć")])
+    assert wire.status == 200
+    wire.verify()
+    expected = "zażółć".encode().decode("latin-1") if active else "zażółć"
+    assert wire.texts("echo") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"), [("echo=a%3Ab", False), ("echo=a%3ab", True), ("echo=a:b", True)]
+)
+async def test_a_strict_node_refuses_a_target_encoded_otherwise_than_it_would(
+    scenario_file: Path, query: str, refused: bool
+) -> None:
+    strict = await Mock("strict-target", files=[scenario_file]).call(f"/ewp/echo?{query}")
+    assert strict.status == (401 if refused else 200)
+    if refused:
+        assert "(request-target) read as '/ewp/echo?echo=a%3Ab'" in (strict.error().developer or "")
+    clean = await Mock().call(f"/ewp/echo?{query}")
+    assert clean.status == 200
+    assert clean.texts("echo") == ["a:b"]
 
 
 # ---------------------------------------------------------------- changed while running
