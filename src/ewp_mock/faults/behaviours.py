@@ -211,13 +211,7 @@ def _serialize(exchange: Exchange, root: etree._Element) -> None:
 class _BodyRewrite(Behaviour):
     """A change to the XML body; ``after_signing`` breaks the Digest and signature."""
 
-    NEEDS_PATH: ClassVar[bool] = True
-    path: str = ""
     after_signing: bool = False
-
-    def __post_init__(self) -> None:
-        if self.path or self.NEEDS_PATH:
-            xpath_of(self.path)
 
     @property
     def stage(self) -> Stage:
@@ -237,7 +231,17 @@ class _BodyRewrite(Behaviour):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DropElements(_BodyRewrite):
+class _PathRewrite(_BodyRewrite):
+    """A change to the elements at ``path`` (see the module for the path form)."""
+
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        xpath_of(self.path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropElements(_PathRewrite):
     """Drop the elements (or attributes) at ``path``."""
 
     TYPE: ClassVar[str] = "drop"
@@ -259,7 +263,7 @@ class DropElements(_BodyRewrite):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChangeValue(_BodyRewrite):
+class ChangeValue(_PathRewrite):
     """Set the text (or the attribute) at ``path`` to ``value``; ``{uuid}`` is a fresh UUID."""
 
     TYPE: ClassVar[str] = "change"
@@ -287,7 +291,7 @@ class ChangeValue(_BodyRewrite):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReverseOrder(_BodyRewrite):
+class ReverseOrder(_PathRewrite):
     """Reverse the order of the sibling elements at ``path`` (swap two partners, say)."""
 
     TYPE: ClassVar[str] = "reorder"
@@ -324,7 +328,6 @@ class RecomputeIiaHash(_BodyRewrite):
     """
 
     TYPE: ClassVar[str] = "rehash"
-    NEEDS_PATH: ClassVar[bool] = False
     suffix: str = ""
 
     @property

@@ -101,7 +101,7 @@ class FaultLayer:
         self.stages = tuple(stages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.faults.scenarios:
             await self.app(scope, receive, send)
             return
         where = endpoint_of(scope["path"])

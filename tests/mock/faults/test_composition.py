@@ -17,10 +17,16 @@ import pytest
 
 from ewp_client.clock import ManualClock
 from ewp_client.cnr import CnrKind
-from ewp_client.errors import ConfigError, DigestError, UnknownKeyError
+from ewp_client.errors import ConfigError, DigestError, MissingSignedHeaderError, UnknownKeyError
 from ewp_client.iia.hash import compute_iia_hashes, sha256_hex
 from ewp_client.registry.resolver import CatalogueKeyResolver
-from ewp_client.security import RequestSigner, ResponseVerifier, digest_header, parse_http_date
+from ewp_client.security import (
+    RequestSigner,
+    ResponseVerifier,
+    digest_header,
+    parse_http_date,
+    parse_signature_params,
+)
 from ewp_mock import MockConfig, faults_of
 from ewp_mock.actions import actions_of
 from ewp_mock.data import UNI_A, UNI_B
@@ -347,3 +353,83 @@ def test_a_bad_scenario_file_is_refused_with_what_is_wrong(
 def test_an_unknown_scenario_name_is_refused_with_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="unknown scenario 'nope'; known: cnr-rejects"):
         MockConfig(server_key=key(1), client_key=key(2), scenarios=("nope",))
+
+
+SIGNATURE_FAULTS = """
+[[scenario]]
+name = "partly-signed"
+summary = "only Original-Date and Digest signed"
+
+[[scenario.behaviour]]
+type = "signed-headers"
+headers = ["original-date", "digest"]
+
+[[scenario]]
+name = "errors-unsigned"
+summary = "400 answers not signed"
+
+[[scenario.behaviour]]
+type = "unsigned"
+statuses = [400]
+
+[[scenario]]
+name = "upper-case-key-id"
+summary = "keyId in upper case"
+
+[[scenario.behaviour]]
+type = "signing-key"
+key = "upper-case-key-id"
+
+[[scenario]]
+name = "broken-after-signing"
+summary = "the index loses its first id after signing"
+
+[[scenario.behaviour]]
+type = "drop"
+path = "/*/iia-id[1]"
+after_signing = true
+apis = ["iias"]
+endpoints = ["index"]
+"""
+
+
+@pytest.fixture
+def signature_faults(tmp_path: Path) -> Path:
+    path = tmp_path / "signatures.toml"
+    path.write_text(SIGNATURE_FAULTS, encoding="utf-8")
+    return path
+
+
+async def test_a_partly_signed_answer_covers_only_what_it_says(signature_faults: Path) -> None:
+    wire = await Mock("partly-signed", files=[signature_faults]).call(INDEX)
+    assert parse_signature_params(wire.header("signature") or "").headers == (
+        "original-date",
+        "digest",
+    )
+    with pytest.raises(MissingSignedHeaderError, match="x-request-id"):
+        wire.verify()
+
+
+async def test_only_the_statuses_named_go_unsigned(signature_faults: Path) -> None:
+    node = Mock("errors-unsigned", files=[signature_faults])
+    refused = await node.call(IIA)  # no iia_id: 400
+    assert refused.status == 400
+    assert refused.header("signature") is None
+    (await node.call(INDEX)).verify()
+
+
+async def test_an_upper_case_key_id_is_not_found(signature_faults: Path) -> None:
+    wire = await Mock("upper-case-key-id", files=[signature_faults]).call(INDEX)
+    key_id = parse_signature_params(wire.header("signature") or "").key_id
+    assert key_id == key(1).key_id.upper()
+    with pytest.raises(UnknownKeyError):
+        wire.verify()
+
+
+async def test_a_body_changed_after_signing_breaks_the_digest(signature_faults: Path) -> None:
+    clean = await Mock().call(INDEX)
+    wire = await Mock("broken-after-signing", files=[signature_faults]).call(INDEX)
+    assert wire.texts("iia-id") == clean.texts("iia-id")[1:]
+    assert wire.header("digest") == clean.header("digest")  # taken before the change
+    with pytest.raises(DigestError):
+        wire.verify()
