@@ -39,7 +39,7 @@ from lxml import etree
 
 from ewp_client.cnr import CnrKind
 from ewp_client.error_response import render_error_response
-from ewp_client.errors import ConfigError, IiaNotHashableError, UnknownDocumentError
+from ewp_client.errors import ConfigError, EwpError, IiaNotHashableError, UnknownDocumentError
 from ewp_client.iia.hash import compute_iia_hashes, sha256_hex
 from ewp_client.security import SigningKey, generate_private_key
 from ewp_client.xml.parser import parse_xml
@@ -65,6 +65,7 @@ __all__ = [
     "Exchange",
     "FormCharsetIgnored",
     "Hang",
+    "InsertElements",
     "RecomputeIiaHash",
     "RefuseIdsOver",
     "ReverseOrder",
@@ -317,6 +318,57 @@ class ReverseOrder(_PathRewrite):
                 parent.insert(slot, node)
             changed = True
         return changed
+
+
+@dataclass(frozen=True, kw_only=True)
+class InsertElements(_PathRewrite):
+    """Append the XML fragment ``xml`` to each element at ``path``, its elements in that
+    element's namespace; ``when_empty``: only to an answer listing nothing."""
+
+    TYPE: ClassVar[str] = "insert"
+    xml: str = ""
+    when_empty: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.fragment()
+
+    def fragment(self) -> etree._Element:
+        try:
+            return parse_xml(f"<fragment>{self.xml}</fragment>".encode()).getroot()
+        except EwpError as exc:
+            raise ConfigError(f"insert: xml is not an XML fragment: {exc}") from exc
+
+    def describe(self) -> str:
+        when = " when the answer lists nothing" if self.when_empty else ""
+        return f"insert {self.xml} into {self.path}{when}{self._after()}"
+
+    def rewrite(self, root: etree._Element) -> bool:
+        if self.when_empty and len(root):
+            return False
+        owners = [n for n in _found(root, self.path) if isinstance(n, etree._Element)]
+        for owner in owners:
+            namespace = etree.QName(owner).namespace
+            for piece in self.fragment():
+                owner.append(_adopted(piece, namespace))
+        return bool(owners)
+
+
+def _found(root: etree._Element, path: str) -> list[Any]:
+    found = root.xpath(xpath_of(path))
+    assert isinstance(found, list)
+    return found
+
+
+def _adopted(element: etree._Element, namespace: str | None) -> etree._Element:
+    """A copy of ``element`` and its descendants, their names in ``namespace``."""
+    local = etree.QName(element).localname
+    copy = etree.Element(f"{{{namespace}}}{local}" if namespace else local, dict(element.attrib))
+    copy.text, copy.tail = element.text, element.tail
+    for child in element:
+        if isinstance(child.tag, str):
+            copy.append(_adopted(child, namespace))
+    return copy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -865,6 +917,7 @@ BEHAVIOUR_TYPES: Final[dict[str, type[Behaviour]]] = {
         DropElements,
         ChangeValue,
         ReverseOrder,
+        InsertElements,
         RecomputeIiaHash,
         StatusOverride,
         RefuseIdsOver,
