@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from ewp_client.cnr import OutgoingNotification
 from ewp_client.server.middleware import VERIFIED_KEY, request_target, verified_of
 
-from .behaviours import Behaviour, ClientGone, Exchange, Stage, TlsCertificate, _OutgoingCnr
+from .exchange import Behaviour, ClientGone, Exchange, Stage
 from .matching import endpoint_of
+from .outgoing import OutgoingCnr, TlsCertificate
 from .scenarios import Scenario
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Faults:
         """When a notification changed ``now`` is queued: ``now``, later, or never (``None``)."""
         at: datetime | None = now
         for behaviour in self.behaviours(Stage.CNR):
-            if not isinstance(behaviour, _OutgoingCnr) or at is None:
+            if not isinstance(behaviour, OutgoingCnr) or at is None:
                 continue
             if behaviour.covers_kind(notification.kind) and behaviour.match.draw():
                 at = behaviour.queued_at(notification.kind, at)

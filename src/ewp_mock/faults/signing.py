@@ -24,7 +24,7 @@ from ewp_client.security import (
 )
 
 if TYPE_CHECKING:
-    from .behaviours import Exchange
+    from .exchange import Exchange
 
 __all__ = ["resign"]
 
