@@ -441,8 +441,9 @@ class Partner(_Clients):
         by default, ``n`` counting the partners of the process, so that two
         partners never share a host).
         ``settings`` are further :class:`~ewp_mock.MockConfig` fields
-        (``max_ids``, ``cnr_expiry``...); ``stats_portal`` admits our key in
-        the Stats Portal's role too.
+        (``max_ids``, ``cnr_expiry``, ``scenario_files``...); ``stats_portal``
+        admits our key in the Stats Portal's role too. ``scenarios`` names the
+        fault scenarios the node plays (:mod:`ewp_mock.faults`).
         """
         scenarios = check_scenarios(scenarios, _scenario_files(settings))
         keys = keys or PartnerKeys.generate()
@@ -480,7 +481,8 @@ class Partner(_Clients):
 
         A local CA made for it issued its certificate; the clients (and the
         node's own outgoing calls) trust that CA, whose certificate is
-        :attr:`ca_file`.
+        :attr:`ca_file`. A TLS scenario (``tls-expired``...) makes a
+        certificate that fails them.
         """
         scenarios = check_scenarios(scenarios, _scenario_files(settings))
         keys = keys or PartnerKeys.generate()
