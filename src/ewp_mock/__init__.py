@@ -15,6 +15,9 @@ installed) import neither FastAPI nor uvicorn, so they work without the
 
 ``MockConfig(control=True)`` adds the node's control API (:mod:`ewp_mock.control`:
 set its data, amend LAs, move its clock, reset it, from a test).
+``MockConfig(scenarios=("httpsig-clock-skew",))`` makes the node reproduce
+known exchange problems (:mod:`ewp_mock.faults`; :func:`faults_of` changes
+them while it runs).
 """
 
 from typing import TYPE_CHECKING
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING
 from ewp_client._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from .app import create_app, node_of_app, prepare_tls
+    from .app import create_app, faults_of, node_of_app, prepare_tls
     from .config import (
         DEFAULT_HEI,
         DEFAULT_MAX_REQUEST_BYTES,
@@ -57,6 +60,7 @@ _LAZY: dict[str, str] = {
     "StateDir": ".state_dir",
     "bind_socket": ".server",
     "create_app": ".app",
+    "faults_of": ".app",
     "demo_dataset": ".data",
     "dump_dataset": ".data",
     "load_dataset": ".data",
@@ -88,6 +92,7 @@ __all__ = [
     "create_app",
     "demo_dataset",
     "dump_dataset",
+    "faults_of",
     "load_dataset",
     "node_of_app",
     "prepare_tls",

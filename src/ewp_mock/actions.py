@@ -185,7 +185,7 @@ class NodeActions:
             yield queued
             now = self.node.clock.now()
             for notification in queued:
-                self.node.outbox.box.enqueue(notification, now)
+                self.node.outbox.queue(notification, now)
         if queued:
             self.node.outbox.wake()
 

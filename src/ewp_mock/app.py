@@ -8,7 +8,11 @@ included; it logs no line: ``ewp-mock serve`` wraps the app in another
 (bounds and verifies the requests to the partner APIs' endpoints, signs the
 final bytes of every response), FastAPI's exception handlers (every error
 becomes an EWP ``error-response``), the routers of :mod:`ewp_mock.routes`.
-The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The app's
+The :class:`~ewp_mock.node.MockNode` is ``app.state.node``. The fault
+scenarios of ``config.scenarios`` (:mod:`ewp_mock.faults`) act in two
+:class:`~ewp_mock.faults.FaultLayer` s: one inside the signature middleware
+(requests, and answers before they are signed), one outside it (signed
+answers); ``app.state.faults`` is their :class:`~ewp_mock.faults.Faults`. The app's
 lifespan runs the node's change-notification delivery task (started with
 the server, stopped with it; see :mod:`ewp_mock.delivery`).
 :func:`prepare_tls` makes the TLS side of serving it (a local CA and a server
@@ -50,14 +54,15 @@ from .control.api import ControlDispatch, control_app
 from .control.clock import NodeClock
 from .data import Dataset
 from .exchange_log import ExchangeLog
+from .faults import FaultLayer, Faults, Stage
 from .node import MockNode
 from .routes import PARTNER_APIS, discovery_router, registry_router
 from .security import error_response
 from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
 from .store import SqliteState
-from .tls import LocalCa, certificate_hosts, server_context
+from .tls import certificate_hosts, node_certificate, server_context
 
-__all__ = ["create_app", "node_of_app", "prepare_tls"]
+__all__ = ["create_app", "faults_of", "node_of_app", "prepare_tls"]
 
 
 def create_app(
@@ -131,6 +136,11 @@ def create_app(
     app.add_exception_handler(PartnerError, _ewp_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    faults = Faults(config.fault_scenarios())
+    app.state.faults = faults
+    node.outbox.gate = faults.queued_at
+    inside = (Stage.REQUEST, Stage.RESPONSE)
+    app.add_middleware(FaultLayer, faults=faults, node=node, stages=inside)
     app.add_middleware(
         EwpSignatureMiddleware,
         verifier=node.request_verifier,
@@ -140,7 +150,10 @@ def create_app(
         routes={p: r for api in PARTNER_APIS for p, r in api.endpoints(config).items()},
         logger=logging.getLogger("ewp_mock"),
     )
-    app.add_middleware(  # added last: the outermost of the app's own layers
+    app.add_middleware(
+        FaultLayer, faults=faults, node=node, stages=(Stage.SIGNED,)
+    )  # on the wire: the log sees it
+    app.add_middleware(  # outside the faults: records what went over the wire
         ExchangeLog,
         ring=node.exchanges,
         heis_of=lambda key_id: node.catalogue.heis_covered_by(key_id),
@@ -149,6 +162,14 @@ def create_app(
     if config.control:  # outermost: the control API meets neither the log nor the signatures
         app.add_middleware(ControlDispatch, control=control_app(node, dataset))
     return app
+
+
+def faults_of(app: FastAPI) -> Faults:
+    """The fault scenarios an app made by :func:`create_app` plays (changeable while it runs)."""
+    faults = app.state.faults
+    if not isinstance(faults, Faults):
+        raise TypeError("not an app made by ewp_mock.create_app")
+    return faults
 
 
 def node_of_app(app: FastAPI) -> MockNode:
@@ -169,17 +190,18 @@ def prepare_tls(config: MockConfig, state: StateDir) -> ssl.SSLContext | None:
     day, the key the certificate's) keeps them: a restarted node stays
     trusted by the peers that read its ``ca.pem`` before. Otherwise a fresh
     local CA and certificate are made and written. Nothing is written when
-    ``config.tls`` is off.
+    ``config.tls`` is off. A TLS fault scenario (``tls-expired``...) makes
+    the certificate it names, always afresh (see :func:`~ewp_mock.tls.node_certificate`).
     """
     if not config.tls:
         return None
     public_host = urlsplit(config.public_url).hostname
     hosts = certificate_hosts(config.host, public_host)
     certificate, key = state.file(TLS_CERTIFICATE_FILE), state.file(TLS_KEY_FILE)
-    if not state.temporary and _kept_tls_fits(state, hosts):
+    defect = Faults(config.fault_scenarios()).certificate_defect()
+    if defect is None and not state.temporary and _kept_tls_fits(state, hosts):
         return server_context(certificate, key)
-    ca = LocalCa.create()
-    server = ca.issue(hosts)
+    ca, server = node_certificate(hosts, defect)
     state.write_tls(ca, server)
     return server_context(certificate, key)
 

@@ -61,6 +61,7 @@ from .control import CONTROL_PREFIX
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .demo_flow import play_demo_to
 from .exchange_log import DEFAULT_MAX_FILE_BYTES, DEFAULT_RING_SIZE, EXCHANGES_FILE, ExchangeLog
+from .faults import ScenarioRegistry
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
@@ -285,6 +286,26 @@ def build_parser() -> Parser:
         "exchanges' bodies; without it they are masked in memory and on disk",
     )
     serve.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        dest="scenarios",
+        metavar="NAME",
+        help="play the fault scenario NAME: reproduce a known exchange problem ('ewp-mock "
+        "scenarios' lists them); two or more at once each do what they do alone; an unknown "
+        "name is refused with the known ones (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--scenario-file",
+        action="append",
+        default=[],
+        type=Path,
+        dest="scenario_files",
+        metavar="FILE",
+        help="also know the scenarios declared in the TOML file FILE, built from behaviours "
+        "as the built-in ones are (repeatable; default: none)",
+    )
+    serve.add_argument(
         "--plain-http",
         action="store_true",
         help="serve plain HTTP, for quick debugging: the manifests and catalogue then "
@@ -305,6 +326,27 @@ def build_parser() -> Parser:
         "directory) instead of the lines and 'ready', then keep serving",
     )
     serve.set_defaults(handler=_serve, command_prog=serve.prog)
+    scenarios = sub.add_parser(
+        "scenarios",
+        help="list the fault scenarios, one line each",
+        description="List the fault scenarios 'serve --scenario NAME' plays, one line each: "
+        "name, what it does, which API. Exit status: 0 listed, 2 an unusable scenario file.",
+    )
+    scenarios.add_argument(
+        "--scenario-file",
+        action="append",
+        default=[],
+        type=Path,
+        dest="scenario_files",
+        metavar="FILE",
+        help="also list the scenarios declared in the TOML file FILE (repeatable; default: none)",
+    )
+    scenarios.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document: each scenario with its behaviours",
+    )
+    scenarios.set_defaults(handler=_scenarios, command_prog=scenarios.prog)
     demo = sub.add_parser(
         "demo",
         help="two mock nodes finish an IIA and a Learning Agreement by themselves, checked",
@@ -517,6 +559,23 @@ def _setup_logging(level: str) -> None:
         logger.addHandler(handler)
 
 
+def _scenario_registry(files: Sequence[Path]) -> ScenarioRegistry:
+    try:
+        return ScenarioRegistry.load(files)
+    except ConfigError as exc:
+        raise CommandError(str(exc), kind="config") from exc
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    registry = _scenario_registry(args.scenario_files)
+    if args.json:
+        emit_json({"scenarios": [s.as_json() for s in registry]})
+    else:
+        for scenario in registry:
+            print(scenario.describe())
+    return OK
+
+
 def _serve(args: argparse.Namespace) -> int:
     with _stopped_by_signals():
         try:
@@ -526,6 +585,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _serve_until_stopped(args: argparse.Namespace) -> int:
+    _scenario_registry(args.scenario_files).resolve(args.scenarios)  # refused before anything
     server_key = _signing_key(args.server_key, "--server-key")
     client_key = _signing_key(args.client_key, "--client-key")
     admissions = _admissions(args.admit)
@@ -843,6 +903,8 @@ def _start_node(
             control=args.control,
             keep_personal_data=args.keep_personal_data,
             exchange_log_size=args.exchange_log_size,
+            scenarios=tuple(args.scenarios),
+            scenario_files=tuple(args.scenario_files),
         )
     except ConfigError as exc:
         if args.registry_url is not None and "registry URL" in str(exc):
@@ -906,6 +968,7 @@ def _start_node(
         "size": config.exchange_log_size,
         "personal_data": "kept" if config.keep_personal_data else "masked",
     }
+    document["scenarios"] = list(config.scenarios)
     try:
         state.write_document(document)
     except StateDirError as exc:
@@ -1059,6 +1122,8 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
     for kid in document["stats_portal"]:
         print(f"stats portal: {kid}")
     print(f"data:      {_data_line(document['data'])}")
+    if document["scenarios"]:
+        print(f"scenarios: {', '.join(document['scenarios'])}")
     if document["db"] is not None:
         db = document["db"]
         rows = ", ".join(f"{table} {n}" for table, n in db["counts"].items() if n)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from ewp_client.errors import ConfigError
@@ -24,6 +24,9 @@ from ewp_client.server.endpoints import (
 )
 
 from .exchange_log import DEFAULT_RING_SIZE
+
+if TYPE_CHECKING:
+    from .faults import Scenario
 
 __all__ = [
     "DEFAULT_CNR_EXPIRY",
@@ -116,6 +119,9 @@ class MockConfig:
     ``exchange_log_size`` (:attr:`~ewp_mock.node.MockNode.exchanges`); their
     bodies are kept with students' personal data masked unless
     ``keep_personal_data`` (a node started to keep it).
+    ``scenarios`` are the fault scenarios the node plays (names of
+    :mod:`ewp_mock.faults`: built-in, or declared in ``scenario_files``); an
+    unknown name is a :class:`ConfigError` naming the known ones.
     """
 
     hei_ids: tuple[str, ...] = (DEFAULT_HEI,)
@@ -138,6 +144,8 @@ class MockConfig:
     control: bool = False
     keep_personal_data: bool = False
     exchange_log_size: int = DEFAULT_RING_SIZE
+    scenarios: tuple[str, ...] = ()
+    scenario_files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.hei_ids or any(not h.strip() for h in self.hei_ids):
@@ -168,6 +176,8 @@ class MockConfig:
             registry = urlsplit(self.registry_url)
             if registry.scheme not in ("http", "https") or not registry.netloc:
                 raise ConfigError(f"registry URL {self.registry_url!r} is not an http(s) URL")
+        if self.scenarios or self.scenario_files:
+            self.fault_scenarios()  # unknown names, unusable files: refused now
         for role, key in (("server", self.server_key), ("client", self.client_key)):
             if key.private_key.key_size < MIN_CLIENT_KEY_BITS:
                 raise ConfigError(
@@ -199,6 +209,12 @@ class MockConfig:
         from .routes.registry import PATH  # the routes import this module
 
         return self.registry_url or self.url(PATH)
+
+    def fault_scenarios(self) -> tuple[Scenario, ...]:
+        """The :attr:`scenarios`, parsed afresh (their random draws start from their seeds)."""
+        from .faults import ScenarioRegistry  # the faults import the routes, which import this
+
+        return ScenarioRegistry.load(self.scenario_files).resolve(self.scenarios)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (which starts with ``/``) on this node."""

@@ -30,7 +30,7 @@ import contextlib
 import logging
 import ssl
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -190,14 +190,22 @@ class NodeOutbox:
         self._lock = threading.Lock()
         self._task: _Task | None = None
         self._link: _Link | None = None
+        #: When a notification changed at ``now`` is queued (a fault scenario's say:
+        #: later, or never when it returns ``None``); ``None``: at once.
+        self.gate: Callable[[OutgoingNotification, datetime], datetime | None] | None = None
 
     # ------------------------------------------------------------ queueing
 
     def enqueue(self, notification: OutgoingNotification) -> list[OutboxEntry]:
         """Queue ``notification`` as changed now (business time) and wake the task."""
-        entries = self.box.enqueue(notification, self.clock.now())
+        entries = self.queue(notification, self.clock.now())
         self.wake()
         return entries
+
+    def queue(self, notification: OutgoingNotification, now: datetime) -> list[OutboxEntry]:
+        """Queue ``notification`` as changed at ``now``, or as :attr:`gate` says (no wake)."""
+        at = now if self.gate is None else self.gate(notification, now)
+        return [] if at is None else self.box.enqueue(notification, at)
 
     def wake(self) -> None:
         """Make the delivery task look at the outbox now (after the clock moved, say)."""

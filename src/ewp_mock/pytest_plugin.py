@@ -35,8 +35,11 @@ Markers:
     (a relative directory is found next to the test module),
     the HEIs our key is admitted for, and MockConfig settings, for
     ``ewp_partner``, ``ewp_partner_server`` and ``ewp_respx``. ``scenarios``
-    arrive with issue #14. The partner's control API (``partner.control``) is
-    on unless ``control=False``. ``keep_personal_data=True`` keeps students'
+    names the fault scenarios the partner plays (``ewp-mock scenarios`` lists
+    them; ``settings={"scenario_files": ["faults.toml"]}`` adds a file's,
+    found next to the test module when relative); an unknown name fails the
+    test with the known ones. The partner's control API (``partner.control``)
+    is on unless ``control=False``. ``keep_personal_data=True`` keeps students'
     personal data in the partner's recorded exchanges (``partner.exchanges``;
     masked otherwise).
 ``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=)``
@@ -95,7 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "ewp_partner(heis=..., data=..., admit=..., stats_portal=..., settings=..., "
         "scenarios=..., control=..., keep_personal_data=...): the mock EWP partner the "
-        "ewp_partner fixtures make (scenarios arrive with issue #14)",
+        "ewp_partner fixtures make, playing the fault scenarios named (ewp-mock scenarios "
+        "lists them)",
     )
     config.addinivalue_line(
         "markers",
@@ -137,10 +141,10 @@ def _options(request: pytest.FixtureRequest, marker: str, known: tuple[str, ...]
     data = options.get("data")
     if isinstance(data, str | Path) and data != "demo" and not Path(data).is_absolute():
         options["data"] = request.path.parent / data  # next to the test module
-    if options.get("scenarios"):
-        names = ", ".join(options["scenarios"])
-        testing = _testing()
-        pytest.fail(f"{testing.SCENARIOS_PENDING} (asked for {names})", pytrace=False)
+    settings = options.get("settings")
+    if isinstance(settings, dict) and settings.get("scenario_files"):
+        files = [request.path.parent / f for f in settings["scenario_files"]]  # absolute stay
+        options["settings"] = {**settings, "scenario_files": files}
     return options
 
 

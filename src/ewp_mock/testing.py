@@ -59,17 +59,17 @@ from .config import MockConfig
 from .control import ControlClient, NodeClock
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .exchange_log import EXCHANGES_FILE, ExchangeRing
+from .faults import Faults, ScenarioRegistry
 from .network import IN_PROCESS_DOMAIN, MockNetwork, NetworkTransport, NodeSpec
 from .node import MockNode
 from .routes.registry import PATH as CATALOGUE_PATH
 from .server import MockServer, bind_socket
 from .state_dir import CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE, StateDir
-from .tls import LocalCa, certificate_hosts, server_context
+from .tls import certificate_hosts, node_certificate, server_context
 
 __all__ = [
     "DEFAULT_ADMIT",
     "DEFAULT_HEIS",
-    "SCENARIOS_PENDING",
     "AppTransport",
     "DataChoice",
     "Partner",
@@ -84,8 +84,9 @@ __all__ = [
 DEFAULT_HEIS: Final = (UNI_A,)
 #: The HEIs our key is admitted for unless told otherwise (the demo data's partner HEI).
 DEFAULT_ADMIT: Final = (UNI_B,)
-#: What a test asking for scenarios is told until they exist.
-SCENARIOS_PENDING: Final = "scenarios arrive with issue #14"
+
+#: The name of the CA that issues a served partner's certificate.
+TEST_CA: Final = "ewp_mock test CA"
 
 #: A data set: ``"demo"`` (the built-in demo data), ``None`` (bare institutions),
 #: a :class:`~ewp_mock.data.Dataset`, or a directory of fixture files.
@@ -113,11 +114,14 @@ def _demo() -> Dataset:
     return demo_dataset()
 
 
-def check_scenarios(scenarios: Iterable[str]) -> tuple[str, ...]:
-    """``scenarios`` as a tuple; :class:`ConfigError` while no scenario exists."""
-    names = tuple(scenarios)
-    if names:
-        raise ConfigError(f"{SCENARIOS_PENDING} (asked for {', '.join(names)})")
+def check_scenarios(
+    scenarios: Iterable[str] | str, files: Iterable[str | Path] = ()
+) -> tuple[str, ...]:
+    """``scenarios`` as a tuple of names (one name may be given alone), each a fault
+    scenario built in or declared in ``files``; :class:`ConfigError` naming the known
+    ones for a name that is neither."""
+    names = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios)
+    ScenarioRegistry.load([Path(f) for f in files]).resolve(names)
     return names
 
 
@@ -444,16 +448,18 @@ class Partner(_Clients):
         by default, ``n`` counting the partners of the process, so that two
         partners never share a host).
         ``settings`` are further :class:`~ewp_mock.MockConfig` fields
-        (``max_ids``, ``cnr_expiry``...); ``stats_portal`` admits our key in
-        the Stats Portal's role too. ``control`` serves the node's control API
-        (:attr:`control`; with no ``clock`` given, the node runs on a
-        :class:`~ewp_mock.control.NodeClock` it sets). ``keep_personal_data`` keeps students'
-        personal data in the recorded exchanges (:attr:`exchanges`).
+        (``max_ids``, ``cnr_expiry``, ``scenario_files``...); ``stats_portal``
+        admits our key in the Stats Portal's role too. ``scenarios`` names the
+        fault scenarios the node plays (:mod:`ewp_mock.faults`). ``control``
+        serves the node's control API (:attr:`control`; with no ``clock``
+        given, the node runs on a :class:`~ewp_mock.control.NodeClock` it
+        sets). ``keep_personal_data`` keeps students' personal data in the
+        recorded exchanges (:attr:`exchanges`).
         """
-        scenarios = check_scenarios(scenarios)
+        scenarios = check_scenarios(scenarios, _scenario_files(settings))
         keys = keys or PartnerKeys.generate()
         config = MockConfig(
-            **_config_fields(heis, keys, settings, control, keep_personal_data),
+            **_config_fields(heis, keys, settings, scenarios, control, keep_personal_data),
             base_url=base_url or f"https://partner-{next(_IN_PROCESS_NUMBERS)}.{IN_PROCESS_DOMAIN}",
         )
         app = create_app(config, resolve_dataset(data), clock=clock)
@@ -488,25 +494,27 @@ class Partner(_Clients):
 
         A local CA made for it issued its certificate; the clients (and the
         node's own outgoing calls) trust that CA, whose certificate is
-        :attr:`ca_file`. Its exchanges are also appended to
-        ``exchanges.jsonl`` beside it (removed with the partner).
+        :attr:`ca_file`. A TLS scenario (``tls-expired``...) makes a
+        certificate that fails them. Its exchanges are also
+        appended to ``exchanges.jsonl`` beside it (removed with the partner).
         """
-        scenarios = check_scenarios(scenarios)
+        scenarios = check_scenarios(scenarios, _scenario_files(settings))
         keys = keys or PartnerKeys.generate()
         sock = bind_socket(host, 0)
         state = StateDir.open(None)
         bridge: AppTransport | None = None
         server: MockServer | None = None
         try:
-            ca = LocalCa.create("ewp_mock test CA")
-            state.write_tls(ca, ca.issue(certificate_hosts(host)))
             config = MockConfig(
-                **_config_fields(heis, keys, settings, control, keep_personal_data),
+                **_config_fields(heis, keys, settings, scenarios, control, keep_personal_data),
                 host=host,
                 port=sock.getsockname()[1],
                 tls=True,
                 trusted_cas=(state.file(CA_FILE),),
             )
+            defect = Faults(config.fault_scenarios()).certificate_defect()
+            ca, certificate = node_certificate(certificate_hosts(host), defect, common_name=TEST_CA)
+            state.write_tls(ca, certificate)
             app = create_app(
                 config,
                 resolve_dataset(data),
@@ -660,10 +668,15 @@ class Partner(_Clients):
         return f"<Partner {', '.join(self.hei_ids)} at {self.url} ({where})>"
 
 
+def _scenario_files(settings: Mapping[str, Any] | None) -> tuple[Path, ...]:
+    return tuple(Path(f) for f in (settings or {}).get("scenario_files", ()))
+
+
 def _config_fields(
     heis: Iterable[str] | str,
     keys: PartnerKeys,
     settings: Mapping[str, Any] | None,
+    scenarios: tuple[str, ...] = (),
     control: bool = True,
     keep_personal_data: bool = False,
 ) -> dict[str, Any]:
@@ -672,12 +685,15 @@ def _config_fields(
     if keep_personal_data:
         fields["keep_personal_data"] = True
     reserved = {"hei_ids", "host", "port", "base_url", "tls", "trusted_cas", "registry_url"}
+    reserved.add("scenarios")  # the scenarios argument says them
     clash = reserved & set(fields)
     if clash:
         raise ConfigError(f"the partner sets {sorted(clash)} itself")
     fields.setdefault("server_key", keys.server)
     fields.setdefault("client_key", keys.client)
-    return {"hei_ids": _heis(heis, "heis"), **fields}
+    if "scenario_files" in fields:
+        fields["scenario_files"] = _scenario_files(settings)
+    return {"hei_ids": _heis(heis, "heis"), "scenarios": scenarios, **fields}
 
 
 def _admit(

@@ -37,12 +37,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
+    "CERTIFICATE_DEFECTS",
     "DEFAULT_VALIDITY",
     "LOOPBACK_NAMES",
     "LocalCa",
     "ServerCertificate",
     "certificate_hosts",
     "certificate_pem",
+    "node_certificate",
+    "self_signed_certificate",
     "server_context",
     "tls_private_key_pem",
 ]
@@ -89,21 +92,34 @@ class LocalCa:
 
     @classmethod
     def create(
-        cls, common_name: str = "ewp_mock local CA", *, validity: timedelta = DEFAULT_VALIDITY
+        cls,
+        common_name: str = "ewp_mock local CA",
+        *,
+        validity: timedelta = DEFAULT_VALIDITY,
+        path_length: int = 0,
+        issuer: LocalCa | None = None,
     ) -> LocalCa:
+        """A root CA, or with ``issuer`` an intermediate CA that ``issuer`` signed.
+
+        ``path_length`` is how many intermediate CAs may follow it (0: it
+        issues server certificates only).
+        """
         key = _new_key()
         now = datetime.now(UTC)
         name = _name(common_name)
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        not_after = now + validity
+        if issuer is not None:
+            not_after = min(not_after, issuer.certificate.not_valid_after_utc)
         certificate = (
             x509.CertificateBuilder()
             .subject_name(name)
-            .issuer_name(name)
+            .issuer_name(name if issuer is None else issuer.certificate.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - _BACKDATE)
-            .not_valid_after(now + validity)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
             .add_extension(
                 x509.KeyUsage(
                     digital_signature=False,
@@ -119,58 +135,130 @@ class LocalCa:
                 critical=True,
             )
             .add_extension(ski, critical=False)
-            .sign(key, hashes.SHA256())
+            .sign(key if issuer is None else issuer.private_key, hashes.SHA256())
         )
         return cls(certificate=certificate, private_key=key)
 
     def issue(
-        self, hosts: Iterable[str], *, validity: timedelta = DEFAULT_VALIDITY
+        self,
+        hosts: Iterable[str],
+        *,
+        validity: timedelta = DEFAULT_VALIDITY,
+        valid_from: datetime | None = None,
     ) -> ServerCertificate:
-        """A server certificate for ``hosts`` (DNS names or IP addresses, the first is its CN)."""
-        names = tuple(dict.fromkeys(h for h in hosts if h))
-        if not names:
-            raise ValueError("a server certificate needs at least one host name")
-        key = _new_key()
-        now = datetime.now(UTC)
-        not_after = min(now + validity, self.certificate.not_valid_after_utc)
+        """A server certificate for ``hosts`` (DNS names or IP addresses, the first is its CN).
+
+        It is valid from ``valid_from`` (default now; an hour before, for
+        drifting clocks) for ``validity``, and never longer than the CA.
+        """
         ca_ski = self.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(_name(names[0]))
-            .issuer_name(self.certificate.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _BACKDATE)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.SubjectAlternativeName([_general_name(h) for h in names]), critical=False
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski.value),
-                critical=False,
-            )
-            .sign(self.private_key, hashes.SHA256())
+        return _server_certificate(
+            hosts,
+            issuer=self.certificate.subject,
+            issuer_key=self.private_key,
+            issuer_ski=ca_ski.value,
+            valid_from=valid_from,
+            not_after=self.certificate.not_valid_after_utc,
+            validity=validity,
         )
-        return ServerCertificate(certificate=certificate, private_key=key, hosts=names)
+
+
+def self_signed_certificate(hosts: Iterable[str]) -> ServerCertificate:
+    """A server certificate for ``hosts`` that signs itself: no CA a client trusts issued it."""
+    return _server_certificate(hosts, validity=DEFAULT_VALIDITY)
+
+
+def _server_certificate(
+    hosts: Iterable[str],
+    *,
+    validity: timedelta,
+    issuer: x509.Name | None = None,
+    issuer_key: TlsKey | None = None,
+    issuer_ski: x509.SubjectKeyIdentifier | None = None,
+    valid_from: datetime | None = None,
+    not_after: datetime | None = None,
+) -> ServerCertificate:
+    """A server certificate issued by ``issuer`` (``None``: by itself)."""
+    names = tuple(dict.fromkeys(h for h in hosts if h))
+    if not names:
+        raise ValueError("a server certificate needs at least one host name")
+    key = _new_key()
+    start = valid_from or datetime.now(UTC)
+    end = start + validity if not_after is None else min(start + validity, not_after)
+    subject = _name(names[0])
+    own_ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject if issuer is None else issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start - _BACKDATE)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([_general_name(h) for h in names]), critical=False
+        )
+        .add_extension(own_ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski or own_ski),
+            critical=False,
+        )
+        .sign(key if issuer_key is None else issuer_key, hashes.SHA256())
+    )
+    return ServerCertificate(certificate=certificate, private_key=key, hosts=names)
+
+
+#: The host a ``wrong-host`` certificate names instead of the node's.
+WRONG_HOST: Final = "wrong-host.invalid"
+#: How long ago an ``expired`` certificate stopped being valid.
+EXPIRED_AGO: Final = timedelta(days=30)
+#: The defects :func:`node_certificate` can give a certificate (the TLS fault scenarios).
+CERTIFICATE_DEFECTS: Final = ("self-signed", "expired", "wrong-host", "missing-intermediate")
+
+
+def node_certificate(
+    hosts: Iterable[str], defect: str | None = None, *, common_name: str = "ewp_mock local CA"
+) -> tuple[LocalCa, ServerCertificate]:
+    """A fresh CA (what clients trust) and the server certificate for ``hosts``.
+
+    ``defect`` makes the certificate fail a client that trusts that CA:
+    ``self-signed`` (it signs itself), ``expired`` (a month ago),
+    ``wrong-host`` (it names only :data:`WRONG_HOST`), ``missing-intermediate``
+    (an intermediate CA under the trusted one issued it, and the node serves
+    the certificate alone, without that intermediate).
+    """
+    hosts = tuple(hosts)
+    if defect == "missing-intermediate":
+        root = LocalCa.create(common_name, path_length=1)
+        intermediate = LocalCa.create(f"{common_name} (intermediate)", issuer=root)
+        return root, intermediate.issue(hosts)
+    ca = LocalCa.create(common_name)
+    if defect is None:
+        return ca, ca.issue(hosts)
+    if defect == "self-signed":
+        return ca, self_signed_certificate(hosts)
+    if defect == "expired":
+        start = datetime.now(UTC) - EXPIRED_AGO
+        return ca, ca.issue(hosts, valid_from=start, validity=timedelta(days=1))
+    if defect == "wrong-host":
+        return ca, ca.issue((WRONG_HOST,))
+    raise ValueError(f"unknown certificate defect {defect!r}; known: {CERTIFICATE_DEFECTS}")
 
 
 def _general_name(host: str) -> x509.GeneralName:

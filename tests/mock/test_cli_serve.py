@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRIVATE_FILES = {"tls_key", "server_key", "client_key"}
 #: What the start-up document holds, whatever the options.
 DOCUMENT_KEYS = {
+    "scenarios",
     "url",
     "tls",
     "catalogue",
@@ -223,6 +224,7 @@ def test_the_json_start_up_document_says_where_and_who_the_node_is(node: Node) -
     assert document["state_dir_temporary"] is False
     assert document["warnings"] == []
     assert document["data_dir"] is None
+    assert document["scenarios"] == []  # none asked for
 
 
 def test_the_state_dir_holds_the_trust_anchor_keys_and_catalogue_with_safe_modes(

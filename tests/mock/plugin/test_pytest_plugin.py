@@ -382,7 +382,7 @@ def test_a_misused_marker_says_what_is_wrong(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(errors=4)
     result.stdout.fnmatch_lines(
         [
-            "*scenarios arrive with issue #14 (asked for partner-down)*",
+            "*cannot make the mock partner: unknown scenario 'partner-down'; known: *tls-expired*",
             "*ewp_partner does not know hei; it takes heis, data, admit*",
             "*ewp_partner takes keyword arguments only*",
             "*cannot make the mock partner: heis must be HEI ids*",

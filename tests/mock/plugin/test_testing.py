@@ -61,8 +61,10 @@ def test_a_closed_partner_hands_out_nothing(keys: PartnerKeys) -> None:
 def test_settings_the_partner_sets_itself_are_refused(keys: PartnerKeys) -> None:
     with pytest.raises(ConfigError, match="sets \\['port'\\] itself"):
         Partner.in_process(keys=keys, settings={"port": 9})
-    with pytest.raises(ConfigError, match="scenarios arrive with issue #14"):
+    with pytest.raises(ConfigError, match=r"unknown scenario 'partner-down'; known: .*tls-expired"):
         Partner.in_process(keys=keys, scenarios=["partner-down"])
+    with pytest.raises(ConfigError, match="sets \\['scenarios'\\] itself"):
+        Partner.in_process(keys=keys, settings={"scenarios": ("httpsig-clock-skew",)})
     with pytest.raises(ConfigError, match="'demo', None, a Dataset or a directory"):
         Partner.in_process(keys=keys, data=42)  # type: ignore[arg-type]
 
