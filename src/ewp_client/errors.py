@@ -57,7 +57,8 @@ the message, so that callers and tests can act on them.
     │   └── NoEndpointError .................... no endpoint of API X for HEI Y
     ├── TransportError ......................... network failure talking to a partner
     │   ├── ResponseTooLargeError .............. body over the size limit (limit, bytes_read, url)
-    │   └── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
+    │   ├── DeadlineExceededError .............. exchange too slow (deadline, bytes_read, url)
+    │   └── TlsCertificateError ................ certificate refused (problem, verify_message, host)
     ├── PartnerError ........................... a partner answered with an error status
     │   ├── BadRequest (400)
     │   │   ├── InvalidParameter ............... parameter: the request parameter refused (server)
@@ -196,6 +197,7 @@ __all__ = [
     "StaleProposalError",
     "StateDirError",
     "StudentNameMissing",
+    "TlsCertificateError",
     "TransportError",
     "Unauthorized",
     "UnexpectedDocumentError",
@@ -631,6 +633,36 @@ class DeadlineExceededError(TransportError):
         super().__init__(message)
         self.deadline = deadline
         self.bytes_read = bytes_read
+        self.url = url
+
+
+class TlsCertificateError(TransportError):
+    """The partner's TLS certificate was refused, so nothing was sent: ``problem`` says why.
+
+    ``problem`` is ``self-signed``, ``expired``, ``not-yet-valid``, ``wrong-host``
+    (issued for other names than ``host``), ``missing-intermediate`` (its issuer
+    is unknown here: usually the server does not send the intermediate CA
+    certificate with its own, else that CA is not one we trust),
+    ``untrusted-root`` or ``untrusted``; ``verify_code`` and ``verify_message``
+    are what OpenSSL said; ``url`` the endpoint (without query). Not retried:
+    the same certificate would be refused again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem: str,
+        verify_code: int,
+        verify_message: str,
+        host: str,
+        url: str,
+    ):
+        super().__init__(message)
+        self.problem = problem
+        self.verify_code = verify_code
+        self.verify_message = verify_message
+        self.host = host
         self.url = url
 
 

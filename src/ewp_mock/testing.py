@@ -213,7 +213,7 @@ class AppTransport(httpx.BaseTransport):
             )
             answer = await self.asgi.handle_async_request(forwarded)
             try:
-                content = await answer.aread()
+                content = await _raw_body(answer)
             finally:
                 await answer.aclose()
             return answer.status_code, answer.headers.raw, content
@@ -300,10 +300,16 @@ async def _answer_async(
     forwarded = httpx.Request(request.method, request.url, headers=request.headers, content=body)
     answer = await transport.handle_async_request(forwarded)
     try:
-        content = await answer.aread()
+        content = await _raw_body(answer)
     finally:
         await answer.aclose()
     return httpx.Response(answer.status_code, headers=answer.headers.raw, content=content)
+
+
+async def _raw_body(answer: httpx.Response) -> bytes:
+    """The body as the node sent it, still in its ``Content-Encoding``: the client that
+    receives it decodes it (and checks the ``Digest`` over these bytes), as over a socket."""
+    return b"".join([chunk async for chunk in answer.aiter_raw()])
 
 
 # ---------------------------------------------------------------- clients

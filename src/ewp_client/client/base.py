@@ -58,6 +58,7 @@ from ..security.resolver import KeyResolver
 from ..xml.parser import parse_xml
 from ..xml.validate import validate
 from .retry import CallKind, RetryPolicy
+from .tls import certificate_error, certificate_failure
 
 if TYPE_CHECKING:
     from ..config import ClientConfig
@@ -309,6 +310,8 @@ class BaseClient:
         """Seconds to wait before trying ``call`` again after ``error``; ``None``: give up."""
         if isinstance(error, PartnerError) and not retryable_status(error.status):
             return None
+        if certificate_failure(error) is not None:
+            return None  # the same certificate would be refused again
         if not self.retry.may_retry(call.kind, failures):
             return None
         # Only the kind of failure: a partner's error body may quote personal data,
@@ -329,7 +332,11 @@ class BaseClient:
     @staticmethod
     def transport_error(call: EwpCall, url: str, exc: httpx.RequestError) -> TransportError:
         """A failure to get a usable HTTP response: the network, or a body httpx could not
-        decode (a wrong ``Content-Encoding``), as :class:`TransportError`."""
+        decode (a wrong ``Content-Encoding``), as :class:`TransportError`; a refused TLS
+        certificate as :class:`~ewp_client.errors.TlsCertificateError`, naming the defect."""
+        refused = certificate_error(f"{call.api.name} at {url}", url, exc)
+        if refused is not None:
+            return refused
         return TransportError(f"{call.api.name} at {url}: {type(exc).__name__}: {exc}")
 
     @staticmethod

@@ -1,0 +1,178 @@
+"""Every known issue reproduced by the mock and named by the client, end to end.
+
+For each built-in fault scenario (one per catalogue row, and four TLS
+certificate defects), :data:`~.cases.CASES` names the client call that
+reveals it. The call is made with the library's clients against a mock
+partner playing the scenario, and the client must report the row: the class
+a user catches, carrying the row's ``known_issue`` (a TLS defect: its
+``problem``) and the evidence :mod:`.cases` checks. The same call against the
+mock without the scenario names no problem. Pairs of scenarios played at once
+are each still named. The tests are parametrised over the scenario registry
+and :data:`~ewp_client.known_issues.KNOWN_ISSUES`, so a row without a case
+fails; the last test runs the whole table again and reports how many rows
+were reproduced and named, counted before anything is asserted.
+
+A fault in the response's signature stops the call before the body is
+read (the body is trusted only once the signature and the ``Digest``
+verified): paired with a body fault, the body fault is named by the same
+call made with response verification off, as a partner relying on TLS
+alone would be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ewp_client.errors import EwpWarning
+from ewp_client.known_issues import KNOWN_ISSUES, known_issue_of
+from ewp_mock.faults import ScenarioRegistry
+
+from .cases import CASES, Case
+from .harness import Seen, started
+
+BUILT_IN = ScenarioRegistry.load().names
+#: Every row the suite must cover: each built-in scenario and each catalogue entry.
+ROWS = tuple(dict.fromkeys([*BUILT_IN, *KNOWN_ISSUES]))
+TLS_ROWS = tuple(r for r in ROWS if r not in KNOWN_ISSUES)
+
+#: Scenarios played together; each must still be named.
+PAIRS = (
+    ("httpsig-clock-skew", "iia-hash-invalid"),  # a signature fault and a body fault
+    ("httpsig-digest-mismatch", "la-student-family-name-missing"),  # encoding and body
+    ("error-response-malformed", "la-update-409-conflict"),  # status and body of one answer
+    ("unknown-ids-not-ignored", "max-ids-violation"),  # two refusals by one endpoint
+    ("cnr-rejects-valid-notification", "httpsig-response-unsigned"),  # 4xx unsigned
+    ("la-update-409-conflict", "la-cnr-missing-after-update"),  # and over time
+)
+
+
+def case_of(row: str) -> Case:
+    if row not in CASES:
+        pytest.fail(f"scenario {row} has no end-to-end case in tests.known_issues.e2e.cases")
+    return CASES[row]
+
+
+def describe(seen: Seen) -> str:
+    return ", ".join(f"{type(p).__name__}: {p}" for p in seen.problems) or "nothing"
+
+
+def names_the_row(case: Case, problem: Any) -> bool:
+    """Whether ``problem`` (or the error it wraps) reports ``case.row``."""
+    if case.row not in KNOWN_ISSUES:
+        return getattr(problem, "problem", None) == case.row.removeprefix("tls-")
+    issue = KNOWN_ISSUES[case.row]
+    wrapped = (problem, getattr(problem, "error", None))
+    return any(p is not None and known_issue_of(p) is issue for p in wrapped)
+
+
+def check_named(case: Case, scenarios: tuple[str, ...], *, verify: bool = True) -> None:
+    """The call of ``case`` against a mock playing ``scenarios`` names ``case.row``."""
+    with started(case.setup, scenarios, verify=verify) as mock:
+        seen = case.reveal(mock)
+        found = seen.reported(case.reports)
+        assert found, f"{case.call}: no {case.reports.__name__}; reported {describe(seen)}"
+        assert all(names_the_row(case, f) for f in found), f"{case.row} not named: {found}"
+        case.evidence(seen, mock)
+
+
+def check_clean(case: Case) -> None:
+    """The call of ``case`` against the mock without any scenario names no problem."""
+    with started(case.setup, ()) as mock:
+        seen = case.reveal(mock)
+        problems = seen.problems
+        if case.fails_anyway is not None:
+            assert [type(p) for p in problems] == [case.fails_anyway], describe(seen)
+        else:
+            assert problems == [], f"{case.call} without the scenario: {describe(seen)}"
+        assert not any(isinstance(w, EwpWarning) for w in seen.warnings)
+        if case.succeeded is not None:
+            case.succeeded(seen, mock)
+
+
+def check_pair(pair: tuple[str, str]) -> None:
+    """Each scenario of ``pair``, played together, is still named by its call."""
+    cases = [case_of(row) for row in pair]
+    setup = "network" if any(c.setup == "network" for c in cases) else cases[0].setup
+    for case, other in zip(cases, reversed(cases), strict=True):
+        verify = case.signature_fault or not other.signature_fault
+        check_named(Case(**{**vars(case), "setup": setup}), pair, verify=verify)
+
+
+# ---------------------------------------------------------------- the table covers the rows
+
+
+def test_every_catalogue_row_has_a_scenario() -> None:
+    assert sorted(set(KNOWN_ISSUES) - set(BUILT_IN)) == []
+    assert len(TLS_ROWS) == 4
+    assert all(row.startswith("tls-") for row in TLS_ROWS)
+
+
+def test_every_case_is_of_a_row_and_reports_its_class() -> None:
+    assert sorted(set(CASES) - set(ROWS)) == []
+    for row, case in CASES.items():
+        assert case.row == row
+        if row in KNOWN_ISSUES:
+            issue = KNOWN_ISSUES[row]
+            assert case.reports in issue.reported_by or known_issue_of(case.reports) is None, row
+
+
+def test_every_pair_is_of_two_rows() -> None:
+    assert all(len(set(pair)) == 2 and set(pair) <= set(CASES) for pair in PAIRS)
+    assert any(CASES[a].signature_fault != CASES[b].signature_fault for a, b in PAIRS)
+
+
+# ---------------------------------------------------------------- each row, both ways
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_the_client_names_the_scenario(row: str) -> None:
+    case = case_of(row)
+    check_named(case, (row,))
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_without_the_scenario_the_same_call_succeeds(row: str) -> None:
+    check_clean(case_of(row))
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids="+".join)
+def test_two_scenarios_at_once_are_each_named(pair: tuple[str, str]) -> None:
+    check_pair(pair)
+
+
+# ---------------------------------------------------------------- the figure
+
+
+def _problem(check: Callable[..., None], *args: Any) -> str | None:
+    try:
+        check(*args)
+    except Exception as error:  # counted, then reported below
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def test_agreement_figure(figures: Callable[[str], None]) -> None:
+    """The whole table once more, counted: a row passes when it is named with the scenario
+    and clean without it."""
+    problems: dict[str, str | None] = {}
+    for row in ROWS:
+        if row not in CASES:
+            problems[row] = "no end-to-end case"
+            continue
+        case = CASES[row]
+        problems[row] = _problem(check_named, case, (row,)) or _problem(check_clean, case)
+    pairs = {"+".join(pair): _problem(check_pair, pair) for pair in PAIRS}
+    passed = [row for row, problem in problems.items() if problem is None]
+    catalogue = [row for row in passed if row in KNOWN_ISSUES]
+    tls = [row for row in passed if row not in KNOWN_ISSUES]
+    figures(
+        "known issues reproduced by the mock and named by the client: "
+        f"{len(catalogue)}/{len(KNOWN_ISSUES)} rows (+{len(tls)}/{len(TLS_ROWS)} TLS); "
+        f"{sum(p is None for p in pairs.values())}/{len(pairs)} pairs of scenarios at once"
+    )
+    wrong = [f"{name}: {problem}" for name, problem in {**problems, **pairs}.items() if problem]
+    assert wrong == []
+    assert len(KNOWN_ISSUES) >= 25
