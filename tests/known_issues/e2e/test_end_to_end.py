@@ -21,18 +21,23 @@ alone would be read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ewp_client.errors import EwpWarning
+from ewp_client.client import LasClient
+from ewp_client.errors import AlreadyApplied, EditConflict, EwpWarning
 from ewp_client.known_issues import KNOWN_ISSUES, known_issue_of
+from ewp_mock.data import UNI_A
 from ewp_mock.faults import ScenarioRegistry
 
-from .cases import CASES, Case
+from .cases import CASES, PENDING, SIGNER, Case
 from .harness import Seen, started
 
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "mock-scenarios.md"
 BUILT_IN = ScenarioRegistry.load().names
 #: Every row the suite must cover: each built-in scenario and each catalogue entry.
 ROWS = tuple(dict.fromkeys([*BUILT_IN, *KNOWN_ISSUES]))
@@ -119,6 +124,14 @@ def test_every_case_is_of_a_row_and_reports_its_class() -> None:
             assert case.reports in issue.reported_by or known_issue_of(case.reports) is None, row
 
 
+def test_the_documented_diagnoses_are_the_tested_ones() -> None:
+    text = DOCS.read_text("utf-8")
+    section = text.split("## What the client says", 1)[1].split("\n## ", 1)[0]
+    said = dict(re.findall(r"^\| `([a-z0-9-]+)` \| [^|]* \| ([^|]*) \|", section, flags=re.M))
+    assert sorted(said) == sorted(CASES)
+    assert [r for r, c in CASES.items() if f"`{c.reports.__name__}`" not in said[r]] == []
+
+
 def test_every_pair_is_of_two_rows() -> None:
     assert all(len(set(pair)) == 2 and set(pair) <= set(CASES) for pair in PAIRS)
     assert any(CASES[a].signature_fault != CASES[b].signature_fault for a, b in PAIRS)
@@ -141,6 +154,34 @@ def test_without_the_scenario_the_same_call_succeeds(row: str) -> None:
 @pytest.mark.parametrize("pair", PAIRS, ids="+".join)
 def test_two_scenarios_at_once_are_each_named(pair: tuple[str, str]) -> None:
     check_pair(pair)
+
+
+# ---------------------------------------------------------------- after an exchange
+
+
+@pytest.mark.parametrize("scenarios", [(), ("la-update-409-conflict",)], ids=["clean", "409"])
+def test_a_repeated_update_answered_409_is_found_already_applied(
+    scenarios: tuple[str, ...],
+) -> None:
+    """The update is sent again (a second click, a retrying proxy): the partner answers the
+    repeat 409, and the client re-reads the LA before reporting a failure. With the scenario
+    the first answer is a 409 already (a repeat's 409 overwriting the first one's success)."""
+    with started("partner", scenarios) as mock:
+        las = LasClient(mock.client())
+        la = las.get_one(UNI_A, PENDING)
+        assert la is not None
+        assert la.changes_proposal is not None
+        proposal = la.changes_proposal.id
+        answers = [mock.see(lambda c: las.approve(UNI_A, PENDING, proposal, SIGNER)) for _ in "12"]
+    first, repeat = answers
+    assert (first.error is None) == (scenarios == ())
+    applied = repeat.one(AlreadyApplied)
+    assert isinstance(applied.error, EditConflict)
+    assert known_issue_of(applied.error) is KNOWN_ISSUES["la-update-409-conflict"]
+    assert applied.status == 409
+    assert applied.update_request.action.changes_proposal_id == proposal  # as the user sent it
+    assert applied.learning_agreement is not None
+    assert applied.learning_agreement.approved_changes is not None
 
 
 # ---------------------------------------------------------------- the figure
