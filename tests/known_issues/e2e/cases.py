@@ -37,6 +37,7 @@ from ewp_client.clock import SystemClock
 from ewp_client.cnr import CnrKind, EntryState, Outbox, OutgoingNotification, sender
 from ewp_client.errors import (
     AlreadyApplied,
+    ApprovalOfUnmappedIia,
     ApprovalRefusedError,
     ApprovalWithoutIiaId,
     BadRequest,
@@ -200,11 +201,15 @@ def _unknown_ids_evidence(seen: Seen, mock: Mock) -> None:
     assert {w.developer_message for w in seen.reported(UnknownIdNotIgnored)} == {"no such id"}
 
 
-def _stale_approval(mock: Mock) -> Seen:
-    # Our IIA as our node b serves it, read as anyone reads it: its current hash.
-    ours = IiasClient(mock.network.client("a")).get_one(UNI_B, "b-iia-4")
+def our_hash(mock: Mock, iia_id: str) -> str:
+    """The hash of our IIA ``iia_id`` as our node b serves it now (read as anyone reads it)."""
+    ours = IiasClient(mock.network.client("a")).get_one(UNI_B, iia_id)
     assert ours is not None
-    current = ours.hash.sha256
+    return ours.hash.sha256
+
+
+def _stale_approval(mock: Mock) -> Seen:
+    current = our_hash(mock, "b-iia-4")
     seen = mock.see(lambda c: IiaApprovalClient(c).status(UNI_A, {"b-iia-4": current}))
     seen.facts["current"] = current
     return seen
@@ -259,9 +264,32 @@ def _language_skill_evidence(seen: Seen, mock: Mock) -> None:
     assert error.hint == "language requirements missing"
 
 
+def _not_mapped(mock: Mock) -> Seen:
+    """Approve uni-a's copy of a-iia-2; then read uni-a's approval of our b-iia-4, judged
+    against its copy a-iia-4 (which should name b-iia-4 as our id)."""
+    seen = approve_iia(mock)
+    ours = our_hash(mock, "b-iia-4")
+
+    def approvals(client: EwpClient) -> Any:
+        copies = IiasClient(client).get(UNI_A, ["a-iia-4"])
+        hashes = [c.hash for c in copies]
+        return IiaApprovalClient(client).status(UNI_A, {"b-iia-4": ours}, partner_copies=hashes)
+
+    judged = mock.see(approvals)
+    seen.facts["approvals"] = judged.value
+    return seen.add(judged)
+
+
 def _not_mapped_evidence(seen: Seen, mock: Mock) -> None:
-    error = seen.one(IiaNotMapped)
+    error = seen.one(IiaNotMapped)  # our approval refused
     assert (error.remote_iia_id, error.partner, error.reason) == ("a-iia-2", 2, "unmapped")
+    warning = seen.one(ApprovalOfUnmappedIia)  # and the partner's approval suspect
+    assert (warning.our_iia_id, warning.partner_hei_id, warning.unmapped) == (
+        "b-iia-4",
+        UNI_A,
+        ("a-iia-4",),
+    )
+    assert seen.facts["approvals"]["b-iia-4"].state is ApprovalState.CURRENT
 
 
 def _copy_stale(mock: Mock) -> Seen:
@@ -607,8 +635,9 @@ CASES: dict[str, Case] = {
              NotValidForApproval, approve_iia, _not_valid_evidence),
         Case("iia-missing-language-skill", _GET_A2,
              MissingLanguageSkill, read_iia, _language_skill_evidence),
-        Case("iia-partner-id-not-mapped", _APPROVE_A2,
-             IiaNotMapped, approve_iia, _not_mapped_evidence),
+        Case("iia-partner-id-not-mapped",
+             f"{_APPROVE_A2}; IiaApprovalClient.status(uni-a, partner_copies=...)",
+             IiaNotMapped, _not_mapped, _not_mapped_evidence, setup="network"),
         Case("iia-copy-stale-no-refresh", "IiasClient.get_one, clock +1 h, copy_divergence()",
              CopyDivergence, _copy_stale, _copy_stale_evidence, setup="network",
              succeeded=_copy_notified),
