@@ -9,8 +9,8 @@ a user catches, carrying the row's ``known_issue`` (a TLS defect: its
 mock without the scenario names no problem. Pairs of scenarios played at once
 are each still named. The tests are parametrised over the scenario registry
 and :data:`~ewp_client.known_issues.KNOWN_ISSUES`, so a row without a case
-fails; the last test runs the whole table again and reports how many rows
-were reproduced and named, counted before anything is asserted.
+fails; the last test counts the rows reproduced and named (both ways) and
+the pairs, before anything is asserted, and reports the figure.
 
 A fault in the response's signature stops the call before the body is
 read (the body is trusted only once the signature and the ``Digest``
@@ -29,10 +29,11 @@ from typing import Any
 import pytest
 
 from ewp_client.client import LasClient
-from ewp_client.errors import AlreadyApplied, EditConflict, EwpWarning
+from ewp_client.errors import AlreadyApplied, EditConflict, EwpWarning, StudentNameMissing
 from ewp_client.known_issues import KNOWN_ISSUES, known_issue_of
 from ewp_mock.data import UNI_A
 from ewp_mock.faults import ScenarioRegistry
+from ewp_mock.testing import Partner
 
 from .cases import CASES, PENDING, SIGNER, Case
 from .harness import Seen, started
@@ -195,6 +196,17 @@ def test_a_repeated_update_answered_409_is_found_already_applied(
     assert applied.update_request.action.changes_proposal_id == proposal  # as the user sent it
     assert applied.learning_agreement is not None
     assert applied.learning_agreement.approved_changes is not None
+
+
+@pytest.mark.ewp_partner(scenarios=["la-student-family-name-missing"])
+def test_a_suite_using_the_plugins_partner_sees_the_same(ewp_partner: Partner) -> None:
+    """As a user's CI suite writes it: the plugin's partner plays the scenario named."""
+    with pytest.warns(StudentNameMissing) as records:
+        (la,) = LasClient(ewp_partner.client()).get(UNI_A, [PENDING])
+    assert la.omobility_id == PENDING
+    assert [w.message.field for w in records if isinstance(w.message, StudentNameMissing)] == [
+        "family-name"
+    ]
 
 
 # ---------------------------------------------------------------- the figure

@@ -41,6 +41,18 @@ def test_the_app_transport_records_and_serves_from_its_own_thread() -> None:
         transport.handle_request(httpx.Request("GET", "https://t.test/catalogue-v1.xml"))
 
 
+def test_an_encoded_body_reaches_the_client_as_sent(keys: PartnerKeys) -> None:
+    """A gzip body is passed on still encoded, as over a socket: httpx decodes it once."""
+    with Partner.in_process(keys=keys, scenarios=["httpsig-digest-mismatch"]) as partner:
+        answer = partner.http().get(f"{partner.url}/ewp/echo")
+        with respx.mock(assert_all_called=False) as router:
+            route_partner(router, partner)
+            routed = httpx.get(f"{partner.url}/ewp/echo")
+    for received in (answer, routed):
+        assert received.headers["content-encoding"] == "gzip"
+        assert received.content.startswith(b"<?xml")
+
+
 def test_two_in_process_partners_have_their_own_hosts(keys: PartnerKeys) -> None:
     with Partner.in_process(keys=keys) as one, Partner.in_process(keys=keys) as two:
         assert one.url != two.url
