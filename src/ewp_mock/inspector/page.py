@@ -207,13 +207,16 @@ def _csp(nodes: list[NodeColumn]) -> str:
     connect = " ".join(["'self'", *origins])
     return (
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-        f"connect-src {connect}; img-src data:; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
+        f"connect-src {connect}; img-src data:; base-uri 'none'; form-action 'none'"
     )
 
 
 def render_page(nodes: list[NodeColumn]) -> tuple[str, str]:
-    """The page showing ``nodes`` (the first is the node serving it), and its CSP."""
+    """The page showing ``nodes`` (the first is the node serving it), and its CSP header.
+
+    The page repeats the policy in a ``<meta>`` element (it still holds in a
+    saved copy), without ``frame-ancestors``, which only a header may carry.
+    """
     policy = _csp(nodes)
     island = json.dumps({"nodes": [n.as_dict() for n in nodes], "interval": POLL_MS})
     island = island.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -238,4 +241,4 @@ every {POLL_MS // 1000} s. Click an exchange for its headers and bodies.</div>
 </body>
 </html>
 """
-    return page, policy
+    return page, f"{policy}; frame-ancestors 'none'"
