@@ -58,11 +58,11 @@ from ewp_client.server import STATS_PORTAL_HEI
 from .app import create_app, node_of_app, prepare_tls
 from .config import DEFAULT_CNR_EXPIRY, DEFAULT_HEI, MockConfig
 from .control import CONTROL_PREFIX
-from .inspector import INSPECTOR_PATH
 from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .demo_flow import play_demo_to
 from .exchange_log import DEFAULT_MAX_FILE_BYTES, DEFAULT_RING_SIZE, EXCHANGES_FILE, ExchangeLog
 from .faults import ScenarioRegistry
+from .inspector import INSPECTOR_PATH
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route

@@ -665,7 +665,7 @@ def control_app(node: MockNode, dataset: Dataset | None) -> FastAPI:
     )
     app.state.control = ControlContext(node, dataset, node.clock.now())
     app.include_router(router)
-    app.include_router(inspector_router)
+    app.include_router(inspector_router, include_in_schema=False)  # a page, not the API
     app.add_exception_handler(ControlProblem, _problem)
     app.add_exception_handler(EwpError, _ewp_problem)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from ewp_client.clock import ManualClock
@@ -31,6 +32,10 @@ from tests.support.browser import CHROMIUM, LAUNCH_ARGS, require_browser
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 #: How long the page may take to show what the feeds hold (it polls every second).
 SHOWN_WITHIN_MS = 15_000
+#: ``b`` leaves its answers unsigned: ``a``'s client names the known issue of its CNR.
+UNSIGNED = "httpsig-response-unsigned"
+#: Markup a caller sends in a header: the page must show it as text.
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
 @pytest.fixture
@@ -53,7 +58,12 @@ def specs() -> list[NodeSpec]:
     control = {"control": True}
     return [
         NodeSpec("a", (UNI_A,), dataset, {"server_key": key(1), "client_key": key(2), **control}),
-        NodeSpec("b", (UNI_B,), dataset, {"server_key": key(3), "client_key": key(4), **control}),
+        NodeSpec(
+            "b",
+            (UNI_B,),
+            dataset,
+            {"server_key": key(3), "client_key": key(4), "scenarios": (UNSIGNED,), **control},
+        ),
     ]
 
 
@@ -85,6 +95,9 @@ async def test_two_nodes_side_by_side_follow_a_flow_and_open_a_body(
         a, b = network.node("a"), network.node("b")
         network.actions("a").create_iia(demo_iia(UNI_A, "seen-iia-1", UNI_B))
         await network.idle()
+        async with httpx.AsyncClient(verify=False) as plain:  # unsigned: refused, recorded
+            refused = await plain.get(f"{network['a'].url}/ewp/echo", headers={"x-note": HOSTILE})
+        assert refused.status_code == 401
         context = await browser.new_context(ignore_https_errors=True)  # the network's own CA
         page = await context.new_page()
         errors: list[str] = []
@@ -92,6 +105,8 @@ async def test_two_nodes_side_by_side_follow_a_flow_and_open_a_body(
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: dialogs.append(d.message))
         inspector = f"{network['a'].url}/_mock/inspector"
         await page.goto(inspector)
 
@@ -105,6 +120,17 @@ async def test_two_nodes_side_by_side_follow_a_flow_and_open_a_body(
         fetch = [r for r in b.exchanges.records() if r.direction == "out" and "iia_id=" in r.url]
         assert [(r.direction, r.status) for r in cnr] == [("out", 200)]
         assert [r.status for r in fetch] == [200]
+        cnr_row = page.locator(f'section.node[data-node="{UNI_A}"] li[data-seq="{cnr[0].seq}"]')
+        assert f"known issue {UNSIGNED}" in await cnr_row.inner_text()
+        (cnr_in,) = [r for r in b.exchanges.records() if "/iia-cnr/" in r.url]
+        cnr_in_row = page.locator(f'section.node[data-node="{UNI_B}"] li[data-seq="{cnr_in.seq}"]')
+        assert f"scenario {UNSIGNED}" in await cnr_in_row.inner_text()
+        (echo,) = [r for r in a.exchanges.records() if r.url.endswith("/ewp/echo")]
+        echo_row = page.locator(f'section.node[data-node="{UNI_A}"] li[data-seq="{echo.seq}"]')
+        assert "unauthenticated" in await echo_row.inner_text()
+        await echo_row.locator("button.summary").click()
+        assert f"x-note: {HOSTILE}" in await echo_row.locator(".detail").inner_text()
+        assert await page.locator("main img, main script").count() == 0
 
         row = page.locator(f'section.node[data-node="{UNI_B}"] li[data-seq="{fetch[0].seq}"]')
         assert await row.get_attribute("data-direction") == "out"
@@ -131,6 +157,7 @@ async def test_two_nodes_side_by_side_follow_a_flow_and_open_a_body(
         await context.close()
 
     assert errors == []
+    assert dialogs == []
     feeds = {
         f"{network['a'].url}/_mock/inspector/exchanges",
         f"{network['b'].url}/_mock/inspector/exchanges",
