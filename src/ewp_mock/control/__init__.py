@@ -17,6 +17,9 @@ signature, and publishes its own OpenAPI document at :data:`OPENAPI_PATH`:
   unless another was given): HTTP signatures stay on real time;
 * read the exchange log (when the node keeps one).
 
+Beside it, under ``/_mock/inspector``, the node serves the exchange
+inspector (:mod:`ewp_mock.inspector`): the same log as a live page.
+
 Every step runs through :class:`~ewp_mock.actions.NodeActions`, the
 lifecycles of :mod:`ewp_client`. :class:`ControlClient` (and
 :class:`AsyncControlClient`) wrap the API with typed methods.
