@@ -15,6 +15,7 @@ valid against its schema, and every ``iia-hash`` is the kit's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -447,11 +448,13 @@ class Judge:
         """As many unknown ids as the manifest allows: a 200 listing nothing."""
         # a 400 refuses the number of ids; another refusal, the unknown ids
         refused = "max-ids-violation" if ex.status == 400 else "unknown-ids-not-ignored"
+        sent = {"limit": limit, "ids-sent": limit}
         tree, failure = self.answer(check, ex, issue_if_refused=refused)
-        if failure is not None or tree is None:
-            return failure or check.failed("no answer")
-        evidence = ex.evidence() | {"limit": limit, "ids-sent": limit}
-        return check.passed(f"200 for {limit} ids, signed, schema-valid", evidence)
+        if failure is not None:
+            return dataclasses.replace(failure, evidence={**failure.evidence, **sent})
+        if tree is None:
+            return check.failed("no answer")
+        return check.passed(f"200 for {limit} ids, signed, schema-valid", ex.evidence() | sent)
 
     def listed(self, check: Check, ex: Exchange) -> CheckResult:
         """A read of what the partner has: signed, schema-valid, listing something."""
