@@ -304,7 +304,9 @@ DOCTOR_ISSUES = frozenset(
 
 def test_every_issue_the_doctor_names_is_the_clients() -> None:
     source = Path(judge_module.__file__).read_text(encoding="utf-8")
-    named = set(re.findall(r'"((?:cnr|error|httpsig|iia|la|max|unknown)-[a-z0-9]+-[a-z0-9-]+)"', source))
+    named = set(
+        re.findall(r'"((?:cnr|error|httpsig|iia|la|max|unknown)-[a-z0-9]+-[a-z0-9-]+)"', source)
+    )
     assert named == DOCTOR_ISSUES
     assert set(KNOWN_ISSUES) >= DOCTOR_ISSUES
 
