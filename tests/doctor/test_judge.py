@@ -294,7 +294,6 @@ DOCTOR_ISSUES = frozenset(
         "httpsig-clock-skew",
         "httpsig-correlation-headers",
         "httpsig-date-bad-format",
-        "iia-first-partner-mismatch",
         "iia-hash-invalid",
         "max-ids-violation",
         "unknown-ids-not-ignored",

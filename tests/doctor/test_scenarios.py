@@ -52,6 +52,8 @@ class Shown:
     evidence: Evidence = field(default_factory=dict)
     holds: Callable[[Evidence], bool] = lambda _evidence: True
     options: tuple[str, ...] = ()
+    #: The client warnings the check lists besides its verdict (``client-warnings``).
+    warnings: tuple[str, ...] = ()
 
     @property
     def exit_status(self) -> int:
@@ -84,6 +86,8 @@ SHOWN = (
         "iia-hash-invalid",
         "iias.get.iia-hash",
         holds=lambda e: _hashes_differ(e) and bool(e["text-to-hash"]),
+        # the client's own warning for each copy comes with it
+        warnings=("IiaHashInvalid",),
     ),
     Shown(
         "iia-not-valid-for-approval",
@@ -111,7 +115,8 @@ SHOWN = (
     Shown(
         "iia-first-partner-mismatch",
         "iias.get.iia-hash",
-        holds=lambda e: any(r["first-partner"] != SERVED for r in e["iias"]),
+        evidence={"error": "PartnerOrderError", "expected-hei": SERVED},
+        holds=lambda e: e["got-hei"] == e["iias"][0]["first-partner"] != SERVED,
     ),
     Shown(
         "max-ids-violation",
@@ -132,6 +137,7 @@ SHOWN = (
         verdict="warn",
         evidence={"warning": "UnstableChangesProposalId", "content-changed": False},
         holds=lambda e: e["first-id"] != e["second-id"] and bool(e["omobility-id"]),
+        warnings=("UnstableChangesProposalId",),  # the other LA with a proposal
     ),
     Shown(
         "la-student-family-name-missing",
@@ -139,6 +145,7 @@ SHOWN = (
         verdict="warn",
         evidence={"warning": "StudentNameMissing", "field": "family-name"},
         holds=lambda e: e["path"].endswith("/student/family-name"),
+        warnings=("StudentNameMissing",),  # the other LAs read
     ),
     Shown(
         "error-response-malformed",
@@ -290,6 +297,8 @@ def test_the_doctor_names_the_scenario_a_partner_shows(
     evidence = found["evidence"]
     assert {k: evidence.get(k) for k in row.evidence} == dict(row.evidence), evidence
     assert row.holds(evidence), evidence
+    listed = {w["warning"] for w in evidence.get("client-warnings", ())}
+    assert listed == set(row.warnings), evidence
     assert run.status == row.exit_status, run.out
     if row.verdict == "warn":
         assert run.json()["ok"] is True

@@ -23,7 +23,13 @@ from lxml import etree
 
 from ..codec import decode
 from ..error_response import parse_error_response
-from ..errors import ApprovalRefusedError, EwpError, EwpWarning, IiaNotMapped
+from ..errors import (
+    ApprovalRefusedError,
+    EwpError,
+    EwpWarning,
+    IiaNotMapped,
+    PartnerOrderError,
+)
 from ..iia.approval import check_approvable
 from ..iia.hash import IiaHash
 from ..models import LasGetResponse, LearningAgreement
@@ -365,8 +371,17 @@ class Judge:
             )
         return check.passed(f"every id tried ({len(fetched)}) comes back from get", evidence)
 
-    def iia_hashes(self, check: Check, hashes: Sequence[IiaHash], serving_hei: str) -> CheckResult:
-        """Each fetched IIA's declared ``iia-hash`` against the official kit's."""
+    def iia_hashes(
+        self,
+        check: Check,
+        hashes: Sequence[IiaHash],
+        order: PartnerOrderError | None = None,
+    ) -> CheckResult:
+        """Each fetched IIA's declared ``iia-hash`` against the official kit's.
+
+        ``order`` is what the client's checks of the copies raised about their
+        partners (:func:`~ewp_client.client.iias.check_copies`), when anything.
+        """
         if not hashes:
             return check.skipped("no IIA was fetched to hash")
         rows = [
@@ -388,13 +403,8 @@ class Judge:
                 evidence,
                 "iia-hash-invalid",
             )
-        others = [h for h in hashes if h.partner_hei_ids[:1] != (serving_hei,)]
-        if others:
-            return check.failed(
-                "the first partner of a served IIA is not the serving HEI",
-                evidence,
-                "iia-first-partner-mismatch",
-            )
+        if order is not None:
+            return check.failed(str(order), evidence | error_evidence(order), known_issue_of(order))
         return check.passed(f"every iia-hash ({len(hashes)}) is the kit's", evidence)
 
     def approvable(self, check: Check, hashes: Sequence[IiaHash]) -> CheckResult:

@@ -37,9 +37,17 @@ import httpx
 
 from .._version import __version__
 from ..client.base import FORM_CONTENT_TYPE, MAX_GET_QUERY_LENGTH, with_query
+from ..client.iias import check_copies, copies_of
 from ..client.las import LaChecks
 from ..client.sync import EwpClient
-from ..errors import ConfigError, EwpError, EwpWarning, NoEndpointError, TransportError
+from ..errors import (
+    ConfigError,
+    EwpError,
+    EwpWarning,
+    NoEndpointError,
+    PartnerOrderError,
+    TransportError,
+)
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..namespaces import (
     ECHO_API,
@@ -454,7 +462,7 @@ class Doctor:
         if api == IIAS_API.name:
             hashes = _hashes(exchanges)
             check = Check(f"{api}.get.iia-hash", "Every iia-hash is the official kit's", api)
-            yield judge.iia_hashes(check, hashes, hei_id)
+            yield judge.iia_hashes(check, hashes, _partner_order(exchanges, hei_id))
             check = Check(
                 f"{api}.get.approvable", "Every IIA with the kit's hash could be approved", api
             )
@@ -519,6 +527,26 @@ def _heeding(results: Iterator[CheckResult]) -> Iterator[CheckResult]:
         if result is None:
             return
         yield with_warnings(result, ours)
+
+
+def _partner_order(
+    exchanges: Sequence[tuple[str, Exchange]], hei_id: str
+) -> PartnerOrderError | None:
+    """What the client's checks of fetched copies raise about their partners, if anything.
+
+    The same checks issue an ``IiaHashInvalid`` warning for a wrong hash (caught
+    with the check's result, see the module).
+    """
+    for wanted, ex in exchanges:
+        if ex.status != 200:
+            continue
+        try:
+            check_copies(copies_of(ex.body), hei_id, [wanted])
+        except PartnerOrderError as exc:
+            return exc
+        except EwpError:  # not readable: the round trip has judged it
+            continue
+    return None
 
 
 def _hashes(exchanges: Sequence[tuple[str, Exchange]]) -> list[IiaHash]:
