@@ -19,9 +19,9 @@ import pytest
 
 from ewp_client.error_response import render_error_response
 from ewp_client.server import Answer
+from ewp_mock.testing import Partner, PartnerKeys
 
-from .conftest import Doctor, Run
-from .test_broken_partner import _wrong_hash
+from .conftest import Run, configure, run_doctor
 
 CHROMIUM = Path(os.environ.get("EWP_TEST_CHROMIUM", "/usr/bin/chromium"))
 #: A developer message a hostile (or careless) partner sends: it must show as text.
@@ -73,12 +73,19 @@ def _hostile_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def report(doctor: Doctor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Run]:
-    """An HTML report with a failed check and partner text full of markup, and its JSON."""
-    _wrong_hash(monkeypatch)
+def report(
+    partner_keys: PartnerKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Path, Run]:
+    """An HTML report with a failed check (the mock serves wrong iia-hashes) and partner
+    text full of markup, and its JSON."""
     _hostile_errors(monkeypatch)
     page = tmp_path / "doctor-report.html"
-    run = doctor("--json", "--html", str(page))
+    with Partner.served(keys=partner_keys, scenarios=["iia-hash-invalid"]) as partner:
+        configure(partner, tmp_path, monkeypatch)
+        run = run_doctor(capsys, partner.hei_ids[0], "--json", "--html", str(page))
     assert run.status == 1
     return page, run
 
