@@ -18,10 +18,10 @@ import pytest
 
 from ewp_client.error_response import render_error_response
 from ewp_client.server import Answer
+from ewp_mock.testing import Partner, PartnerKeys
 from tests.support.browser import CHROMIUM, LAUNCH_ARGS, require_browser
 
-from .conftest import Doctor, Run
-from .test_broken_partner import _wrong_hash
+from .conftest import Run, configure, run_doctor
 
 #: A developer message a hostile (or careless) partner sends: it must show as text.
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
@@ -56,12 +56,19 @@ def _hostile_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def report(doctor: Doctor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Run]:
-    """An HTML report with a failed check and partner text full of markup, and its JSON."""
-    _wrong_hash(monkeypatch)
+def report(
+    partner_keys: PartnerKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Path, Run]:
+    """An HTML report with a failed check (the mock serves wrong iia-hashes) and partner
+    text full of markup, and its JSON."""
     _hostile_errors(monkeypatch)
     page = tmp_path / "doctor-report.html"
-    run = doctor("--json", "--html", str(page))
+    with Partner.served(keys=partner_keys, scenarios=["iia-hash-invalid"]) as partner:
+        configure(partner, tmp_path, monkeypatch)
+        run = run_doctor(capsys, partner.hei_ids[0], "--json", "--html", str(page))
     assert run.status == 1
     return page, run
 
