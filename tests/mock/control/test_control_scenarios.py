@@ -8,8 +8,10 @@ known issue; off again, the same call succeeds.
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ewp_client import EchoClient
@@ -19,10 +21,13 @@ from ewp_client.errors import (
     ControlNotFound,
     UnsignedResponseError,
 )
-from ewp_mock.control import CONTROL_PREFIX, AsyncControlClient, ScenarioState
+from ewp_client.security import RequestSigner
+from ewp_mock.control import CONTROL_PREFIX, AsyncControlClient, ControlClient, ScenarioState
 from ewp_mock.data import UNI_A, UNI_B
 from ewp_mock.testing import Partner
+from tests.mock.conftest import key
 from tests.mock.control.conftest import keys
+from tests.mock.test_cli_serve import _key_files, _public_key_file, start
 
 UNSIGNED = "httpsig-response-unsigned"
 SKEW = "httpsig-clock-skew"
@@ -191,3 +196,44 @@ async def test_the_async_client_switches_scenarios_too(ewp_partner: Partner) -> 
         assert (await control.scenarios()).active == (SKEW,)
         with pytest.raises(ControlBadRequest):
             await control.use_scenarios(["no-such-scenario"])
+
+
+def test_ewp_mock_serve_starts_with_its_scenario_and_the_control_api_switches_it(
+    tmp_path: Path,
+) -> None:
+    node = start(
+        *_key_files(tmp_path),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--admit",
+        f"{_public_key_file(tmp_path, 3)}={UNI_B}",
+        "--control",
+        "--scenario",
+        UNSIGNED,
+    )
+    try:
+        base = node.document["url"]
+        host = base.split("://")[1]
+        context = ssl.create_default_context(cafile=node.document["ca"])
+        signer = RequestSigner(key(3))
+        with httpx.Client(verify=context) as http:
+            control = ControlClient(base, http=http)
+
+            def signature() -> str | None:
+                target = f"/ewp/iias/{UNI_A}/index"
+                signed = signer.sign(method="GET", target=target, body=b"", host=host)
+                answer = http.get(base + target, headers=signed.headers)
+                assert answer.status_code == 200
+                return answer.headers.get("signature")
+
+            assert control.scenarios().started_with == (UNSIGNED,)
+            assert signature() is None
+            assert control.use_scenarios([]).active == ()
+            assert signature() is not None
+            with pytest.raises(ControlConflict):
+                control.add_scenario("tls-expired")
+            control.reset()
+            assert control.scenarios().active == (UNSIGNED,)
+            assert signature() is None
+    finally:
+        assert node.stop() == 0
