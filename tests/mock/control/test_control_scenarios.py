@@ -3,7 +3,9 @@
 Each switch is followed by a signed call of our :class:`~ewp_client.EchoClient`:
 with ``httpsig-response-unsigned`` on, the answer carries no ``Signature`` and
 the client raises :class:`~ewp_client.errors.UnsignedResponseError` naming the
-known issue; off again, the same call succeeds.
+known issue; off again, the same call succeeds. In process, on a served
+partner, and on an ``ewp-mock serve --control --scenario`` node (where a reset
+goes back to the scenario it started with).
 """
 
 from __future__ import annotations
