@@ -254,7 +254,7 @@ def test_a_missing_element_is_located(doctor: Doctor, monkeypatch: pytest.Monkey
     _no_hash_element(monkeypatch)
     run = doctor("--json")
     evidence = _failed(run, "iias.index.round-trip")["evidence"]
-    assert evidence["error"] == "SchemaValidationError"
+    assert evidence["error"] == "RequiredElementMissing"  # a SchemaValidationError
     assert evidence["root"] == "iias-get-response"
     assert any("iia[1]" in v["path"] and v["line"] for v in evidence["violations"])
     assert "iia-hash" in evidence["violations"][0]["message"]

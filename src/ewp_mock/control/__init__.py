@@ -20,6 +20,9 @@ signature, and publishes its own OpenAPI document at :data:`OPENAPI_PATH`:
 * read and switch the fault scenarios the node plays (:mod:`ewp_mock.faults`;
   not the TLS ones, which are chosen when the server starts).
 
+Beside it, under ``/_mock/inspector``, the node serves the exchange
+inspector (:mod:`ewp_mock.inspector`): the same log as a live page.
+
 Every step runs through :class:`~ewp_mock.actions.NodeActions`, the
 lifecycles of :mod:`ewp_client`. :class:`ControlClient` (and
 :class:`AsyncControlClient`) wrap the API with typed methods.

@@ -73,6 +73,8 @@ from ewp_client.ola import SendingLa, Transition, VersionStatus
 from ..actions import NodeActions
 from ..data import Dataset
 from ..faults import Faults, Scenario, ScenarioRegistry
+from ..inspector import INSPECTOR_PATH
+from ..inspector import router as inspector_router
 from ..node import MockNode
 from .clock import NodeClock
 
@@ -782,6 +784,7 @@ def control_app(node: MockNode, dataset: Dataset | None, *, faults: Faults) -> F
     )
     app.state.control = ControlContext(node, dataset, node.clock.now(), faults)
     app.include_router(router)
+    app.include_router(inspector_router, include_in_schema=False)  # a page, not the API
     app.add_exception_handler(ControlProblem, _problem)
     app.add_exception_handler(EwpError, _ewp_problem)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -823,7 +826,8 @@ async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
 
 
 class ControlDispatch:
-    """ASGI middleware: requests under :data:`CONTROL_PREFIX` go to ``control``, the rest on.
+    """ASGI middleware: requests under :data:`CONTROL_PREFIX` (and the inspector's, under
+    ``/_mock/inspector``) go to ``control``, the rest on.
 
     Added outermost, so that the control API never meets the EWP signature layer.
     """
@@ -834,8 +838,9 @@ class ControlDispatch:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (
-            path == CONTROL_PREFIX or path.startswith(f"{CONTROL_PREFIX}/")
+        if scope["type"] == "http" and any(
+            path == prefix or path.startswith(f"{prefix}/")
+            for prefix in (CONTROL_PREFIX, INSPECTOR_PATH)
         ):
             await self.control(scope, receive, send)
             return
