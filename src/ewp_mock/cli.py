@@ -295,7 +295,8 @@ def build_parser() -> Parser:
         metavar="NAME",
         help="play the fault scenario NAME: reproduce a known exchange problem ('ewp-mock "
         "scenarios' lists them); two or more at once each do what they do alone; an unknown "
-        "name is refused with the known ones (repeatable; default: none)",
+        f"name is refused with the known ones; with --control, PUT {CONTROL_PREFIX}/scenarios "
+        "switches them while the node runs, the TLS ones excepted (repeatable; default: none)",
     )
     serve.add_argument(
         "--scenario-file",
