@@ -47,9 +47,9 @@ import socket
 import ssl
 import threading
 import time
-from email.utils import formatdate
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from email.utils import formatdate
 from types import TracebackType
 from typing import Any, Final, Literal
 
