@@ -17,7 +17,7 @@ from tests.conformance import reference
 _FIGURES: list[str] = []
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def figures() -> Callable[[str], None]:
     """Call with a line such as ``"hash agreement: 150/150"`` to report it."""
     return _FIGURES.append

@@ -160,7 +160,7 @@ def create_app(
         lines=False,
     )
     if config.control:  # outermost: the control API meets neither the log nor the signatures
-        app.add_middleware(ControlDispatch, control=control_app(node, dataset))
+        app.add_middleware(ControlDispatch, control=control_app(node, dataset, faults=faults))
     return app
 
 

@@ -62,6 +62,7 @@ from .data import UNI_A, UNI_B, Dataset, demo_dataset, load_dataset
 from .demo_flow import play_demo_to
 from .exchange_log import DEFAULT_MAX_FILE_BYTES, DEFAULT_RING_SIZE, EXCHANGES_FILE, ExchangeLog
 from .faults import ScenarioRegistry
+from .inspector import INSPECTOR_PATH
 from .node import MockNode
 from .routes import echo as echo_route
 from .routes import registry as registry_route
@@ -267,7 +268,8 @@ def build_parser() -> Parser:
         "--control",
         action="store_true",
         help=f"serve the node's control API under {CONTROL_PREFIX} (plain JSON, no "
-        "signature: set data, move the clock, reset, flush the outbox; for tests only)",
+        "signature: set data, move the clock, reset, flush the outbox; for tests only) "
+        f"and the exchange inspector at {INSPECTOR_PATH} (an HTML page)",
     )
     serve.add_argument(
         "--exchange-log-size",
@@ -293,7 +295,8 @@ def build_parser() -> Parser:
         metavar="NAME",
         help="play the fault scenario NAME: reproduce a known exchange problem ('ewp-mock "
         "scenarios' lists them); two or more at once each do what they do alone; an unknown "
-        "name is refused with the known ones (repeatable; default: none)",
+        f"name is refused with the known ones; with --control, PUT {CONTROL_PREFIX}/scenarios "
+        "switches them while the node runs, the TLS ones excepted (repeatable; default: none)",
     )
     serve.add_argument(
         "--scenario-file",
@@ -1081,6 +1084,7 @@ def startup_document(
         ],
         "echo": config.url(echo_route.PATH),
         "control": config.url(CONTROL_PREFIX) if config.control else None,
+        "inspector": config.url(INSPECTOR_PATH) if config.control else None,
         "hei_ids": list(config.hei_ids),
         "server_key_id": config.server_key.key_id,
         "client_key_id": config.client_key.key_id,
@@ -1113,6 +1117,7 @@ def _announce(node: StartedNode, *, as_json: bool) -> None:
     print(f"echo:      {document['echo']}")
     if document["control"] is not None:
         print(f"control:   {document['control']} (OpenAPI: {document['control']}/openapi.json)")
+        print(f"inspector: {document['inspector']} (the exchanges, live, in a browser)")
     print(f"HEIs:      {', '.join(document['hei_ids'])}")
     print(f"server keyId: {document['server_key_id']}")
     print(f"client keyId: {document['client_key_id']}")

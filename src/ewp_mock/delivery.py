@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
+from ewp_client import errors
 from ewp_client.client import NO_RETRY
 from ewp_client.client.async_ import AsyncEwpClient
 from ewp_client.clock import Clock
@@ -46,6 +47,7 @@ from ewp_client.cnr import (
     CnrKind,
     Delivery,
     EntryState,
+    Failed,
     NotificationKey,
     Outbox,
     OutboxEntry,
@@ -58,7 +60,7 @@ from ewp_client.registry import CachePolicy
 from ewp_client.registry.client import AsyncRegistryClient
 from ewp_client.security import SigningKey
 
-from .exchange_log import ExchangeRing
+from .exchange_log import ExchangeRing, note_known_issue
 
 if TYPE_CHECKING:
     from .refresh import RefreshRecord
@@ -267,9 +269,16 @@ class NodeOutbox:
 
     async def _round(self, *, force: bool) -> list[tuple[Delivery, Outcome]]:
         client = await self._client()
-        return await self.box.run_due(
-            async_sender(client), self.clock, force=force, concurrency=self.concurrency
-        )
+        send = async_sender(client)
+
+        async def noted(delivery: Delivery) -> Outcome:
+            """``send``, the known issue of a failure noted on the exchange that showed it."""
+            outcome = await send(delivery)
+            if isinstance(outcome, Failed):
+                note_known_issue(getattr(errors, outcome.detail or "", None))
+            return outcome
+
+        return await self.box.run_due(noted, self.clock, force=force, concurrency=self.concurrency)
 
     async def _client(self) -> AsyncEwpClient:
         loop = asyncio.get_running_loop()

@@ -37,7 +37,10 @@ real and the business time, method, URL, status, the line's verdict, the
 caller's keyId and the HEIs it covers, the request's signature verdict
 (:data:`SignatureVerdict`) and whether the response was signed, the schema
 verdict of each XML body (:class:`SchemaVerdict`), the time taken, the
-headers and the bodies. Bodies are kept with students' personal data masked
+headers and the bodies, the fault scenarios that altered it (their names, as
+the fault layers left them under :data:`SCENARIOS_KEY`) and, for a request
+the node sent, the known issue its client diagnosed in the answer
+(:func:`note_known_issue`). Bodies are kept with students' personal data masked
 (:mod:`ewp_client.privacy`) unless the ring was made with
 ``keep_personal_data=True``. The ring keeps the latest ``size`` records and,
 given a file, appends each as a JSON line there (:data:`EXCHANGES_FILE` in a
@@ -56,7 +59,8 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final, Literal
@@ -82,6 +86,7 @@ __all__ = [
     "DEFAULT_RING_SIZE",
     "EXCHANGES_FILE",
     "EXCHANGE_LOGGER",
+    "SCENARIOS_KEY",
     "SIGNATURE_ERROR_KEY",
     "VERDICT_KEY",
     "Exchange",
@@ -90,6 +95,7 @@ __all__ = [
     "RecordingTransport",
     "SchemaVerdict",
     "SignatureVerdict",
+    "note_known_issue",
     "schema_verdict",
     "verdict_for_status",
 ]
@@ -98,6 +104,9 @@ __all__ = [
 EXCHANGE_LOGGER: Final = "ewp_mock.exchange"
 #: Where an inner layer may name its verdict: ``scope["state"][VERDICT_KEY]``.
 VERDICT_KEY: Final = "ewp_verdict"
+#: Where the fault layers list the scenarios that altered an exchange:
+#: ``scope["state"][SCENARIOS_KEY]``, a list of names.
+SCENARIOS_KEY: Final = "ewp_scenarios"
 #: The file of the records in a node's state directory (JSON lines).
 EXCHANGES_FILE: Final = "exchanges.jsonl"
 #: Records a ring keeps by default.
@@ -212,7 +221,9 @@ class Exchange:
     ``personal_data`` is ``"kept"``), or a placeholder saying why it was
     withheld; ``*_size`` are the bodies' lengths in bytes. ``error`` names
     what ended an exchange without a response (the app raised, a transport
-    failure).
+    failure). ``scenarios`` names the fault scenarios that altered it;
+    ``known_issue`` is the catalogue id of the problem the node's client
+    diagnosed in the answer to a request it sent.
     """
 
     seq: int
@@ -238,6 +249,8 @@ class Exchange:
     response_size: int
     personal_data: Literal["masked", "kept"]
     error: str | None = None
+    scenarios: tuple[str, ...] = ()
+    known_issue: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The record as JSON-ready values (times in ISO 8601, headers as pairs)."""
@@ -265,6 +278,8 @@ class Exchange:
             "response_size": self.response_size,
             "personal_data": self.personal_data,
             "error": self.error,
+            "scenarios": list(self.scenarios),
+            "known_issue": self.known_issue,
         }
 
     def to_json(self) -> str:
@@ -296,6 +311,7 @@ class _Raw:
     request_signature: SignatureVerdict = "unsigned"
     ms: float = 0.0
     error: str | None = None
+    scenarios: tuple[str, ...] = ()
 
 
 class _Capture:
@@ -396,6 +412,12 @@ class ExchangeRing:
         with self._lock:
             return len(self._records)
 
+    @property
+    def latest(self) -> int:
+        """The number of the latest record made (0 before the first; a reset keeps it)."""
+        with self._lock:
+            return self._seq
+
     def clear(self) -> None:
         """Forget the records kept (the file keeps its lines; numbering goes on)."""
         with self._lock:
@@ -459,6 +481,7 @@ class ExchangeRing:
                 response_size=raw.response_size,
                 personal_data="kept" if self.keep_personal_data else "masked",
                 error=raw.error,
+                scenarios=raw.scenarios,
             )
             self._records.append(exchange)
             if self.path is not None:
@@ -469,6 +492,19 @@ class ExchangeRing:
                         "exchange %d not written to %s: %s", exchange.seq, self.path, exc
                     )
         return exchange
+
+    def diagnose(self, seq: int, known_issue: str) -> Exchange | None:
+        """Say that record ``seq`` showed ``known_issue``; the record, ``None`` when gone.
+
+        Only the record in memory changes: its line in the file was written
+        when the exchange ended, before the node's client judged the answer.
+        """
+        with self._lock:
+            for index, record in enumerate(self._records):
+                if record.seq == seq:
+                    self._records[index] = replace(record, known_issue=known_issue)
+                    return self._records[index]
+        return None
 
     def _judge(
         self, body: bytes, cut: bool, size: int, content_type: str | None
@@ -661,6 +697,7 @@ class ExchangeLog:
                     request_signature=signature,
                     ms=(time.perf_counter() - started) * 1000,
                     error=error,
+                    scenarios=_scenarios(scope),
                 )
             )
 
@@ -745,7 +782,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             raw.verdict = "no-response"
             raw.error = _error_text(exc)
             raw.ms = (time.perf_counter() - started) * 1000
-            self.ring._record(raw)
+            _LAST_SENT.set((self.ring, self.ring._record(raw).seq))
             raise
         raw.status = response.status_code
         raw.verdict = verdict_for_status(response.status_code)
@@ -796,7 +833,30 @@ class _RecordedStream(httpx.AsyncByteStream):
                 raw.response_cut = self.capture.cut
                 raw.response_size = self.capture.size
                 raw.ms = (time.perf_counter() - self.started) * 1000
-                self.ring._record(raw)
+                _LAST_SENT.set((self.ring, self.ring._record(raw).seq))
+
+
+#: The ring and number of the exchange the current task sent last (a request and
+#: its answer are recorded in the task that sends it, which also sees the error).
+_LAST_SENT: ContextVar[tuple[ExchangeRing, int] | None] = ContextVar(
+    "ewp_mock_last_sent", default=None
+)
+
+
+def note_known_issue(problem: BaseException | type[BaseException] | None) -> str | None:
+    """Record the known issue ``problem`` names on the exchange this task sent last.
+
+    Called where the node's client failed (a refresh, a change notification):
+    the error's ``known_issue`` (an :class:`~ewp_client.errors.EwpError`
+    class attribute) goes on the latest record of a request sent from the
+    same task. Returns the id noted, ``None`` when there was none to note.
+    """
+    issue = getattr(problem, "known_issue", None)
+    sent = _LAST_SENT.get()
+    if not isinstance(issue, str) or sent is None:
+        return None
+    ring, seq = sent
+    return issue if ring.diagnose(seq, issue) is not None else None
 
 
 # ------------------------------------------------------------------- the helpers
@@ -833,6 +893,14 @@ def _verdict(scope: Scope, status: int) -> str:
     if isinstance(named, str) and _VERDICT.fullmatch(named):
         return named
     return verdict_for_status(status)
+
+
+def _scenarios(scope: Scope) -> tuple[str, ...]:
+    """The names the fault layers left in ``scope`` (each once, in the order left)."""
+    names = scope.get("state", {}).get(SCENARIOS_KEY)
+    if not isinstance(names, list):
+        return ()
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str)))
 
 
 def _kind(error: BaseException) -> str:

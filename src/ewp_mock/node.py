@@ -398,6 +398,12 @@ class MockNode:
         return tuple(self._manifests.values())
 
     @property
+    def peer_manifests(self) -> tuple[Manifest, ...]:
+        """The manifests of the peers introduced, in the order introduced."""
+        with self._lock:
+            return tuple(self._peers.values())
+
+    @property
     def peer_heis(self) -> tuple[str, ...]:
         """The HEIs of the peers introduced (lower case), in the order introduced."""
         with self._lock:

@@ -42,9 +42,11 @@ Markers:
     is on unless ``control=False``. ``keep_personal_data=True`` keeps students'
     personal data in the partner's recorded exchanges (``partner.exchanges``;
     masked otherwise).
-``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=)``
+``@pytest.mark.ewp_network(nodes={"a": [...]}, data=, admit=, mode=, settings=, control=,``
+``scenarios={"b": [...]})``
     the same for ``ewp_network`` (``mode="loopback"``: real ports and TLS;
-    ``ewp_network.control("a")``: node a's control API, on unless ``control=False``).
+    ``ewp_network.control("a")``: node a's control API, on unless ``control=False``);
+    ``scenarios`` names the fault scenarios each node plays (the others: none).
 
 pytest loads this module wherever ``ewp-client`` is installed, with or
 without the ``[mock]`` extra: it imports nothing beyond pytest at import
@@ -90,7 +92,15 @@ _PARTNER_OPTIONS: Final = (
     "control",
     "keep_personal_data",
 )
-_NETWORK_OPTIONS: Final = ("nodes", "data", "admit", "mode", "settings", "control")
+_NETWORK_OPTIONS: Final = (
+    "nodes",
+    "data",
+    "admit",
+    "mode",
+    "settings",
+    "control",
+    "scenarios",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -103,8 +113,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=..., control=...): "
-        "the nodes of the ewp_network fixture",
+        "ewp_network(nodes=..., data=..., admit=..., mode=..., settings=..., control=..., "
+        "scenarios={node: [...]}): the nodes of the ewp_network fixture, each playing the "
+        "fault scenarios named for it",
     )
 
 

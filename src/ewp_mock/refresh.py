@@ -51,6 +51,7 @@ from ewp_client.namespaces import IIAS_API, IIAS_APPROVAL_API, OMOBILITY_LAS_API
 from ewp_client.ola import LaCopyChange, LaCopyChangeKind
 
 from .delivery import ReceivedNotification
+from .exchange_log import note_known_issue
 
 if TYPE_CHECKING:
     from .actions import NodeActions
@@ -109,6 +110,9 @@ _LA_OUTCOMES: Final = {
 
 
 def _describe(error: BaseException) -> str:
+    """The error as a refresh record says it; its known issue goes on the exchange log's
+    record of the call that showed it (:func:`~ewp_mock.exchange_log.note_known_issue`)."""
+    note_known_issue(error)
     return f"{type(error).__name__}: {error}"
 
 

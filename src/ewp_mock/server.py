@@ -49,6 +49,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from email.utils import formatdate
 from types import TracebackType
 from typing import Any, Final, Literal
 
@@ -257,7 +258,7 @@ def _uvicorn(
     limits = limits or ServerLimits()
     context_factory = None if tls is None else (lambda _config, _default: tls)
     config = uvicorn.Config(
-        app,
+        DateHeader(app),
         http=guarded_protocol(limits, tcp_nodelay=tcp_nodelay),
         log_level=log_level,
         access_log=False,
@@ -268,8 +269,35 @@ def _uvicorn(
         timeout_graceful_shutdown=limits.graceful_shutdown,
         ssl_context_factory=context_factory,
         server_header=False,
+        date_header=False,  # DateHeader: uvicorn's would stand beside the app's own
     )
     return _Uvicorn(config)
+
+
+class DateHeader:
+    """Adds ``Date`` (real time) to a response that has none; one the app set is left alone.
+
+    uvicorn's own ``Date`` is added whatever the app sent, so a response whose
+    ``Date`` the app signed (or a fault scenario wrote) would carry two.
+    """
+
+    def __init__(self, app: AsgiApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_dated(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"date" for name, _ in headers):
+                    headers.append((b"date", formatdate(usegmt=True).encode("ascii")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_dated)
 
 
 def serve_forever(

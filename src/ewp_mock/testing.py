@@ -762,6 +762,7 @@ class PartnerNetwork(_Clients):
         mode: Literal["in-process", "loopback"] = "in-process",
         settings: Mapping[str, Any] | None = None,
         control: bool = True,
+        scenarios: Mapping[str, Iterable[str] | str] | None = None,
     ) -> PartnerNetwork:
         """A network of ``nodes`` (name -> HEIs), each loading its HEIs from ``data``, started.
 
@@ -769,17 +770,28 @@ class PartnerNetwork(_Clients):
         (one local CA; :attr:`ca_file`). ``control`` serves each node's control
         API (:meth:`control`); with no ``clock`` given, the nodes then share a
         :class:`~ewp_mock.control.NodeClock`: moving it (or resetting a node)
-        moves it for all.
+        moves it for all. ``scenarios`` names the fault scenarios each node
+        plays (node name -> scenario names, e.g. ``{"b": ["iia-hash-invalid"]}``;
+        the others play none); the nodes share one certificate, so TLS
+        scenarios are for :meth:`Partner.served`.
         """
         if len(nodes) < 1:
             raise ConfigError("a network needs at least one node")
         dataset = resolve_dataset(data)
         extra = dict(settings or {})
         extra.setdefault("control", control)
+        if "scenarios" in extra:
+            raise ConfigError("a network's scenarios are given per node: scenarios={'b': [...]}")
+        played = _network_scenarios(scenarios or {}, nodes, _scenario_files(settings))
         if extra["control"] and clock is None:
             clock = NodeClock()  # one clock for every node, which their control APIs move
         specs = [
-            NodeSpec(name, _heis(heis, f"the HEIs of node {name}"), dataset, extra)
+            NodeSpec(
+                name,
+                _heis(heis, f"the HEIs of node {name}"),
+                dataset,
+                {**extra, "scenarios": played[name]} if played.get(name) else extra,
+            )
             for name, heis in nodes.items()
         ]
         everyone = tuple(h for spec in specs for h in spec.hei_ids)
@@ -913,6 +925,30 @@ class PartnerNetwork(_Clients):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _network_scenarios(
+    scenarios: Mapping[str, Iterable[str] | str],
+    nodes: Mapping[str, object],
+    files: tuple[Path, ...],
+) -> dict[str, tuple[str, ...]]:
+    """``scenarios`` checked: each for a node of ``nodes``, each known, none a TLS one."""
+    stray = sorted(set(scenarios) - set(nodes))
+    if stray:
+        raise ConfigError(
+            f"scenarios for {', '.join(map(repr, stray))}, not a node of the network "
+            f"(its nodes: {', '.join(nodes)})"
+        )
+    played = {name: check_scenarios(names, files) for name, names in scenarios.items()}
+    registry = ScenarioRegistry.load(files)
+    for name, names in played.items():
+        tls = [s.name for s in registry.resolve(names) if s.tls]
+        if tls:
+            raise ConfigError(
+                f"node {name}: {', '.join(tls)} changes the TLS certificate, which the nodes "
+                "of a network share; play it with Partner.served(scenarios=[...])"
+            )
+    return played
 
 
 class _running(AbstractAsyncContextManager[MockNetwork]):  # noqa: N801 (a context helper)

@@ -3,8 +3,10 @@
 :func:`doctor` configures the client as a deployment does (``EWP_*``
 variables: our key file, our HEI, the CA the mock's certificate comes from,
 the mock's catalogue) and runs ``ewp doctor`` through :func:`ewp_client.cli.main`.
-The mock runs in a thread of this process, so a test breaks it by
-monkeypatching its server half, as tests/mock/conformance/test_broken_servers.py does.
+A partner with a known problem is the mock playing that fault scenario
+(``Partner.served(scenarios=[...])``, see test_scenarios.py); a break no
+scenario plays is made by monkeypatching the mock's server half, as
+tests/mock/conformance/test_broken_servers.py does.
 """
 
 from __future__ import annotations
@@ -58,20 +60,47 @@ def served_partner(partner_keys: PartnerKeys) -> Iterator[Partner]:
         yield partner
 
 
-@pytest.fixture
-def doctor_env(served_partner: Partner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Partner:
-    """The configuration a deployment gives the CLI, pointing at the served mock."""
-    partner = served_partner
+def configure(
+    partner: Partner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    catalogue_file: bool = False,
+) -> None:
+    """The configuration a deployment gives the CLI, pointing at ``partner``.
+
+    ``catalogue_file``: the Registry is a copy of the mock's catalogue in a
+    file, for a partner whose TLS a client refuses (it serves its catalogue too).
+    """
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     key_file = tmp_path / "our-key.pem"
     key_file.write_bytes(private_key_pem(partner.key.private_key))
     assert partner.ca_file is not None
+    registry = partner.catalogue_url
+    if catalogue_file:
+        catalogue = tmp_path / "catalogue.xml"
+        catalogue.write_bytes(partner.catalogue_xml)
+        registry = str(catalogue)
     monkeypatch.setenv("EWP_PRIVATE_KEY", str(key_file))
     monkeypatch.setenv("EWP_HEI_IDS", ",".join(partner.admitted))
     monkeypatch.setenv("EWP_CA_BUNDLE", str(partner.ca_file))
-    monkeypatch.setenv("EWP_REGISTRY", partner.catalogue_url)
-    return partner
+    monkeypatch.setenv("EWP_REGISTRY", registry)
+
+
+def run_doctor(capsys: pytest.CaptureFixture[str], hei: str, *options: str) -> Run:
+    """``ewp doctor HEI --expiry-days 7 *options``, in process."""
+    capsys.readouterr()
+    status = main(["doctor", hei, "--expiry-days", EXPIRY_DAYS, *options])
+    captured = capsys.readouterr()
+    return Run(status, captured.out, captured.err)
+
+
+@pytest.fixture
+def doctor_env(served_partner: Partner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Partner:
+    """The configuration a deployment gives the CLI, pointing at the served mock."""
+    configure(served_partner, tmp_path, monkeypatch)
+    return served_partner
 
 
 @pytest.fixture
@@ -79,10 +108,6 @@ def doctor(doctor_env: Partner, capsys: pytest.CaptureFixture[str]) -> Doctor:
     """``doctor(*options)``: ``ewp doctor <the mock's HEI> --expiry-days 7 *options``."""
 
     def run(*options: str, hei: str | None = None) -> Run:
-        capsys.readouterr()
-        argv = ["doctor", hei or doctor_env.hei_ids[0], "--expiry-days", EXPIRY_DAYS, *options]
-        status = main(argv)
-        captured = capsys.readouterr()
-        return Run(status, captured.out, captured.err)
+        return run_doctor(capsys, hei or doctor_env.hei_ids[0], *options)
 
     return run

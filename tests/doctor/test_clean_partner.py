@@ -41,6 +41,12 @@ EXPECTED = {
     "institutions.url.too-many-ids",
     "organizational-units.url.unknown-id",
     "factsheet.url.too-many-ids",
+    "iias.get.max-ids-accepted",
+    "iias.get.approvable",
+    "omobility-las.get.student",
+    "omobility-las.get.changes-proposal-id",
+    "institutions.url.own-hei",
+    "factsheet.url.own-hei",
 }
 #: Endpoints of the mock's manifest; each gets a PUT it must refuse.
 ENDPOINTS = (

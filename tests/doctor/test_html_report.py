@@ -10,7 +10,6 @@ and its path is reported in the terminal summary.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,39 +18,23 @@ import pytest
 
 from ewp_client.error_response import render_error_response
 from ewp_client.server import Answer
+from ewp_mock.testing import Partner, PartnerKeys
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS, require_browser
 
-from .conftest import Doctor, Run
-from .test_broken_partner import _wrong_hash
+from .conftest import Run, configure, run_doctor
 
-CHROMIUM = Path(os.environ.get("EWP_TEST_CHROMIUM", "/usr/bin/chromium"))
 #: A developer message a hostile (or careless) partner sends: it must show as text.
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
-def _browser_missing() -> str | None:
-    reasons = []
-    if not CHROMIUM.exists():
-        reasons.append(f"no browser at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reasons.append("the playwright package is not installed (pip install -e '.[test]')")
-    return "; ".join(reasons) or None
-
-
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true runs the browser tests, but {missing}", pytrace=False)
-        pytest.skip(missing)
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            executable_path=str(CHROMIUM), headless=True, args=list(LAUNCH_ARGS)
         )
         try:
             yield launched
@@ -73,12 +56,19 @@ def _hostile_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def report(doctor: Doctor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Run]:
-    """An HTML report with a failed check and partner text full of markup, and its JSON."""
-    _wrong_hash(monkeypatch)
+def report(
+    partner_keys: PartnerKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Path, Run]:
+    """An HTML report with a failed check (the mock serves wrong iia-hashes) and partner
+    text full of markup, and its JSON."""
     _hostile_errors(monkeypatch)
     page = tmp_path / "doctor-report.html"
-    run = doctor("--json", "--html", str(page))
+    with Partner.served(keys=partner_keys, scenarios=["iia-hash-invalid"]) as partner:
+        configure(partner, tmp_path, monkeypatch)
+        run = run_doctor(capsys, partner.hei_ids[0], "--json", "--html", str(page))
     assert run.status == 1
     return page, run
 

@@ -10,7 +10,7 @@ import pytest
 
 from ewp_client.client import EwpClient
 from ewp_client.doctor import (
-    KNOWN_ISSUES,
+    TLS_ISSUES,
     Check,
     CheckResult,
     Doctor,
@@ -21,24 +21,33 @@ from ewp_client.doctor import (
     known_issue_of,
     render_html,
     text_lines,
+    with_warnings,
 )
+from ewp_client.doctor import judge as judge_module
 from ewp_client.errors import (
     ClockSkewError,
     ConfigError,
-    DateError,
+    CorrelationHeaderNotSigned,
     DigestError,
+    DigestMismatch,
+    InvalidDateHeader,
     MissingSignedHeaderError,
-    ResponseBindingError,
-    SchemaValidationError,
-    UnknownKeyError,
+    ResponseCorrelationError,
+    StudentNameMissing,
+    UnknownIdNotIgnored,
+    UnknownSigningKey,
     UnsignedResponseError,
     Violation,
 )
+from ewp_client.known_issues import KNOWN_ISSUES
+from ewp_client.known_issues import known_issue_of as client_known_issue_of
 from ewp_client.namespaces import ECHO_ENTRY_NS, IIAS_V6_ENTRY_NS
 from ewp_client.registry import ApiEntry, Host, RegistryClient, build_catalogue, render_catalogue
 from ewp_client.security import InMemoryKeyResolver, ResponseVerifier, SentRequest
 from ewp_client.security.dates import format_http_date
 from ewp_client.server import RULES_BY_URL_ELEMENT
+from ewp_client.xml.schema_issues import schema_error
+from ewp_mock.faults.scenarios import ScenarioRegistry
 from tests.mock.conformance.harness import endpoints
 from tests.support.network import HTTPSIG, PARTNER, key
 
@@ -47,8 +56,9 @@ JUDGE = Judge(ResponseVerifier(InMemoryKeyResolver()), our_heis=("uni-b.example.
 NOW = 1_800_000_000.0
 
 
-def _schema_error(message: str) -> SchemaValidationError:
-    return SchemaValidationError(
+def _schema_error(message: str) -> Exception:
+    """The error the library's validator raises for this violation message."""
+    return schema_error(
         [Violation(3, "/iias-get-response/iia[1]", message)], namespace=None, root="r"
     )
 
@@ -57,12 +67,22 @@ def _schema_error(message: str) -> SchemaValidationError:
     ("error", "issue"),
     [
         (UnsignedResponseError("no signature"), "httpsig-response-unsigned"),
-        (ResponseBindingError("wrong id"), "httpsig-correlation-headers"),
-        (UnknownKeyError("who", key_id="ab"), "httpsig-keyid-unknown"),
-        (DigestError("digest"), "httpsig-digest-mismatch"),
+        (
+            ResponseCorrelationError("wrong id", header="X-Request-Id", expected="a", got="b"),
+            "httpsig-correlation-headers",
+        ),
+        (CorrelationHeaderNotSigned("x", header="x-request-id"), "httpsig-correlation-headers"),
+        (
+            UnknownSigningKey("who", key_id="ab", catalogue_refreshed=True),
+            "httpsig-keyid-unknown",
+        ),
+        (
+            DigestMismatch("digest", declared="a", computed="b", content_encoding=None),
+            "httpsig-digest-mismatch",
+        ),
         (ClockSkewError("late", skew=-400, limit=300), "httpsig-clock-skew"),
-        (DateError("CEST"), "httpsig-date-bad-format"),
-        (MissingSignedHeaderError("x", header="x-request-id"), "httpsig-correlation-headers"),
+        (InvalidDateHeader("CEST", header="Date", value="x CEST"), "httpsig-date-bad-format"),
+        (DigestError("the Digest header is missing"), None),  # no catalogued problem
         (MissingSignedHeaderError("x", header="digest"), None),
         (
             _schema_error("<iia>: a required child element is missing; expected <iia-hash>"),
@@ -73,14 +93,58 @@ def _schema_error(message: str) -> SchemaValidationError:
         (ConfigError("nothing catalogued"), None),
     ],
 )
-def test_known_issues_by_error(error: Exception, issue: str | None) -> None:
+def test_known_issues_are_the_clients(error: Exception, issue: str | None) -> None:
+    """The doctor names what the client names (ewp_client.known_issues), nothing else."""
     assert known_issue_of(error) == issue
+    catalogued = client_known_issue_of(error)
+    assert (catalogued.id if catalogued else None) == issue
 
 
 def test_an_errors_own_known_issue_wins() -> None:
     error = DigestError("gzip after signing")
-    error.known_issue = "httpsig-date-rewritten-by-proxy"  # type: ignore[attr-defined]
+    error.known_issue = "httpsig-date-rewritten-by-proxy"  # type: ignore[misc]
     assert known_issue_of(error) == "httpsig-date-rewritten-by-proxy"
+
+
+def _unknown_id_warning() -> UnknownIdNotIgnored:
+    return UnknownIdNotIgnored(
+        "404 for an unknown id",
+        api="iias",
+        hei_id="uni-a.example.org",
+        ids=["x"],
+        status=404,
+        developer_message="no IIA x",
+        excerpt="<error-response>...",
+    )
+
+
+def test_a_client_warning_makes_a_passed_check_a_warning_with_its_evidence() -> None:
+    result = with_warnings(CHECK.passed("fine", {"request": "GET x"}), [_unknown_id_warning()])
+    assert result.status is Status.WARN
+    assert result.known_issue == "unknown-ids-not-ignored"
+    assert result.summary == "404 for an unknown id"
+    assert result.evidence == {
+        "request": "GET x",
+        "warning": "UnknownIdNotIgnored",
+        "message": "404 for an unknown id",
+        "developer-message": "no IIA x",
+        "hei-id": "uni-a.example.org",
+        "api": "iias",
+        "ids": ["x"],
+        "status": 404,
+    }
+
+
+def test_a_failed_check_keeps_its_verdict_and_lists_the_warnings() -> None:
+    failed = CHECK.failed("bad", {"a": 1}, "iia-hash-invalid")
+    second = StudentNameMissing("no name", omobility_id="la-1", field="family-name", path="p")
+    result = with_warnings(failed, [_unknown_id_warning(), second])
+    assert result.status is Status.FAIL
+    assert result.known_issue == "iia-hash-invalid"
+    warned = result.evidence["client-warnings"]
+    assert [w["warning"] for w in warned] == ["UnknownIdNotIgnored", "StudentNameMissing"]
+    assert warned[1]["field"] == "family-name"
+    assert with_warnings(failed, []) is failed
 
 
 def _answer(status: int, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> Exchange:
@@ -221,7 +285,8 @@ def test_an_api_only_in_a_version_we_do_not_speak_is_skipped_saying_so(tmp_path:
     assert results[0].evidence["declared"] == ["echo 2.0.0", "iias 6.1.0"]
 
 
-#: Every catalogued problem the doctor names (by error type, by schema message, or itself).
+#: The ids the doctor's own judgements name (those read from an error or warning are the
+#: client's, see test_known_issues_are_the_clients).
 DOCTOR_ISSUES = frozenset(
     {
         "cnr-rejects-valid-notification",
@@ -229,22 +294,29 @@ DOCTOR_ISSUES = frozenset(
         "httpsig-clock-skew",
         "httpsig-correlation-headers",
         "httpsig-date-bad-format",
-        "httpsig-digest-mismatch",
-        "httpsig-keyid-unknown",
-        "httpsig-response-unsigned",
-        "iia-first-partner-mismatch",
         "iia-hash-invalid",
-        "iia-not-valid-for-approval",
-        "invalid-value-format",
         "max-ids-violation",
-        "schema-required-field-missing",
         "unknown-ids-not-ignored",
     }
 )
 
 
-def test_every_issue_the_doctor_names_is_in_the_catalogue(reference_pack: Path) -> None:
+def test_every_issue_the_doctor_names_is_the_clients() -> None:
+    source = Path(judge_module.__file__).read_text(encoding="utf-8")
+    named = set(
+        re.findall(r'"((?:cnr|error|httpsig|iia|la|max|unknown)-[a-z0-9]+-[a-z0-9-]+)"', source)
+    )
+    assert named == DOCTOR_ISSUES
+    assert set(KNOWN_ISSUES) >= DOCTOR_ISSUES
+
+
+def test_every_issue_the_client_names_is_in_the_catalogue(reference_pack: Path) -> None:
     text = (reference_pack / "known-issues.md").read_text(encoding="utf-8")
     catalogued = set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, re.MULTILINE))
-    assert {issue for _error, issue in KNOWN_ISSUES} <= DOCTOR_ISSUES
-    assert not DOCTOR_ISSUES - catalogued
+    assert not set(KNOWN_ISSUES) - catalogued
+
+
+def test_tls_defects_are_named_as_the_mock_reproduces_them() -> None:
+    scenarios = {n for n in ScenarioRegistry.load().names if n.startswith("tls-")}
+    assert {issue for _signs, issue in TLS_ISSUES} == scenarios
+    assert not scenarios & set(KNOWN_ISSUES)

@@ -68,6 +68,7 @@ DOCUMENT_KEYS = {
     "manifests",
     "echo",
     "control",
+    "inspector",
     "hei_ids",
     "server_key_id",
     "client_key_id",
@@ -200,6 +201,7 @@ def test_the_json_start_up_document_says_where_and_who_the_node_is(node: Node) -
     assert document["catalogue"] == f"{base}/catalogue-v1.xml"
     assert document["echo"].startswith(f"{base}/")
     assert document["control"] is None  # off unless --control
+    assert document["inspector"] is None
     # Discovery v6: one HEI per manifest; a node of one HEI serves it at /manifest.xml.
     assert document["manifests"] == [{"hei_id": DEFAULT_HEI, "url": f"{base}/manifest.xml"}]
     assert document["hei_ids"] == [DEFAULT_HEI] == [UNI_A]
@@ -492,6 +494,7 @@ def test_control_serves_the_control_api_over_tls_while_ewp_answers_stay_signed(
     try:
         document = running.document
         assert document["control"] == f"{document['url']}/_mock/control"
+        assert document["inspector"] == f"{document['url']}/_mock/inspector"
         trust = running.trust()
         with (
             ControlClient(document["url"], http=httpx.Client(verify=trust)) as control,

@@ -123,7 +123,7 @@ def test_refused_requests_to_a_served_node_are_recorded_with_why(served: Partner
     ]
     assert [(r.verdict, r.request_signature) for r in records] == [
         ("unauthenticated", "missing-signature"),
-        ("bad-request", "digest"),
+        ("bad-request", "digest-mismatch"),
         ("forbidden", "unknown-key"),
         ("too-large", "not-reported"),  # refused unread, before any signature check
         ("ok", "verified"),

@@ -54,8 +54,11 @@ def register(sub: Any) -> None:
         "accepted, its response signed, verified and bound to our request, its clock), "
         "an unsigned request refused, its TLS certificate, and for each API its manifest "
         "declares the specs' parameter rules (an unknown id ignored, too many ids refused, "
-        "PUT refused), schema-valid answers, index -> get round trips and recomputed "
-        "iia-hashes. Read-only unless --allow-writes. Uses the configured key, HEIs, CA "
+        "a batch of max ids accepted, PUT refused), schema-valid answers (its own HEI's "
+        "institution and factsheet too), index -> get round trips, recomputed iia-hashes, "
+        "the client's approval rules on fetched IIAs and its checks on LAs read twice; "
+        "each failure or warning names the known issue it is, with evidence. Read-only "
+        "unless --allow-writes. Uses the configured key, HEIs, CA "
         "bundle and Registry (EWP_CONFIG, EWP_PRIVATE_KEY...). Exit status: 0 no check "
         "failed, 1 a check failed, 2 bad arguments or no usable configuration or catalogue.",
     )

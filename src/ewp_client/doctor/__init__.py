@@ -7,17 +7,24 @@ holds one :class:`CheckResult` per check and renders as text, JSON
 (:meth:`Report.to_json`) or one self-contained HTML page (:func:`render_html`).
 """
 
-from .evidence import KNOWN_ISSUES, Check, Exchange, error_evidence, known_issue_of
+from .evidence import (
+    Check,
+    Exchange,
+    error_evidence,
+    known_issue_of,
+    warning_evidence,
+    with_warnings,
+)
 from .html import render_html
 from .judge import Judge
 from .report import CheckResult, Report, Status, text_lines
 from .runner import APIS, Doctor, DoctorOptions
-from .tls import DEFAULT_EXPIRY_DAYS, TlsProbe, judge_tls, probe_tls
+from .tls import DEFAULT_EXPIRY_DAYS, TLS_ISSUES, TlsProbe, judge_tls, probe_tls
 
 __all__ = [
     "APIS",
     "DEFAULT_EXPIRY_DAYS",
-    "KNOWN_ISSUES",
+    "TLS_ISSUES",
     "Check",
     "CheckResult",
     "Doctor",
@@ -33,4 +40,6 @@ __all__ = [
     "probe_tls",
     "render_html",
     "text_lines",
+    "warning_evidence",
+    "with_warnings",
 ]

@@ -1,77 +1,46 @@
 """What a check shows: the request sent and its answer (:class:`Exchange`), a library error
-as evidence, and the id of the catalogued problem it reveals (:func:`known_issue_of`).
+or warning as evidence, and the id of the known problem it reveals (:func:`known_issue_of`).
 
-The catalogue is the list of interoperability problems EWP providers keep
-running into (``known-issues``); a failure that is one of them carries its id,
-so that an engineer reading a report can look the problem up by name. No I/O.
+Which known interoperability problem an error or warning reports is the
+client's to say (:mod:`ewp_client.known_issues`); the doctor only reads it,
+so that the doctor and the client never name a problem differently. A
+warning the client issues while a check runs (the answer was usable, but
+wrong) becomes part of that check's result (:func:`with_warnings`). No I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ..errors import (
-    ClockSkewError,
-    DateError,
-    DigestError,
-    EwpError,
-    KeyNotAuthorizedError,
-    MissingSignedHeaderError,
-    PartnerError,
-    ResponseBindingError,
-    SchemaValidationError,
-    UnknownKeyError,
-    UnsignedResponseError,
-)
+from ..errors import EwpError, EwpWarning, PartnerError, SchemaValidationError
+from ..known_issues import known_issue_of as _catalogued
 from ..security import SentRequest
 from .report import CheckResult, Status
 
-__all__ = ["KNOWN_ISSUES", "Check", "Exchange", "error_evidence", "known_issue_of"]
+__all__ = [
+    "Check",
+    "Exchange",
+    "error_evidence",
+    "known_issue_of",
+    "warning_evidence",
+    "with_warnings",
+]
 
 #: How many schema violations the evidence lists.
 _VIOLATIONS_SHOWN: Final = 5
 
-#: Catalogued problems (``known-issues``) by the library error that reveals them; the
-#: first class the error is an instance of wins. An error's own ``known_issue`` wins over all.
-KNOWN_ISSUES: Final[tuple[tuple[type[EwpError], str], ...]] = (
-    (UnsignedResponseError, "httpsig-response-unsigned"),
-    (ResponseBindingError, "httpsig-correlation-headers"),
-    (UnknownKeyError, "httpsig-keyid-unknown"),
-    (KeyNotAuthorizedError, "httpsig-keyid-unknown"),
-    (DigestError, "httpsig-digest-mismatch"),
-    (ClockSkewError, "httpsig-clock-skew"),
-    (DateError, "httpsig-date-bad-format"),
-)
-#: Catalogued schema problems by what the validator's violation messages say.
-_SCHEMA_ISSUES: Final = (
-    (
-        ("a required child element is missing", "required attribute"),
-        "schema-required-field-missing",
-    ),
-    (("is not a valid", "is not one of", "does not match the pattern"), "invalid-value-format"),
-)
-_CORRELATION_HEADERS: Final = frozenset({"x-request-id", "x-request-signature"})
 
-
-def known_issue_of(exc: BaseException) -> str | None:
-    """The catalogue id of the problem ``exc`` reveals, when it is a catalogued one."""
-    own = getattr(exc, "known_issue", None)
+def known_issue_of(problem: BaseException | Warning) -> str | None:
+    """The id of the known problem an error or warning reports: its own ``known_issue``
+    first, else the catalogue's entry for its class."""
+    own = getattr(problem, "known_issue", None)
     if isinstance(own, str) and own:
         return own
-    if isinstance(exc, MissingSignedHeaderError):
-        return "httpsig-correlation-headers" if exc.header in _CORRELATION_HEADERS else None
-    if isinstance(exc, SchemaValidationError):
-        messages = [v.message for v in exc.violations]
-        for signs, issue in _SCHEMA_ISSUES:
-            if any(sign in m for m in messages for sign in signs):
-                return issue
-        return None
-    for cls, issue in KNOWN_ISSUES:
-        if isinstance(exc, cls):
-            return issue
-    return None
+    issue = _catalogued(problem)
+    return issue.id if issue is not None else None
 
 
 def _plain(value: Any) -> Any:
@@ -85,11 +54,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-#: Error attributes worth showing, when the error has them (a partner error's ``status``
-#: too; a signature error's is what a server would answer, not what was answered).
-_ERROR_FIELDS: Final = (
+#: Attributes of errors and warnings worth showing, when they have them (a partner error's
+#: ``status`` too; a signature error's is what a server would answer, not what was answered).
+#: Each says what the partner sent or what we expected; none quotes student data.
+_EVIDENCE_FIELDS: Final = (
     "header",
+    "value",
     "key_id",
+    "hint",
+    "endpoint",
     "skew",
     "limit",
     "parameter",
@@ -99,21 +72,97 @@ _ERROR_FIELDS: Final = (
     "bytes_read",
     "hei_id",
     "api",
+    "expected",
+    "got",
+    "declared",
+    "computed",
+    "content_encoding",
+    "raw_digest",
+    "decoded_digest",
+    "date",
+    "original_date",
+    "path",
+    "missing",
+    "sent",
+    "max_ids",
+    "ids",
+    "defect",
+    "content_type",
+    "expected_hei",
+    "got_hei",
+    "requested",
+    "got_iia_id",
+    "iia_id",
+    "remote_iia_id",
+    "partner",
+    "version",
+    "reason",
+    "omobility_id",
+    "field",
+    "first_id",
+    "second_id",
+    "content_changed",
+    "text_to_hash",
 )
+
+
+def _fields(problem: BaseException | Warning) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name in _EVIDENCE_FIELDS:
+        value = getattr(problem, name, None)
+        if value is not None and not callable(value):
+            found[name.replace("_", "-")] = _plain(value)
+    return found
 
 
 def error_evidence(exc: BaseException, *, personal_data: bool = False) -> dict[str, Any]:
     """The library error as evidence: its type, message and the fields it carries."""
     evidence: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    evidence |= _fields(exc)
     if isinstance(exc, PartnerError):
         evidence["status"] = exc.status
-    for name in _ERROR_FIELDS:
-        value = getattr(exc, name, None)
-        if value is not None and not callable(value):
-            evidence[name.replace("_", "-")] = _plain(value)
     if isinstance(exc, SchemaValidationError):
         evidence.update(_violations(exc, withheld=not personal_data))
     return evidence
+
+
+def warning_evidence(warning: EwpWarning) -> dict[str, Any]:
+    """A client warning as evidence: its type, message and the fields it carries."""
+    evidence = {"warning": type(warning).__name__, "message": str(warning)} | _fields(warning)
+    status = getattr(warning, "status", None)
+    if isinstance(status, int):  # a warning's status is the one the partner answered
+        evidence["status"] = status
+    return evidence
+
+
+def with_warnings(result: CheckResult, caught: Sequence[EwpWarning]) -> CheckResult:
+    """``result`` with the warnings the client issued while the check ran.
+
+    The answer was used but is wrong: a check that passed becomes a warning
+    naming the first one's known problem with its evidence; a check that failed
+    or warned already keeps its verdict and lists them (``client-warnings``).
+    """
+    if not caught:
+        return result
+    listed = [warning_evidence(w) for w in caught]
+    first = caught[0]
+    if result.status in (Status.PASS, Status.SKIP):
+        evidence = dict(result.evidence) | listed[0]
+        if len(listed) > 1:
+            evidence["client-warnings"] = listed[1:]
+        return dataclasses.replace(
+            result,
+            status=Status.WARN,
+            summary=str(first),
+            evidence=_plain(evidence),
+            known_issue=known_issue_of(first),
+        )
+    evidence = dict(result.evidence) | {"client-warnings": listed}
+    return dataclasses.replace(
+        result,
+        evidence=_plain(evidence),
+        known_issue=result.known_issue or known_issue_of(first),
+    )
 
 
 def _violations(exc: SchemaValidationError, *, withheld: bool) -> dict[str, Any]:

@@ -15,19 +15,29 @@ valid against its schema, and every ``iia-hash`` is the kit's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Final
 
 from lxml import etree
 
+from ..codec import decode
 from ..error_response import parse_error_response
-from ..errors import EwpError
+from ..errors import (
+    ApprovalRefusedError,
+    EwpError,
+    EwpWarning,
+    IiaNotMapped,
+    PartnerOrderError,
+)
+from ..iia.approval import check_approvable
 from ..iia.hash import IiaHash
+from ..models import LasGetResponse, LearningAgreement
 from ..privacy import mask_body, mask_student_data
 from ..security import MIN_CLOCK_SKEW, ResponseVerifier, VerifyResult
 from ..security.dates import parse_http_date
 from ..xml.validate import validate
-from .evidence import Check, Exchange, error_evidence, known_issue_of
+from .evidence import Check, Exchange, error_evidence, known_issue_of, with_warnings
 from .report import CheckResult
 
 __all__ = ["CLOCK_WARN", "Judge"]
@@ -361,8 +371,17 @@ class Judge:
             )
         return check.passed(f"every id tried ({len(fetched)}) comes back from get", evidence)
 
-    def iia_hashes(self, check: Check, hashes: Sequence[IiaHash], serving_hei: str) -> CheckResult:
-        """Each fetched IIA's declared ``iia-hash`` against the official kit's."""
+    def iia_hashes(
+        self,
+        check: Check,
+        hashes: Sequence[IiaHash],
+        order: PartnerOrderError | None = None,
+    ) -> CheckResult:
+        """Each fetched IIA's declared ``iia-hash`` against the official kit's.
+
+        ``order`` is what the client's checks of the copies raised about their
+        partners (:func:`~ewp_client.client.iias.check_copies`), when anything.
+        """
         if not hashes:
             return check.skipped("no IIA was fetched to hash")
         rows = [
@@ -384,21 +403,119 @@ class Judge:
                 evidence,
                 "iia-hash-invalid",
             )
-        others = [h for h in hashes if h.partner_hei_ids[:1] != (serving_hei,)]
-        if others:
-            return check.failed(
-                "the first partner of a served IIA is not the serving HEI",
-                evidence,
-                "iia-first-partner-mismatch",
-            )
-        not_valid = [h for h in hashes if not h.valid_for_approval]
-        if not_valid:
-            return check.warned(
-                f"{len(not_valid)} IIA(s) not valid for approval (not-yet-defined or v6-value)",
-                evidence,
-                "iia-not-valid-for-approval",
-            )
+        if order is not None:
+            return check.failed(str(order), evidence | error_evidence(order), known_issue_of(order))
         return check.passed(f"every iia-hash ({len(hashes)}) is the kit's", evidence)
+
+    def approvable(self, check: Check, hashes: Sequence[IiaHash]) -> CheckResult:
+        """Each fetched IIA whose hash is the kit's, through the client's approval rules.
+
+        A refusal is a warning, not a failure: serving an IIA not yet valid for
+        approval is allowed, approving it is not (a wrong hash fails the
+        ``iia-hash`` check already). An IIA whose second partner has no
+        ``iia-id`` is the normal state of a new agreement; only when no IIA
+        fetched (of two or more) carries our id does it look like a partner
+        that never records partner ids.
+        """
+        hashed = [h for h in hashes if h.declared_hash == h.sha256]
+        if not hashed:
+            return check.skipped("no IIA with the kit's hash was fetched")
+        unmapped: list[IiaNotMapped] = []
+        refused: list[ApprovalRefusedError] = []
+        for result in hashed:
+            try:
+                check_approvable(result)
+            except IiaNotMapped as exc:
+                unmapped.append(exc)
+            except ApprovalRefusedError as exc:
+                refused.append(exc)
+        evidence: dict[str, Any] = {
+            "iias": [h.iia_id for h in hashed],
+            "not-mapped": [e.remote_iia_id for e in unmapped],
+        }
+        if refused:
+            first = refused[0]
+            evidence |= error_evidence(first) | {"refused": [str(e) for e in refused]}
+            return check.warned(
+                f"{len(refused)} IIA(s) could not be approved: {first}",
+                evidence,
+                known_issue_of(first),
+            )
+        if len(hashed) > 1 and len(unmapped) == len(hashed):
+            first_unmapped = unmapped[0]
+            return check.warned(
+                f"none of the {len(hashed)} IIAs fetched is mapped: {first_unmapped}",
+                evidence | error_evidence(first_unmapped),
+                known_issue_of(first_unmapped),
+            )
+        mapped = len(hashed) - len(unmapped)
+        return check.passed(
+            f"every mapped IIA tried ({mapped}) could be approved, {len(unmapped)} not mapped yet",
+            evidence,
+        )
+
+    def ids_within_limit(self, check: Check, ex: Exchange, limit: int) -> CheckResult:
+        """As many unknown ids as the manifest allows: a 200 listing nothing."""
+        # a 400 refuses the number of ids; another refusal, the unknown ids
+        refused = "max-ids-violation" if ex.status == 400 else "unknown-ids-not-ignored"
+        sent = {"limit": limit, "ids-sent": limit}
+        tree, failure = self.answer(check, ex, issue_if_refused=refused)
+        if failure is not None:
+            return dataclasses.replace(failure, evidence={**failure.evidence, **sent})
+        if tree is None:
+            return check.failed("no answer")
+        return check.passed(f"200 for {limit} ids, signed, schema-valid", ex.evidence() | sent)
+
+    def listed(self, check: Check, ex: Exchange) -> CheckResult:
+        """A read of what the partner has: signed, schema-valid, listing something."""
+        tree, failure = self.answer(check, ex)
+        if failure is not None or tree is None:
+            return failure or check.failed("no answer")
+        items = _items(tree.getroot())
+        evidence = ex.evidence() | {"items": len(items)}
+        if not items:
+            return check.failed("the answer lists nothing", evidence)
+        return check.passed(f"200, signed, schema-valid, {len(items)} item(s)", evidence)
+
+    def las(
+        self, check: Check, exchanges: Sequence[Exchange]
+    ) -> tuple[tuple[LearningAgreement, ...], CheckResult]:
+        """The LAs of get answers, decoded as the client decodes them, and the verdict on them.
+
+        The verdict passes; the client's LA checks, run by the caller on the
+        LAs, make it a warning (see :func:`~.evidence.with_warnings`).
+        """
+        las: list[LearningAgreement] = []
+        for ex in exchanges:
+            tree, failure = self.answer(check, ex)
+            if failure is not None or tree is None:
+                return (), failure or check.failed("no answer")
+            try:
+                las += decode(tree, LasGetResponse).las
+            except EwpError as exc:
+                return (), check.failed(
+                    f"the answer cannot be read: {exc}",
+                    ex.evidence() | error_evidence(exc),
+                    known_issue_of(exc),
+                )
+        evidence = {"las": [la.omobility_id for la in las], "requests": len(exchanges)}
+        return tuple(las), check.passed(f"{len(las)} LA(s) read, signed, schema-valid", evidence)
+
+    def proposals_compared(
+        self,
+        check: Check,
+        first: Sequence[LearningAgreement],
+        problems: Sequence[EwpWarning],
+    ) -> CheckResult:
+        """The second read of ``first`` as the client's proposal tracker saw it (``problems``)."""
+        proposals = [la.omobility_id for la in first if la.changes_proposal is not None]
+        evidence: dict[str, Any] = {"las": len(first), "with-changes-proposal": proposals}
+        if not proposals:
+            return check.skipped("no LA read has a changes proposal to compare", evidence)
+        result = check.passed(
+            f"{len(proposals)} changes proposal(s) read twice, ids stable", evidence
+        )
+        return with_warnings(result, problems)
 
     def notification(self, check: Check, ex: Exchange) -> CheckResult:
         """A CNR for an id the partner does not know: 200, signed, an empty valid answer."""

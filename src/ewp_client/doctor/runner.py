@@ -7,11 +7,17 @@ requests the checks need and hands each :class:`~.judge.Exchange` to the
 (its CA bundle, proxies, timeouts) and are signed with its key; they are
 never retried, since a retry would hide what the doctor is looking for.
 
-What runs unasked is read-only: reads with ids nobody has, a ``PUT`` the
-partner must refuse, an unsigned Echo. Change notifications (IIA CNR, IIA
+What runs unasked is read-only: reads with ids nobody has, reads of what
+the index lists (LAs twice, to compare their changes proposals), a ``PUT``
+the partner must refuse, an unsigned Echo. Change notifications (IIA CNR, IIA
 Approval CNR, LA CNR) make the partner do work (it calls back to refresh)
 and run only with ``allow_writes``. The doctor never sends an LA update:
 approving or commenting is a decision only a person takes.
+
+Where the doctor reads answers with the client's own checks (the response
+verifier, the LA checks), a warning the client issues (the answer is usable,
+but wrong) is caught and becomes part of the check's result
+(:func:`~.evidence.with_warnings`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +37,17 @@ import httpx
 
 from .._version import __version__
 from ..client.base import FORM_CONTENT_TYPE, MAX_GET_QUERY_LENGTH, with_query
+from ..client.iias import check_copies, copies_of
+from ..client.las import LaChecks
 from ..client.sync import EwpClient
-from ..errors import ConfigError, EwpError, NoEndpointError, TransportError
+from ..errors import (
+    ConfigError,
+    EwpError,
+    EwpWarning,
+    NoEndpointError,
+    PartnerOrderError,
+    TransportError,
+)
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..namespaces import (
     ECHO_API,
@@ -60,7 +76,7 @@ from ..server.endpoints import (
 )
 from ..server.params import EndpointRules, Param
 from ..xml.parser import parse_xml
-from .evidence import Check, Exchange
+from .evidence import Check, Exchange, with_warnings
 from .judge import Judge
 from .report import CheckResult, Report
 from .tls import DEFAULT_EXPIRY_DAYS, judge_tls, probe_tls
@@ -224,7 +240,7 @@ class Doctor:
             our_heis=self.client.hei_ids,
             personal_data=self.options.personal_data,
         )
-        checks = list(self._checks(catalogue, judge, hei_id))
+        checks = list(_heeding(self._checks(catalogue, judge, hei_id)))
         return Report(
             hei_id=hei_id,
             registry=self.client.registry.url,
@@ -389,6 +405,24 @@ class Doctor:
             )
             again = _params(rules, hei_id, _unknown_ids(1) * (limit + 1))
             yield judge.repeated_ids(repeated, self.read(url, again), limit)
+            if limit > 1:
+                within = Check(
+                    f"{prefix}.max-ids-accepted",
+                    f"{rules.name}: {limit} {id_param.name} (the manifest's {id_param.limit}) "
+                    "are accepted (200)",
+                    api,
+                    url,
+                )
+                full = _params(rules, hei_id, _unknown_ids(limit))
+                yield judge.ids_within_limit(within, self.read(url, full), limit)
+            if id_param.name == "hei_id":
+                own = Check(
+                    f"{prefix}.own-hei",
+                    f"{rules.name}: the partner's own HEI is answered, signed and schema-valid",
+                    api,
+                    url,
+                )
+                yield judge.listed(own, self.read(url, _params(rules, hei_id, [hei_id])))
 
     def _notification(self, judge: Judge, check: Check, rules: EndpointRules) -> CheckResult:
         if not self.options.allow_writes:
@@ -426,8 +460,93 @@ class Doctor:
         exchanges = [(i, self.read(get_url, _params(get_rules, hei_id, [i]))) for i in tried]
         yield judge.round_trip(trip, exchanges, id_element)
         if api == IIAS_API.name:
-            hashes = Check(f"{api}.get.iia-hash", "Every iia-hash is the official kit's", api)
-            yield judge.iia_hashes(hashes, _hashes(exchanges), hei_id)
+            hashes = _hashes(exchanges)
+            check = Check(f"{api}.get.iia-hash", "Every iia-hash is the official kit's", api)
+            yield judge.iia_hashes(check, hashes, _partner_order(exchanges, hei_id))
+            check = Check(
+                f"{api}.get.approvable", "Every IIA with the kit's hash could be approved", api
+            )
+            yield judge.approvable(check, hashes)
+        elif api == OMOBILITY_LAS_API.name:
+            yield from self._las(judge, get_url, get_rules, hei_id, exchanges)
+
+    def _las(
+        self,
+        judge: Judge,
+        url: str,
+        rules: EndpointRules,
+        hei_id: str,
+        first: Sequence[tuple[str, Exchange]],
+    ) -> Iterator[CheckResult]:
+        """What the client checks on every LA it reads, on the LAs of the round trip, read twice.
+
+        The round trip's answers go through the client's LA checks (their
+        warnings are caught, see the module); each LA is then read again, alone
+        as before, and compared with the first read as the client compares two
+        reads of one LA.
+        """
+        api = OMOBILITY_LAS_API.name
+        checks = LaChecks()
+        student = Check(f"{api}.get.student", "Every LA read names its student", api, url)
+        las, result = judge.las(student, [ex for _id, ex in first])
+        if las:
+            checks.checked(hei_id, las)
+        yield result
+        stable = Check(
+            f"{api}.get.changes-proposal-id",
+            "A changes proposal read twice keeps its id while its content stays",
+            api,
+            url,
+        )
+        if not las:
+            yield stable.skipped("no LA was read", result.evidence)
+            return
+        wanted = [la.omobility_id for la in las]
+        second = [self.read(url, _params(rules, hei_id, [i])) for i in wanted]
+        again, result = judge.las(stable, second)
+        if not again:
+            yield result
+            return
+        problems = [p for la in again for p in checks.proposals.observe(hei_id, la)]
+        yield judge.proposals_compared(stable, las, problems)
+
+
+def _heeding(results: Iterator[CheckResult]) -> Iterator[CheckResult]:
+    """Each result with the :class:`EwpWarning` the client issued while it was made.
+
+    Other warnings are issued again, as they came, to whoever is listening.
+    """
+    while True:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = next(results, None)
+        ours = [w.message for w in caught if isinstance(w.message, EwpWarning)]
+        for other in caught:
+            if not isinstance(other.message, EwpWarning):
+                warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+        if result is None:
+            return
+        yield with_warnings(result, ours)
+
+
+def _partner_order(
+    exchanges: Sequence[tuple[str, Exchange]], hei_id: str
+) -> PartnerOrderError | None:
+    """What the client's checks of fetched copies raise about their partners, if anything.
+
+    The same checks issue an ``IiaHashInvalid`` warning for a wrong hash (caught
+    with the check's result, see the module).
+    """
+    for wanted, ex in exchanges:
+        if ex.status != 200:
+            continue
+        try:
+            check_copies(copies_of(ex.body), hei_id, [wanted])
+        except PartnerOrderError as exc:
+            return exc
+        except EwpError:  # not readable: the round trip has judged it
+            continue
+    return None
 
 
 def _hashes(exchanges: Sequence[tuple[str, Exchange]]) -> list[IiaHash]:

@@ -21,10 +21,25 @@ from cryptography.x509.oid import NameOID
 from .evidence import Check
 from .report import CheckResult
 
-__all__ = ["DEFAULT_EXPIRY_DAYS", "TlsProbe", "judge_tls", "probe_tls"]
+__all__ = ["DEFAULT_EXPIRY_DAYS", "TLS_ISSUES", "TlsProbe", "judge_tls", "probe_tls"]
 
 #: A certificate expiring within this many days is worth a warning.
 DEFAULT_EXPIRY_DAYS: Final = 30
+#: The certificate defects a refusal names (the known-issues catalogue has no TLS rows; these
+#: are the names ``ewp-mock`` reproduces them under), by what OpenSSL says when it refuses.
+#: "unable to get local issuer certificate": the chain the server sent does not reach a CA
+#: we trust, which for a partner with a public CA is an intermediate it does not send.
+TLS_ISSUES: Final = (
+    (("self-signed", "self signed"), "tls-self-signed"),
+    (("has expired",), "tls-expired"),
+    (("hostname mismatch", "ip address mismatch"), "tls-wrong-host"),
+    (("unable to get local issuer",), "tls-missing-intermediate"),
+)
+
+
+def _defect(verify_error: str) -> str | None:
+    said = verify_error.lower()
+    return next((issue for signs, issue in TLS_ISSUES if any(s in said for s in signs)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +136,12 @@ def judge_tls(
         evidence |= certificate_evidence(probe.certificate, now)
     if probe.verify_error is not None:
         evidence["verify-error"] = probe.verify_error
-        return check.failed(f"certificate refused: {probe.verify_error}", evidence)
+        return check.failed(
+            f"certificate refused: {probe.verify_error}", evidence, _defect(probe.verify_error)
+        )
     days = evidence.get("days-left")
     if isinstance(days, int) and days < 0:
-        return check.failed(f"certificate expired {-days} day(s) ago", evidence)
+        return check.failed(f"certificate expired {-days} day(s) ago", evidence, "tls-expired")
     if isinstance(days, int) and days < expiry_days:
         return check.warned(f"certificate expires in {days} day(s)", evidence)
     return check.passed(f"trusted, issued for {probe.host}, {days} days left", evidence)

@@ -12,10 +12,16 @@ signature, and publishes its own OpenAPI document at :data:`OPENAPI_PATH`:
 * queue, inspect, run and flush the change-notification outbox; the CNRs
   the node received;
 * reset the node to its initial data in one call (outbox, received CNRs,
-  clock and exchange log included; refused over a ``--db`` database);
+  clock, exchange log and start-up scenarios included; refused over a
+  ``--db`` database);
 * read, set or advance the node's business clock (a :class:`NodeClock`
   unless another was given): HTTP signatures stay on real time;
-* read the exchange log (when the node keeps one).
+* read the exchange log (when the node keeps one);
+* read and switch the fault scenarios the node plays (:mod:`ewp_mock.faults`;
+  not the TLS ones, which are chosen when the server starts).
+
+Beside it, under ``/_mock/inspector``, the node serves the exchange
+inspector (:mod:`ewp_mock.inspector`): the same log as a live page.
 
 Every step runs through :class:`~ewp_mock.actions.NodeActions`, the
 lifecycles of :mod:`ewp_client`. :class:`ControlClient` (and
@@ -28,8 +34,10 @@ from .client import (
     ClockState,
     ControlClient,
     IiaState,
+    KnownScenario,
     LaState,
     ReceivedCnr,
+    ScenarioState,
     SignedBy,
 )
 from .clock import NodeClock
@@ -41,8 +49,10 @@ __all__ = [
     "ClockState",
     "ControlClient",
     "IiaState",
+    "KnownScenario",
     "LaState",
     "NodeClock",
     "ReceivedCnr",
+    "ScenarioState",
     "SignedBy",
 ]

@@ -12,8 +12,16 @@ stops there, the objects before it kept.
 Errors are ``{"error": kind, "detail": ...}``: 400 for unusable input (a
 document the schema refuses names its first violation in ``detail`` and
 lists them in ``violations``), 404 for an object the node does not hold,
-409 for a step the lifecycle refuses (or a reset over a database), 502 when
-a partner the step called failed.
+409 for a step the lifecycle refuses (or a reset over a database, or a TLS
+scenario switched on a running node), 502 when a partner the step called
+failed.
+
+The fault scenarios the node plays (:mod:`ewp_mock.faults`) are read and
+switched under ``/scenarios``: from the next request on, the node plays the
+set given. A TLS scenario is the exception: the certificate is made when the
+server starts (``ewp-mock serve --scenario tls-expired``), so switching one
+on or off is a 409. A reset goes back to the scenarios the node started with
+(``MockConfig.scenarios``), parsed afresh.
 
 :class:`ControlDispatch` sends the control paths to the control app before
 the node's EWP layers see them: no HTTP signature is asked for or given, and
@@ -64,6 +72,9 @@ from ewp_client.ola import SendingLa, Transition, VersionStatus
 
 from ..actions import NodeActions
 from ..data import Dataset
+from ..faults import Faults, Scenario, ScenarioRegistry
+from ..inspector import INSPECTOR_PATH
+from ..inspector import router as inspector_router
 from ..node import MockNode
 from .clock import NodeClock
 
@@ -97,11 +108,13 @@ class ControlProblem(Exception):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ControlContext:
-    """What the routes act on: the node, its initial data set and its clock's starting time."""
+    """What the routes act on: the node, its initial data set, its clock's starting time and
+    the fault scenarios it plays."""
 
     node: MockNode
     dataset: Dataset | None
     started_at: datetime
+    faults: Faults
 
     @property
     def actions(self) -> NodeActions:
@@ -148,6 +161,12 @@ class NotificationIn(BaseModel):
     partner_hei_id: str = Field(min_length=1)
     object_ids: list[str] = Field(min_length=1)
     sending_hei_id: str | None = None
+
+
+class ScenariosIn(BaseModel):
+    """The names of the scenarios to play from now on (none: a clean node)."""
+
+    names: list[str]
 
 
 class ClockIn(BaseModel):
@@ -301,6 +320,56 @@ def _clock_json(clock: Clock) -> dict[str, Any]:
         "settable": isinstance(clock, NodeClock | ManualClock),
         "advances": isinstance(clock, ManualClock | ShiftedClock),
     }
+
+
+def _registry(context: ControlContext) -> ScenarioRegistry:
+    """The scenarios the node knows: built in, and from its ``scenario_files`` (read afresh)."""
+    return ScenarioRegistry.load(context.node.config.scenario_files)
+
+
+def _scenarios_json(context: ControlContext) -> dict[str, Any]:
+    return {
+        "active": list(context.faults.names),
+        "started_with": list(context.node.config.scenarios),
+        "known": [{**s.as_json(), "tls": s.tls} for s in _registry(context)],
+    }
+
+
+def _play(context: ControlContext, names: Sequence[str]) -> None:
+    """Play the scenarios ``names`` from the next request on; nothing changes on a refusal.
+
+    400 naming the known scenarios for an unknown name; 409 when the TLS
+    scenarios would change (the certificate is the server's, made at start).
+    A scenario already played keeps its state (its seeded draws go on).
+    """
+    registry = _registry(context)
+    unknown = [n for n in names if n not in registry.names]
+    if unknown:
+        raise ControlProblem(
+            400,
+            "unknown-scenario",
+            f"unknown scenario {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(registry.names))}",
+            known=sorted(registry.names),
+        )
+    wanted = registry.resolve(names)
+    _check_tls(context.faults.scenarios, wanted)
+    playing = {s.name: s for s in context.faults.scenarios}
+    context.faults.use(playing.get(s.name, s) for s in wanted)
+
+
+def _check_tls(before: Sequence[Scenario], after: Sequence[Scenario]) -> None:
+    old = {s.name for s in before if s.tls}
+    new = {s.name for s in after if s.tls}
+    if old != new:
+        changed = ", ".join(sorted(old ^ new))
+        raise ControlProblem(
+            409,
+            "tls-scenario",
+            f"{changed} changes the TLS certificate, which the server made when it started: "
+            "start the node with (or without) it instead (ewp-mock serve --scenario NAME, "
+            "Partner.served(scenarios=[...]))",
+        )
 
 
 # ---------------------------------------------------------------- routes
@@ -585,9 +654,15 @@ async def received(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/reset", summary="Back to the initial data: stores, outbox, received, clock, log")
+@router.post(
+    "/reset",
+    summary="Back to the initial data: stores, outbox, received, clock, log, scenarios",
+)
 async def reset(request: Request) -> dict[str, Any]:
-    """Admitted clients and peers stay. Refused (409) over a database (``--db``)."""
+    """Admitted clients and peers stay; the scenarios go back to those the node started with.
+
+    Refused (409) over a database (``--db``).
+    """
     context = _context(request)
     node = context.node
     if node.state is not None:
@@ -605,8 +680,9 @@ async def reset(request: Request) -> dict[str, Any]:
     elif isinstance(clock, ManualClock):
         clock.set(context.started_at, allow_backwards=True)
     node.exchanges.clear()
+    context.faults.use(node.config.fault_scenarios())  # afresh: the seeded draws start again
     node.wake()
-    return {"reset": True, "clock": _clock_json(clock)}
+    return {"reset": True, "clock": _clock_json(clock), "scenarios": list(context.faults.names)}
 
 
 @router.get("/clock", summary="The node's business time")
@@ -649,11 +725,56 @@ async def exchanges(
     return {"exchanges": _context(request).node.exchanges.as_json(since=since, limit=limit)}
 
 
+@router.get("/scenarios", summary="The fault scenarios the node plays, and those it knows")
+async def scenarios(request: Request) -> dict[str, Any]:
+    """``active``: played now; ``started_with``: what a reset goes back to; ``known``: all."""
+    return _scenarios_json(_context(request))
+
+
+@router.put("/scenarios", summary="Play these fault scenarios from the next request on")
+async def use_scenarios(request: Request, body: ScenariosIn) -> dict[str, Any]:
+    """Replaces the set played (``[]``: none). An unknown name is a 400 naming the known
+    ones; a TLS scenario switched on or off a 409; nothing changes on either."""
+    context = _context(request)
+    _play(context, body.names)
+    return _scenarios_json(context)
+
+
+@router.post("/scenarios/{name}", summary="Play one more fault scenario")
+async def add_scenario(request: Request, name: str) -> dict[str, Any]:
+    """Already played: nothing changes. Unknown: a 404 naming the known ones."""
+    context = _context(request)
+    _known(context, name)
+    _play(context, [*context.faults.names, name])
+    return _scenarios_json(context)
+
+
+@router.delete("/scenarios/{name}", summary="Stop playing one fault scenario")
+async def remove_scenario(request: Request, name: str) -> dict[str, Any]:
+    """Not played: nothing changes. Unknown: a 404 naming the known ones."""
+    context = _context(request)
+    _known(context, name)
+    _play(context, [n for n in context.faults.names if n != name])
+    return _scenarios_json(context)
+
+
+def _known(context: ControlContext, name: str) -> None:
+    names = _registry(context).names
+    if name not in names:
+        raise ControlProblem(
+            404,
+            "unknown-scenario",
+            f"unknown scenario {name!r}; known: {', '.join(sorted(names))}",
+            known=sorted(names),
+        )
+
+
 # ---------------------------------------------------------------- the app
 
 
-def control_app(node: MockNode, dataset: Dataset | None) -> FastAPI:
-    """The control API of ``node`` (``dataset``: what a reset goes back to), as its own app."""
+def control_app(node: MockNode, dataset: Dataset | None, *, faults: Faults) -> FastAPI:
+    """The control API of ``node`` (``dataset``: what a reset goes back to; ``faults``:
+    the scenarios its app plays), as its own app."""
     app = FastAPI(
         title="ewp_mock control API",
         summary="Set up and drive a mock EWP partner node from a test (JSON, unsigned)",
@@ -661,8 +782,9 @@ def control_app(node: MockNode, dataset: Dataset | None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.control = ControlContext(node, dataset, node.clock.now())
+    app.state.control = ControlContext(node, dataset, node.clock.now(), faults)
     app.include_router(router)
+    app.include_router(inspector_router, include_in_schema=False)  # a page, not the API
     app.add_exception_handler(ControlProblem, _problem)
     app.add_exception_handler(EwpError, _ewp_problem)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -704,7 +826,8 @@ async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
 
 
 class ControlDispatch:
-    """ASGI middleware: requests under :data:`CONTROL_PREFIX` go to ``control``, the rest on.
+    """ASGI middleware: requests under :data:`CONTROL_PREFIX` (and the inspector's, under
+    ``/_mock/inspector``) go to ``control``, the rest on.
 
     Added outermost, so that the control API never meets the EWP signature layer.
     """
@@ -715,8 +838,9 @@ class ControlDispatch:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (
-            path == CONTROL_PREFIX or path.startswith(f"{CONTROL_PREFIX}/")
+        if scope["type"] == "http" and any(
+            path == prefix or path.startswith(f"{prefix}/")
+            for prefix in (CONTROL_PREFIX, INSPECTOR_PATH)
         ):
             await self.control(scope, receive, send)
             return

@@ -15,7 +15,7 @@ control API is off), :class:`~ewp_client.errors.ControlConflict` (409) or
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Generic, Literal, TypeVar
@@ -52,8 +52,10 @@ __all__ = [
     "ClockState",
     "ControlClient",
     "IiaState",
+    "KnownScenario",
     "LaState",
     "ReceivedCnr",
+    "ScenarioState",
     "SignedBy",
 ]
 
@@ -142,6 +144,27 @@ class ReceivedCnr:
     at: datetime
     sending_hei_id: str | None = None
     caller_heis: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnownScenario:
+    """A fault scenario the node can play (``tls``: only chosen when the server starts)."""
+
+    name: str
+    summary: str
+    api: str
+    source: str
+    tls: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioState:
+    """The scenarios the node plays (``active``), started with (what a reset goes back to),
+    and knows (built in, and from its scenario files)."""
+
+    active: tuple[str, ...]
+    started_with: tuple[str, ...]
+    known: tuple[KnownScenario, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +281,24 @@ def _received(data: Any) -> list[ReceivedCnr]:
     ]
 
 
+def _scenarios(data: Any) -> ScenarioState:
+    return ScenarioState(
+        active=tuple(data["active"]),
+        started_with=tuple(data["started_with"]),
+        known=tuple(
+            KnownScenario(
+                name=k["name"], summary=k["summary"], api=k["api"], source=k["source"], tls=k["tls"]
+            )
+            for k in data["known"]
+        ),
+    )
+
+
+def _names(names: Iterable[str] | str) -> list[str]:
+    """One name, or several (a lone string is one name, not its letters)."""
+    return [names] if isinstance(names, str) else list(names)
+
+
 def _signer(signer: Signer) -> dict[str, Any]:
     return SignedBy(
         name=signer.name,
@@ -357,6 +398,12 @@ class _ControlCalls:
         body = {"now": when.isoformat(), "allow_backwards": allow_backwards}
         return _Call("PUT", "/clock", _clock, json=body)
 
+    def _use_scenarios(self, names: Iterable[str] | str) -> _Call[ScenarioState]:
+        return _Call("PUT", "/scenarios", _scenarios, json={"names": _names(names)})
+
+    def _scenario(self, method: str, name: str) -> _Call[ScenarioState]:
+        return _Call(method, f"/scenarios/{name}", _scenarios)
+
     def _exchanges(self, since: int, limit: int | None) -> _Call[list[dict[str, Any]]]:
         params: dict[str, Any] = {"since": since}
         if limit is not None:
@@ -370,6 +417,7 @@ _FLUSH: Final = _Call("POST", "/outbox/flush", _entries)
 _RECEIVED: Final = _Call("GET", "/received", _received)
 _RESET: Final = _Call("POST", "/reset", lambda d: _clock(d["clock"]))
 _CLOCK: Final = _Call("GET", "/clock", _clock)
+_SCENARIOS: Final = _Call("GET", "/scenarios", _scenarios)
 _OPENAPI: Final = _Call("GET", "/openapi.json", lambda d: dict(d))
 
 
@@ -483,8 +531,32 @@ class ControlClient(_ControlCalls):
     # ------------------------------------------------------------ time, reset, log
 
     def reset(self) -> ClockState:
-        """Back to the initial data (outbox, received CNRs, clock and exchange log too)."""
+        """Back to the initial data (outbox, received CNRs, clock, exchange log and the
+        scenarios the node started with)."""
         return self._send(_RESET)
+
+    # ------------------------------------------------------------ fault scenarios
+
+    def scenarios(self) -> ScenarioState:
+        """The scenarios played now, those the node started with, and all it knows."""
+        return self._send(_SCENARIOS)
+
+    def use_scenarios(self, names: Iterable[str] | str) -> ScenarioState:
+        """Play exactly ``names`` from the next request on (``()``: none).
+
+        An unknown name raises :class:`~ewp_client.errors.ControlBadRequest`
+        (its ``detail`` names the known ones), a TLS scenario switched on or
+        off :class:`~ewp_client.errors.ControlConflict`; nothing changes then.
+        """
+        return self._send(self._use_scenarios(names))
+
+    def add_scenario(self, name: str) -> ScenarioState:
+        """Play ``name`` too (unknown: :class:`~ewp_client.errors.ControlNotFound`)."""
+        return self._send(self._scenario("POST", name))
+
+    def remove_scenario(self, name: str) -> ScenarioState:
+        """Stop playing ``name`` (unknown: :class:`~ewp_client.errors.ControlNotFound`)."""
+        return self._send(self._scenario("DELETE", name))
 
     def clock(self) -> ClockState:
         return self._send(_CLOCK)
@@ -605,6 +677,18 @@ class AsyncControlClient(_ControlCalls):
 
     async def reset(self) -> ClockState:
         return await self._send(_RESET)
+
+    async def scenarios(self) -> ScenarioState:
+        return await self._send(_SCENARIOS)
+
+    async def use_scenarios(self, names: Iterable[str] | str) -> ScenarioState:
+        return await self._send(self._use_scenarios(names))
+
+    async def add_scenario(self, name: str) -> ScenarioState:
+        return await self._send(self._scenario("POST", name))
+
+    async def remove_scenario(self, name: str) -> ScenarioState:
+        return await self._send(self._scenario("DELETE", name))
 
     async def clock(self) -> ClockState:
         return await self._send(_CLOCK)

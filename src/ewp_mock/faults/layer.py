@@ -14,7 +14,10 @@ A layer with nothing to do for a request passes it through untouched. The
 change notifications the node sends go through :meth:`Faults.queued_at`
 (not sent, or queued later on the node's clock), and
 :meth:`Faults.certificate_defect` tells :func:`~ewp_mock.prepare_tls` which
-certificate to make. The set of scenarios can be changed while the node runs
+certificate to make. A layer that acts on an exchange adds the names of the
+scenarios whose behaviours it applied to ``scope["state"]`` under
+:data:`~ewp_mock.exchange_log.SCENARIOS_KEY` (the exchange log records them).
+The set of scenarios can be changed while the node runs
 (:meth:`Faults.use`): every request reads it afresh.
 """
 
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ewp_client.cnr import OutgoingNotification
 from ewp_client.server.middleware import VERIFIED_KEY, request_target, verified_of
 
+from ..exchange_log import SCENARIOS_KEY
 from .exchange import Behaviour, ClientGone, Exchange, Stage
 from .matching import endpoint_of
 from .outgoing import OutgoingCnr, TlsCertificate
@@ -69,8 +73,12 @@ class Faults:
     def behaviours(self, *stages: Stage) -> list[Behaviour]:
         """The behaviours acting at ``stages``, by :attr:`Behaviour.order` (ties: in the
         order the scenarios declare them)."""
-        found = [b for s in self._scenarios for b in s.behaviours if b.stage in stages]
-        return sorted(found, key=lambda b: b.order)
+        return [b for _, b in self.acting(*stages)]
+
+    def acting(self, *stages: Stage) -> list[tuple[str, Behaviour]]:
+        """:meth:`behaviours`, each with the name of its scenario."""
+        found = [(s.name, b) for s in self._scenarios for b in s.behaviours if b.stage in stages]
+        return sorted(found, key=lambda pair: pair[1].order)
 
     def queued_at(self, notification: OutgoingNotification, now: datetime) -> datetime | None:
         """When a notification changed ``now`` is queued: ``now``, later, or never (``None``)."""
@@ -106,14 +114,16 @@ class FaultLayer:
             await self.app(scope, receive, send)
             return
         where = endpoint_of(scope["path"])
-        chosen = [
-            b
-            for b in self.faults.behaviours(*self.stages)
+        acting = [
+            (name, b)
+            for name, b in self.faults.acting(*self.stages)
             if b.match.covers(where) and b.match.draw()
         ]
-        if not chosen:
+        if not acting:
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {}).setdefault(SCENARIOS_KEY, []).extend(n for n, _ in acting)
+        chosen = [b for _, b in acting]
         reads_body = Stage.REQUEST in self.stages
         body = await _read_body(receive) if reads_body else b""
         exchange = Exchange(

@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from ewp_client.errors import ConfigError
 
-from .behaviours import BEHAVIOUR_TYPES, Behaviour
+from .behaviours import BEHAVIOUR_TYPES, Behaviour, Stage
 from .matching import Match
 
 __all__ = [
@@ -61,6 +61,11 @@ class Scenario:
     behaviours: tuple[Behaviour, ...]
     #: Where it was declared: ``built-in`` or the file's path.
     source: str = "built-in"
+
+    @property
+    def tls(self) -> bool:
+        """Whether it changes the node's TLS certificate (made once, when the server starts)."""
+        return any(b.stage is Stage.TLS for b in self.behaviours)
 
     def describe(self) -> str:
         """One line: ``name: summary [api]``."""

@@ -95,7 +95,7 @@ def test_the_openapi_document_lists_every_route(ewp_partner: Partner) -> None:
     listed = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
     routes = {(r.path, m) for r in router.routes for m in r.methods}  # type: ignore[attr-defined]
     assert listed == routes
-    assert len(listed) == 18
+    assert len(listed) == 22
     assert all(path.startswith(f"{CONTROL_PREFIX}/") for path, _ in listed)
     put_iias = document["paths"][f"{CONTROL_PREFIX}/iias"]["put"]
     assert "application/xml" in put_iias["requestBody"]["content"]

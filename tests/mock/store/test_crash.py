@@ -84,8 +84,14 @@ def test_kill_9_loses_nothing_committed(seeded: Path, seed: int, synchronous: st
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.kill()
-        rest, _ = child.communicate()
-    reported += [int(n) for n in rest.split()]  # printed before the kill: committed too
+        child.wait()
+    # What was printed before the kill is committed too. Read it through the same buffered
+    # reader: communicate() would read the pipe beneath it and miss lines readline() read ahead.
+    rest = child.stdout.read()
+    child.stdout.close()
+    if child.stderr is not None:
+        child.stderr.close()
+    reported += [int(n) for n in rest.split()]
     assert child.returncode == -signal.SIGKILL
     assert (seeded.parent / (seeded.name + "-wal")).exists()  # the kill left a WAL to recover
 
