@@ -1,15 +1,21 @@
 """A refused TLS certificate is named (:class:`TlsCertificateError`), other transport failures
-are not; the four common defects are proven over real TLS in tests/known_issues/e2e."""
+are not; the four common defects are proven over real TLS with the blocking clients in
+tests/known_issues/e2e, here once with the async client."""
 
 from __future__ import annotations
 
 import ssl
+from pathlib import Path
 
 import httpx
 import pytest
 
+from ewp_client.client import AsyncEchoClient, AsyncEwpClient
 from ewp_client.client.tls import certificate_error, certificate_failure
 from ewp_client.errors import TlsCertificateError, TransportError
+from ewp_client.registry import AsyncRegistryClient
+from ewp_mock.data import UNI_A
+from ewp_mock.testing import Partner
 
 URL = "https://partner.example/ewp/echo?echo=1"
 
@@ -56,3 +62,30 @@ def test_other_transport_failures_are_not_certificate_errors() -> None:
     reset = httpx.ConnectError("connection refused")
     assert certificate_failure(reset) is None
     assert certificate_error("echo at x", URL, reset) is None
+
+
+async def test_the_async_client_names_the_defect_without_trying_again(tmp_path: Path) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    with Partner.served(scenarios=["tls-expired"], data=None) as partner:
+        assert partner.ca_file is not None
+        catalogue = tmp_path / "catalogue.xml"  # the Registry is another host: its TLS is fine
+        catalogue.write_bytes(partner.catalogue_xml)
+        trust = ssl.create_default_context(cafile=str(partner.ca_file))
+        async with (
+            httpx.AsyncClient(verify=trust) as http,
+            AsyncEwpClient(
+                AsyncRegistryClient(catalogue),
+                key=partner.key,
+                http=http,
+                hei_ids=partner.admitted,
+                sleep=sleep,
+            ) as client,
+        ):
+            with pytest.raises(TlsCertificateError) as info:
+                await AsyncEchoClient(client).echo(UNI_A, ["x"])
+    assert (info.value.problem, info.value.verify_code) == ("expired", 10)
+    assert waits == []
