@@ -318,5 +318,5 @@ def test_every_issue_the_client_names_is_in_the_catalogue(reference_pack: Path) 
 
 def test_tls_defects_are_named_as_the_mock_reproduces_them() -> None:
     scenarios = {n for n in ScenarioRegistry.load().names if n.startswith("tls-")}
-    assert {issue for _signs, issue in TLS_ISSUES} == scenarios
+    assert scenarios == TLS_ISSUES
     assert not scenarios & set(KNOWN_ISSUES)

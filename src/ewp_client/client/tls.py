@@ -17,7 +17,7 @@ import httpx
 
 from ..errors import TlsCertificateError
 
-__all__ = ["certificate_error", "certificate_failure"]
+__all__ = ["PROBLEMS", "certificate_error", "certificate_failure"]
 
 #: OpenSSL's ``X509_V_ERR_*`` codes -> the problem reported (anything else: ``untrusted``).
 PROBLEMS: Final[Mapping[int, str]] = {

@@ -18,6 +18,7 @@ from typing import Any, Final
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from ..client.tls import PROBLEMS
 from .evidence import Check
 from .report import CheckResult
 
@@ -25,21 +26,17 @@ __all__ = ["DEFAULT_EXPIRY_DAYS", "TLS_ISSUES", "TlsProbe", "judge_tls", "probe_
 
 #: A certificate expiring within this many days is worth a warning.
 DEFAULT_EXPIRY_DAYS: Final = 30
-#: The certificate defects a refusal names (the known-issues catalogue has no TLS rows; these
-#: are the names ``ewp-mock`` reproduces them under), by what OpenSSL says when it refuses.
-#: "unable to get local issuer certificate": the chain the server sent does not reach a CA
-#: we trust, which for a partner with a public CA is an intermediate it does not send.
-TLS_ISSUES: Final = (
-    (("self-signed", "self signed"), "tls-self-signed"),
-    (("has expired",), "tls-expired"),
-    (("hostname mismatch", "ip address mismatch"), "tls-wrong-host"),
-    (("unable to get local issuer",), "tls-missing-intermediate"),
+#: The certificate defects a refusal names, as ``ewp-mock`` reproduces them (the
+#: known-issues catalogue has no TLS rows): the client's problem names
+#: (:data:`ewp_client.client.tls.PROBLEMS`, from OpenSSL's verify code), prefixed.
+TLS_ISSUES: Final = frozenset(
+    f"tls-{problem}" for problem in ("self-signed", "expired", "wrong-host", "missing-intermediate")
 )
 
 
-def _defect(verify_error: str) -> str | None:
-    said = verify_error.lower()
-    return next((issue for signs, issue in TLS_ISSUES if any(s in said for s in signs)), None)
+def _defect(verify_code: int | None) -> str | None:
+    issue = f"tls-{PROBLEMS.get(verify_code or 0, 'untrusted')}"
+    return issue if issue in TLS_ISSUES else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +54,7 @@ class TlsProbe:
     verify_error: str | None = None
     protocol: str | None = None
     error: str | None = None
+    verify_code: int | None = None
 
 
 def _context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -78,6 +76,7 @@ def probe_tls(host: str, port: int, *, ca_bundle: Path | None, timeout: float) -
         return TlsProbe(host, port, certificate=der, protocol=protocol)
     except ssl.SSLCertVerificationError as exc:
         refused = exc.verify_message or str(exc)
+        code = exc.verify_code if isinstance(exc.verify_code, int) else None
     except (OSError, ssl.SSLError) as exc:
         return TlsProbe(host, port, error=f"{type(exc).__name__}: {exc}")
     unchecked = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -86,8 +85,10 @@ def probe_tls(host: str, port: int, *, ca_bundle: Path | None, timeout: float) -
     try:
         der, protocol = _handshake(host, port, unchecked, timeout)
     except (OSError, ssl.SSLError):
-        return TlsProbe(host, port, verify_error=refused)
-    return TlsProbe(host, port, certificate=der, verify_error=refused, protocol=protocol)
+        return TlsProbe(host, port, verify_error=refused, verify_code=code)
+    return TlsProbe(
+        host, port, certificate=der, verify_error=refused, protocol=protocol, verify_code=code
+    )
 
 
 def _names(certificate: x509.Certificate) -> list[str]:
@@ -137,7 +138,7 @@ def judge_tls(
     if probe.verify_error is not None:
         evidence["verify-error"] = probe.verify_error
         return check.failed(
-            f"certificate refused: {probe.verify_error}", evidence, _defect(probe.verify_error)
+            f"certificate refused: {probe.verify_error}", evidence, _defect(probe.verify_code)
         )
     days = evidence.get("days-left")
     if isinstance(days, int) and days < 0:
