@@ -56,6 +56,7 @@ __all__ = [
     "ASGIApp",
     "EwpSignatureMiddleware",
     "parameters_of",
+    "replay_body",
     "request_target",
     "send_answer",
     "verified_of",
@@ -209,7 +210,7 @@ class EwpSignatureMiddleware:
                     state[SIGNATURE_ERROR_KEY] = refused
                     raise
                 state[VERIFIED_KEY] = result
-                await self.app(scope, _replay(body, receive), captured.send)
+                await self.app(scope, replay_body(body, receive), captured.send)
         except _ClientGone:
             self.log.warning(
                 "client %s went away before sending the whole request body (%s %s); not answered",
@@ -280,7 +281,7 @@ class EwpSignatureMiddleware:
         return kept + [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in added]
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A ``receive`` that gives the app the body already read, then the server's messages."""
     sent = False
 

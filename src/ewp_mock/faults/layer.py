@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ewp_client.cnr import OutgoingNotification
-from ewp_client.server.middleware import VERIFIED_KEY, request_target, verified_of
+from ewp_client.server.middleware import VERIFIED_KEY, replay_body, request_target, verified_of
 
 from ..exchange_log import SCENARIOS_KEY
 from .exchange import Behaviour, ClientGone, Exchange, Stage
@@ -143,7 +143,7 @@ class FaultLayer:
         except ClientGone:
             return
         if not exchange.status:
-            app_receive = _replay(exchange.request_body, receive) if reads_body else receive
+            app_receive = replay_body(exchange.request_body, receive) if reads_body else receive
             if exchange.request_body != body:
                 scope = _with_body(scope, exchange.request_body)
             await self._call_app(scope, app_receive, send, exchange)
@@ -182,19 +182,6 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _with_body(scope: Scope, body: bytes) -> Scope:
