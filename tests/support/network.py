@@ -87,7 +87,7 @@ HTTPSIG = HttpSecurity(
 
 
 def failure(status: int) -> httpx.Response:
-    """A server failure as a partner's application answers it: ``status`` with an ``error-response``.
+    """A server failure as a partner's application answers it: ``status``, an ``error-response``.
 
     For tests about retries and status codes; an empty or HTML body is the
     known issue ``error-response-malformed``, tested on its own.
