@@ -436,7 +436,7 @@ def _noting_warnings(
             outcome = await send(delivery)
         for warning in found:
             log.info(
-                "%s CNR to %s: %s (known issue %s)",
+                "%s to %s: %s (known issue %s)",
                 delivery.kind,
                 delivery.partner_hei_id,
                 warning,
