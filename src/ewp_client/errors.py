@@ -1239,9 +1239,10 @@ class EwpWarning(UserWarning):
     """Root of the warnings ``ewp_client`` issues: a partner's answer was used, but is wrong.
 
     Issued with :func:`warnings.warn`, so callers filter them or turn them into
-    errors the standard way (``warnings.simplefilter("error", EwpWarning)``).
-    Like errors, each carries its evidence as attributes and the
-    ``known_issue`` it reports.
+    errors the standard way (``warnings.simplefilter("error", EwpWarning)``);
+    a service calling partners in the background collects them per exchange
+    instead (:func:`ewp_client.partner_warnings.collected`). Like errors, each
+    carries its evidence as attributes and the ``known_issue`` it reports.
     """
 
     known_issue: ClassVar[str | None] = None

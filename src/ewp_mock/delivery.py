@@ -30,7 +30,7 @@ import contextlib
 import logging
 import ssl
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +56,7 @@ from ewp_client.cnr import (
     async_sender,
 )
 from ewp_client.errors import ConfigError
+from ewp_client.partner_warnings import collected
 from ewp_client.registry import CachePolicy
 from ewp_client.registry.client import AsyncRegistryClient
 from ewp_client.security import SigningKey
@@ -269,7 +270,7 @@ class NodeOutbox:
 
     async def _round(self, *, force: bool) -> list[tuple[Delivery, Outcome]]:
         client = await self._client()
-        send = async_sender(client)
+        send = _noting_warnings(async_sender(client))
 
         async def noted(delivery: Delivery) -> Outcome:
             """``send``, the known issue of a failure noted on the exchange that showed it."""
@@ -423,3 +424,30 @@ class ReceivedNotification:
     def acted(self, records: Sequence[RefreshRecord]) -> None:
         """Note what the refresher did about this notification (the refresher calls it)."""
         self._outcomes[:] = records
+
+
+def _noting_warnings(
+    send: Callable[[Delivery], Awaitable[Outcome]],
+) -> Callable[[Delivery], Awaitable[Outcome]]:
+    """``send``, logging what the client found the partner got wrong (one line each).
+
+    The outcome is the delivery's evidence; an
+    :class:`~ewp_client.errors.EwpWarning` (an empty 503 body, say) is a
+    detail of it, logged at info rather than issued as a Python warning into
+    the node's console once per code location.
+    """
+
+    async def noting(delivery: Delivery) -> Outcome:
+        with collected() as found:
+            outcome = await send(delivery)
+        for warning in found:
+            log.info(
+                "%s to %s: %s (known issue %s)",
+                delivery.kind,
+                delivery.partner_hei_id,
+                warning,
+                warning.known_issue,
+            )
+        return outcome
+
+    return noting

@@ -35,7 +35,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
@@ -45,10 +45,11 @@ from ewp_client.client.iia_approval import AsyncIiaApprovalClient
 from ewp_client.client.iias import AsyncIiasClient, IiaCopy
 from ewp_client.client.las import AsyncLasClient
 from ewp_client.cnr import CnrKind
-from ewp_client.errors import NoEndpointError
+from ewp_client.errors import EwpWarning, NoEndpointError
 from ewp_client.iia import CopyChange, CopyChangeKind, PartnerApproval, approval_status
 from ewp_client.namespaces import IIAS_API, IIAS_APPROVAL_API, OMOBILITY_LAS_API, ApiVersion
 from ewp_client.ola import LaCopyChange, LaCopyChangeKind
+from ewp_client.partner_warnings import collected
 
 from .delivery import ReceivedNotification
 from .exchange_log import note_known_issue
@@ -86,7 +87,10 @@ class RefreshRecord:
     told); ``change`` what the copy became (:class:`~ewp_client.iia.CopyChange`,
     :class:`~ewp_client.ola.LaCopyChange`, or for an approval the
     :class:`~ewp_client.iia.PartnerApproval` of our copy); ``error`` the
-    failure's type and message; ``at`` the node's business time.
+    failure's type and message; ``at`` the node's business time;
+    ``warnings`` what the client found the notifier got wrong while fetching
+    (:class:`~ewp_client.errors.EwpWarning`, collected per notification
+    rather than issued into the node's console).
     """
 
     notification: ReceivedNotification
@@ -96,6 +100,7 @@ class RefreshRecord:
     partner_hei_id: str | None = None
     change: CopyChange | LaCopyChange | PartnerApproval | None = None
     error: str | None = None
+    warnings: tuple[EwpWarning, ...] = ()
 
 
 #: The copy changes that are not a plain refresh (the others are ``REFRESHED``).
@@ -179,12 +184,15 @@ class Refresher:
 
     async def refresh(self, notification: ReceivedNotification) -> tuple[RefreshRecord, ...]:
         """Act on ``notification`` now; its records (also kept in :attr:`records`)."""
-        try:
-            async with self._actions.client() as client:
-                records = await self._refresh(client, notification)
-        except Exception as exc:  # the node's client could not even be made
-            log.warning("refreshing after a %s CNR failed: %s", notification.kind, exc)
-            records = self._failed(notification, _describe(exc))
+        with collected() as found:
+            try:
+                async with self._actions.client() as client:
+                    records = await self._refresh(client, notification)
+            except Exception as exc:  # the node's client could not even be made
+                log.warning("refreshing after a %s CNR failed: %s", notification.kind, exc)
+                records = self._failed(notification, _describe(exc))
+        if found:
+            records = [replace(r, warnings=tuple(found)) for r in records]
         with self._lock:
             self._records.extend(records)
         notification.acted(records)

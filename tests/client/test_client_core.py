@@ -24,6 +24,7 @@ from ewp_client.errors import (
     BadRequest,
     ConfigError,
     EditConflict,
+    MalformedErrorResponse,
     NoEndpointError,
     NotImplementedByPartner,
     PartnerServerError,
@@ -42,6 +43,7 @@ from tests.support.network import (
     Handler,
     Network,
     Sleeps,
+    failure,
     key,
     make_network,
 )
@@ -151,10 +153,12 @@ def test_bad_request_with_a_non_xml_body_still_types_the_error(net: Network) -> 
     with (
         client(net, lambda r: httpx.Response(400, content=b"oops")) as c,
         pytest.raises(BadRequest) as info,
+        pytest.warns(MalformedErrorResponse) as warned,
     ):
         c.call(ECHO)
     assert info.value.developer_message is None
     assert "oops" in str(info.value)
+    assert [(w.message.defect, w.message.excerpt) for w in warned] == [("not-xml", "oops")]
 
 
 def test_reads_are_retried_on_5xx_with_backoff(net: Network) -> None:
@@ -162,7 +166,7 @@ def test_reads_are_retried_on_5xx_with_backoff(net: Network) -> None:
 
     def flaky(request: httpx.Request) -> httpx.Response:
         status = next(answers)
-        return echo_handler(request) if status == 200 else httpx.Response(status)
+        return echo_handler(request) if status == 200 else failure(status)
 
     sleeps = Sleeps()
     with client(net, flaky, sleep=sleeps, retry=RetryPolicy(attempts=4, backoff=0.5)) as c:
@@ -176,7 +180,7 @@ def test_reads_give_up_after_the_last_attempt(net: Network) -> None:
     with (
         client(
             net,
-            lambda r: httpx.Response(502),
+            lambda r: failure(502),
             sleep=sleeps,
             retry=RetryPolicy(attempts=3, backoff=1),
         ) as c,
@@ -188,9 +192,21 @@ def test_reads_give_up_after_the_last_attempt(net: Network) -> None:
     assert sleeps == [1.0, 2.0]
 
 
+def test_an_empty_5xx_is_retried_and_warned_as_malformed(net: Network) -> None:
+    answers = iter([503, 200])
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        return echo_handler(request) if next(answers) == 200 else httpx.Response(503)
+
+    with client(net, gateway) as c, pytest.warns(MalformedErrorResponse) as warned:
+        c.call(ECHO)
+    assert [(w.message.status, w.message.defect) for w in warned] == [(503, "empty")]
+    assert len(net.requests) == 2
+
+
 def test_501_is_not_retried(net: Network) -> None:
     with (
-        client(net, lambda r: httpx.Response(501), sleep=Sleeps()) as c,
+        client(net, lambda r: failure(501), sleep=Sleeps()) as c,
         pytest.raises(NotImplementedByPartner),
     ):
         c.call(ECHO)
@@ -207,7 +223,7 @@ def test_updates_are_never_retried(net: Network) -> None:
         kind=CallKind.UPDATE,
     )
     with (
-        client(net, lambda r: httpx.Response(503), sleep=Sleeps()) as c,
+        client(net, lambda r: failure(503), sleep=Sleeps()) as c,
         pytest.raises(PartnerServerError),
     ):
         c.call(update)
@@ -219,7 +235,7 @@ def test_notifications_are_retried_until_200(net: Network) -> None:
     answers = iter([500, 500, 500, 200])
 
     def cnr(request: httpx.Request) -> httpx.Response:
-        return echo_handler(request) if next(answers) == 200 else httpx.Response(500)
+        return echo_handler(request) if next(answers) == 200 else failure(500)
 
     call = EwpCall(
         api=ECHO_API, hei_id=PARTNER, endpoint="url", method="POST", kind=CallKind.NOTIFY
@@ -288,7 +304,7 @@ async def test_async_client_signs_verifies_and_retries(net: Network) -> None:
     answers = iter([503, 200])
 
     def flaky(request: httpx.Request) -> httpx.Response:
-        return echo_handler(request) if next(answers) == 200 else httpx.Response(503)
+        return echo_handler(request) if next(answers) == 200 else failure(503)
 
     sleeps = AsyncSleeps()
     async with net.async_client(flaky, sleep=sleeps) as c:

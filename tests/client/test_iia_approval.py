@@ -30,6 +30,7 @@ from ewp_client.errors import (
     BadRequest,
     PartnerServerError,
     SchemaValidationError,
+    StaleApproval,
     UnknownIdNotIgnored,
 )
 from ewp_client.iia import compute_iia_hashes
@@ -155,8 +156,10 @@ def test_status_tells_current_older_and_none(serve: Serve) -> None:
     now = {n: ours(f"o-{n}") for n in (1, 2, 3)}
     mock = serve(their_record(now[1]), their_record(ours("o-2", months="4")))
     current = {f"o-{n}": compute_iia_hashes(document)[0].sha256 for n, document in now.items()}
-    status = reader(mock).status(PARTNER, current)
+    with pytest.warns(StaleApproval) as warned:  # the partner shows its approval of months=4
+        status = reader(mock).status(PARTNER, current)
     older = compute_iia_hashes(ours("o-2", months="4"))[0].sha256
+    assert [(w.message.iia_id, w.message.approved) for w in warned] == [("o-2", older)]
     assert status == {
         "o-1": PartnerApproval(
             iia_id="o-1",
@@ -258,7 +261,9 @@ async def test_async_get_and_status(serve: Serve) -> None:
     answer = await client.get(PARTNER, ["o-1", "o-2", "o-3"])
     assert [a.iia_id for a in answer.approvals] == ["o-1"]
     assert asked(mock) == [["o-1", "o-2"], ["o-3"]]
-    status = await client.status(PARTNER, {"o-1": "f" * 64})
+    with pytest.warns(StaleApproval) as warned:  # we serve "f" * 64 now, not what it approved
+        status = await client.status(PARTNER, {"o-1": "f" * 64})
+    assert [w.message.current for w in warned] == ["f" * 64]
     assert status["o-1"] == PartnerApproval(
         iia_id="o-1",
         state=ApprovalState.OLDER,

@@ -32,6 +32,7 @@ from ewp_client.errors import (
     ApprovalRefusedError,
     BadRequest,
     ConfigError,
+    IiaHashInvalid,
     PartnerServerError,
     SchemaValidationError,
     UnknownIdNotIgnored,
@@ -257,9 +258,11 @@ def test_get_one_of_an_unknown_id_is_none(serve: Serve) -> None:
 def test_a_copy_with_a_wrong_declared_hash_is_not_approved(net: Network) -> None:
     partner = ServingHei(theirs("t-1"))
     partner.tamper = lambda document: with_declared_hash(document, "ab" * 32)
-    copy = iias_client(net, partner).get_one(PARTNER, "t-1")
+    with pytest.warns(IiaHashInvalid) as warned:
+        copy = iias_client(net, partner).get_one(PARTNER, "t-1")
     assert copy is not None
     assert not copy.hash_verified
+    assert [(w.message.iia_id, w.message.declared) for w in warned] == [("t-1", "ab" * 32)]
     with pytest.raises(ApprovalRefusedError) as info:
         copy.approve()
     assert (info.value.reason, info.value.iia_id) == ("hash-mismatch", "t-1")

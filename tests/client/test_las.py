@@ -215,7 +215,8 @@ class Partner:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         endpoint = request.url.path.removeprefix("/ewp/las/")
         if failures := self.fail_first.get(endpoint):
-            return httpx.Response(failures.pop(0))
+            status = failures.pop(0)
+            return xml(render_error_response(f"failure {status}"), status)
         if endpoint == "update":
             return self.on_update(self, request)
         params = form(request)

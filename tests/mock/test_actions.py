@@ -26,6 +26,7 @@ from ewp_client.errors import (
     IiaLifecycleError,
     LaUpdateError,
     LifecycleError,
+    StaleApproval,
 )
 from ewp_client.iia import ApprovalState, CopyChangeKind
 from ewp_client.models import Iia, ReasonCode
@@ -158,7 +159,9 @@ async def test_the_iia_flow_create_map_approve_modify_reapprove_terminate(
     assert held.approval_outdated  # B's approval quotes the snapshot it approved
     assert held.approved is not None
     assert held.approved.iia_hash == approved_hash
-    assert await partner_sees(network, "a", "b", A_ID) is ApprovalState.OLDER
+    with pytest.warns(StaleApproval) as warned:  # B shows its approval of the first version
+        assert await partner_sees(network, "a", "b", A_ID) is ApprovalState.OLDER
+    assert [w.message.approved for w in warned] == [approved_hash]
     modified = a.served(UNI_A, A_ID)
     assert modified is not None
     assert not modified.approved_as_served
@@ -191,7 +194,9 @@ async def test_a_revert_brings_the_approved_hash_back_and_with_it_both_approvals
     assert approved is not None
     a.modify_iia(UNI_A, A_ID, fewer_months(approved.iia))
     await network.idle()
-    assert await partner_sees(network, "a", "b", A_ID) is ApprovalState.OLDER
+    with pytest.warns(StaleApproval) as warned:  # B shows its approval of the reverted version
+        assert await partner_sees(network, "a", "b", A_ID) is ApprovalState.OLDER
+    assert [w.message.approved for w in warned] == [approved.iia_hash]
     reverted = a.revert_iia(UNI_A, A_ID)
     await network.idle()
     assert reverted.iia_hash == approved.iia_hash

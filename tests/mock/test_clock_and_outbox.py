@@ -9,6 +9,7 @@ day long run without waiting, and ``modified_since`` compares against business t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -133,8 +134,9 @@ async def test_an_approval_at_a_makes_a_notify_b_with_an_la_cnr(network: MockNet
 
 
 async def test_a_partner_failing_500_then_timing_out_then_unreachable_gets_it_once_when_back(
-    network: MockNetwork, clock: ManualClock
+    network: MockNetwork, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="ewp_mock.delivery")
     partner = Partner(500, httpx.ReadTimeout, httpx.ConnectError)
     network.intercept("b", partner)
     await approve_as_b(network)
@@ -142,6 +144,11 @@ async def test_a_partner_failing_500_then_timing_out_then_unreachable_gets_it_on
     first = la_cnr(network)
     assert [(a.result, a.status) for a in first.attempts] == [(AttemptResult.RETRY, 500)]
     assert first.attempts[0].next_try == first.due_at > START
+    # the empty 500 body is logged with the delivery, not issued as a Python warning
+    assert [r.getMessage() for r in caplog.records if "known issue" in r.getMessage()] == [
+        f"la-cnr to {UNI_B}: HTTP 500 answer (no Content-Type) is not a proper error-response "
+        "(empty); classified by its status (known issue error-response-malformed)"
+    ]
 
     await until_due(network, clock)
     await until_due(network, clock)

@@ -105,10 +105,15 @@ async def test_a_failed_refresh_is_recorded_and_the_copy_left_as_it_was(
     assert record.error.startswith("PartnerServerError")
     assert record.partner_hei_id == UNI_A
     assert network.actions("b").partner_copies(UNI_B).get(UNI_A, "a-iia-2") == held
+    # the text body is not an error-response: kept on the record, not printed as a warning
+    assert {(w.known_issue, getattr(w, "excerpt", None)) for w in record.warnings} == {
+        ("error-response-malformed", "down for maintenance")
+    }
 
     network.intercept("a", None)
     back = await notify_b(network, OutgoingNotification.iia(UNI_B, "a-iia-2"))
     assert back.outcome is RefreshOutcome.REFRESHED
+    assert back.warnings == ()
 
 
 async def test_a_deleted_iia_disappears_from_the_partners_copies(network: MockNetwork) -> None:

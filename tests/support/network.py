@@ -86,6 +86,16 @@ HTTPSIG = HttpSecurity(
 )
 
 
+def failure(status: int) -> httpx.Response:
+    """A server failure as a partner's application answers it: ``status``, an ``error-response``.
+
+    For tests about retries and status codes; an empty or HTML body is the
+    known issue ``error-response-malformed``, tested on its own.
+    """
+    answer = error_answer(f"failure {status}", status)
+    return httpx.Response(answer.status, content=answer.body, headers=list(answer.headers))
+
+
 @functools.cache
 def key(n: int) -> SigningKey:
     """Test key number ``n``, generated once per session."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..errors import DeadlineExceededError, PartnerError, cnr_rejected
+from ..partner_warnings import issue
 from ..registry.client import AsyncRegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
@@ -153,7 +153,7 @@ class AsyncEwpClient(BaseClient):
                 refusal = exc
             singles = single_id_calls(call, parameter)
             if len(singles) == 1:
-                warnings.warn(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
+                issue(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
                 continue
             refused = 0
             for single in singles:
@@ -163,9 +163,9 @@ class AsyncEwpClient(BaseClient):
                     if not refuses_ids(exc):
                         raise
                     refused += 1
-                    warnings.warn(unknown_ids_warning(single, parameter, exc), stacklevel=3)
+                    issue(unknown_ids_warning(single, parameter, exc), stacklevel=3)
             if not refused:
-                warnings.warn(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
+                issue(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
         return answers
 
     async def call(self, call: EwpCall) -> Answer:

@@ -20,7 +20,6 @@ The per-API modules build their reads with :func:`read_call` and
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -49,6 +48,7 @@ from ..errors import (
     UnknownIdNotIgnored,
 )
 from ..namespaces import ApiVersion
+from ..partner_warnings import issue
 from ..registry.catalogue import Catalogue
 from ..registry.model import HostedApi
 from ..security import VERIFIED, EwpAuth, RequestSigner, ResponseVerifier, SigningKey, VerifyResult
@@ -513,7 +513,7 @@ def _error_of(response: httpx.Response, url: str) -> PartnerError:
         response.status_code, body, response.headers.get("Content-Type")
     )
     if malformed is not None:
-        warnings.warn(malformed, stacklevel=4)
+        issue(malformed, stacklevel=4)
     error = partner_error(response.status_code, body, url=url)
     if _verified(response) is not None:
         error.signed = True

@@ -12,7 +12,6 @@ each of our IIAs, whether that is the version we serve now. The serving side
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
@@ -21,6 +20,7 @@ from ..iia.approval import PartnerApproval, approval_problems, approval_status, 
 from ..iia.hash import IiaHash
 from ..models import IiasApprovalResponse
 from ..namespaces import IIAS_APPROVAL_API
+from ..partner_warnings import issue
 from .async_ import AsyncEwpClient
 from .base import (
     MAX_GET_QUERY_LENGTH,
@@ -150,5 +150,5 @@ def _judged(
     for problem in approval_problems(
         status, ours, partner_hei_id=hei_id, partner_copies=partner_copies
     ):
-        warnings.warn(problem, stacklevel=4)
+        issue(problem, stacklevel=4)
     return status

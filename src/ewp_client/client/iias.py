@@ -23,7 +23,6 @@ The serving side (reading ``iia_id`` parameters, writing answers whose
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from ..iia.approval import ApprovalRecord, approve
 from ..iia.hash import IiaHash, compute_iia_hashes
 from ..models import Iia, IiasGetResponse, IiasIndexResponse, IiasStatsResponse
 from ..namespaces import IIAS_API
+from ..partner_warnings import issue
 from ..xml.parser import parse_xml
 from .async_ import AsyncEwpClient
 from .base import (
@@ -210,7 +210,7 @@ def check_copies(
             )
         declared = copy.hash.declared_hash
         if declared is not None and declared != copy.hash.sha256:
-            warnings.warn(
+            issue(
                 IiaHashInvalid(
                     f"IIA {copy.iia_id!r} from {hei_id} declares iia-hash {declared}, the kit "
                     f"computes {copy.hash.sha256}",

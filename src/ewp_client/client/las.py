@@ -41,7 +41,6 @@ of these two.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +70,7 @@ from ..models import (
 from ..models.la import MobilityType
 from ..namespaces import OMOBILITY_LAS_API
 from ..ola.consistency import ProposalTracker, student_name_problems
+from ..partner_warnings import issue
 from .async_ import AsyncEwpClient
 from .base import MAX_GET_QUERY_LENGTH, Answer, EwpCall, PartnerApi, read_call, unique_batches
 from .retry import CallKind
@@ -399,7 +399,7 @@ class LaChecks:
                 *student_name_problems(la),
                 *self.proposals.observe(sending_hei_id, la),
             ]:
-                warnings.warn(problem, stacklevel=4)
+                issue(problem, stacklevel=4)
         return las
 
 

@@ -8,13 +8,13 @@ import itertools
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..errors import DeadlineExceededError, PartnerError, cnr_rejected
+from ..partner_warnings import issue
 from ..registry.client import RegistryClient
 from ..registry.resolver import CatalogueKeyResolver
 from ..security import SigningKey
@@ -173,7 +173,7 @@ class EwpClient(BaseClient):
                 refusal = exc
             singles = single_id_calls(call, parameter)
             if len(singles) == 1:
-                warnings.warn(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
+                issue(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
                 continue
             refused = 0
             for single in singles:
@@ -183,9 +183,9 @@ class EwpClient(BaseClient):
                     if not refuses_ids(exc):
                         raise
                     refused += 1
-                    warnings.warn(unknown_ids_warning(single, parameter, exc), stacklevel=3)
+                    issue(unknown_ids_warning(single, parameter, exc), stacklevel=3)
             if not refused:
-                warnings.warn(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
+                issue(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
         return answers
 
     def call(self, call: EwpCall) -> Answer:

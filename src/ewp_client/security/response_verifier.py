@@ -10,7 +10,6 @@ content decoding). Only then is the body handed back as trusted.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,6 +26,7 @@ from ..errors import (
     UnsignedResponseError,
     UnsupportedAlgorithmError,
 )
+from ..partner_warnings import issue
 from .algorithm import RSA_SHA256, verify_rsa_sha256
 from .dates import parse_http_date
 from .digest import verify_digest
@@ -158,7 +158,7 @@ def _warn_rewritten_date(params: SignatureParams, fields: dict[str, str]) -> Non
     except DateError:
         return  # an unparsable Date is the date check's business
     if apart > DATE_REWRITE_TOLERANCE:
-        warnings.warn(
+        issue(
             DateRewritten(
                 f"Date {date!r} is not the signed Original-Date {original!r}: an "
                 "intermediary rewrote it (accepted: Original-Date verifies)",
