@@ -20,7 +20,7 @@ The per-API modules build their reads with :func:`read_call` and
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from urllib.parse import urlencode
@@ -39,6 +39,7 @@ from ..errors import (
     ConfigError,
     DeadlineExceededError,
     ErrorResponseOn200,
+    EwpWarning,
     MaxIdsExceeded,
     MaxIdsNotHonoured,
     NoEndpointError,
@@ -503,6 +504,50 @@ def max_ids_warning(
         max_ids=max_ids,
         status=error.status,
     )
+
+
+def reading_ids(
+    calls: Sequence[EwpCall], parameter: str, max_ids: int, warned: list[EwpWarning]
+) -> Generator[EwpCall, Answer | PartnerError, list[Answer]]:
+    """The decisions of ``read_ids``, with no I/O: which call to send next, and the answers.
+
+    Yields each call to send and is sent back its answer, or the
+    :class:`PartnerError` it raised; returns the answers. A partner refusing a
+    batch (400/404) instead of skipping the ids it does not show is asked again
+    one id at a time: an id refused alone is read as absent (an
+    :class:`UnknownIdNotIgnored` appended to ``warned``), a batch whose ids are
+    each answered was refused for its size (:class:`MaxIdsNotHonoured`). A 400 to
+    more ids than ``max_ids`` raises :class:`MaxIdsExceeded`; any other error
+    is raised as it came.
+    """
+    answers: list[Answer] = []
+    for call in calls:
+        result = yield call
+        if not isinstance(result, PartnerError):
+            answers.append(result)
+            continue
+        if not refuses_ids(result):
+            raise result
+        exceeded = batch_refused(call, parameter, max_ids, result)
+        if exceeded is not None:
+            raise exceeded from result
+        singles = single_id_calls(call, parameter)
+        if len(singles) == 1:
+            warned.append(unknown_ids_warning(call, parameter, result))
+            continue
+        refused = 0
+        for single in singles:
+            alone = yield single
+            if not isinstance(alone, PartnerError):
+                answers.append(alone)
+                continue
+            if not refuses_ids(alone):
+                raise alone
+            refused += 1
+            warned.append(unknown_ids_warning(single, parameter, alone))
+        if not refused:
+            warned.append(max_ids_warning(call, parameter, max_ids, result))
+    return answers
 
 
 def _error_of(response: httpx.Response, url: str) -> PartnerError:

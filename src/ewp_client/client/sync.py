@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import DeadlineExceededError, PartnerError, cnr_rejected
+from ..errors import DeadlineExceededError, EwpWarning, PartnerError, cnr_rejected
 from ..partner_warnings import issue
 from ..registry.client import RegistryClient
 from ..registry.resolver import CatalogueKeyResolver
@@ -23,13 +23,9 @@ from .base import (
     Answer,
     BaseClient,
     EwpCall,
-    batch_refused,
     configured_options,
-    max_ids_warning,
-    refuses_ids,
+    reading_ids,
     rejects_notification,
-    single_id_calls,
-    unknown_ids_warning,
 )
 from .retry import RetryPolicy
 
@@ -159,34 +155,23 @@ class EwpClient(BaseClient):
         (:class:`~ewp_client.errors.MaxIdsNotHonoured` warning). A 400 to more ids
         than ``max_ids`` is :class:`~ewp_client.errors.MaxIdsExceeded`.
         """
-        answers: list[Answer] = []
-        for call in calls:
-            try:
-                answers.append(self.call(call))
-                continue
-            except PartnerError as exc:
-                if not refuses_ids(exc):
-                    raise
-                exceeded = batch_refused(call, parameter, max_ids, exc)
-                if exceeded is not None:
-                    raise exceeded from exc
-                refusal = exc
-            singles = single_id_calls(call, parameter)
-            if len(singles) == 1:
-                issue(unknown_ids_warning(call, parameter, refusal), stacklevel=3)
-                continue
-            refused = 0
-            for single in singles:
+        warned: list[EwpWarning] = []
+        plan = reading_ids(calls, parameter, max_ids, warned)
+        try:
+            call = next(plan)
+            while True:
+                result: Answer | PartnerError
                 try:
-                    answers.append(self.call(single))
+                    result = self.call(call)
                 except PartnerError as exc:
-                    if not refuses_ids(exc):
-                        raise
-                    refused += 1
-                    issue(unknown_ids_warning(single, parameter, exc), stacklevel=3)
-            if not refused:
-                issue(max_ids_warning(call, parameter, max_ids, refusal), stacklevel=3)
-        return answers
+                    result = exc
+                call = plan.send(result)
+        except StopIteration as done:
+            answers: list[Answer] = done.value
+            return answers
+        finally:  # what was found before an error is still said
+            for warning in warned:
+                issue(warning, stacklevel=3)
 
     def call(self, call: EwpCall) -> Answer:
         """Send ``call`` (retrying as its kind allows) and return the validated answer."""
