@@ -334,13 +334,24 @@ class NodeOutbox:
             await link.http.aclose()
 
     async def idle(self) -> None:
-        """Wait until the delivery task has sent everything due now (it must be running)."""
+        """Wait until the delivery task has sent everything due now (it must be running).
+
+        From any loop: the waiting is done on the task's own loop (its events
+        and its task belong there), the caller's loop awaits the outcome.
+        """
         running = self._task
         if running is None:
             raise ConfigError("the node's delivery task is not running")
         task = running.task
         if task is None:
             raise ConfigError("the node's delivery task is not running")
+        if running.loop is not asyncio.get_running_loop():
+            waited = asyncio.run_coroutine_threadsafe(self._idle(running, task), running.loop)
+            await asyncio.wrap_future(waited)
+            return
+        await self._idle(running, task)
+
+    async def _idle(self, running: _Task, task: asyncio.Task[None]) -> None:
         while True:
             waiting = asyncio.ensure_future(running.idle.wait())
             try:

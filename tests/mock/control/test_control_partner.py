@@ -8,6 +8,7 @@ through the real EWP API, signed, with :class:`~ewp_client.IiasClient`,
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -552,3 +553,15 @@ def test_a_given_manual_clock_is_moved_and_reset_to_its_start_a_system_clock_is_
         assert fixed.value.kind == "clock-fixed"
         with pytest.raises(ControlConflict):
             control.set_clock(datetime.now(UTC) + timedelta(days=1))
+
+
+def test_the_outbox_is_waited_for_from_another_loop_than_its_task(ewp_partner: Partner) -> None:
+    """The delivery task runs on the partner's loop; a test's own loop waits on it safely."""
+    ewp_partner.control.trigger(CnrKind.LA, UNI_B, [APPROVED_LA], sending_hei_id=UNI_A)
+
+    async def wait_from_here() -> None:
+        await asyncio.wait_for(ewp_partner.node.outbox.idle(), 20)
+
+    for _ in range(20):  # each time on a new loop, as a test's event loop would be
+        asyncio.run(wait_from_here())
+    assert ewp_partner.node.outbox.running
